@@ -1,0 +1,54 @@
+/**
+ * What every command that supervises needs before it starts a task: the host
+ * checked, the persona resolved, the plan computed and compiled.
+ */
+import os from 'node:os';
+import { assertHostSupported } from '../host/features.js';
+import { probeHost, type HostProbe } from '../host/probe.js';
+import { resolvePersona } from '../persona/resolve.js';
+import type { Persona } from '../persona/types.js';
+import { planFor } from '../plan/for-persona.js';
+import type { Plan } from '../plan/types.js';
+import { compilePlan } from '../bpf/compile.js';
+import { encode } from '../bpf/encode.js';
+import type { Program } from '../bpf/insn.js';
+import { TableRegistry } from '../tables/registry.js';
+import { mainlineOf } from '../tables/release.js';
+import type { RouteSpec } from '../supervisor/worker-protocol.js';
+
+export interface Session {
+  registry: TableRegistry;
+  host: HostProbe;
+  persona: Persona;
+  plan: Plan;
+  program: Program;
+  filter: Buffer;
+  routes: RouteSpec[];
+  /** Things to tell the user before the program starts (nearest-release choice). */
+  notices: string[];
+}
+
+/** Build a session for a requested kernel; with none, the host's own release (no translation but the filter's checks). */
+export function prepareSession(kernel: string | undefined, opts: { checkHost?: boolean } = {}): Session {
+  if (opts.checkHost !== false) assertHostSupported();
+  const registry = new TableRegistry();
+  const host = probeHost({ registry });
+  const persona = resolvePersona(kernel ?? os.release(), registry);
+  const notices: string[] = [];
+  if (kernel !== undefined && mainlineOf(kernel) !== persona.mainline) {
+    notices.push(`kernel ${kernel}: no table for ${mainlineOf(kernel)}, using the nearest lower release ${persona.mainline}`);
+  } else if (kernel !== undefined && kernel !== persona.mainline) {
+    notices.push(`kernel ${kernel}: using the syscall tables of ${persona.mainline}`);
+  }
+  const plan = planFor(persona, registry, host);
+  const program = compilePlan(plan);
+  const routes: RouteSpec[] = [];
+  for (const ap of plan.arches) {
+    for (const e of ap.entries) {
+      if (e.action.kind !== 'notify') continue;
+      const sig = registry.byNumber(ap.arch, persona.mainline, e.nr)?.args ?? [];
+      routes.push({ arch: ap.arch, nr: e.nr, name: e.name, handler: e.action.handler, args: sig });
+    }
+  }
+  return { registry, host, persona, plan, program, filter: encode(program.insns), routes, notices };
+}

@@ -1,0 +1,111 @@
+/**
+ * open/openat/openat2 of the /proc files that tell the kernel's identity. A
+ * read-only open of one of them gets a sealed memfd holding the persona's text;
+ * every other open runs in the kernel unchanged.
+ *
+ * The native loop pre-filters: it reads the path and comes here only when the
+ * last component is one of the watched names (see `native`), so ordinary opens
+ * cost one notification round trip and no JavaScript.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { E } from '../supervisor/errno.js';
+import { sys } from '../supervisor/libc.js';
+import { NativeKind } from '../native/addon-types.js';
+import type { Persona } from '../persona/types.js';
+import type { Call, Handler, HandlerContext, Reply } from './types.js';
+
+/** The files emulated, and what the persona's kernel would show in each. */
+export function identityFiles(p: Persona): Map<string, string> {
+  return new Map([
+    ['/proc/version', p.procVersion],
+    ['/proc/sys/kernel/osrelease', p.release + '\n'],
+    ['/proc/sys/kernel/version', p.version + '\n'],
+    ['/proc/sys/kernel/ostype', p.sysname + '\n'],
+  ]);
+}
+
+const WATCHED_NAMES = ['version', 'osrelease', 'ostype'];
+
+// <asm-generic/fcntl.h>, the same for x86_64 and ia32.
+const O_ACCMODE = 0o3;
+const O_RDONLY = 0;
+const O_CREAT = 0o100;
+const O_DIRECTORY = 0o200000;
+const O_PATH = 0o10000000;
+const O_CLOEXEC = 0o2000000;
+const AT_FDCWD = -100;
+// <linux/memfd.h>, <linux/fcntl.h>
+const MFD_CLOEXEC = 1;
+const MFD_ALLOW_SEALING = 2;
+
+/** Where each open-family call keeps its dirfd, path and flags. */
+function decode(call: Call): { dirfd: number; pathArg: bigint; flags: number } | 'EFAULT' {
+  const a = call.args;
+  switch (call.name) {
+    case 'open':
+      return { dirfd: AT_FDCWD, pathArg: a[0]!, flags: Number(a[1]! & 0xffffffffn) };
+    case 'openat':
+      return { dirfd: Number(BigInt.asIntN(32, a[0]!)), pathArg: a[1]!, flags: Number(a[2]! & 0xffffffffn) };
+    case 'openat2': {
+      // struct open_how { u64 flags; u64 mode; u64 resolve; }: flags is the first word.
+      const how = call.mem.read(a[2]!, 8);
+      if (how === null) return 'EFAULT';
+      return { dirfd: Number(BigInt.asIntN(32, a[0]!)), pathArg: a[1]!, flags: Number(how.readBigUInt64LE(0) & 0xffffffffn) };
+    }
+    default:
+      throw new Error(`proc-identity cannot decode ${call.name}`);
+  }
+}
+
+/** Resolve a path as the task sees it: relative to its cwd or dirfd, symlinks in the directory part followed. */
+export function resolveTaskPath(pid: number, dirfd: number, p: string): string | null {
+  let base: string;
+  if (p.startsWith('/')) base = '/';
+  else {
+    try {
+      base = fs.readlinkSync(dirfd === AT_FDCWD ? `/proc/${pid}/cwd` : `/proc/${pid}/fd/${dirfd}`);
+    } catch {
+      return null;
+    }
+  }
+  const joined = path.resolve(base, p);
+  try {
+    return path.join(fs.realpathSync(path.dirname(joined)), path.basename(joined));
+  } catch {
+    return joined;
+  }
+}
+
+/** A read-only fd onto a sealed memfd holding text: what the task will read. */
+function memfdWith(text: string): number {
+  const mfd = sys.memfd_create('cr-shim-proc', MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mfd < 0) throw new Error(`memfd_create: errno ${sys.errno()}`);
+  try {
+    fs.writeSync(mfd, text);
+    // Reopen read-only so the task cannot write what other readers will see.
+    return fs.openSync(`/proc/self/fd/${mfd}`, fs.constants.O_RDONLY);
+  } finally {
+    // libc close: Node warns when a worker closes, through fs, an fd that fs did not open.
+    sys.close(mfd);
+  }
+}
+
+export const procIdentity: Handler = {
+  id: 'proc-identity',
+  handle(call: Call, ctx: HandlerContext): Reply {
+    const d = decode(call);
+    if (d === 'EFAULT') return { kind: 'error', errno: E.EFAULT! };
+    const p = call.mem.readString(d.pathArg);
+    // Unreadable or overlong paths: let the kernel give its own EFAULT or ENAMETOOLONG.
+    if (p === null || p === 'toolong') return { kind: 'continue' };
+    const resolved = resolveTaskPath(call.pid, d.dirfd, p);
+    const text = resolved === null ? undefined : identityFiles(ctx.persona).get(resolved);
+    const readOnly = (d.flags & O_ACCMODE) === O_RDONLY && (d.flags & (O_CREAT | O_DIRECTORY | O_PATH)) === 0;
+    if (text === undefined || !readOnly) return { kind: 'continue' };
+    return { kind: 'addfd', fd: memfdWith(text), cloexec: (d.flags & O_CLOEXEC) !== 0 };
+  },
+  native(_arch, _nr, name) {
+    return { kind: NativeKind.pathWatch, arg: name === 'open' ? 0 : 1, names: WATCHED_NAMES };
+  },
+};

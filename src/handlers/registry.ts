@@ -1,0 +1,78 @@
+/**
+ * Every syscall cr-shim treats specially, with its support level and a note.
+ * The plan dispatches from this table and docs/SUPPORTED.md is printed from it,
+ * so what the docs say is what the code does. A syscall not listed here is
+ * allowed when the host has it and refused with ENOSYS when the persona lacks it.
+ */
+import type { Emulation, Handler, RuleFacts } from './types.js';
+import { uname } from './uname.js';
+import { procIdentity } from './proc-identity.js';
+import { makeSysctlHandler, type SysctlLookup } from './sysctl.js';
+import { iopl, ioperm } from './ioport.js';
+import { lookupDcookie } from './lookup-dcookie.js';
+import { nfsservctl } from './nfsservctl.js';
+
+const hostLacks = (f: RuleFacts): boolean => !f.hostHas;
+
+const UNAME: Emulation = {
+  handler: 'uname', support: 'full',
+  note: 'sysname, release and version from the persona; nodename, machine and domainname are the real ones, read when the shim starts',
+};
+const PROC_IDENTITY: Emulation = {
+  handler: 'proc-identity', support: 'partial',
+  note: 'read-only opens of /proc/version and /proc/sys/kernel/{osrelease,version,ostype} return the persona\'s text (the fd is a sealed memfd, so fstat shows a memfd); other opens run unchanged but cost one notification round trip',
+};
+const HOST_BUILD_LACKS = 'this host\'s kernel was built without it';
+
+/** The rules, by table name; the first whose `when` holds applies. */
+export const EMULATIONS: Readonly<Record<string, readonly Emulation[]>> = {
+  uname: [UNAME],
+  olduname: [UNAME],
+  oldolduname: [{ ...UNAME, note: UNAME.note + '; fields cut to 8 bytes as struct oldold_utsname holds' }],
+  open: [PROC_IDENTITY],
+  openat: [PROC_IDENTITY],
+  openat2: [PROC_IDENTITY],
+  _sysctl: [
+    {
+      handler: 'sysctl', support: 'partial', when: (f) => f.personaStatus === 'present',
+      note: 'binary names mapped to /proc/sys through kernel/sysctl_binary.c\'s table (5.4); string, int, ulong and uuid entries; identity entries answer with the persona; permission follows proc_sys test_perm on the task\'s euid/egid/groups, but handler-specific capability checks of individual sysctls are not reproduced; read and written in the supervisor\'s namespaces',
+    },
+    {
+      handler: 'sysctl-stub', support: 'full', when: (f) => f.personaStatus === 'gutted',
+      note: 'as 5.5 to 5.8: arguments copied and checked (EFAULT, ENOTDIR), then ENOSYS',
+    },
+  ],
+  lookup_dcookie: [{ handler: 'lookup_dcookie', support: 'full', when: hostLacks, note: 'removed in 5.12: EPERM without CAP_SYS_ADMIN, else EINVAL (no profiler holds cookies)' }],
+  nfsservctl: [{ handler: 'nfsservctl', support: 'partial', when: hostLacks, note: 'removed in 3.1: argument checks reproduced (EFAULT, EINVAL); a valid request answers EPERM, there is no nfsd interface to serve it' }],
+  iopl: [{ handler: 'iopl', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_X86_IOPL_IOPERM): answered as for a caller without CAP_SYS_RAWIO (EINVAL above 3, 0 for level 0, else EPERM)` }],
+  ioperm: [{ handler: 'ioperm', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_X86_IOPL_IOPERM): answered as for a caller without CAP_SYS_RAWIO (EINVAL for a bad range, EPERM to turn ports on, 0 to turn them off)` }],
+  init_module: [{ errno: 'EPERM', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_MODULES): EPERM, as for a caller without CAP_SYS_MODULE` }],
+  finit_module: [{ errno: 'EPERM', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_MODULES): EPERM, as for a caller without CAP_SYS_MODULE` }],
+  delete_module: [{ errno: 'EPERM', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_MODULES): EPERM, as for a caller without CAP_SYS_MODULE` }],
+  kexec_load: [{ errno: 'EPERM', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_KEXEC): EPERM, as for a caller without CAP_SYS_BOOT` }],
+  kexec_file_load: [{ errno: 'EPERM', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_KEXEC_FILE): EPERM, as for a caller without CAP_SYS_BOOT` }],
+  map_shadow_stack: [{ errno: 'EOPNOTSUPP', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_X86_USER_SHADOW_STACK): EOPNOTSUPP, as a kernel with it answers on a CPU without user shadow stacks` }],
+  uselib: [{ errno: 'ENOEXEC', support: 'partial', when: hostLacks, note: 'removed (ia32, CONFIG_USELIB): ENOEXEC, what it answered for any ELF shared library; a.out libraries are not loaded' }],
+};
+
+/** The rule that applies to a syscall the persona has, if any. */
+export function emulationFor(name: string, facts: RuleFacts): Emulation | undefined {
+  return EMULATIONS[name]?.find((e) => e.when === undefined || e.when(facts));
+}
+
+/** Handlers by id. The sysctl lookup comes from the tables, so it is given at start. */
+export function makeHandlers(sysctl: SysctlLookup): ReadonlyMap<string, Handler> {
+  const list: Handler[] = [
+    uname, procIdentity, iopl, ioperm, lookupDcookie, nfsservctl,
+    makeSysctlHandler('sysctl', sysctl, false),
+    makeSysctlHandler('sysctl-stub', sysctl, true),
+  ];
+  return new Map(list.map((h) => [h.id, h]));
+}
+
+/** Every handler id the registry names: a test checks each exists in makeHandlers. */
+export function handlerIds(): string[] {
+  const ids = new Set<string>();
+  for (const rows of Object.values(EMULATIONS)) for (const r of rows) if ('handler' in r) ids.add(r.handler);
+  return [...ids].sort();
+}

@@ -1,0 +1,63 @@
+import type { Arch } from '../arch.js';
+import type { Persona } from '../persona/types.js';
+import type { NativeAction } from '../native/addon-types.js';
+import type { TraceeMemory } from '../supervisor/tracee-memory.js';
+
+/** How a handler answers one notification. */
+export type Reply =
+  | { kind: 'return'; val: bigint }
+  | { kind: 'error'; errno: number }
+  /** Let the kernel run the call as the task asked (SECCOMP_USER_NOTIF_FLAG_CONTINUE). */
+  | { kind: 'continue' }
+  /** Install `fd` (owned by the supervisor, closed after) in the task and return its number. */
+  | { kind: 'addfd'; fd: number; cloexec: boolean };
+
+/** One trapped call, decoded for a handler. */
+export interface Call {
+  arch: Arch;
+  nr: number;
+  name: string;
+  pid: number;
+  args: readonly bigint[];
+  mem: TraceeMemory;
+  /** SECCOMP_IOCTL_NOTIF_ID_VALID: false once the task is gone or its pid reused. */
+  stillValid(): boolean;
+}
+
+/** What every handler of one supervised tree shares. */
+export interface HandlerContext {
+  persona: Persona;
+}
+
+export interface Handler {
+  /** Handler id, the name used in plans and docs (e.g. "uname"). */
+  id: string;
+  /** Full answer in TypeScript. Must give the same result as `native` where both exist. */
+  handle(call: Call, ctx: HandlerContext): Reply;
+  /** A verdict the native loop can give itself, for the hot calls; omitted → every call comes to `handle`. */
+  native?(arch: Arch, nr: number, name: string, ctx: HandlerContext): Omit<NativeAction, 'nr'> | undefined;
+}
+
+/** Support levels, as printed in docs/SUPPORTED.md. */
+export type Support = 'full' | 'partial' | 'unsupported';
+
+/** Facts a rule sees when the plan asks whether it applies. */
+export interface RuleFacts {
+  arch: Arch;
+  personaRelease: string;
+  /** The persona's status for this call (present or gutted; absent calls never reach rules). */
+  personaStatus: 'present' | 'gutted';
+  /** Whether this host's running kernel implements it (table and build probe). */
+  hostHas: boolean;
+}
+
+/**
+ * One row of the registry: how cr-shim treats a syscall that the persona's
+ * kernel has. Either a fixed errno decided in BPF, or a handler.
+ */
+export type Emulation = {
+  support: Support;
+  note: string;
+  /** Does this row apply for this persona and host? Omitted: always. */
+  when?: (f: RuleFacts) => boolean;
+} & ({ errno: string } | { handler: string });

@@ -1,0 +1,69 @@
+/**
+ * From the persona's table and the host's, one action per syscall number.
+ * Pure: no I/O, so every verdict can be unit-tested as data.
+ *
+ *   persona lacks the call               → errno ENOSYS, in BPF (no round trip)
+ *   registry row applies                 → its errno in BPF, or notify its handler
+ *   persona and host both have it        → allow (the kernel's action cache skips the filter)
+ *   persona has it, host lacks, no row   → errno ENOSYS, listed as unsupported
+ */
+import type { Arch } from '../arch.js';
+import type { SyscallEntry, SyscallTable } from '../tables/types.js';
+import { emulationFor } from '../handlers/registry.js';
+import { errno } from '../supervisor/errno.js';
+import type { Action, ArchPlan, Plan, PlanEntry } from './types.js';
+
+const ENOSYS: Action = { kind: 'errno', errno: errno('ENOSYS') };
+
+const has = (e: SyscallEntry | undefined): e is SyscallEntry & { status: 'present' | 'gutted' } =>
+  e !== undefined && (e.status === 'present' || e.status === 'gutted');
+
+export interface ArchInput {
+  arch: Arch;
+  persona: SyscallTable;
+  host: SyscallTable;
+  /** Table names of calls the running host kernel does not implement (its build config). */
+  hostMissing: ReadonlySet<string>;
+}
+
+export function planArch(input: ArchInput): ArchPlan {
+  const { arch, persona, host, hostMissing } = input;
+  const byNr = new Map<number, { p?: SyscallEntry; h?: SyscallEntry }>();
+  for (const e of persona.syscalls) byNr.set(e.nr, { ...byNr.get(e.nr), p: e });
+  for (const e of host.syscalls) byNr.set(e.nr, { ...byNr.get(e.nr), h: e });
+
+  const entries: PlanEntry[] = [];
+  for (const nr of [...byNr.keys()].sort((a, b) => a - b)) {
+    const { p, h } = byNr.get(nr)!;
+    const name = p?.name ?? h!.name;
+    entries.push({ nr, name, ...decide(arch, persona.release, p, h, hostMissing) });
+  }
+  return { arch, personaRelease: persona.release, hostRelease: host.release, entries, otherwise: ENOSYS };
+}
+
+function decide(
+  arch: Arch, personaRelease: string, p: SyscallEntry | undefined, h: SyscallEntry | undefined, hostMissing: ReadonlySet<string>,
+): { action: Action; reason: string } {
+  if (!has(p)) {
+    const why = p?.status === 'removed' ? `removed in ${p.changedIn ?? 'an earlier release'}` : `not yet in ${personaRelease}`;
+    return { action: ENOSYS, reason: why };
+  }
+  const hostHas = has(h) && h.name === p.name && !hostMissing.has(p.name);
+  const rule = emulationFor(p.name, { arch, personaRelease, personaStatus: p.status, hostHas });
+  if (rule !== undefined) {
+    if ('errno' in rule) return { action: { kind: 'errno', errno: errno(rule.errno) }, reason: rule.note };
+    return { action: { kind: 'notify', handler: rule.handler }, reason: rule.note };
+  }
+  if (hostHas) return { action: { kind: 'allow' }, reason: 'same on both kernels' };
+  return { action: ENOSYS, reason: 'unsupported: the host lacks it and cr-shim has no emulation' };
+}
+
+export function computePlan(persona: string, inputs: ArchInput[]): Plan {
+  return {
+    persona,
+    arches: inputs.map(planArch),
+    // x32 is a separate ABI this host was not built with (CONFIG_X86_X32_ABI unset) and no table describes.
+    x32: ENOSYS,
+    unknownArch: ENOSYS,
+  };
+}

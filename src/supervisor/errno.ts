@@ -1,0 +1,16 @@
+import os from 'node:os';
+
+/** errno name → number on this host (Linux x86_64: the same numbers for every ABI it runs). */
+export const E = os.constants.errno as Record<string, number>;
+
+export function errnoName(n: number): string {
+  for (const [k, v] of Object.entries(E)) if (v === n) return k;
+  return `E${n}`;
+}
+
+/** Look up an errno by name; throws on a typo rather than answering with 0 (success). */
+export function errno(name: string): number {
+  const n = E[name];
+  if (n === undefined) throw new Error(`unknown errno name ${name}`);
+  return n;
+}

@@ -1,0 +1,36 @@
+import type { Arch } from '../arch.js';
+import type { Persona } from '../persona/types.js';
+import type { NativeStat, NotifyHandle } from '../native/addon-types.js';
+
+/** One syscall the plan sends to the supervisor. */
+export interface RouteSpec {
+  arch: Arch;
+  nr: number;
+  name: string;
+  handler: string;
+  /** Signature from the persona's table, for --trace. */
+  args: string[];
+}
+
+/** What the main thread hands the supervisor worker (structured-cloned). */
+export interface WorkerInput {
+  listenerFd: number;
+  persona: Persona;
+  routes: RouteSpec[];
+  /** Answer hot calls in C. Off with --trace, so every call is seen and written. */
+  native: boolean;
+  traceFile?: string;
+}
+
+export interface CallStat {
+  arch: Arch | undefined;
+  name: string;
+  count: number;
+  totalNs: number;
+  /** 'native' when answered in C, 'js' when by a TypeScript handler. */
+  path: 'native' | 'js';
+}
+
+export type WorkerMessage =
+  | { type: 'ready'; handle: NotifyHandle }
+  | { type: 'done'; stats: CallStat[]; native: NativeStat[] };
