@@ -20,23 +20,36 @@ export const NativeKind = {
   /**
    * Write `bytes` into the tracee at args[arg] (process_vm_writev, which honours
    * page protections like copy_to_user), then return `val`; EFAULT if the write fails.
+   * NOTIF_ID_VALID is checked before writing, so a reused pid is never written.
    */
   writeArg: 3,
   /**
    * Read the NUL-terminated path at args[arg]; if its last component is one of
-   * `names`, defer to JS, else continue. A cheap pre-filter for /proc emulation.
+   * `names` (trailing slashes ignored), defer to JS, else continue. An unreadable
+   * path (or one longer than PATH_MAX) is deferred so that JS produces the EFAULT.
+   * A cheap pre-filter for /proc emulation, not a security check: CONTINUE
+   * re-reads the path, which another thread may have changed.
    */
   pathWatch: 4,
 } as const;
 export type NativeKindName = keyof typeof NativeKind;
 
+/**
+ * One native verdict. setActions rejects (RangeError, code EINVAL) an nr outside
+ * 0..1023, an unknown kind, a missing field, or an nr given twice.
+ */
 export interface NativeAction {
   nr: number;
   kind: number;
+  /** errno: the positive errno, 1..4095. */
   errno?: number;
+  /** writeArg, pathWatch: argument index 0..5. */
   arg?: number;
+  /** writeArg: copied into C memory by setActions; 1 byte..1 MiB. */
   bytes?: Uint8Array;
+  /** writeArg: the return value (default 0). */
   val?: number;
+  /** pathWatch: last path components that JS handles. */
   names?: string[];
 }
 
@@ -57,21 +70,37 @@ export interface NativeStat {
   arch: number;
   nr: number;
   count: number;
-  /** Sum of receive-to-answer time, ns. */
+  /**
+   * Sum of receive-to-answer time, ns (CLOCK_MONOTONIC, from NOTIF_RECV's return
+   * to just before NOTIF_SEND: with SYNC_WAKE_UP the send itself runs the program).
+   */
   totalNs: number;
 }
 
 export interface NotifyAddon {
-  /** Wrap a listener fd (ownership passes to the handle). Sets SYNC_WAKE_UP when the kernel has it. */
+  /**
+   * Wrap a listener fd (ownership passes to the handle on success; on a throw the
+   * caller still owns it). Sizes its buffers with SECCOMP_GET_NOTIF_SIZES and sets
+   * SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP when the kernel has it (6.6+).
+   */
   open(listenerFd: number): NotifyHandle;
-  /** Replace the native actions for one AUDIT_ARCH value. */
+  /**
+   * Replace the native actions for one AUDIT_ARCH value (up to 8 arches per loop).
+   * Safe while another thread is in recv: the next notification sees the new table.
+   */
   setActions(h: NotifyHandle, auditArch: number, actions: NativeAction[]): void;
   /**
    * Block until a notification needs JS; null once every filtered task is gone
-   * (POLLHUP) or after `stop`.
+   * (POLLHUP), after `stop`, or when the handle was closed. Blocks the calling
+   * thread: call it from a worker. Throws (code = errno name) only for real failures.
    */
   recv(h: NotifyHandle): Notification | null;
-  /** Answer: return `val` or fail with -`error`; flags may hold SECCOMP_USER_NOTIF_FLAG_CONTINUE. Returns 0 or the errno of the ioctl (ENOENT: the task went away). */
+  /**
+   * Answer: return `val`, or fail with `error` (a positive errno; 0 for success);
+   * flags may hold SECCOMP_USER_NOTIF_FLAG_CONTINUE (then val and error must be 0).
+   * Returns 0 or the errno of the ioctl: ENOENT, the task went away; EINPROGRESS,
+   * already answered.
+   */
   respond(h: NotifyHandle, id: bigint, val: bigint, error: number, flags: number): number;
   /** SECCOMP_IOCTL_NOTIF_ID_VALID: is the task still waiting on this notification? */
   idValid(h: NotifyHandle, id: bigint): boolean;
@@ -81,7 +110,11 @@ export interface NotifyAddon {
   stats(h: NotifyHandle): NativeStat[];
   /** Wake a blocked recv and make it (and later ones) return null. Safe from any thread. */
   stop(h: NotifyHandle): void;
-  /** Close the listener. Tasks still trapped get ENOSYS from the kernel. */
+  /**
+   * Stop the loop and close the listener (once a recv in progress on another
+   * thread has returned). The kernel then fails every trapped call, pending or
+   * future, of that filter with ENOSYS. Closing an unknown handle does nothing.
+   */
   close(h: NotifyHandle): void;
 }
 

@@ -1,0 +1,34 @@
+# native/ build: `npm install` runs `node-gyp rebuild`; outputs land in build/Release/.
+#   cr_shim_notify.node  Node-API addon: the seccomp notification loop (native/notify-loop.c)
+#   cr-shim-launch       helper: install a filter sent over fd 3, hand back the listener, exec
+#   bench-supervisor     minimal C supervisor, the baseline for the uname benchmark
+{
+  "target_defaults": {
+    "defines": ["_GNU_SOURCE"],
+    "cflags": ["-Wall", "-Wextra", "-std=gnu11"],
+    "configurations": {
+      "Release": {
+        "cflags!": ["-O3"],
+        "cflags": ["-O2"]
+      }
+    }
+  },
+  "targets": [
+    {
+      "target_name": "cr_shim_notify",
+      "sources": ["native/notify-loop.c"],
+      "defines": ["NAPI_VERSION=8"],
+      "libraries": ["-lpthread"]
+    },
+    {
+      "target_name": "cr-shim-launch",
+      "type": "executable",
+      "sources": ["native/launcher.c"]
+    },
+    {
+      "target_name": "bench-supervisor",
+      "type": "executable",
+      "sources": ["native/bench-supervisor.c"]
+    }
+  ]
+}

@@ -1,0 +1,1057 @@
+/*
+ * cr_shim_notify: the seccomp user-notification loop, as a Node-API addon.
+ * The interface is src/native/addon-types.ts (NotifyAddon); keep the two in step.
+ *
+ * recv() blocks the calling thread (a worker, never Node's main thread) in
+ * poll() + SECCOMP_IOCTL_NOTIF_RECV. Notifications whose (arch, nr) has a
+ * native verdict are answered here, from a table that JS pushes down with
+ * setActions(), and counted; the first one that needs JS is returned to it.
+ *
+ * Threads. Loops live in a process-wide table, named by small integers, so the
+ * main thread can stop() or read stats() of a loop a worker runs (N-API values
+ * cannot cross threads). g_mu guards the table and each loop's reference count;
+ * a loop is freed, and its fds closed, only when the last user lets go, so
+ * close() from one thread never pulls an fd from under another thread's ioctl.
+ * Each loop's verdict tables are immutable once published: setActions builds a
+ * new set and swaps the pointer under the loop's mutex and bumps a generation;
+ * recv holds a reference to the set it uses and re-reads the pointer only when
+ * the generation moved, so the hot path costs one atomic load.
+ *
+ * Kernel facts this file relies on:
+ *  - struct sizes come from SECCOMP_GET_NOTIF_SIZES (the kernel may be newer
+ *    than our headers); NOTIF_RECV wants a zeroed buffer.
+ *  - ENOENT from NOTIF_RECV/SEND/ID_VALID/ADDFD means the task went away (it was
+ *    killed while trapped): an event, not an error.
+ *  - When the listener is closed, the kernel answers every pending and every
+ *    future USER_NOTIF of that filter with -ENOSYS: a program whose supervisor
+ *    died sees ENOSYS for the trapped calls, not a hang (see test/native).
+ *  - SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (6.6+) makes the kernel wake the
+ *    supervisor and the task synchronously on the same CPU: a large part of
+ *    the round trip on a small VM.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/seccomp.h>
+#include <node_api.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Newer than the 6.1 uapi headers this may be built against. */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+/* Mirrors NativeKind in src/native/addon-types.ts. */
+enum native_kind {
+	NK_DEFER = 0,
+	NK_CONTINUE = 1,
+	NK_ERRNO = 2,
+	NK_WRITE_ARG = 3,
+	NK_PATH_WATCH = 4,
+};
+
+#define MAX_NR 1024	/* verdicts per arch, indexed by syscall number */
+#define MAX_ARCHES 8	/* AUDIT_ARCH values per loop */
+#define MAX_LOOPS 256
+#define MAX_WRITE (1U << 20)
+#define ARG_COUNT 6
+
+struct verdict {
+	uint8_t kind;
+	uint8_t arg;
+	int32_t err;
+	int64_t val;
+	uint8_t *bytes;	/* writeArg */
+	size_t len;
+	char **names;	/* pathWatch: last path components that JS wants to see */
+	size_t nnames;
+};
+
+struct arch_stats {
+	uint32_t audit_arch;
+	uint64_t count[MAX_NR];
+	uint64_t ns[MAX_NR];
+};
+
+/* Immutable once published; shared by action sets, freed with the last one. */
+struct arch_table {
+	uint32_t audit_arch;
+	unsigned refs;
+	struct arch_stats *stats; /* owned by the loop */
+	struct verdict v[MAX_NR];
+};
+
+struct action_set {
+	unsigned refs;
+	unsigned n;
+	struct arch_table *arch[MAX_ARCHES];
+};
+
+struct loop {
+	int32_t id;
+	int listener;
+	int stopfd;		/* eventfd: readable once stop() was called */
+	size_t notif_size;
+	size_t resp_size;
+	unsigned refs;		/* g_mu: the table's reference + one per call in progress */
+	int stopped;		/* atomic */
+	unsigned generation;	/* atomic; bumped whenever `actions` changes */
+	pthread_mutex_t mu;	/* guards actions, set/arch refs, stats slots */
+	struct action_set *actions;
+	unsigned nstats;
+	struct arch_stats *stats[MAX_ARCHES];
+};
+
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct loop *g_loops[MAX_LOOPS];
+static int32_t g_next_id = 1;
+
+/* ---- cleanup helpers (STYLE 9: resources are released by scope) ---- */
+
+static void free_ptr(void *p)
+{
+	free(*(void **)p);
+}
+#define autofree __attribute__((cleanup(free_ptr)))
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+#define autoclose __attribute__((cleanup(close_fd)))
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- errors to JS: "<op>: <strerror>", code = errno name ---- */
+
+static void throw_errno(napi_env env, const char *op, int err)
+{
+	char msg[256];
+	char code[32];
+	const char *name = strerrorname_np(err);
+	if (name)
+		snprintf(code, sizeof(code), "%s", name);
+	else
+		snprintf(code, sizeof(code), "E%d", err);
+	snprintf(msg, sizeof(msg), "%s: %s", op, strerror(err));
+	napi_throw_error(env, code, msg);
+}
+
+/* ---- verdict tables ---- */
+
+static void arch_table_free(struct arch_table *t)
+{
+	if (!t)
+		return;
+	for (size_t nr = 0; nr < MAX_NR; nr++) {
+		struct verdict *v = &t->v[nr];
+		free(v->bytes);
+		for (size_t i = 0; i < v->nnames; i++)
+			free(v->names[i]);
+		free(v->names);
+	}
+	free(t);
+}
+static void arch_table_cleanup(struct arch_table **t)
+{
+	arch_table_free(*t);
+}
+#define auto_arch_table __attribute__((cleanup(arch_table_cleanup)))
+
+/* Caller holds l->mu. */
+static void action_set_put(struct action_set *s)
+{
+	if (!s || --s->refs > 0)
+		return;
+	for (unsigned i = 0; i < s->n; i++)
+		if (--s->arch[i]->refs == 0)
+			arch_table_free(s->arch[i]);
+	free(s);
+}
+
+static const struct verdict *lookup(const struct action_set *s, uint32_t arch, int32_t nr)
+{
+	if (!s || nr < 0 || nr >= MAX_NR)
+		return NULL;
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->arch[i]->audit_arch == arch)
+			return &s->arch[i]->v[nr];
+	return NULL;
+}
+
+/* Find the table for `arch` in `s` (for stats); NULL when none. */
+static struct arch_table *table_for(const struct action_set *s, uint32_t arch)
+{
+	for (unsigned i = 0; s && i < s->n; i++)
+		if (s->arch[i]->audit_arch == arch)
+			return s->arch[i];
+	return NULL;
+}
+
+/* ---- loop table ---- */
+
+static void loop_destroy(struct loop *l)
+{
+	pthread_mutex_lock(&l->mu);
+	action_set_put(l->actions);
+	l->actions = NULL;
+	pthread_mutex_unlock(&l->mu);
+	for (unsigned i = 0; i < l->nstats; i++)
+		free(l->stats[i]);
+	/* Closing the listener: the kernel answers trapped calls with -ENOSYS. */
+	close(l->listener);
+	close(l->stopfd);
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}
+
+/* A counted reference to loop `id`, or NULL. */
+static struct loop *loop_get(int32_t id)
+{
+	struct loop *found = NULL;
+	pthread_mutex_lock(&g_mu);
+	for (int i = 0; i < MAX_LOOPS; i++) {
+		if (g_loops[i] && g_loops[i]->id == id) {
+			found = g_loops[i];
+			found->refs++;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&g_mu);
+	return found;
+}
+
+/* Handles are never reused, so an id below g_next_id that is not in the table was closed. */
+static bool was_issued(int32_t id)
+{
+	pthread_mutex_lock(&g_mu);
+	bool issued = id > 0 && id < g_next_id;
+	pthread_mutex_unlock(&g_mu);
+	return issued;
+}
+
+static void loop_put(struct loop *l)
+{
+	pthread_mutex_lock(&g_mu);
+	bool last = --l->refs == 0;
+	pthread_mutex_unlock(&g_mu);
+	if (last)
+		loop_destroy(l);
+}
+static void loop_cleanup(struct loop **l)
+{
+	if (*l)
+		loop_put(*l);
+}
+#define autoput __attribute__((cleanup(loop_cleanup)))
+
+/* ---- argument helpers ---- */
+
+static bool get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv)
+{
+	size_t argc = want;
+	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok)
+		return false;
+	if (argc < want) {
+		napi_throw_type_error(env, "EINVAL", "cr_shim_notify: missing arguments");
+		return false;
+	}
+	return true;
+}
+
+static bool get_i32(napi_env env, napi_value v, const char *what, int32_t *out)
+{
+	if (napi_get_value_int32(env, v, out) != napi_ok) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "cr_shim_notify: %s must be a number", what);
+		napi_throw_type_error(env, "EINVAL", msg);
+		return false;
+	}
+	return true;
+}
+
+static bool get_u32(napi_env env, napi_value v, const char *what, uint32_t *out)
+{
+	if (napi_get_value_uint32(env, v, out) != napi_ok) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "cr_shim_notify: %s must be a number", what);
+		napi_throw_type_error(env, "EINVAL", msg);
+		return false;
+	}
+	return true;
+}
+
+static bool get_u64(napi_env env, napi_value v, const char *what, uint64_t *out)
+{
+	bool lossless = false;
+	if (napi_get_value_bigint_uint64(env, v, out, &lossless) != napi_ok || !lossless) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "cr_shim_notify: %s must be a bigint in 0..2^64-1", what);
+		napi_throw_type_error(env, "EINVAL", msg);
+		return false;
+	}
+	return true;
+}
+
+/* A loop reference for the handle argument, or NULL with an exception pending. */
+static struct loop *get_loop(napi_env env, napi_value v)
+{
+	int32_t id;
+	if (!get_i32(env, v, "handle", &id))
+		return NULL;
+	struct loop *l = loop_get(id);
+	if (!l)
+		napi_throw_error(env, "EBADF", "cr_shim_notify: unknown or closed handle");
+	return l;
+}
+
+static napi_value undefined(napi_env env)
+{
+	napi_value u;
+	napi_get_undefined(env, &u);
+	return u;
+}
+
+static napi_value null_value(napi_env env)
+{
+	napi_value n;
+	napi_get_null(env, &n);
+	return n;
+}
+
+static napi_value make_i32(napi_env env, int32_t x)
+{
+	napi_value v;
+	napi_create_int32(env, x, &v);
+	return v;
+}
+
+/* ---- open ---- */
+
+static napi_value nl_open(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	int32_t fd;
+	struct seccomp_notif_sizes sizes;
+	autoclose int stopfd = -1;
+	autofree struct loop *l = NULL;
+
+	if (!get_args(env, info, 1, argv) || !get_i32(env, argv[0], "listenerFd", &fd))
+		return NULL;
+	if (fd < 0) {
+		throw_errno(env, "seccomp listener", EBADF);
+		return NULL;
+	}
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0) {
+		throw_errno(env, "seccomp GET_NOTIF_SIZES", errno);
+		return NULL;
+	}
+	/* The flag is passed by value. Older kernels do not know the ioctl. */
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0 &&
+	    errno != EINVAL && errno != ENOTTY) {
+		throw_errno(env, "seccomp NOTIF_SET_FLAGS", errno);
+		return NULL;
+	}
+	stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (stopfd < 0) {
+		throw_errno(env, "eventfd", errno);
+		return NULL;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		throw_errno(env, "open", ENOMEM);
+		return NULL;
+	}
+	/* Our buffers must hold what the kernel writes and what the ioctl numbers encode. */
+	l->notif_size = sizes.seccomp_notif > sizeof(struct seccomp_notif) ? sizes.seccomp_notif : sizeof(struct seccomp_notif);
+	l->resp_size = sizes.seccomp_notif_resp > sizeof(struct seccomp_notif_resp) ? sizes.seccomp_notif_resp
+										      : sizeof(struct seccomp_notif_resp);
+	l->listener = fd;
+	l->refs = 1;
+	pthread_mutex_init(&l->mu, NULL);
+
+	int32_t id = -1;
+	pthread_mutex_lock(&g_mu);
+	for (int i = 0; i < MAX_LOOPS; i++) {
+		if (!g_loops[i]) {
+			id = l->id = g_next_id++;
+			l->stopfd = stopfd;
+			g_loops[i] = l;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&g_mu);
+	if (id < 0) {
+		pthread_mutex_destroy(&l->mu);
+		throw_errno(env, "open", EMFILE);
+		return NULL;
+	}
+	/* Ownership of the fds and the loop passes to the table. */
+	stopfd = -1;
+	l = NULL;
+	return make_i32(env, id);
+}
+
+/* ---- setActions ---- */
+
+/* Read property `key` of `obj` as int32/uint32; absent → *present = false. */
+static bool prop(napi_env env, napi_value obj, const char *key, napi_value *out, bool *present)
+{
+	if (napi_has_named_property(env, obj, key, present) != napi_ok)
+		return false;
+	if (!*present)
+		return true;
+	if (napi_get_named_property(env, obj, key, out) != napi_ok)
+		return false;
+	napi_valuetype t;
+	napi_typeof(env, *out, &t);
+	*present = t != napi_undefined;
+	return true;
+}
+
+static bool bad_action(napi_env env, uint32_t index, const char *why)
+{
+	char msg[160];
+	snprintf(msg, sizeof(msg), "cr_shim_notify setActions: action %u: %s", index, why);
+	napi_throw_range_error(env, "EINVAL", msg);
+	return false;
+}
+
+/* Fill t->v[action.nr] from one NativeAction object. */
+static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch_table *t)
+{
+	napi_value v;
+	bool has = false;
+	uint32_t nr, kind;
+
+	if (!prop(env, a, "nr", &v, &has) || !has || !get_u32(env, v, "nr", &nr))
+		return has ? false : bad_action(env, index, "nr missing");
+	if (nr >= MAX_NR)
+		return bad_action(env, index, "nr out of range (max 1023)");
+	if (!prop(env, a, "kind", &v, &has) || !has || !get_u32(env, v, "kind", &kind))
+		return has ? false : bad_action(env, index, "kind missing");
+	struct verdict *d = &t->v[nr];
+	if (d->kind != NK_DEFER || d->bytes || d->names)
+		return bad_action(env, index, "nr given twice");
+	d->kind = (uint8_t)kind;
+
+	switch (kind) {
+	case NK_DEFER:
+	case NK_CONTINUE:
+		return true;
+	case NK_ERRNO: {
+		uint32_t e;
+		if (!prop(env, a, "errno", &v, &has) || !has || !get_u32(env, v, "errno", &e))
+			return has ? false : bad_action(env, index, "errno missing");
+		if (e == 0 || e > 4095)
+			return bad_action(env, index, "errno out of range 1..4095");
+		d->err = (int32_t)e;
+		return true;
+	}
+	case NK_WRITE_ARG: {
+		uint32_t arg;
+		int64_t val = 0;
+		if (!prop(env, a, "arg", &v, &has) || !has || !get_u32(env, v, "arg", &arg))
+			return has ? false : bad_action(env, index, "arg missing");
+		if (arg >= ARG_COUNT)
+			return bad_action(env, index, "arg out of range 0..5");
+		if (!prop(env, a, "val", &v, &has))
+			return false;
+		if (has && napi_get_value_int64(env, v, &val) != napi_ok)
+			return bad_action(env, index, "val must be a number");
+		if (!prop(env, a, "bytes", &v, &has))
+			return false;
+		bool is_ta = false;
+		if (has)
+			napi_is_typedarray(env, v, &is_ta);
+		if (!is_ta)
+			return bad_action(env, index, "bytes must be a Uint8Array");
+		napi_typedarray_type tt;
+		size_t len;
+		void *data;
+		if (napi_get_typedarray_info(env, v, &tt, &len, &data, NULL, NULL) != napi_ok)
+			return false;
+		if (tt != napi_uint8_array || len == 0 || len > MAX_WRITE)
+			return bad_action(env, index, "bytes must be a Uint8Array of 1..1MiB");
+		d->bytes = malloc(len);
+		if (!d->bytes)
+			return bad_action(env, index, "out of memory");
+		memcpy(d->bytes, data, len);
+		d->len = len;
+		d->arg = (uint8_t)arg;
+		d->val = val;
+		return true;
+	}
+	case NK_PATH_WATCH: {
+		uint32_t arg, n;
+		if (!prop(env, a, "arg", &v, &has) || !has || !get_u32(env, v, "arg", &arg))
+			return has ? false : bad_action(env, index, "arg missing");
+		if (arg >= ARG_COUNT)
+			return bad_action(env, index, "arg out of range 0..5");
+		d->arg = (uint8_t)arg;
+		bool is_array = false;
+		if (!prop(env, a, "names", &v, &has))
+			return false;
+		if (has)
+			napi_is_array(env, v, &is_array);
+		if (!is_array)
+			return bad_action(env, index, "names must be an array of strings");
+		napi_get_array_length(env, v, &n);
+		d->names = calloc(n ? n : 1, sizeof(char *));
+		if (!d->names)
+			return bad_action(env, index, "out of memory");
+		for (uint32_t i = 0; i < n; i++) {
+			napi_value s;
+			size_t slen;
+			napi_get_element(env, v, i, &s);
+			if (napi_get_value_string_utf8(env, s, NULL, 0, &slen) != napi_ok)
+				return bad_action(env, index, "names must be an array of strings");
+			d->names[i] = malloc(slen + 1);
+			if (!d->names[i])
+				return bad_action(env, index, "out of memory");
+			d->nnames = i + 1;
+			napi_get_value_string_utf8(env, s, d->names[i], slen + 1, &slen);
+		}
+		return true;
+	}
+	default:
+		return bad_action(env, index, "unknown kind");
+	}
+}
+
+/* Publish `t` as the table for its arch. Caller holds l->mu. Returns 0 or an errno. */
+static int publish(struct loop *l, struct arch_table *t)
+{
+	struct action_set *old = l->actions;
+	struct action_set *s = calloc(1, sizeof(*s));
+	if (!s)
+		return ENOMEM;
+
+	/* Stats slots are per loop and outlive tables, so counts survive setActions. */
+	struct arch_stats *st = NULL;
+	for (unsigned i = 0; i < l->nstats; i++)
+		if (l->stats[i]->audit_arch == t->audit_arch)
+			st = l->stats[i];
+	if (!st) {
+		if (l->nstats == MAX_ARCHES) {
+			free(s);
+			return ENOSPC;
+		}
+		st = calloc(1, sizeof(*st));
+		if (!st) {
+			free(s);
+			return ENOMEM;
+		}
+		st->audit_arch = t->audit_arch;
+		l->stats[l->nstats++] = st;
+	}
+	t->stats = st;
+	t->refs = 1;
+
+	s->refs = 1;
+	bool replaced = false;
+	for (unsigned i = 0; old && i < old->n; i++) {
+		if (old->arch[i]->audit_arch == t->audit_arch) {
+			s->arch[s->n++] = t;
+			replaced = true;
+		} else {
+			old->arch[i]->refs++;
+			s->arch[s->n++] = old->arch[i];
+		}
+	}
+	if (!replaced)
+		s->arch[s->n++] = t;
+	l->actions = s;
+	__atomic_add_fetch(&l->generation, 1, __ATOMIC_RELEASE);
+	action_set_put(old);
+	return 0;
+}
+
+static napi_value nl_set_actions(napi_env env, napi_callback_info info)
+{
+	napi_value argv[3];
+	uint32_t arch, n;
+	bool is_array = false;
+	auto_arch_table struct arch_table *t = NULL;
+
+	if (!get_args(env, info, 3, argv))
+		return NULL;
+	autoput struct loop *l = get_loop(env, argv[0]);
+	if (!l || !get_u32(env, argv[1], "auditArch", &arch))
+		return NULL;
+	napi_is_array(env, argv[2], &is_array);
+	if (!is_array) {
+		napi_throw_type_error(env, "EINVAL", "cr_shim_notify setActions: actions must be an array");
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		throw_errno(env, "setActions", ENOMEM);
+		return NULL;
+	}
+	t->audit_arch = arch;
+	napi_get_array_length(env, argv[2], &n);
+	for (uint32_t i = 0; i < n; i++) {
+		napi_value a;
+		napi_valuetype type;
+		if (napi_get_element(env, argv[2], i, &a) != napi_ok)
+			return NULL;
+		napi_typeof(env, a, &type);
+		if (type != napi_object) {
+			bad_action(env, i, "not an object");
+			return NULL;
+		}
+		if (!parse_action(env, a, i, t))
+			return NULL;
+	}
+
+	pthread_mutex_lock(&l->mu);
+	int err = publish(l, t);
+	pthread_mutex_unlock(&l->mu);
+	if (err) {
+		throw_errno(env, "setActions", err);
+		return NULL;
+	}
+	t = NULL; /* owned by the action set now */
+	return undefined(env);
+}
+
+/* ---- the receive loop ---- */
+
+struct reader {
+	struct loop *l;
+	struct action_set *set;
+	unsigned generation;
+};
+
+/* Make r->set the loop's current set, if it changed. Lock only on a change. */
+static void refresh(struct reader *r)
+{
+	unsigned g = __atomic_load_n(&r->l->generation, __ATOMIC_ACQUIRE);
+	if (r->set && g == r->generation)
+		return;
+	pthread_mutex_lock(&r->l->mu);
+	action_set_put(r->set);
+	r->set = r->l->actions;
+	if (r->set)
+		r->set->refs++;
+	r->generation = __atomic_load_n(&r->l->generation, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&r->l->mu);
+}
+
+static void reader_cleanup(struct reader *r)
+{
+	if (!r->set)
+		return;
+	pthread_mutex_lock(&r->l->mu);
+	action_set_put(r->set);
+	pthread_mutex_unlock(&r->l->mu);
+}
+
+static bool id_valid(int listener, uint64_t id)
+{
+	return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+/*
+ * Copy the tracee's NUL-terminated string at addr into buf (PATH_MAX bytes),
+ * one page at a time so that a string ending just before an unmapped page is
+ * still read. false when unreadable or longer than PATH_MAX.
+ */
+static bool read_path(pid_t pid, uint64_t addr, char *buf)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t got = 0;
+	while (got < PATH_MAX) {
+		uint64_t at = addr + got;
+		size_t chunk = page - (size_t)(at % page);
+		if (chunk > PATH_MAX - got)
+			chunk = PATH_MAX - got;
+		struct iovec local = { buf + got, chunk };
+		struct iovec remote = { (void *)(uintptr_t)at, chunk };
+		ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+		if (n <= 0)
+			return false;
+		if (memchr(buf + got, '\0', (size_t)n))
+			return true;
+		got += (size_t)n;
+	}
+	return false;
+}
+
+/* Is the last component of path one of the names? "a/b//" has last component "b". */
+static bool last_component_in(char *path, char *const *names, size_t nnames)
+{
+	size_t len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		path[--len] = '\0';
+	const char *slash = strrchr(path, '/');
+	const char *last = slash ? slash + 1 : path;
+	for (size_t i = 0; i < nnames; i++)
+		if (strcmp(last, names[i]) == 0)
+			return true;
+	return false;
+}
+
+enum outcome { ANSWERED, DEFERRED, GONE };
+
+/* Fill resp for a native verdict; DEFERRED when JS must decide after all, GONE when the task left. */
+static enum outcome decide(int listener, const struct verdict *v, const struct seccomp_notif *n,
+			   struct seccomp_notif_resp *resp)
+{
+	switch (v->kind) {
+	case NK_CONTINUE:
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		return ANSWERED;
+	case NK_ERRNO:
+		resp->error = -v->err;
+		return ANSWERED;
+	case NK_WRITE_ARG: {
+		/* The pid may have been reused once the task died: check the id before writing. */
+		if (!id_valid(listener, n->id))
+			return GONE;
+		struct iovec local = { v->bytes, v->len };
+		struct iovec remote = { (void *)(uintptr_t)n->data.args[v->arg], v->len };
+		ssize_t w = process_vm_writev((pid_t)n->pid, &local, 1, &remote, 1, 0);
+		if (w != (ssize_t)v->len)
+			resp->error = -EFAULT;
+		else
+			resp->val = v->val;
+		return ANSWERED;
+	}
+	case NK_PATH_WATCH: {
+		char path[PATH_MAX];
+		/* Unreadable: JS answers, producing the proper EFAULT from the real call. */
+		if (!read_path((pid_t)n->pid, n->data.args[v->arg], path))
+			return DEFERRED;
+		if (last_component_in(path, v->names, v->nnames))
+			return DEFERRED;
+		/* A pre-filter only: CONTINUE re-reads the path, which another thread may have changed. */
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		return ANSWERED;
+	}
+	default:
+		return DEFERRED;
+	}
+}
+
+static void set_prop(napi_env env, napi_value obj, const char *key, napi_value v)
+{
+	napi_set_named_property(env, obj, key, v);
+}
+
+static napi_value big_u64(napi_env env, uint64_t x)
+{
+	napi_value v;
+	napi_create_bigint_uint64(env, x, &v);
+	return v;
+}
+
+static napi_value notification_value(napi_env env, const struct seccomp_notif *n, uint64_t received)
+{
+	napi_value obj, args, v;
+	napi_create_object(env, &obj);
+	set_prop(env, obj, "id", big_u64(env, n->id));
+	napi_create_uint32(env, n->pid, &v);
+	set_prop(env, obj, "pid", v);
+	napi_create_uint32(env, n->flags, &v);
+	set_prop(env, obj, "flags", v);
+	set_prop(env, obj, "nr", make_i32(env, n->data.nr));
+	napi_create_uint32(env, n->data.arch, &v);
+	set_prop(env, obj, "arch", v);
+	set_prop(env, obj, "instructionPointer", big_u64(env, n->data.instruction_pointer));
+	napi_create_array_with_length(env, ARG_COUNT, &args);
+	for (uint32_t i = 0; i < ARG_COUNT; i++)
+		napi_set_element(env, args, i, big_u64(env, n->data.args[i]));
+	set_prop(env, obj, "args", args);
+	set_prop(env, obj, "receivedNs", big_u64(env, received));
+	return obj;
+}
+
+static napi_value nl_recv(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	int32_t id;
+	if (!get_args(env, info, 1, argv) || !get_i32(env, argv[0], "handle", &id))
+		return NULL;
+	autoput struct loop *l = loop_get(id);
+	/* close() may win the race with a worker going back to recv: that is the end of the loop, not an error. */
+	if (!l && was_issued(id))
+		return null_value(env);
+	if (!l) {
+		napi_throw_error(env, "EBADF", "cr_shim_notify: unknown or closed handle");
+		return NULL;
+	}
+	autofree struct seccomp_notif *n = malloc(l->notif_size);
+	autofree struct seccomp_notif_resp *resp = malloc(l->resp_size);
+	__attribute__((cleanup(reader_cleanup))) struct reader r = { .l = l };
+	if (!n || !resp) {
+		throw_errno(env, "recv", ENOMEM);
+		return NULL;
+	}
+
+	for (;;) {
+		if (__atomic_load_n(&l->stopped, __ATOMIC_ACQUIRE))
+			return null_value(env);
+		struct pollfd p[2] = { { .fd = l->listener, .events = POLLIN }, { .fd = l->stopfd, .events = POLLIN } };
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			throw_errno(env, "poll seccomp listener", errno);
+			return NULL;
+		}
+		if (p[1].revents)
+			return null_value(env);
+		if (!(p[0].revents & POLLIN)) {
+			/* POLLHUP: every task that used this filter is gone. */
+			if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+				return null_value(env);
+			continue;
+		}
+
+		memset(n, 0, l->notif_size);
+		if (ioctl(l->listener, SECCOMP_IOCTL_NOTIF_RECV, n) < 0) {
+			/* ENOENT: the task died between poll and recv. */
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			throw_errno(env, "seccomp NOTIF_RECV", errno);
+			return NULL;
+		}
+		uint64_t received = now_ns();
+
+		refresh(&r);
+		const struct verdict *v = lookup(r.set, n->data.arch, n->data.nr);
+		if (!v || v->kind == NK_DEFER)
+			return notification_value(env, n, received);
+
+		memset(resp, 0, l->resp_size);
+		resp->id = n->id;
+		enum outcome o = decide(l->listener, v, n, resp);
+		if (o == DEFERRED)
+			return notification_value(env, n, received);
+		if (o == GONE)
+			continue;
+		/*
+		 * Timed up to the send, not its return: with SYNC_WAKE_UP the kernel hands
+		 * this CPU to the woken task inside NOTIF_SEND, so its return includes the
+		 * program's own run up to its next trapped call.
+		 */
+		uint64_t sent = now_ns();
+		/* ENOENT: the task was killed while we decided; nothing to answer. */
+		if (ioctl(l->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT) {
+			throw_errno(env, "seccomp NOTIF_SEND", errno);
+			return NULL;
+		}
+		struct arch_stats *st = table_for(r.set, n->data.arch)->stats;
+		__atomic_add_fetch(&st->count[n->data.nr], 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&st->ns[n->data.nr], sent - received, __ATOMIC_RELAXED);
+	}
+}
+
+/* ---- respond, idValid, addFdAndSend ---- */
+
+static napi_value nl_respond(napi_env env, napi_callback_info info)
+{
+	napi_value argv[5];
+	uint64_t id;
+	int64_t val;
+	bool lossless;
+	int32_t error;
+	uint32_t flags;
+
+	if (!get_args(env, info, 5, argv))
+		return NULL;
+	autoput struct loop *l = get_loop(env, argv[0]);
+	if (!l || !get_u64(env, argv[1], "id", &id))
+		return NULL;
+	if (napi_get_value_bigint_int64(env, argv[2], &val, &lossless) != napi_ok || !lossless) {
+		napi_throw_type_error(env, "EINVAL", "cr_shim_notify: val must be a bigint in the int64 range");
+		return NULL;
+	}
+	if (!get_i32(env, argv[3], "error", &error) || !get_u32(env, argv[4], "flags", &flags))
+		return NULL;
+
+	autofree struct seccomp_notif_resp *resp = calloc(1, l->resp_size);
+	if (!resp) {
+		throw_errno(env, "respond", ENOMEM);
+		return NULL;
+	}
+	resp->id = id;
+	resp->val = val;
+	/* error is the positive errno (a negative one is taken as already negated). */
+	resp->error = error > 0 ? -error : error;
+	resp->flags = flags;
+	int rc = 0;
+	if (ioctl(l->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0)
+		rc = errno;
+	return make_i32(env, rc);
+}
+
+static napi_value nl_id_valid(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2], result;
+	uint64_t id;
+
+	if (!get_args(env, info, 2, argv))
+		return NULL;
+	autoput struct loop *l = get_loop(env, argv[0]);
+	if (!l || !get_u64(env, argv[1], "id", &id))
+		return NULL;
+	bool valid = ioctl(l->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+	if (!valid && errno != ENOENT) {
+		throw_errno(env, "seccomp NOTIF_ID_VALID", errno);
+		return NULL;
+	}
+	napi_get_boolean(env, valid, &result);
+	return result;
+}
+
+static napi_value nl_add_fd_and_send(napi_env env, napi_callback_info info)
+{
+	napi_value argv[4];
+	uint64_t id;
+	int32_t src;
+	uint32_t fd_flags;
+
+	if (!get_args(env, info, 4, argv))
+		return NULL;
+	autoput struct loop *l = get_loop(env, argv[0]);
+	if (!l || !get_u64(env, argv[1], "id", &id) || !get_i32(env, argv[2], "srcFd", &src) ||
+	    !get_u32(env, argv[3], "newFdFlags", &fd_flags))
+		return NULL;
+	struct seccomp_notif_addfd add = {
+		.id = id,
+		.flags = SECCOMP_ADDFD_FLAG_SEND,
+		.srcfd = (uint32_t)src,
+		.newfd = 0,
+		.newfd_flags = fd_flags,
+	};
+	int rc = ioctl(l->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+	return make_i32(env, rc < 0 ? -errno : rc);
+}
+
+/* ---- stats, stop, close ---- */
+
+static napi_value nl_stats(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1], out;
+	uint32_t k = 0;
+
+	if (!get_args(env, info, 1, argv))
+		return NULL;
+	autoput struct loop *l = get_loop(env, argv[0]);
+	if (!l)
+		return NULL;
+	napi_create_array(env, &out);
+	pthread_mutex_lock(&l->mu);
+	for (unsigned i = 0; i < l->nstats; i++) {
+		const struct arch_stats *st = l->stats[i];
+		for (uint32_t nr = 0; nr < MAX_NR; nr++) {
+			uint64_t count = __atomic_load_n(&st->count[nr], __ATOMIC_RELAXED);
+			if (count == 0)
+				continue;
+			uint64_t ns = __atomic_load_n(&st->ns[nr], __ATOMIC_RELAXED);
+			napi_value row, v;
+			napi_create_object(env, &row);
+			napi_create_uint32(env, st->audit_arch, &v);
+			set_prop(env, row, "arch", v);
+			napi_create_uint32(env, nr, &v);
+			set_prop(env, row, "nr", v);
+			napi_create_double(env, (double)count, &v);
+			set_prop(env, row, "count", v);
+			napi_create_double(env, (double)ns, &v);
+			set_prop(env, row, "totalNs", v);
+			napi_set_element(env, out, k++, row);
+		}
+	}
+	pthread_mutex_unlock(&l->mu);
+	return out;
+}
+
+static void stop_loop(struct loop *l)
+{
+	uint64_t one = 1;
+	__atomic_store_n(&l->stopped, 1, __ATOMIC_RELEASE);
+	/* The counter only grows, so the eventfd stays readable for later polls. */
+	(void)!write(l->stopfd, &one, sizeof(one));
+}
+
+static napi_value nl_stop(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	if (!get_args(env, info, 1, argv))
+		return NULL;
+	autoput struct loop *l = get_loop(env, argv[0]);
+	if (!l)
+		return NULL;
+	stop_loop(l);
+	return undefined(env);
+}
+
+/*
+ * Remove the loop from the table and stop it. Its fds close when the last call
+ * in progress (a recv on another thread) returns; then the kernel fails every
+ * trapped call of the filter with ENOSYS.
+ */
+static napi_value nl_close(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	int32_t id;
+	struct loop *found = NULL;
+
+	if (!get_args(env, info, 1, argv) || !get_i32(env, argv[0], "handle", &id))
+		return NULL;
+	pthread_mutex_lock(&g_mu);
+	for (int i = 0; i < MAX_LOOPS; i++) {
+		if (g_loops[i] && g_loops[i]->id == id) {
+			found = g_loops[i];
+			g_loops[i] = NULL;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&g_mu);
+	if (found) {
+		stop_loop(found);
+		loop_put(found);
+	}
+	return undefined(env);
+}
+
+NAPI_MODULE_INIT()
+{
+	const napi_property_descriptor fns[] = {
+		{ "open", NULL, nl_open, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "setActions", NULL, nl_set_actions, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "recv", NULL, nl_recv, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "respond", NULL, nl_respond, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "idValid", NULL, nl_id_valid, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "addFdAndSend", NULL, nl_add_fd_and_send, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "stats", NULL, nl_stats, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "stop", NULL, nl_stop, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "close", NULL, nl_close, NULL, NULL, NULL, napi_enumerable, NULL },
+	};
+	if (napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns) != napi_ok)
+		return NULL;
+	return exports;
+}

@@ -1,0 +1,221 @@
+/**
+ * The supervisor's side of native/launcher.c (build/Release/cr-shim-launch).
+ *
+ * Protocol on the child's fd 3, a Unix stream socket (stdio 'pipe' at index 3);
+ * integers are 32-bit little-endian. native/launcher.c states it too.
+ *
+ *   → FILTER ::= LEN:u32 INSNS     LEN bytes of struct sock_filter
+ *   ← REPLY  ::= FD:s32            listener fd in the launcher, or -errno of seccomp()
+ *   → ACK    ::= 1 byte            after pidfd_getfd copied the listener
+ *   ← RESULT ::= EOF               exec succeeded (fd 3 is close-on-exec)
+ *              | ERRNO:u32 EOF     exec failed
+ */
+import { spawn, type ChildProcess, type StdioNull, type StdioPipe } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { getSystemErrorMap } from 'node:util';
+import koffi from 'koffi';
+import { KernelError, ShimError } from '../errors.js';
+import { buildOutput } from './addon.js';
+
+export const LAUNCHER_PATH = buildOutput('cr-shim-launch');
+
+/** cr-shim-launch's own exit statuses (after a successful exec the status is the program's). */
+export const LAUNCHER_EXIT = {
+  /** Failure before exec: usage, fd 3 protocol, prctl, seccomp. */
+  failed: 125,
+  /** exec failed with an errno other than ENOENT. */
+  execFailed: 126,
+  /** exec failed with ENOENT. */
+  notFound: 127,
+} as const;
+
+const SYS_pidfd_open = 434;
+const SYS_pidfd_getfd = 438;
+const SOCK_FILTER_SIZE = 8;
+
+/** [name, message] for an errno, e.g. [ 'EINVAL', 'invalid argument' ]. */
+function describeErrno(errno: number): [string, string] {
+  return getSystemErrorMap().get(-errno) ?? [`E${errno}`, `errno ${errno}`];
+}
+
+function kernelError(op: string, errno: number, cause?: unknown): KernelError {
+  const [code, message] = describeErrno(errno);
+  return new KernelError(op, `${op}: ${message}`, { code, cause });
+}
+
+/** FILTER frame: the length prefix and the raw struct sock_filter array. */
+export function encodeFilterFrame(filter: Uint8Array): Buffer {
+  if (filter.length === 0 || filter.length % SOCK_FILTER_SIZE !== 0) {
+    throw new ShimError('encode filter frame', `filter is ${filter.length} bytes, not a whole number of 8-byte instructions`, {
+      code: 'EINVAL',
+    });
+  }
+  const frame = Buffer.alloc(4 + filter.length);
+  frame.writeUInt32LE(filter.length, 0);
+  frame.set(filter, 4);
+  return frame;
+}
+
+/** Reads fixed-size frames from a byte stream. */
+export class FrameReader {
+  private buf = Buffer.alloc(0);
+  private ended = false;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(stream: Readable) {
+    stream.on('data', (chunk: Buffer) => {
+      this.buf = Buffer.concat([this.buf, chunk]);
+      this.notify();
+    });
+    stream.on('end', () => this.finish());
+    stream.on('close', () => this.finish());
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      // A Unix socket whose peer exits with our bytes unread reports ECONNRESET: that is EOF here.
+      if (err.code !== 'ECONNRESET') this.failure = err;
+      this.finish();
+    });
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private finish(): void {
+    this.ended = true;
+    this.notify();
+  }
+
+  /** Exactly n bytes; null on EOF before the first byte. Throws on EOF mid-frame. */
+  async read(n: number, what: string): Promise<Buffer | null> {
+    while (this.buf.length < n && !this.ended) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    if (this.buf.length >= n) {
+      const out = this.buf.subarray(0, n);
+      this.buf = this.buf.subarray(n);
+      return out;
+    }
+    if (this.buf.length === 0 && !this.failure) return null;
+    throw new ShimError(`read ${what} from cr-shim-launch`, `stream ended after ${this.buf.length} of ${n} bytes`, {
+      code: 'EPROTO',
+      cause: this.failure,
+    });
+  }
+}
+
+type SyscallFn = (nr: number, ...typedArgs: unknown[]) => number;
+let syscallFn: SyscallFn | undefined;
+
+function libcSyscall(): SyscallFn {
+  if (!syscallFn) {
+    const libc = koffi.load('libc.so.6');
+    syscallFn = libc.func('long syscall(long nr, ...)') as SyscallFn;
+  }
+  return syscallFn;
+}
+
+/**
+ * Copy fd `fd` of process `pid` into this process (pidfd_open + pidfd_getfd;
+ * the copy is close-on-exec). Needs PTRACE_MODE_ATTACH rights over pid.
+ * Throws KernelError naming the failing call.
+ */
+export function takeListener(pid: number, fd: number): number {
+  const syscall = libcSyscall();
+  const pidfd = Number(syscall(SYS_pidfd_open, 'long', pid, 'long', 0));
+  if (pidfd < 0) throw kernelError('pidfd_open', koffi.errno());
+  try {
+    const local = Number(syscall(SYS_pidfd_getfd, 'long', pidfd, 'long', fd, 'long', 0));
+    if (local < 0) throw kernelError('pidfd_getfd', koffi.errno());
+    return local;
+  } finally {
+    closeSync(pidfd);
+  }
+}
+
+export interface LaunchOptions {
+  /** Set PR_SET_NO_NEW_PRIVS before installing the filter (it is set anyway when seccomp needs it). */
+  noNewPrivs?: boolean;
+  /** stdin, stdout, stderr of the program; fd 3 is always the protocol socket. Default: inherit all. */
+  stdio?: [StdioNull | StdioPipe, StdioNull | StdioPipe, StdioNull | StdioPipe];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Runs once the listener is ours and before the launcher may exec: set up the loop here. */
+  beforeExec?: (listenerFd: number) => void | Promise<void>;
+}
+
+export interface Launched {
+  child: ChildProcess;
+  /** The supervisor's copy of the listener; the caller owns it (hand it to NotifyAddon.open). */
+  listenerFd: number;
+  /** Resolves null once the program is exec'd, or the errno with which exec failed. */
+  exec: Promise<number | null>;
+}
+
+/**
+ * Spawn cr-shim-launch for `program`, install `filter` (raw struct sock_filter
+ * bytes) in it and take the listener. Throws KernelError when seccomp refuses
+ * the filter (code = errno name) and ShimError when the launcher dies early.
+ */
+export async function launchUnderFilter(
+  program: string,
+  args: readonly string[],
+  filter: Uint8Array,
+  opts: LaunchOptions = {},
+): Promise<Launched> {
+  const flags = opts.noNewPrivs ? ['--no-new-privs'] : [];
+  const [stdin, stdout, stderr] = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
+  const child = spawn(LAUNCHER_PATH, [...flags, '--', program, ...args], {
+    stdio: [stdin, stdout, stderr, 'pipe'],
+    env: opts.env,
+    cwd: opts.cwd,
+  });
+  const channel = child.stdio[3] as (Readable & Writable) | null | undefined;
+  if (!channel) throw new ShimError('spawn cr-shim-launch', 'no fd 3 channel', { code: 'EPROTO' });
+  const spawned = new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (cause) =>
+      reject(
+        new ShimError('spawn cr-shim-launch', `cannot run ${LAUNCHER_PATH}: ${cause.message}`, {
+          cause,
+          code: (cause as NodeJS.ErrnoException).code,
+          hint: 'run npm install to build native/',
+        }),
+      ),
+    );
+  });
+  const reader = new FrameReader(channel);
+
+  try {
+    await spawned;
+    channel.write(encodeFilterFrame(filter));
+    const reply = await reader.read(4, 'listener fd');
+    if (!reply) {
+      throw new ShimError('cr-shim-launch', 'the launcher exited before installing the filter (see its stderr)', {
+        code: 'EPROTO',
+      });
+    }
+    const remoteFd = reply.readInt32LE(0);
+    if (remoteFd < 0) throw kernelError('seccomp(SET_MODE_FILTER)', -remoteFd);
+    const listenerFd = takeListener(child.pid!, remoteFd);
+    try {
+      await opts.beforeExec?.(listenerFd);
+    } catch (err) {
+      closeSync(listenerFd);
+      throw err;
+    }
+    channel.write(Buffer.of(1));
+    const exec = reader.read(4, 'exec result').then((frame) => {
+      channel.destroy();
+      return frame ? frame.readUInt32LE(0) : null;
+    });
+    return { child, listenerFd, exec };
+  } catch (err) {
+    channel.destroy();
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    throw err;
+  }
+}
