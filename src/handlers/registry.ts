@@ -11,6 +11,7 @@ import { makeSysctlHandler, type SysctlLookup } from './sysctl.js';
 import { iopl, ioperm } from './ioport.js';
 import { lookupDcookie } from './lookup-dcookie.js';
 import { nfsservctl } from './nfsservctl.js';
+import { bdflush } from './bdflush.js';
 
 const hostLacks = (f: RuleFacts): boolean => !f.hostHas;
 
@@ -52,6 +53,7 @@ export const EMULATIONS: Readonly<Record<string, readonly Emulation[]>> = {
   kexec_load: [{ errno: 'EPERM', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_KEXEC): EPERM, as for a caller without CAP_SYS_BOOT` }],
   kexec_file_load: [{ errno: 'EPERM', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_KEXEC_FILE): EPERM, as for a caller without CAP_SYS_BOOT` }],
   map_shadow_stack: [{ errno: 'EOPNOTSUPP', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_X86_USER_SHADOW_STACK): EOPNOTSUPP, as a kernel with it answers on a CPU without user shadow stacks` }],
+  bdflush: [{ handler: 'bdflush', support: 'partial', when: hostLacks, note: 'removed in 5.15, a no-op before: EPERM without CAP_SYS_ADMIN, else 0; func 1 (exit the thread) answers 0 instead' }],
   uselib: [{ errno: 'ENOEXEC', support: 'partial', when: hostLacks, note: 'removed (ia32, CONFIG_USELIB): ENOEXEC, what it answered for any ELF shared library; a.out libraries are not loaded' }],
 };
 
@@ -63,7 +65,7 @@ export function emulationFor(name: string, facts: RuleFacts): Emulation | undefi
 /** Handlers by id. The sysctl lookup comes from the tables, so it is given at start. */
 export function makeHandlers(sysctl: SysctlLookup): ReadonlyMap<string, Handler> {
   const list: Handler[] = [
-    uname, procIdentity, iopl, ioperm, lookupDcookie, nfsservctl,
+    uname, procIdentity, iopl, ioperm, lookupDcookie, nfsservctl, bdflush,
     makeSysctlHandler('sysctl', sysctl, false),
     makeSysctlHandler('sysctl-stub', sysctl, true),
   ];

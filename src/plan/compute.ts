@@ -43,19 +43,19 @@ export function planArch(input: ArchInput): ArchPlan {
 
 function decide(
   arch: Arch, personaRelease: string, p: SyscallEntry | undefined, h: SyscallEntry | undefined, hostMissing: ReadonlySet<string>,
-): { action: Action; reason: string } {
+): Pick<PlanEntry, 'action' | 'reason' | 'basis'> {
   if (!has(p)) {
-    const why = p?.status === 'removed' ? `removed in ${p.changedIn ?? 'an earlier release'}` : `not yet in ${personaRelease}`;
-    return { action: ENOSYS, reason: why };
+    const why = p?.status === 'removed' ? (p.changedIn ? `removed in ${p.changedIn}` : p.note ?? 'removed') : `not yet in ${personaRelease}`;
+    return { action: ENOSYS, reason: why, basis: 'absent' };
   }
   const hostHas = has(h) && h.name === p.name && !hostMissing.has(p.name);
   const rule = emulationFor(p.name, { arch, personaRelease, personaStatus: p.status, hostHas });
   if (rule !== undefined) {
-    if ('errno' in rule) return { action: { kind: 'errno', errno: errno(rule.errno) }, reason: rule.note };
-    return { action: { kind: 'notify', handler: rule.handler }, reason: rule.note };
+    if ('errno' in rule) return { action: { kind: 'errno', errno: errno(rule.errno) }, reason: rule.note, basis: 'emulated' };
+    return { action: { kind: 'notify', handler: rule.handler }, reason: rule.note, basis: 'emulated' };
   }
-  if (hostHas) return { action: { kind: 'allow' }, reason: 'same on both kernels' };
-  return { action: ENOSYS, reason: 'unsupported: the host lacks it and cr-shim has no emulation' };
+  if (hostHas) return { action: { kind: 'allow' }, reason: 'same on both kernels', basis: 'same' };
+  return { action: ENOSYS, reason: 'the host lacks it and cr-shim has no emulation', basis: 'unsupported' };
 }
 
 export function computePlan(persona: string, inputs: ArchInput[]): Plan {

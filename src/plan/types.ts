@@ -15,8 +15,13 @@ export interface PlanEntry {
   /** Syscall name in the persona's table (or the host's when the persona lacks it). */
   name: string;
   action: Action;
-  /** One line for people: why this action ("absent in 2.6.32", "same on both", "uname persona"). */
+  /** One line for people: why this action ("not yet in 2.6.32", "same on both kernels", a registry note). */
   reason: string;
+  /**
+   * absent: the persona's kernel lacks it; same: both kernels have it alike;
+   * emulated: a registry row decides; unsupported: the persona had it, the host lacks it, no row.
+   */
+  basis: 'absent' | 'same' | 'emulated' | 'unsupported';
 }
 
 /** The plan for one ABI. Numbers not listed get `otherwise`. */

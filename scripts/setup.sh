@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Set up a fresh machine of this kind (Debian 12, Node.js 20, root) for cr-shim:
+# the C toolchain for the native code and the test programs, a working CRIU,
+# the npm dependencies, the native build (node-gyp) and the TypeScript build.
+# Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for pkg in gcc make gcc-multilib; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ -f scripts/setup-criu.sh ]; then bash scripts/setup-criu.sh; fi
+
+# npm ci builds native/ (the "install" script runs node-gyp) and dist/ (the "prepare" script runs tsc).
+if [ ! -f build/Release/cr_shim_notify.node ] || [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+else
+  npm run build --silent
+fi
+echo "setup: ready (npm test runs the suite)"
