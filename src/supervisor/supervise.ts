@@ -100,6 +100,10 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
       throw new ShimError('supervise', `the supervisor thread failed: ${(cause as Error).message}`, { cause });
     }
     finished = true;
+    if (done.error !== undefined) {
+      child.kill('SIGKILL');
+      throw new ShimError('supervise', `the notification loop failed: ${done.error}; the program was killed`);
+    }
     return { status, stats: done.stats, native: done.native };
   } finally {
     for (const [s, f] of forwarders) process.off(s, f);

@@ -33,4 +33,5 @@ export interface CallStat {
 
 export type WorkerMessage =
   | { type: 'ready'; handle: NotifyHandle }
-  | { type: 'done'; stats: CallStat[]; native: NativeStat[] };
+  /** `error` set when the loop ended on a fault rather than at POLLHUP: tasks may still be running, unsupervised. */
+  | { type: 'done'; stats: CallStat[]; native: NativeStat[]; error?: string };

@@ -44,6 +44,7 @@ function main(input: WorkerInput): void {
   const dispatcher = new Dispatcher(addon, h, routes, ctx);
   const trace = input.traceFile === undefined ? undefined : new TraceWriter(input.traceFile);
   const stats = new Map<string, CallStat>();
+  let error: string | undefined;
   try {
     for (let n = addon.recv(h); n !== null; n = addon.recv(h)) {
       // Decode before answering: once answered, the task may reuse or unmap its buffers.
@@ -58,11 +59,14 @@ function main(input: WorkerInput): void {
       stats.set(key, s);
       if (trace) trace.write({ pid: n.pid, arch: out.arch, syscall: out.name, args: args ?? {}, result: out.result });
     }
+  } catch (e) {
+    error = (e as Error).message;
   } finally {
     trace?.close();
     const native = addon.stats(h);
+    // Closing the listener makes every trapped call fail with ENOSYS at once: nothing waits on a dead loop.
     addon.close(h);
-    post({ type: 'done', stats: [...stats.values()], native });
+    post({ type: 'done', stats: [...stats.values()], native, ...(error === undefined ? {} : { error }) });
   }
 }
 
