@@ -5,7 +5,8 @@
 import os from 'node:os';
 import { assertHostSupported } from '../host/features.js';
 import { probeHost, type HostProbe } from '../host/probe.js';
-import { resolvePersona } from '../persona/resolve.js';
+import fs from 'node:fs';
+import { hostPersona, resolvePersona } from '../persona/resolve.js';
 import type { Persona } from '../persona/types.js';
 import { planFor } from '../plan/for-persona.js';
 import type { Plan } from '../plan/types.js';
@@ -33,7 +34,7 @@ export function prepareSession(kernel: string | undefined, opts: { checkHost?: b
   if (opts.checkHost !== false) assertHostSupported();
   const registry = new TableRegistry();
   const host = probeHost({ registry });
-  const persona = resolvePersona(kernel ?? os.release(), registry);
+  const persona = kernel === undefined ? hostPersona(registry, () => fs.readFileSync('/proc/version', 'utf8')) : resolvePersona(kernel, registry);
   const notices: string[] = [];
   if (kernel !== undefined && mainlineOf(kernel) !== persona.mainline) {
     notices.push(`kernel ${kernel}: no table for ${mainlineOf(kernel)}, using the nearest lower release ${persona.mainline}`);

@@ -14,13 +14,14 @@ import { nfsservctl } from './nfsservctl.js';
 import { bdflush } from './bdflush.js';
 
 const hostLacks = (f: RuleFacts): boolean => !f.hostHas;
+const otherKernel = (f: RuleFacts): boolean => !f.sameKernel;
 
 const UNAME: Emulation = {
-  handler: 'uname', support: 'full',
+  handler: 'uname', support: 'full', when: otherKernel,
   note: 'sysname, release and version from the persona; nodename, machine and domainname are the real ones, read when the shim starts',
 };
 const PROC_IDENTITY: Emulation = {
-  handler: 'proc-identity', support: 'partial',
+  handler: 'proc-identity', support: 'partial', when: otherKernel,
   note: 'read-only opens of /proc/version and /proc/sys/kernel/{osrelease,version,ostype} return the persona\'s text (the fd is a sealed memfd, so fstat shows a memfd); other opens run unchanged but cost one notification round trip',
 };
 const HOST_BUILD_LACKS = 'this host\'s kernel was built without it';

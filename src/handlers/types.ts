@@ -49,6 +49,8 @@ export interface RuleFacts {
   personaStatus: 'present' | 'gutted';
   /** Whether this host's running kernel implements it (table and build probe). */
   hostHas: boolean;
+  /** The persona is this host's own kernel (no --kernel): identity needs no translation. */
+  sameKernel: boolean;
 }
 
 /**

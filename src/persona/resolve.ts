@@ -5,6 +5,7 @@
  * release's date and a compiler of its day (tables/releases.json), in the
  * format mainline kernels print (init/version.c linux_proc_banner).
  */
+import os from 'node:os';
 import type { TableRegistry } from '../tables/registry.js';
 import { nearestKnown } from '../tables/release.js';
 import type { Persona } from './types.js';
@@ -30,5 +31,15 @@ export function resolvePersona(requested: string, registry: TableRegistry): Pers
     sysname: 'Linux',
     procVersion: `Linux version ${requested} (cr-shim@persona) (gcc version ${info.gcc} (GCC) ) ${version}\n`,
     origin: `synthesized from tables/releases.json (${mainline}, released ${info.date})`,
+  };
+}
+
+/** This host's own identity: the persona of a run without --kernel. */
+export function hostPersona(registry: TableRegistry, readProcVersion: () => string): Persona {
+  const release = os.release();
+  const { release: mainline } = nearestKnown(release, registry.releases('x86_64'));
+  return {
+    release, mainline, exact: true, version: os.version(), sysname: os.type(),
+    procVersion: readProcVersion(), origin: 'this host',
   };
 }

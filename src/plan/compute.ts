@@ -24,6 +24,8 @@ export interface ArchInput {
   host: SyscallTable;
   /** Table names of calls the running host kernel does not implement (its build config). */
   hostMissing: ReadonlySet<string>;
+  /** The persona is the host's own kernel build. */
+  sameKernel?: boolean;
 }
 
 export function planArch(input: ArchInput): ArchPlan {
@@ -36,20 +38,20 @@ export function planArch(input: ArchInput): ArchPlan {
   for (const nr of [...byNr.keys()].sort((a, b) => a - b)) {
     const { p, h } = byNr.get(nr)!;
     const name = p?.name ?? h!.name;
-    entries.push({ nr, name, ...decide(arch, persona.release, p, h, hostMissing) });
+    entries.push({ nr, name, ...decide(arch, persona.release, p, h, hostMissing, input.sameKernel ?? false) });
   }
   return { arch, personaRelease: persona.release, hostRelease: host.release, entries, otherwise: ENOSYS };
 }
 
 function decide(
-  arch: Arch, personaRelease: string, p: SyscallEntry | undefined, h: SyscallEntry | undefined, hostMissing: ReadonlySet<string>,
+  arch: Arch, personaRelease: string, p: SyscallEntry | undefined, h: SyscallEntry | undefined, hostMissing: ReadonlySet<string>, sameKernel: boolean,
 ): Pick<PlanEntry, 'action' | 'reason' | 'basis'> {
   if (!has(p)) {
     const why = p?.status === 'removed' ? (p.changedIn ? `removed in ${p.changedIn}` : p.note ?? 'removed') : `not yet in ${personaRelease}`;
     return { action: ENOSYS, reason: why, basis: 'absent' };
   }
   const hostHas = has(h) && h.name === p.name && !hostMissing.has(p.name);
-  const rule = emulationFor(p.name, { arch, personaRelease, personaStatus: p.status, hostHas });
+  const rule = emulationFor(p.name, { arch, personaRelease, personaStatus: p.status, hostHas, sameKernel });
   if (rule !== undefined) {
     if ('errno' in rule) return { action: { kind: 'errno', errno: errno(rule.errno) }, reason: rule.note, basis: 'emulated' };
     return { action: { kind: 'notify', handler: rule.handler }, reason: rule.note, basis: 'emulated' };

@@ -20,6 +20,7 @@ export function planFor(persona: Persona, registry: TableRegistry, host: HostPro
       persona: sameBuild ? withoutMissing(registry.get(arch, persona.mainline), host.missing[arch as 'x86_64' | 'ia32']) : registry.get(arch, persona.mainline),
       host: registry.resolve(arch, host.mainline).table,
       hostMissing: new Set(arch === 'x86_64' || arch === 'ia32' ? host.missing[arch] : []),
+      sameKernel: sameBuild,
     })),
   );
 }
