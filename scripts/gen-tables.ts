@@ -1,7 +1,8 @@
 /*
  * Generate tables/ from ../shared/reference (or $CR_SHIM_REFERENCE):
  *
- *   tables/<arch>/linux-<release>.json   one per mainline release 2.6.16 .. 6.18, per ABI
+ *   tables/<arch>/linux-<release>.json   one per mainline release, per ABI: x86_64 and ia32
+ *                                        2.6.16 .. 6.18, aarch64 5.0 .. 6.18
  *   tables/releases.json                 release dates and a compiler of their day
  *   tables/sysctl-binary.json            binary _sysctl names -> /proc/sys paths
  *
@@ -11,7 +12,12 @@
  *   2.6.16 .. 3.19  4.0's set minus the calls first released later (man-pages syscalls(2); for
  *                   x86_64 cross-checked with libseccomp PR 457), plus calls removed before 4.0.
  *   6.18            6.17's set plus calls known to be new in 6.18, and the probe of this host's
- *                   kernel when it runs 6.18 (recorded in `probe`; entries stay mainline).
+ *                   kernel when it runs 6.18 (recorded in `probe`; entries stay mainline). aarch64
+ *                   is never probed (this is an x86_64 host): its 6.18 is 6.17's set.
+ *   aarch64         5.0 .. 6.17 from Systrack alone; "since" only for calls that came after 5.0
+ *                   (libseccomp PR 457's aarch64 versions are wrong, man-pages dates the first
+ *                   architecture). Calls in GATED_PRESENT are kept present through the releases
+ *                   where no build of that ABI has them.
  *   every release   'removed' entries for calls an earlier release had; 'gutted' per GUTTED.
  *
  * Output is deterministic: same reference data and same probe result give the same bytes. The
@@ -35,7 +41,7 @@ import type { SyscallEntry, SyscallTable, TableSource } from '../src/tables/type
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Every mainline release cr-shim has tables for, oldest first. */
+/** Every mainline release cr-shim has tables for (x86_64, ia32), oldest first. */
 export const RELEASES: readonly string[] = [
   ...range(16, 39).map((p) => `2.6.${p}`),
   ...range(0, 19).map((m) => `3.${m}`),
@@ -56,11 +62,24 @@ interface AbiSpec {
   systrack: string;
   /** Column of libseccomp's syscalls.csv. */
   column: string;
+  /** Oldest release with a table for this ABI. */
+  first: string;
+  /** Oldest Systrack table for this ABI; older tables are derived from it with man-pages. */
+  firstSystrack: string;
+  /** Runs on this (x86_64) host, so its 6.18 table takes the live probe. */
+  probed: boolean;
 }
 const ABIS: readonly AbiSpec[] = [
-  { arch: 'x86_64', systrack: 'x86-64-x64', column: 'x86_64' },
-  { arch: 'ia32', systrack: 'x86-64-ia32', column: 'x86' },
+  { arch: 'x86_64', systrack: 'x86-64-x64', column: 'x86_64', first: '2.6.16', firstSystrack: FIRST_SYSTRACK, probed: true },
+  { arch: 'ia32', systrack: 'x86-64-ia32', column: 'x86', first: '2.6.16', firstSystrack: FIRST_SYSTRACK, probed: true },
+  { arch: 'aarch64', systrack: 'arm64-64-aarch64', column: 'aarch64', first: '5.0', firstSystrack: '5.0', probed: false },
 ];
+
+/** The releases with a table for this ABI, oldest first. */
+export function releasesOf(arch: Arch): readonly string[] {
+  const abi = ABIS.find((a) => a.arch === arch);
+  return abi ? RELEASES.filter((r) => compareReleases(r, abi.first) >= 0) : [];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Kernel history the reference data does not carry. Each row is a fact with its reason.
@@ -120,6 +139,12 @@ const PRESENT_NOTES: readonly { arch?: Arch; name: string; from: string; to?: st
   { name: 'perf_event_open', from: '2.6.31', to: '2.6.31', note: 'named perf_counter_open in 2.6.31; renamed in 2.6.32' },
   // CONFIG_USELIB appeared in 3.15; before it uselib was always built.
   { arch: 'ia32', name: 'uselib', from: '2.6.16', to: '3.14', dropKconfig: true },
+  ...['pkey_mprotect', 'pkey_alloc', 'pkey_free'].map((name) => ({
+    arch: 'aarch64' as const,
+    name,
+    from: '6.12',
+    note: 'built on arm64 since 6.12, with CONFIG_ARM64_POE (which selects CONFIG_ARCH_HAS_PKEYS); ENOSYS on earlier arm64 kernels',
+  })),
 ];
 
 const REMOVED_NOTES: Readonly<Record<string, string>> = {
@@ -140,6 +165,26 @@ const NEW_IN_PROBED: readonly { arch: Arch; name: string; entry: string; args: s
     note:
       'new in 6.18 (x86_64 only; SYSCALL_DEFINE0, called from optimised uprobe trampolines). ' +
       'Number from libseccomp 7.1-rc4; membership in 6.18 is cr-shim knowledge, not Systrack data',
+  },
+];
+
+/**
+ * Calls an ABI numbers whose code no kernel of that ABI builds in a range of releases, because
+ * the Kconfig option that gates them cannot be selected there. They stay 'present' (with that
+ * kconfig and a note) rather than 'removed': the absence is build configuration, and the slot
+ * comes back when the ABI gains the option. Signature and entry symbol from LAST_SYSTRACK.
+ */
+const GATED_PRESENT: readonly { arch: Arch; names: readonly string[]; from: string; to: string; kconfig: string; note: string }[] = [
+  {
+    arch: 'aarch64',
+    names: ['pkey_mprotect', 'pkey_alloc', 'pkey_free'],
+    from: '5.0',
+    to: '6.11',
+    kconfig: 'CONFIG_ARCH_HAS_PKEYS',
+    note:
+      'numbered in asm-generic since 4.9, but mm/mprotect.c builds it only with CONFIG_ARCH_HAS_PKEYS, which arm64 ' +
+      'selects from 6.12 (CONFIG_ARM64_POE): an arm64 kernel before 6.12 answers ENOSYS. Build configuration, not a removal. ' +
+      'Systrack has no entry in 5.0 to 5.6 and 6.3 to 6.11, and found its 5.7 to 6.2 entries by grepping the source (grepped_location), not in the vmlinux',
   },
 ];
 
@@ -374,9 +419,9 @@ function presentSet(ref: Reference, abi: AbiSpec, release: string, sinceOf: (nr:
   };
 
   let set: Map<number, Draft>;
-  if (compareReleases(release, FIRST_SYSTRACK) < 0) {
+  if (compareReleases(release, abi.firstSystrack) < 0) {
     set = new Map();
-    for (const [nr, e] of fromSystrack(FIRST_SYSTRACK, false)) {
+    for (const [nr, e] of fromSystrack(abi.firstSystrack, false)) {
       if (e.since === undefined || compareReleases(e.since, release) <= 0) set.set(nr, e);
     }
     for (const old of REMOVED_BEFORE_SYSTRACK) {
@@ -393,6 +438,18 @@ function presentSet(ref: Reference, abi: AbiSpec, release: string, sinceOf: (nr:
       const nr = [...names].find(([, n]) => n === add.name)?.[0];
       if (nr === undefined) throw new Error(`libseccomp has no ${abi.column} number for ${add.name}`);
       set.set(nr, { nr, name: add.name, status: 'present', since: PROBED_RELEASE, args: add.args, entry: add.entry, note: add.note });
+    }
+  }
+  for (const rule of GATED_PRESENT) {
+    if (rule.arch !== abi.arch || compareReleases(release, rule.from) < 0 || compareReleases(release, rule.to) > 0) continue;
+    const last = fromSystrack(LAST_SYSTRACK, true);
+    for (const name of rule.names) {
+      const model = [...last.values()].find((e) => e.name === name);
+      if (!model) throw new Error(`${abi.arch}: GATED_PRESENT ${name} is not in Systrack ${LAST_SYSTRACK}`);
+      const e: Draft = { nr: model.nr, name, status: 'present', args: model.args, kconfig: rule.kconfig, note: rule.note };
+      if (model.entry) e.entry = model.entry;
+      if (model.since) e.since = model.since;
+      set.set(model.nr, e);
     }
   }
 
@@ -415,15 +472,17 @@ function presentSet(ref: Reference, abi: AbiSpec, release: string, sinceOf: (nr:
 }
 
 function sources(ref: Reference, abi: AbiSpec, release: string): TableSource[] {
-  const before = compareReleases(release, FIRST_SYSTRACK) < 0;
+  const before = compareReleases(release, abi.firstSystrack) < 0;
   const after = compareReleases(release, LAST_SYSTRACK) > 0;
-  const systrackRelease = before ? FIRST_SYSTRACK : after ? LAST_SYSTRACK : release;
+  const systrackRelease = before ? abi.firstSystrack : after ? LAST_SYSTRACK : release;
+  // The x86 ABIs share the probed 6.18 and its source list (ia32 has no new call of its own).
+  const newInProbed = after && abi.probed;
   const out: TableSource[] = [
     {
       name: 'systrack',
       version: `v${systrackRelease}`,
       facts: before
-        ? [`base set (${FIRST_SYSTRACK}'s)`, 'numbers', 'signatures', 'kconfig']
+        ? [`base set (${abi.firstSystrack}'s)`, 'numbers', 'signatures', 'kconfig']
         : after
           ? [`base set (${LAST_SYSTRACK}'s)`, 'numbers', 'signatures', 'kconfig', 'entry symbols']
           : ['implemented set', 'numbers', 'signatures', 'kconfig', 'entry symbols', 'removals'],
@@ -432,23 +491,31 @@ function sources(ref: Reference, abi: AbiSpec, release: string): TableSource[] {
     {
       name: 'libseccomp',
       version: ref.libseccompVersion,
-      facts: after ? ['table names', 'numbers of calls new in 6.18'] : ['table names'],
+      facts: newInProbed ? ['table names', 'numbers of calls new in 6.18'] : ['table names'],
       file: 'libseccomp-syscalls.csv',
     },
-    { name: 'man-pages', version: 'syscalls(2), to 5.14', facts: ['first version'], file: 'manpages-syscalls2.csv' },
   ];
+  if (abi.arch !== 'aarch64') {
+    out.push({ name: 'man-pages', version: 'syscalls(2), to 5.14', facts: ['first version'], file: 'manpages-syscalls2.csv' });
+  }
   if (abi.arch === 'x86_64') {
     out.push({ name: 'libseccomp-pr457', version: ref.pr457Version, facts: ['first version (x86_64 cross-check)'], file: 'libseccomp-syscalls-pr457-kver.csv' });
   }
   out.push({
     name: 'cr-shim',
     version: 'scripts/gen-tables.ts',
-    facts: ['removals before 4.0', 'gutted status', 'notes', ...(after ? ['calls new in 6.18'] : [])],
+    facts: [
+      ...(abi.arch === 'aarch64' ? ['config-gated calls kept present (GATED_PRESENT)'] : ['removals before 4.0']),
+      'gutted status',
+      'notes',
+      ...(newInProbed ? ['calls new in 6.18'] : []),
+    ],
   });
   return out;
 }
 
 function tableNotes(abi: AbiSpec, release: string): string[] {
+  if (abi.arch === 'aarch64') return aarch64Notes(release);
   const notes: string[] = [];
   if (compareReleases(release, FIRST_SYSTRACK) < 0) {
     notes.push(
@@ -472,6 +539,30 @@ function tableNotes(abi: AbiSpec, release: string): string[] {
       `Mainline ${release} = Systrack's ${LAST_SYSTRACK} data plus calls known to be new in ${release} (cr-shim knowledge, numbers from libseccomp). ` +
         'libseccomp 7.1-rc4 also numbers listns (470) and rseq_slice_yield (471); they came after 6.18 and are not listed. ' +
         '"probe" records what one host running this release does not build; entries stay mainline.',
+    );
+  }
+  return notes;
+}
+
+function aarch64Notes(release: string): string[] {
+  const notes = [
+    '"since" is left out for calls already in 5.0, the oldest aarch64 table. First versions come from Systrack only: ' +
+      'libseccomp PR 457\'s aarch64 versions are wrong and man-pages dates a call\'s first architecture.',
+    'libseccomp also numbers nfsservctl (42) for aarch64; no arm64 kernel implemented it (removed in 3.1, arm64 merged in 3.7), so it is not listed.',
+  ];
+  for (const rule of GATED_PRESENT) {
+    if (rule.arch !== 'aarch64' || compareReleases(release, rule.from) < 0 || compareReleases(release, rule.to) > 0) continue;
+    notes.push(
+      `${rule.names.join(', ')} are present, gated by ${rule.kconfig}, although no arm64 build of ${rule.from} to ${rule.to} has them ` +
+        '(arm64 selects that option only from 6.12, with CONFIG_ARM64_POE): an absence from build configuration, not a removal. ' +
+        'Systrack leaves them out of 5.0 to 5.6 and 6.3 to 6.11 and lists 5.7 to 6.2 from a source grep.',
+    );
+  }
+  if (compareReleases(release, LAST_SYSTRACK) > 0) {
+    notes.push(
+      `Mainline ${release} = Systrack's ${LAST_SYSTRACK} data: no call is known to be new in ${release} on aarch64 (uprobe is x86_64 only). ` +
+        'Not probed: cr-shim runs on x86_64 and cannot look at an arm64 kernel. ' +
+        'libseccomp 7.1-rc4 also numbers listns (470) and rseq_slice_yield (471); they came after 6.18 and are not listed.',
     );
   }
   return notes;
@@ -630,11 +721,17 @@ export function generateTables(opts: GenerateOptions): string[] {
   writeFile(validatorsFile, schemas.standalone(), written, opts.outDir);
 
   for (const abi of ABIS) {
-    // First release of each (nr, name) pair among the Systrack tables.
+    const releases = releasesOf(abi.arch);
+    const names = ref.names.get(abi.column);
+    // First release of each (nr, name) pair among the Systrack tables; a GATED_PRESENT call is
+    // there from its rule's first release whatever Systrack says.
     const firstSeen = new Map<string, string>();
-    for (const r of RELEASES) {
-      if (compareReleases(r, FIRST_SYSTRACK) < 0 || compareReleases(r, LAST_SYSTRACK) > 0) continue;
-      const names = ref.names.get(abi.column);
+    for (const rule of GATED_PRESENT) {
+      if (rule.arch !== abi.arch) continue;
+      for (const [nr, n] of names ?? []) if (rule.names.includes(n)) firstSeen.set(`${nr}:${n}`, rule.from);
+    }
+    for (const r of releases) {
+      if (compareReleases(r, abi.firstSystrack) < 0 || compareReleases(r, LAST_SYSTRACK) > 0) continue;
       for (const s of ref.systrack(abi, r)) {
         const key = `${s.number}:${names?.get(s.number) ?? s.name}`;
         if (!firstSeen.has(key)) firstSeen.set(key, r);
@@ -642,13 +739,14 @@ export function generateTables(opts: GenerateOptions): string[] {
     }
     const sinceOf = (nr: number, name: string): SinceFact => {
       const first = firstSeen.get(`${nr}:${name}`);
-      if (first !== undefined && first !== FIRST_SYSTRACK) return { since: first };
-      return sinceBeforeSystrack(ref, abi, name);
+      if (first !== undefined && first !== abi.firstSystrack) return { since: first };
+      // Before its first Systrack table an ABI's history comes from man-pages; aarch64 has none.
+      return compareReleases(abi.first, abi.firstSystrack) < 0 ? sinceBeforeSystrack(ref, abi, name) : {};
     };
 
     // Every entry an earlier release had, to list it as removed once it is gone.
     const history = new Map<string, { last: Draft; gone?: string }>();
-    for (const release of RELEASES) {
+    for (const release of releases) {
       const present = presentSet(ref, abi, release, sinceOf);
       const entries: Draft[] = [...present.values()];
       for (const [key, h] of history) {
@@ -670,7 +768,7 @@ export function generateTables(opts: GenerateOptions): string[] {
 
       const table: SyscallTable = { arch: abi.arch, release, sources: sources(ref, abi, release), notes: tableNotes(abi, release), syscalls: entries };
       const outFile = path.join(opts.outDir, abi.arch, `linux-${release}.json`);
-      if (release === PROBED_RELEASE) {
+      if (release === PROBED_RELEASE && abi.probed) {
         const prior = readPriorProbe(path.join(priorDir, abi.arch, `linux-${release}.json`));
         let probe = prior;
         if (probeInput) {

@@ -60,6 +60,14 @@ export function isMainlineRelease(r: ParsedRelease): boolean {
   return r.major === 2 ? r.patch <= last : r.minor <= last;
 }
 
+/** The mainline release after this one ("2.6.39" -> "3.0", "5.19" -> "6.0", "6.18" -> "6.19"). */
+export function nextMainline(release: string): string {
+  const r = parseRelease(release);
+  if (r.major === 2) return r.patch < (LAST_OF_SERIES[2] ?? 39) ? `2.6.${r.patch + 1}` : '3.0';
+  const last = LAST_OF_SERIES[r.major];
+  return last !== undefined && r.minor >= last ? `${r.major + 1}.0` : `${r.major}.${r.minor + 1}`;
+}
+
 export interface NearestRelease {
   /** The known mainline release to use. */
   release: string;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Arch } from '../../src/arch.js';
 import { TableRegistry } from '../../src/tables/registry.js';
+import { compareReleases } from '../../src/tables/release.js';
 import type { SyscallStatus } from '../../src/tables/types.js';
 
 const registry = new TableRegistry();
@@ -60,6 +61,27 @@ const FACTS: { arch: Arch; release: string; name: string; status: SyscallStatus 
   { arch: 'ia32', release: '6.18', name: 'uprobe', status: 'absent' },
   { arch: 'x86_64', release: '6.18', name: 'stat', status: 'present', nr: 4 },
   { arch: 'x86_64', release: '6.18', name: 'tuxcall', status: 'absent' },
+  // aarch64 (asm-generic numbering): no open, stat, fork or uname-era leftovers; 5.0 is the first table.
+  { arch: 'aarch64', release: '5.0', name: 'open', status: 'absent' },
+  { arch: 'aarch64', release: '5.0', name: 'openat', status: 'present', nr: 56 },
+  { arch: 'aarch64', release: '5.0', name: 'uname', status: 'present', nr: 160 },
+  { arch: 'aarch64', release: '5.0', name: 'fstat', status: 'present', nr: 80 },
+  { arch: 'aarch64', release: '5.0', name: 'umount2', status: 'present', nr: 39 },
+  { arch: 'aarch64', release: '6.18', name: 'fork', status: 'absent' },
+  { arch: 'aarch64', release: '6.18', name: 'nfsservctl', status: 'absent' },
+  { arch: 'aarch64', release: '5.11', name: 'lookup_dcookie', status: 'present', nr: 18 },
+  { arch: 'aarch64', release: '5.12', name: 'lookup_dcookie', status: 'removed', nr: 18, changedIn: '5.12' },
+  { arch: 'aarch64', release: '5.2', name: 'clone3', status: 'absent' },
+  { arch: 'aarch64', release: '5.3', name: 'clone3', status: 'present', nr: 435, since: '5.3' },
+  { arch: 'aarch64', release: '5.9', name: 'close_range', status: 'present', nr: 436, since: '5.9' },
+  { arch: 'aarch64', release: '5.0', name: 'remap_file_pages', status: 'gutted', nr: 234, changedIn: '4.0' },
+  // pkey_*: config-gated (CONFIG_ARCH_HAS_PKEYS) before 6.12, present throughout, never removed.
+  { arch: 'aarch64', release: '5.0', name: 'pkey_mprotect', status: 'present', nr: 288 },
+  { arch: 'aarch64', release: '6.5', name: 'pkey_alloc', status: 'present', nr: 289 },
+  { arch: 'aarch64', release: '6.12', name: 'pkey_free', status: 'present', nr: 290 },
+  { arch: 'aarch64', release: '6.13', name: 'map_shadow_stack', status: 'present', nr: 453, since: '6.13' },
+  { arch: 'aarch64', release: '6.17', name: 'file_setattr', status: 'present', nr: 469, since: '6.17' },
+  { arch: 'aarch64', release: '6.18', name: 'uprobe', status: 'absent' },
 ];
 
 describe('spot facts', () => {
@@ -81,7 +103,7 @@ describe('spot facts', () => {
 });
 
 describe('table invariants', () => {
-  it.each(['x86_64', 'ia32'] as const)('%s: a call once present stays listed (removed) in every later release', (arch) => {
+  it.each(['x86_64', 'ia32', 'aarch64'] as const)('%s: a call once present stays listed (removed) in every later release', (arch) => {
     const releases = registry.releases(arch);
     for (let i = 1; i < releases.length; i++) {
       const before = registry.get(arch, releases[i - 1] as string);
@@ -99,6 +121,28 @@ describe('table invariants', () => {
         expect(t.probe.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
         expect(t.sources.some((s) => s.name === 'probe')).toBe(true);
       }
+    }
+  });
+
+  it('aarch64 6.18 is 6.17\'s set, unprobed, and says so', () => {
+    const t = registry.get('aarch64', '6.18');
+    expect(t.probe).toBeUndefined();
+    expect(t.sources.find((s) => s.name === 'systrack')?.version).toBe('v6.17');
+    expect(t.notes?.join(' ')).toMatch(/6\.17 data.*Not probed/);
+    expect(t.syscalls).toEqual(registry.get('aarch64', '6.17').syscalls);
+  });
+
+  it('aarch64 pkey_* are gated by CONFIG_ARCH_HAS_PKEYS before 6.12 and CONFIG_ARM64_POE after, with a note', () => {
+    for (const release of registry.releases('aarch64')) {
+      const poe = compareReleases(release, '6.12') >= 0;
+      for (const name of ['pkey_mprotect', 'pkey_alloc', 'pkey_free']) {
+        const e = registry.byName('aarch64', release, name);
+        expect(e?.status, `${release} ${name}`).toBe('present');
+        expect(e?.since).toBeUndefined();
+        expect(e?.kconfig).toBe(poe ? 'CONFIG_ARM64_POE' : 'CONFIG_ARCH_HAS_PKEYS');
+        expect(e?.note).toMatch(/6\.12/);
+      }
+      expect(registry.get('aarch64', release).notes?.some((n) => n.includes('pkey_mprotect'))).toBe(!poe);
     }
   });
 });

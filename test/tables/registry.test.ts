@@ -11,7 +11,8 @@ describe('TableRegistry', () => {
     expect(r[r.length - 1]).toBe('6.18');
     expect(r.indexOf('3.0')).toBe(r.indexOf('2.6.39') + 1);
     expect(r.indexOf('3.10')).toBe(r.indexOf('3.9') + 1);
-    expect(registry.releases('aarch64')).toEqual([]);
+    const a = registry.releases('aarch64');
+    expect([a[0], a[a.length - 1], a.length]).toEqual(['5.0', '6.18', 39]);
   });
 
   it('loads a table once and keeps it', () => {
