@@ -4,10 +4,13 @@
  * identity. The version string and /proc/version are synthesized from the
  * release's date and a compiler of its day (tables/releases.json), in the
  * format mainline kernels print (init/version.c linux_proc_banner).
+ * A release with a captured persona (tables/personas/<release>.json, written by
+ * `cr-shim persona capture`) gets that build's exact identity instead.
  */
 import os from 'node:os';
 import type { TableRegistry } from '../tables/registry.js';
 import { nearestKnown } from '../tables/release.js';
+import { loadPersonaFile } from './file.js';
 import type { Persona } from './types.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -21,6 +24,22 @@ export function bannerDate(isoDate: string): string {
 
 export function resolvePersona(requested: string, registry: TableRegistry): Persona {
   const { release: mainline, exact } = nearestKnown(requested, registry.releases('x86_64'));
+  const captured = loadPersonaFile(requested, registry.dir);
+  if (captured) {
+    const src = captured.source;
+    const what = src.package ? `${src.package} ${src.packageVersion ?? ''}`.trim() : src.kind;
+    return {
+      release: captured.release,
+      // The captured build names its mainline; tables may not reach it, so fall back as for any release.
+      mainline: registry.releases('x86_64').includes(captured.mainline) ? captured.mainline : mainline,
+      exact,
+      version: captured.version,
+      sysname: captured.sysname,
+      procVersion: captured.procVersion,
+      origin: `captured from ${what} on ${src.captured} (tables/personas/${captured.release}.json)`,
+      absent: captured.probe.absent,
+    };
+  }
   const info = registry.releaseInfo(mainline);
   const version = `#1 SMP ${bannerDate(info.date)}`;
   return {

@@ -17,4 +17,10 @@ export interface Persona {
   procVersion: string;
   /** Where the identity came from: a persona file or synthesized from tables/releases.json. */
   origin: string;
+  /**
+   * Set for a captured persona (tables/personas/<release>.json): table names that the real
+   * build answers with ENOSYS although its mainline table has them (distribution Kconfig,
+   * boot parameters). A plan should treat them as absent.
+   */
+  absent?: readonly string[];
 }

@@ -1,0 +1,190 @@
+/**
+ * The syscall oracle, end to end: for each Debian kernel (bullseye 5.10, bookworm 6.1,
+ * trixie 6.12) fetch the package, boot it under qemu with the probe, capture its persona
+ * (tables/personas/<release>.json), run the same probe here under `cr-shim run --kernel
+ * <release>`, compare, and write docs/FIDELITY.md.
+ *
+ *   npx tsx scripts/oracle/fidelity.ts [--suite S]... [--no-write] [--fresh]
+ *
+ * Downloads, kernels and guest results are cached in .cache/oracle/ (a guest result is keyed by
+ * the kernel package and the initramfs bytes); --fresh boots again. Run `npm run build` first
+ * (`npm run fidelity` does): the shim side runs dist/ the way a user does.
+ * Exit status: 0 when every difference is classified, 1 when some are unexplained, 2 on a failure.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ShimError } from '../../src/errors.js';
+import { prepareSession } from '../../src/cli/session.js';
+import { parseKconfig } from '../../src/host/probe.js';
+import { compareProbes, summarize } from '../../src/oracle/compare.js';
+import { renderFidelity, type KernelReport } from '../../src/oracle/fidelity-report.js';
+import { buildInitramfs } from '../../src/oracle/initramfs.js';
+import { fetchDebianKernel, type DebianKernel } from '../../src/oracle/kernel-fetch.js';
+import { probeArgs, UNSAFE, type ProbeArgs } from '../../src/oracle/probe-args.js';
+import { parseProbeOutput, type ProbeResult } from '../../src/oracle/probe-result.js';
+import { bootAndCollect, pickAccel } from '../../src/oracle/qemu.js';
+import { capturePersona } from '../../src/persona/capture.js';
+import { personaFileName, validatePersonaFile } from '../../src/persona/file.js';
+import { TableRegistry } from '../../src/tables/registry.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CACHE = path.join(ROOT, '.cache', 'oracle');
+const SUITES = ['bullseye', 'bookworm', 'trixie'];
+/** TCG boots a Debian kernel and runs the probe in well under a minute here; this is the hang limit. */
+const BOOT_TIMEOUT_MS = 300_000;
+
+/** gcc -static the probe into the cache when its source is newer. */
+function buildProbe(): string {
+  const src = path.join(ROOT, 'test', 'oracle', 'probe.c');
+  const bin = path.join(CACHE, 'probe');
+  if (!fs.existsSync(bin) || fs.statSync(bin).mtimeMs < fs.statSync(src).mtimeMs) {
+    fs.mkdirSync(CACHE, { recursive: true });
+    const r = spawnSync('gcc', ['-static', '-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-o', bin, src], { encoding: 'utf8' });
+    if (r.status !== 0) throw new ShimError('oracle build probe', `gcc -static ${src} failed: ${(r.stderr || r.error?.message || '').trim()}`, { code: 'EIO', hint: 'bash scripts/oracle/setup.sh installs gcc and static glibc' });
+  }
+  return bin;
+}
+
+interface GuestRun {
+  probe: ProbeResult;
+  accel: string;
+  bootSeconds: number | undefined;
+  cached: boolean;
+}
+
+async function runInGuest(kernel: DebianKernel, probe: string, args: ProbeArgs, fresh: boolean): Promise<GuestRun> {
+  const script = `./probe ${args.argv.join(' ')} >"$1/probe.json"\n`;
+  const initrd = buildInitramfs({ busybox: '/bin/busybox', files: [{ src: probe, name: 'probe' }], script });
+  const key = crypto.createHash('sha256').update(`${kernel.package} ${kernel.packageVersion}\n`).update(initrd).digest('hex').slice(0, 16);
+  const dir = path.join(CACHE, 'runs', kernel.release);
+  const cached = path.join(dir, `${key}.json`);
+  if (!fresh && fs.existsSync(cached)) {
+    const c = JSON.parse(fs.readFileSync(cached, 'utf8')) as { accel: string; probe: ProbeResult; bootSeconds?: number };
+    return { probe: c.probe, accel: c.accel, bootSeconds: c.bootSeconds, cached: true };
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  const initrdFile = path.join(dir, 'initrd.cpio');
+  fs.writeFileSync(initrdFile, initrd);
+  const r = await bootAndCollect({ kernel: kernel.vmlinuz, initrd: initrdFile, workDir: path.join(dir, 'work'), timeoutMs: BOOT_TIMEOUT_MS });
+  const outFile = path.join(r.outDir, 'probe.json');
+  if (r.payloadStatus !== 0 || !fs.existsSync(outFile)) {
+    const err = fs.existsSync(path.join(r.outDir, 'payload.stderr')) ? fs.readFileSync(path.join(r.outDir, 'payload.stderr'), 'utf8').trim() : '';
+    throw new ShimError(`oracle guest ${kernel.release}`, `the probe exited with ${r.payloadStatus}${err ? `: ${err}` : ''}`, { code: 'EIO', hint: `see ${r.outDir}` });
+  }
+  const probeResult = parseProbeOutput(fs.readFileSync(outFile, 'utf8'), `${kernel.release} guest probe.json`);
+  const bootSeconds = Math.round(r.elapsedMs / 100) / 10;
+  fs.writeFileSync(cached, JSON.stringify({ accel: r.accel, bootSeconds, probe: probeResult }));
+  return { probe: probeResult, accel: r.accel, bootSeconds, cached: false };
+}
+
+/** The probe here, under cr-shim presenting `release` (dist/, as a user runs it). */
+function runUnderShim(release: string, probe: string, args: ProbeArgs): ProbeResult {
+  const cli = path.join(ROOT, 'bin', 'cr-shim.js');
+  let out: string;
+  try {
+    out = execFileSync(process.execPath, [cli, 'run', '--quiet', '--kernel', release, '--', probe, ...args.argv], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (cause) {
+    const e = cause as { stderr?: string; status?: number };
+    throw new ShimError(`oracle cr-shim run --kernel ${release}`, `exited with ${String(e.status)}: ${(e.stderr ?? '').trim()}`, { cause, code: 'EIO', hint: 'npm run build, then retry' });
+  }
+  return parseProbeOutput(out, `cr-shim run --kernel ${release} probe`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const suites = argv.flatMap((a, i) => (argv[i - 1] === '--suite' ? [a] : []));
+  const write = !argv.includes('--no-write');
+  const fresh = argv.includes('--fresh');
+  const registry = new TableRegistry();
+  const probe = buildProbe();
+  const args = probeArgs(registry);
+  const reports: KernelReport[] = [];
+  let unexplained = 0;
+  for (const suite of suites.length ? suites : SUITES) {
+    const t0 = Date.now();
+    const kernel = fetchDebianKernel(suite, CACHE);
+    process.stderr.write(`oracle: ${suite}: ${kernel.package} ${kernel.packageVersion} (${((Date.now() - t0) / 1000).toFixed(1)} s to fetch)\n`);
+    const guest = await runInGuest(kernel, probe, args, fresh);
+    process.stderr.write(`oracle: ${suite}: guest probe ${guest.cached ? 'cached' : `${String(guest.bootSeconds)} s (${guest.accel})`}\n`);
+    // The captured persona first, so the shim run below presents this exact build.
+    const persona = capturePersona(guest.probe, registry, {
+      kind: 'debian-package',
+      suite,
+      package: kernel.package,
+      packageVersion: kernel.packageVersion,
+      method: `oracle probe (test/oracle/probe.c) in qemu (${guest.accel.toUpperCase()}), all-zero arguments`,
+    });
+    const personaFile = personaFileName(persona.release);
+    validatePersonaFile(persona, personaFile);
+    if (write) {
+      const old = fs.existsSync(personaFile) ? (JSON.parse(fs.readFileSync(personaFile, 'utf8')) as { source?: { captured?: string } }) : undefined;
+      // Keep the capture date when nothing else changed, so reruns leave the file alone.
+      if (old?.source?.captured) {
+        const same = JSON.stringify({ ...persona, source: { ...persona.source, captured: old.source.captured } }) === JSON.stringify(old);
+        if (same) persona.source.captured = old.source.captured;
+      }
+      fs.mkdirSync(path.dirname(personaFile), { recursive: true });
+      fs.writeFileSync(personaFile, `${JSON.stringify(persona, null, 2)}\n`);
+    }
+    const t1 = Date.now();
+    const shim = runUnderShim(kernel.release, probe, args);
+    process.stderr.write(`oracle: ${suite}: cr-shim probe ${((Date.now() - t1) / 1000).toFixed(1)} s\n`);
+    const session = prepareSession(kernel.release);
+    const ap = session.plan.arches.find((a) => a.arch === 'x86_64')!;
+    const releases = registry.releases('x86_64');
+    const newest = registry.indexed('x86_64', releases[releases.length - 1]!);
+    const rows = compareProbes({
+      real: guest.probe,
+      shim,
+      table: registry.get('x86_64', session.persona.mainline),
+      names: new Map([...newest.byNumber].map(([nr, e]) => [nr, e.name])),
+      plan: ap.entries,
+      hostMissing: new Set(session.host.missing.x86_64),
+      kconfig: parseKconfig(fs.readFileSync(kernel.config, 'utf8')),
+    });
+    const summary = summarize(rows);
+    unexplained += summary.byClass.unexplained ?? 0;
+    reports.push({
+      suite,
+      package: kernel.package,
+      packageVersion: kernel.packageVersion,
+      release: kernel.release,
+      mainline: session.persona.mainline,
+      accel: guest.accel,
+      bootSeconds: guest.bootSeconds,
+      identity: [
+        { field: 'uname -r', real: guest.probe.release, shim: shim.release },
+        { field: 'uname -v', real: guest.probe.version, shim: shim.version },
+        { field: '/proc/version', real: guest.probe.procVersion, shim: shim.procVersion },
+      ],
+      rows,
+      summary,
+    });
+    const diffs = Object.entries(summary.byClass).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
+    process.stderr.write(`oracle: ${suite}: ${kernel.release}: has-the-call ${summary.presenceAgree}/${summary.probed}, same answer ${summary.agree}/${summary.probed}; differences: ${diffs}\n`);
+  }
+  const host = execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim();
+  const doc = renderFidelity({
+    host: `${host}, ${pickAccel() === 'kvm' ? 'KVM' : 'no KVM'}`,
+    probeArgs: args.argv.join(' '),
+    unsafe: UNSAFE.map((u) => `${u.name} (${u.why})`),
+    kernels: reports,
+  });
+  if (write && (suites.length === 0 || suites.length === SUITES.length)) fs.writeFileSync(path.join(ROOT, 'docs', 'FIDELITY.md'), doc);
+  else process.stdout.write(doc);
+  const total = reports.length;
+  const failed = reports.filter((r) => (r.summary.byClass.unexplained ?? 0) > 0).length;
+  process.stdout.write(`oracle: ${total - failed} passed, ${failed} failed (a kernel fails while any difference is unexplained)\n`);
+  return unexplained > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ShimError) process.stderr.write(`oracle: ${err.op}: ${err.message}${err.hint ? `; ${err.hint}` : ''}\n`);
+    else process.stderr.write(`oracle: internal error: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(2);
+  },
+);

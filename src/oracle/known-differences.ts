@@ -1,0 +1,66 @@
+/**
+ * Differences between a real kernel and cr-shim that the oracle cannot classify from the
+ * tables and the plan alone: each names its cause once, as data. compare.ts consults this
+ * only after the automatic classes (host build, distribution build, table error).
+ */
+export type KnownClass =
+  /** Running under any seccomp filter changes the answer; no filter can hide it. */
+  | 'seccomp'
+  /** cr-shim answers differently from the kernel it presents: a bug to fix in cr-shim. */
+  | 'shim-bug'
+  /** The host kernel's implementation (newer than the persona's) answers this input differently. */
+  | 'semantics';
+
+export interface KnownDifference {
+  name: string;
+  class: KnownClass;
+  reason: string;
+  /** The real kernel's and cr-shim's outcomes this explains; another pair is still unexplained. */
+  real: string;
+  shim: string;
+}
+
+export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
+  {
+    name: 'seccomp',
+    class: 'seccomp',
+    real: 'ok',
+    shim: 'EINVAL',
+    reason: 'seccomp(SECCOMP_SET_MODE_STRICT) is refused with EINVAL to a task that already has a filter (kernel/seccomp.c seccomp_may_assign_mode); a program under cr-shim always has one',
+  },
+  {
+    name: 'uretprobe',
+    class: 'seccomp',
+    real: 'ENOSYS',
+    shim: 'SIGILL',
+    reason: 'since 6.11 the kernel runs uretprobe without consulting seccomp filters (kernel/seccomp.c seccomp_uprobe_exception), so cr-shim cannot answer ENOSYS for it on this host; called outside a uretprobe trampoline it kills the caller with SIGILL',
+  },
+  {
+    name: 'uprobe',
+    class: 'seccomp',
+    real: 'ENOSYS',
+    shim: 'ENXIO',
+    reason: 'since 6.16 the kernel runs uprobe without consulting seccomp filters (kernel/seccomp.c seccomp_uprobe_exception), so cr-shim cannot answer ENOSYS for it on this host; called outside a uprobe trampoline it answers ENXIO',
+  },
+  {
+    name: 'openat2',
+    class: 'shim-bug',
+    real: 'EINVAL',
+    shim: 'EFAULT',
+    reason: 'the proc-identity handler reads the open_how struct before checking its size: openat2(0, NULL, NULL, 0) gets EFAULT where the kernel checks usize < OPEN_HOW_SIZE_VER0 first and answers EINVAL',
+  },
+  {
+    name: 'ioperm',
+    class: 'shim-bug',
+    real: 'EINVAL',
+    shim: 'ok',
+    reason: 'the ioport handler accepts an empty range; the kernel answers EINVAL when from + num <= from (arch/x86/kernel/ioport.c ksys_ioperm), so ioperm(0, 0, 0) is EINVAL',
+  },
+  {
+    name: 'pkey_alloc',
+    class: 'semantics',
+    real: 'ENOSPC',
+    shim: 'EINVAL',
+    reason: 'on a CPU without protection keys (this host has no PKU; the guest CPU is trimmed to match) older kernels answer pkey_alloc(0, 0) with ENOSPC, no key being free, where this host\'s kernel answers EINVAL',
+  },
+];
