@@ -10,6 +10,7 @@ import { planArch } from '../plan/compute.js';
 import type { Action, PlanEntry } from '../plan/types.js';
 import type { TableRegistry } from '../tables/registry.js';
 import { errnoName } from '../supervisor/errno.js';
+import { KNOWN_DIFFERENCES } from '../oracle/known-differences.js';
 
 export interface Treatment {
   arch: Arch;
@@ -104,6 +105,14 @@ export function renderSupported(registry: TableRegistry, host: HostProbe): strin
     '- **ia32** (32-bit programs on the 64-bit kernel): tables, plan and filter are built and the filter\'s ia32 verdicts are checked in the BPF emulator; this host boots with 32-bit emulation switched off, so ia32 programs cannot run here and the ia32 handlers are not yet tested on real processes. Planned: run them under the qemu harness.',
     '- **x32**: refused with ENOSYS (this host was built without CONFIG_X86_X32_ABI and no table describes x32).',
     '- **Any other audit arch**: refused with ENOSYS.',
+    '',
+    '## Differences from real kernels',
+    '',
+    'The oracle (`npm run fidelity`, [FIDELITY.md](FIDELITY.md)) boots Debian\'s 5.10, 6.1 and 6.12 kernels under qemu, probes every syscall number there and under `cr-shim run --kernel <that release>` here, and names every difference. Besides the calls this host\'s build lacks (answered above as for an unprivileged caller, where the real kernels ran the probe as root), these remain:',
+    '',
+    '| syscall | class | real kernel | under cr-shim | why |',
+    '|---|---|---|---|---|',
+    ...KNOWN_DIFFERENCES.map((d) => `| \`${d.name}\` | ${d.class} | ${d.real} | ${d.shim} | ${esc(d.reason)} |`),
     '',
     '## Processes',
     '',

@@ -27,7 +27,8 @@ export const ioperm: Handler = {
     const from = call.args[0]! & mask;
     const num = call.args[1]! & mask;
     const turnOn = (call.args[2]! & 0xffffffffn) !== 0n;
-    if (((from + num) & mask) <= from && num !== 0n) return { kind: 'error', errno: E.EINVAL! };
+    // ksys_ioperm: an empty or wrapping range, or one past the last port, is EINVAL.
+    if (((from + num) & mask) <= from) return { kind: 'error', errno: E.EINVAL! };
     if (from + num > IO_BITMAP_BITS) return { kind: 'error', errno: E.EINVAL! };
     // Turning ports off that were never on succeeds; turning any on needs CAP_SYS_RAWIO.
     return turnOn ? { kind: 'error', errno: E.EPERM! } : { kind: 'return', val: 0n };

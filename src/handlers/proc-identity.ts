@@ -40,7 +40,7 @@ const MFD_CLOEXEC = 1;
 const MFD_ALLOW_SEALING = 2;
 
 /** Where each open-family call keeps its dirfd, path and flags. */
-function decode(call: Call): { dirfd: number; pathArg: bigint; flags: number } | 'EFAULT' {
+function decode(call: Call): { dirfd: number; pathArg: bigint; flags: number } | 'kernel' {
   const a = call.args;
   switch (call.name) {
     case 'open':
@@ -48,9 +48,12 @@ function decode(call: Call): { dirfd: number; pathArg: bigint; flags: number } |
     case 'openat':
       return { dirfd: Number(BigInt.asIntN(32, a[0]!)), pathArg: a[1]!, flags: Number(a[2]! & 0xffffffffn) };
     case 'openat2': {
-      // struct open_how { u64 flags; u64 mode; u64 resolve; }: flags is the first word.
+      // struct open_how { u64 flags; u64 mode; u64 resolve; }: flags is the first word. A size
+      // below OPEN_HOW_SIZE_VER0 (24) or an unreadable struct is the kernel's to refuse, with its
+      // own errno (EINVAL, E2BIG, EFAULT): let the call run.
+      if (a[3]! < 24n) return 'kernel';
       const how = call.mem.read(a[2]!, 8);
-      if (how === null) return 'EFAULT';
+      if (how === null) return 'kernel';
       return { dirfd: Number(BigInt.asIntN(32, a[0]!)), pathArg: a[1]!, flags: Number(how.readBigUInt64LE(0) & 0xffffffffn) };
     }
     default:
@@ -95,7 +98,7 @@ export const procIdentity: Handler = {
   id: 'proc-identity',
   handle(call: Call, ctx: HandlerContext): Reply {
     const d = decode(call);
-    if (d === 'EFAULT') return { kind: 'error', errno: E.EFAULT! };
+    if (d === 'kernel') return { kind: 'continue' };
     const p = call.mem.readString(d.pathArg);
     // Unreadable or overlong paths: let the kernel give its own EFAULT or ENAMETOOLONG.
     if (p === null || p === 'toolong') return { kind: 'continue' };

@@ -43,20 +43,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     reason: 'since 6.16 the kernel runs uprobe without consulting seccomp filters (kernel/seccomp.c seccomp_uprobe_exception), so cr-shim cannot answer ENOSYS for it on this host; called outside a uprobe trampoline it answers ENXIO',
   },
   {
-    name: 'openat2',
-    class: 'shim-bug',
-    real: 'EINVAL',
-    shim: 'EFAULT',
-    reason: 'the proc-identity handler reads the open_how struct before checking its size: openat2(0, NULL, NULL, 0) gets EFAULT where the kernel checks usize < OPEN_HOW_SIZE_VER0 first and answers EINVAL',
-  },
-  {
-    name: 'ioperm',
-    class: 'shim-bug',
-    real: 'EINVAL',
-    shim: 'ok',
-    reason: 'the ioport handler accepts an empty range; the kernel answers EINVAL when from + num <= from (arch/x86/kernel/ioport.c ksys_ioperm), so ioperm(0, 0, 0) is EINVAL',
-  },
-  {
     name: 'pkey_alloc',
     class: 'semantics',
     real: 'ENOSPC',

@@ -2,7 +2,7 @@
  * The plan for a persona on this host: the persona's tables against the host's
  * tables and its probed build, for every ABI the host runs.
  */
-import { HOST_ARCHES } from '../arch.js';
+import { HOST_ARCHES, type Arch } from '../arch.js';
 import type { HostProbe } from '../host/probe.js';
 import type { Persona } from '../persona/types.js';
 import type { TableRegistry } from '../tables/registry.js';
@@ -17,7 +17,7 @@ export function planFor(persona: Persona, registry: TableRegistry, host: HostPro
     persona.release,
     HOST_ARCHES.map((arch) => ({
       arch,
-      persona: sameBuild ? withoutMissing(registry.get(arch, persona.mainline), host.missing[arch as 'x86_64' | 'ia32']) : registry.get(arch, persona.mainline),
+      persona: personaTable(registry, persona, arch, sameBuild ? host.missing[arch as 'x86_64' | 'ia32'] : []),
       host: registry.resolve(arch, host.mainline).table,
       hostMissing: new Set(arch === 'x86_64' || arch === 'ia32' ? host.missing[arch] : []),
       sameKernel: sameBuild,
@@ -25,8 +25,20 @@ export function planFor(persona: Persona, registry: TableRegistry, host: HostPro
   );
 }
 
-/** A table with the calls this build lacks marked removed, for a persona that is the host itself. */
-function withoutMissing(t: SyscallTable, missing: readonly string[]): SyscallTable {
-  const gone = new Set(missing);
-  return { ...t, syscalls: t.syscalls.map((e) => (gone.has(e.name) && e.status !== 'removed' ? { ...e, status: 'removed' as const, note: 'not built into this host\'s kernel' } : e)) };
+/**
+ * The persona's table as its build answers: calls the build lacks although its
+ * mainline release has them are absent. For the host itself, what its probe
+ * found missing; for a captured persona (x86_64), what the real build answered
+ * ENOSYS to under the oracle.
+ */
+function personaTable(registry: TableRegistry, persona: Persona, arch: Arch, hostMissing: readonly string[]): SyscallTable {
+  const t = registry.get(arch, persona.mainline);
+  const gone = new Map<string, string>();
+  for (const n of hostMissing) gone.set(n, 'not built into this host\'s kernel');
+  if (arch === 'x86_64') for (const n of persona.absent ?? []) gone.set(n, `not built into ${persona.release} (${persona.origin})`);
+  if (gone.size === 0) return t;
+  return {
+    ...t,
+    syscalls: t.syscalls.map((e) => (gone.has(e.name) && e.status !== 'removed' ? { ...e, status: 'removed' as const, note: gone.get(e.name)! } : e)),
+  };
 }
