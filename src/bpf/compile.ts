@@ -18,15 +18,31 @@ import { BpfError } from '../errors.js';
 import type { Action, ArchPlan, Plan, PlanEntry } from '../plan/types.js';
 import { Builder } from './builder.js';
 import type { Label } from './builder.js';
+import { branchComment, describeAction, returnComment } from './explain.js';
+import type { Run } from './explain.js';
 import { BPF_ABS, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_K, BPF_LD, BPF_W, SECCOMP_DATA, SECCOMP_RET } from './insn.js';
 import type { Program } from './insn.js';
 import { validate } from './validate.js';
 
+export { describeAction };
+export type { Run };
+
 /** Largest errno SECCOMP_RET_ERRNO passes through (MAX_ERRNO; the kernel clamps above it). */
 export const MAX_ERRNO = 4095;
 
+/**
+ * How the filter hands a `notify` call to the supervisor, by mechanism:
+ * USER_NOTIF (0x7fc00000) for the notification listener, TRACE | data
+ * (0x7ff00000) for a ptrace tracer, TRAP | data (0x00030000) for an
+ * in-process SIGSYS handler. Only the action's value changes; the plan does not.
+ */
+export interface CompileOptions {
+  /** The full SECCOMP_RET_* value for notify actions; default SECCOMP_RET.USER_NOTIF. */
+  notifyReturn?: number;
+}
+
 /** The SECCOMP_RET_* value an action compiles to. Throws BpfError for an errno outside 0..4095. */
-export function actionReturn(action: Action): number {
+export function actionReturn(action: Action, opts: CompileOptions = {}): number {
   switch (action.kind) {
     case 'allow':
       return SECCOMP_RET.ALLOW;
@@ -36,29 +52,8 @@ export function actionReturn(action: Action): number {
       }
       return (SECCOMP_RET.ERRNO | action.errno) >>> 0;
     case 'notify':
-      return SECCOMP_RET.USER_NOTIF;
+      return (opts.notifyReturn ?? SECCOMP_RET.USER_NOTIF) >>> 0;
   }
-}
-
-export function describeAction(action: Action): string {
-  switch (action.kind) {
-    case 'allow':
-      return 'allow';
-    case 'errno':
-      return `errno(${action.errno})`;
-    case 'notify':
-      return `notify(${action.handler})`;
-  }
-}
-
-/** A maximal range [start, end] of numbers with one action. */
-export interface Run {
-  start: number;
-  end: number;
-  ret: number;
-  /** What the plan says, for comments: the entries covered, or none for a gap. */
-  entries: PlanEntry[];
-  action: Action;
 }
 
 /** The highest number + 1 a section's tree must cover. */
@@ -71,12 +66,12 @@ function limitOf(arch: Arch): number {
  * their action, the rest `otherwise`; neighbours with equal RETs merge.
  * Throws BpfError for duplicate or out-of-range numbers.
  */
-export function planRuns(ap: ArchPlan): Run[] {
+export function planRuns(ap: ArchPlan, opts: CompileOptions = {}): Run[] {
   const limit = limitOf(ap.arch);
   const sorted = [...ap.entries].sort((x, y) => x.nr - y.nr);
   const runs: Run[] = [];
   const push = (start: number, end: number, action: Action, entries: PlanEntry[]): void => {
-    const ret = actionReturn(action);
+    const ret = actionReturn(action, opts);
     const last = runs[runs.length - 1];
     if (last && last.ret === ret && last.end + 1 === start) {
       last.end = end;
@@ -99,40 +94,43 @@ export function planRuns(ap: ArchPlan): Run[] {
   return runs;
 }
 
-function runComment(arch: Arch, run: Run): string {
-  const span = run.start === run.end ? `${run.start}` : `${run.start}..${run.end}`;
-  const names = run.entries.map((e) => e.name);
-  const shown = names.length > 4 ? `${names.slice(0, 3).join(', ')}, … (${names.length})` : names.join(', ');
-  return `${arch} nr ${span}: ${describeAction(run.action)}${shown ? ` [${shown}]` : ' [not in tables]'}`;
-}
-
-/** Shared RET instructions of one section, emitted once each at the section's end. */
+/**
+ * Shared RET instructions of one section, emitted once each at the section's
+ * end. Each remembers the runs that end at it, so its comment can name them.
+ */
 class Returns {
-  private readonly labels = new Map<number, { label: Label; comment: string }>();
-  constructor(private readonly b: Builder, private readonly scope: string) {}
+  private readonly rets = new Map<number, { label: Label; action: Action; runs: Run[]; extra: string[] }>();
+  constructor(private readonly b: Builder, private readonly arch: Arch, private readonly opts: CompileOptions = {}) {}
 
-  to(ret: number, comment: string): Label {
-    let r = this.labels.get(ret);
+  /** The label of the RET for `action`; `why` is a run that ends there or a cause in words. */
+  to(action: Action, why: Run | string): Label {
+    const ret = actionReturn(action, this.opts);
+    let r = this.rets.get(ret);
     if (!r) {
-      r = { label: this.b.label(`${this.scope} return 0x${ret.toString(16)}`), comment };
-      this.labels.set(ret, r);
+      r = { label: this.b.label(`${this.arch} return 0x${ret.toString(16)}`), action, runs: [], extra: [] };
+      this.rets.set(ret, r);
     }
+    if (typeof why === 'string') r.extra.push(why);
+    else r.runs.push(why);
     return r.label;
   }
 
   emit(): void {
-    for (const [ret, { label, comment }] of this.labels) this.b.place(label).ret(ret, comment);
+    for (const [ret, { label, action, runs, extra }] of this.rets) {
+      this.b.place(label).ret(ret, returnComment(this.arch, action, runs, extra));
+    }
   }
 }
 
 /** Emit the binary search over runs[lo..hi] at `at`; the caller has ensured lo < hi. */
 function emitTree(b: Builder, rets: Returns, arch: Arch, runs: readonly Run[], lo: number, hi: number, at: Label): void {
   const mid = lo + Math.floor((hi - lo + 1) / 2);
-  const leaf = (i: number): Label => rets.to(runs[i]!.ret, `${arch}: ${describeAction(runs[i]!.action)}`);
+  const leaf = (i: number): Label => rets.to(runs[i]!.action, runs[i]!);
   const left = mid - 1 === lo ? leaf(lo) : b.label(`${arch} runs ${lo}..${mid - 1}`);
   const right = hi === mid ? leaf(mid) : b.label(`${arch} runs ${mid}..${hi}`);
   const boundary = runs[mid]!;
-  b.place(at).jump(BPF_JMP | BPF_JGE | BPF_K, boundary.start, right, left, `from ${runComment(arch, boundary)}`);
+  const side = (from: number, to: number): Run | [number, number] => (from === to ? runs[from]! : [runs[from]!.start, runs[to]!.end]);
+  b.place(at).jump(BPF_JMP | BPF_JGE | BPF_K, boundary.start, right, left, branchComment(arch, side(lo, mid - 1), side(mid, hi)));
   // The left half follows immediately, so its jump offset is 0.
   if (mid - 1 !== lo) emitTree(b, rets, arch, runs, lo, mid - 1, left);
   if (hi !== mid) emitTree(b, rets, arch, runs, mid, hi, right);
@@ -143,7 +141,7 @@ function emitTree(b: Builder, rets: Returns, arch: Arch, runs: readonly Run[], l
  * returned. Throws BpfError for a plan that cannot be compiled (duplicate arch
  * or number, errno out of range) or a result the kernel would refuse.
  */
-export function compilePlan(plan: Plan): Program {
+export function compilePlan(plan: Plan, opts: CompileOptions = {}): Program {
   const seen = new Set<Arch>();
   for (const ap of plan.arches) {
     if (seen.has(ap.arch)) throw new BpfError('bpf compile', `arch ${ap.arch} planned twice`);
@@ -158,20 +156,20 @@ export function compilePlan(plan: Plan): Program {
   for (const { ap, label } of sections) {
     b.jump(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH[ap.arch], label, 'next', `arch ${ap.arch}?`);
   }
-  b.ret(actionReturn(plan.unknownArch), `unknown arch: ${describeAction(plan.unknownArch)}`);
+  b.ret(actionReturn(plan.unknownArch, opts), `unknown arch: ${describeAction(plan.unknownArch)}`);
 
   for (const { ap, label } of sections) {
-    const rets = new Returns(b, ap.arch);
+    const rets = new Returns(b, ap.arch, opts);
     b.place(label).stmt(LD_W_ABS, SECCOMP_DATA.nr, `${ap.arch}: load nr`);
     if (ap.arch === 'x86_64') {
-      const x32 = rets.to(actionReturn(plan.x32), `x32: ${describeAction(plan.x32)}`);
+      const x32 = rets.to(plan.x32, 'x32 ABI');
       // Everything >= the bit goes to plan.x32, including nr -1 (0xffffffff), which
       // a tracer uses to skip a call; no native x86_64 number is that large.
       b.jump(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, x32, 'next', 'x32 ABI (X32_SYSCALL_BIT set)');
     }
-    const runs = planRuns(ap);
+    const runs = planRuns(ap, opts);
     if (runs.length === 1) {
-      b.ja(rets.to(runs[0]!.ret, runComment(ap.arch, runs[0]!)), `${ap.arch}: one action for every number`);
+      b.ja(rets.to(runs[0]!.action, runs[0]!), `${ap.arch}: one action for every number`);
     } else {
       emitTree(b, rets, ap.arch, runs, 0, runs.length - 1, b.label(`${ap.arch} tree`));
     }

@@ -28,7 +28,7 @@ function archPlan(arch: Arch, count: number, special: Record<number, Action>, ab
   const entries: PlanEntry[] = [];
   for (let nr = 0; nr < count; nr++) {
     const action = special[nr] ?? (absent.some(([lo, hi]) => nr >= lo && nr <= hi) ? ENOSYS : ALLOW);
-    entries.push({ nr, name: `${arch}_${nr}`, action, reason: 'synthetic' });
+    entries.push({ nr, name: `${arch}_${nr}`, action, reason: 'synthetic', basis: 'same' });
   }
   return { arch, personaRelease: '5.4', hostRelease: '6.8', entries, otherwise: ENOSYS };
 }
@@ -156,7 +156,7 @@ describe('compilePlan: typical plan (~460 x86_64 + ~450 ia32 entries)', () => {
 describe('compilePlan: shapes', () => {
   it('handles a fragmented plan that needs trampolines', () => {
     const entries = Array.from({ length: 1500 }, (_, nr): PlanEntry => ({
-      nr, name: `n${nr}`, reason: '', action: nr % 3 === 0 ? ALLOW : nr % 3 === 1 ? EPERM : notify('h'),
+      nr, name: `n${nr}`, reason: '', basis: 'same', action: nr % 3 === 0 ? ALLOW : nr % 3 === 1 ? EPERM : notify('h'),
     }));
     const plan: Plan = {
       persona: 'x',
@@ -196,7 +196,7 @@ describe('compilePlan: shapes', () => {
   const bad: [string, Partial<Plan>, RegExp][] = [
     ['duplicate arch', { arches: [typical.arches[0]!, typical.arches[0]!] }, /ia32 planned twice/],
     ['duplicate number', { arches: [{ ...typical.arches[0]!, entries: [...typical.arches[0]!.entries, typical.arches[0]!.entries[3]!] }] }, /listed twice/],
-    ['number in x32 range', { arches: [{ ...typical.arches[1]!, entries: [{ nr: X32_SYSCALL_BIT, name: 'x', reason: '', action: ALLOW }] }] }, /outside/],
+    ['number in x32 range', { arches: [{ ...typical.arches[1]!, entries: [{ nr: X32_SYSCALL_BIT, name: 'x', reason: '', basis: 'same', action: ALLOW }] }] }, /outside/],
     ['errno too large', { unknownArch: { kind: 'errno', errno: 5000 } as Action }, /errno 5000/],
   ];
   it.each(bad)('refuses %s', (_what, patch, message) => {

@@ -24,8 +24,8 @@ const PROBES: [number, Action][] = [
 const OTHERWISE = 95; // EOPNOTSUPP, for numbers the plan does not list
 
 const entries: PlanEntry[] = [
-  ...Array.from({ length: 460 }, (_, nr): PlanEntry => ({ nr, name: `n${nr}`, reason: 'node needs it', action: { kind: 'allow' } })),
-  ...PROBES.map(([nr, action]): PlanEntry => ({ nr, name: `probe${nr}`, reason: 'probe', action })),
+  ...Array.from({ length: 460 }, (_, nr): PlanEntry => ({ nr, name: `n${nr}`, reason: 'node needs it', basis: 'same', action: { kind: 'allow' } })),
+  ...PROBES.map(([nr, action]): PlanEntry => ({ nr, name: `probe${nr}`, reason: 'probe', basis: 'emulated', action })),
 ];
 const plan: Plan = {
   persona: 'test',

@@ -1,0 +1,47 @@
+/**
+ * `cr-shim filter [--kernel RELEASE] [--arch ARCH] [--json]`: the seccomp
+ * filter `cr-shim run --kernel RELEASE` would install, disassembled, with the
+ * plan behind every branch and return.
+ *
+ * Exit status: 0; 1 when the filter cannot be built (one line on stderr);
+ * 2 usage (an unknown release or arch).
+ */
+import { ARCHES, isArch } from '../../arch.js';
+import { ShimError, UsageError } from '../../errors.js';
+import { filterJson, filterText } from '../../bpf/filter-report.js';
+import { tableNaming } from '../../bpf/syscall-names.js';
+import { flag, str } from '../args.js';
+import type { CommandSpec, Parsed } from '../args.js';
+import { prepareSession } from '../session.js';
+import { refuse, writeOut } from './bpf.js';
+
+export const filterSpec: CommandSpec = {
+  name: 'filter',
+  usage: 'cr-shim filter [--kernel RELEASE] [--arch ARCH] [--json]',
+  summary: 'Print the seccomp filter cr-shim installs for a kernel persona, with the plan behind each branch.',
+  options: [
+    { name: 'kernel', value: 'RELEASE', help: 'kernel to present, as for cr-shim run (default: this host\'s)' },
+    { name: 'arch', value: 'ARCH', help: `only what applies to this ABI (${ARCHES.join(', ')})` },
+    { name: 'json', help: 'JSON: the bytes as hex, every insn with its text and comment, the plan with its runs' },
+    { name: 'quiet', help: 'no notices on stderr' },
+  ],
+};
+
+export async function filterCommand(p: Parsed): Promise<number> {
+  if (p.positionals.length > 0) throw new UsageError('filter', `unexpected argument ${p.positionals[0]}`, { code: 'EUSAGE', hint: `usage: ${filterSpec.usage}` });
+  const only = str(p.options.arch);
+  if (only !== undefined && !isArch(only)) throw new UsageError('filter', `unknown arch ${only}`, { code: 'EUSAGE', hint: `one of ${ARCHES.join(', ')}` });
+  let text: string;
+  try {
+    const session = prepareSession(str(p.options.kernel), { checkHost: false });
+    if (!flag(p.options.quiet)) for (const n of session.notices) process.stderr.write(`cr-shim: ${n}\n`);
+    const facts = { persona: session.persona, host: session.host, plan: session.plan, program: session.program, filter: session.filter };
+    const opts = { syscallName: tableNaming(session.registry, session.persona.mainline).syscallName, ...(only ? { only } : {}) };
+    text = flag(p.options.json) ? `${JSON.stringify(filterJson(facts, opts), null, 2)}\n` : filterText(facts, opts);
+  } catch (err) {
+    if (err instanceof ShimError && !(err instanceof UsageError)) return refuse(err);
+    throw err;
+  }
+  await writeOut(text);
+  return 0;
+}
