@@ -9,13 +9,16 @@ export class ShimError extends Error {
   readonly code: string | undefined;
   /** What the user can do about it; printed after the message. */
   readonly hint: string | undefined;
+  /** The exit status the CLI should use; default 2 for usage errors, 125 otherwise. */
+  readonly exitStatus: number | undefined;
 
-  constructor(op: string, message: string, opts: { cause?: unknown; code?: string; hint?: string } = {}) {
+  constructor(op: string, message: string, opts: { cause?: unknown; code?: string; hint?: string; exitStatus?: number } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.op = op;
     this.code = opts.code;
     this.hint = opts.hint;
+    this.exitStatus = opts.exitStatus;
   }
 }
 
