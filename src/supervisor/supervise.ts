@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { ShimError } from '../errors.js';
 import { launchUnderFilter, LAUNCHER_EXIT } from '../native/launcher.js';
 import { loadNotifyAddon } from '../native/addon.js';
+import { recordSupervised } from '../criu/supervised-record.js';
 import type { NativeStat } from '../native/addon-types.js';
 import { sys } from './libc.js';
 import type { CallStat, WorkerInput, WorkerMessage } from './worker-protocol.js';
@@ -78,6 +79,8 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
     },
   });
   const { child } = launched;
+  // For `cr-shim dump`: which persona this tree sees and which filter in a dump is ours.
+  const unrecord = recordSupervised(child.pid!, opts.worker.persona, opts.filter);
 
   const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
   const forwarders = FORWARDED.map((s) => [s, forward(s)] as const);
@@ -106,6 +109,7 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
     }
     return { status, stats: done.stats, native: done.native };
   } finally {
+    unrecord();
     for (const [s, f] of forwarders) process.off(s, f);
     process.off('SIGCHLD', onChld);
     // A worker blocked in native recv cannot be terminated from JS: wake it first.

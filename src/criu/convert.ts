@@ -1,0 +1,212 @@
+/**
+ * Userspace conversions of a CRIU image, for what a restore on this host needs:
+ *
+ *   drop-shim-filter  cr-shim's own seccomp filter, saved by CRIU as plain BPF. Restored without
+ *                     its supervisor's listener, every call it sends to the supervisor fails
+ *                     with ENOSYS; `cr-shim restore` installs a fresh filter with a live
+ *                     listener instead. The program's own filters stay.
+ *   clear-pdeath-signal  the PR_SET_PDEATHSIG(SIGKILL) cr-shim's launcher set on the process it
+ *                     started, to die with its supervisor. CRIU restores it relative to the new
+ *                     parent (criu itself), so the program would be killed as soon as a detached
+ *                     restore's criu exits.
+ *   drop-caps         capabilities the image's tasks hold that no task here can hold (outside
+ *                     this host's bounding set): CRIU's restorer would fail in capset(2).
+ *
+ * The original is never written: convertImage builds the result in a temporary directory next
+ * to the destination and renames it into place, so a failure leaves nothing behind.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ShimError, UsageError } from '../errors.js';
+import { capNames, hostCaps, parseCaps, type HostCaps } from './capabilities.js';
+import { dropFilters } from './filter-chain.js';
+import { CoreImage, listCoreTids } from './image/core.js';
+import { CAP_SETS, dropCaps } from './image/creds.js';
+import { DUMP_AGAIN, ImageError } from './image/image-error.js';
+import { decodeEntry, readImage, serializeImage } from './image/image-file.js';
+import { readImageFilters, readSeccompFilters, serializeSeccomp, withPrev } from './image/seccomp.js';
+import { readThreadCaps } from './image/thread-caps.js';
+import { MANIFEST_FILE, readManifest, writeManifest } from './manifest.js';
+import { filterSha256 } from './supervised-record.js';
+
+const SIGKILL = 9;
+
+export type Conversion =
+  | { kind: 'drop-shim-filter'; sha256: string; indices: number[]; why: string }
+  | { kind: 'clear-pdeath-signal'; pids: number[]; why: string }
+  | { kind: 'drop-caps'; caps: string[]; why: string };
+
+/**
+ * The conversions a restore of `imgDir` on this host requires, with why. Reads only.
+ * Throws ImageError or TableError when the image or its manifest is unreadable.
+ */
+export function requiredConversions(imgDir: string, host: HostCaps = hostCaps()): Conversion[] {
+  const out: Conversion[] = [];
+  const manifest = readManifest(imgDir);
+  if (manifest?.shimFilter !== undefined) {
+    const { sha256 } = manifest.shimFilter;
+    const indices = readImageFilters(imgDir).filters.filter((f) => filterSha256(f.insns) === sha256).map((f) => f.index);
+    if (indices.length > 0) {
+      const persona = manifest.persona ? ` (persona ${manifest.persona.release})` : '';
+      out.push({
+        kind: 'drop-shim-filter',
+        sha256,
+        indices,
+        why:
+          `seccomp.img holds cr-shim's own filter${persona} ${indices.length === 1 ? 'once' : `${indices.length} times`} (index ${indices.join(', ')}): ` +
+          'CRIU would restore it without its supervisor and the calls it sends there would fail with ENOSYS',
+      });
+    }
+  }
+  const root = manifest?.shimRoot?.pid;
+  if (root !== undefined && listCoreTids(imgDir).includes(root) && CoreImage.read(imgDir, root).pdeathSignal() === SIGKILL) {
+    out.push({
+      kind: 'clear-pdeath-signal',
+      pids: [root],
+      why: `PID ${root} was started by cr-shim's launcher with PR_SET_PDEATHSIG(SIGKILL), to die with its supervisor: CRIU would set it again relative to the restoring criu, and a detached restore would kill the program as criu exits`,
+    });
+  }
+  // The bounding set alone never fails a restore (CRIU only drops from it); the other sets go through capset(2).
+  const holders = readThreadCaps(imgDir)
+    .map((t) => ({ tid: t.tid, excess: (t.caps.prm | t.caps.eff | t.caps.inh | t.caps.amb) & ~host.bounding, caps: t.caps }))
+    .filter((t) => t.excess !== 0n);
+  if (holders.length > 0) {
+    const excess = holders.reduce((m, h) => m | h.excess, 0n);
+    const setNames = { inh: 'inheritable', prm: 'permitted', eff: 'effective', bnd: 'bounding', amb: 'ambient' } as const;
+    const who = holders
+      .slice(0, 3)
+      .map((h) => `thread ${h.tid} holds ${capNames(h.excess).join(', ')} (${CAP_SETS.filter((s) => (h.caps[s] & h.excess) !== 0n).map((s) => setNames[s]).join(', ')})`)
+      .join('; ');
+    const more = holders.length > 3 ? `; ${holders.length - 3} more threads too` : '';
+    out.push({
+      kind: 'drop-caps',
+      caps: capNames(excess),
+      why: `${who}${more}: not in this host's bounding set (${host.source}), which root here cannot exceed, so CRIU's restore would fail in capset(2)`,
+    });
+  }
+  return out;
+}
+
+export interface ConvertOptions {
+  /**
+   * Hard-link the files no conversion rewrites instead of copying them (pages images can be
+   * large). Only for a destination nobody writes to: `criu restore --auto-dedup` punches holes
+   * in pages images, which would reach the original through a link.
+   */
+  linkUntouched?: boolean;
+}
+
+export interface ConvertResult {
+  /** Files written anew, relative to the image directory. */
+  rewritten: string[];
+  /** One line per conversion applied. */
+  applied: string[];
+}
+
+/**
+ * Write `src` with `conversions` applied to `dst`, which must not exist or be an empty
+ * directory. `src` is only read. Throws UsageError for a bad destination, ImageError for an
+ * image that cannot be converted; `dst` is then left as it was.
+ */
+export function convertImage(src: string, dst: string, conversions: readonly Conversion[], opts: ConvertOptions = {}): ConvertResult {
+  const target = path.resolve(dst);
+  if (path.resolve(src) === target) throw new UsageError('convert', `${dst} is the image itself`, { code: 'EUSAGE', hint: 'write the converted image to a new directory' });
+  let emptyDir = false;
+  if (fs.existsSync(target)) {
+    emptyDir = fs.statSync(target).isDirectory() && fs.readdirSync(target).length === 0;
+    if (!emptyDir) throw new UsageError('convert', `${dst} exists and is not an empty directory`, { code: 'EEXIST', hint: 'give a new directory for the converted image; the original stays untouched' });
+  }
+
+  // Everything is computed from src in memory first; only then is anything written.
+  const rewritten = new Map<string, Buffer>();
+  const applied: string[] = [];
+  const cores = new Map<number, CoreImage>();
+  const core = (tid: number) => cores.get(tid) ?? cores.set(tid, CoreImage.read(src, tid)).get(tid)!;
+  const manifest = readManifest(src);
+
+  for (const c of conversions) {
+    if (c.kind === 'drop-shim-filter') {
+      const filters = readImageFilters(src);
+      const drop = new Set(filters.filters.filter((f) => filterSha256(f.insns) === c.sha256).map((f) => f.index));
+      if (drop.size === 0) continue;
+      const tids = listCoreTids(src);
+      let edit;
+      try {
+        edit = dropFilters(filters.filters, tids.map((t) => core(t).seccomp()), drop);
+      } catch (cause) {
+        throw new ImageError('convert', `${path.join(src, 'seccomp.img')}: ${(cause as Error).message}`, { cause, code: 'EIMAGE', hint: DUMP_AGAIN });
+      }
+      const messages = readSeccompFilters(src);
+      rewritten.set('seccomp.img', serializeSeccomp(edit.kept.map((old, i) => withPrev(messages[old]!, edit.prev[i]))));
+      tids.forEach((tid, i) => core(tid).setSeccomp(edit.threads[i]!));
+      if (manifest) delete manifest.shimFilter;
+      applied.push(`dropped cr-shim's filter (${drop.size} ${drop.size === 1 ? 'copy' : 'copies'}, sha256 ${c.sha256.slice(0, 12)}); ${edit.kept.length} other filters kept`);
+    } else if (c.kind === 'clear-pdeath-signal') {
+      for (const pid of c.pids) core(pid).clearPdeathSignal();
+      if (manifest) delete manifest.shimRoot;
+      applied.push(`cleared the parent-death signal cr-shim's launcher set on PID ${c.pids.join(', ')}`);
+    } else {
+      const mask = parseCaps(c.caps);
+      for (const tid of listCoreTids(src)) {
+        const creds = core(tid).creds();
+        if (creds === undefined) continue;
+        dropCaps(creds, mask);
+        core(tid).setCreds(creds);
+      }
+      // Images from before CRIU kept creds in thread_core: one creds-PID.img per task.
+      for (const name of fs.readdirSync(src).filter((n) => /^creds-\d+\.img$/.test(n))) {
+        const file = path.join(src, name);
+        const img = readImage(file, 'creds');
+        const creds = decodeEntry(img, 0, file);
+        dropCaps(creds, mask);
+        rewritten.set(name, serializeImage({ kind: 'creds', entries: [creds.encode(), ...img.entries.slice(1)] }));
+      }
+      applied.push(`dropped ${c.caps.join(', ')} from every task's capability sets`);
+    }
+    if (manifest) manifest.conversions = [...(manifest.conversions ?? []), { kind: c.kind, detail: applied[applied.length - 1]!, time: new Date().toISOString() }];
+  }
+  for (const c of cores.values()) {
+    const bytes = c.serialize();
+    if (!bytes.equals(fs.readFileSync(c.file))) rewritten.set(path.basename(c.file), bytes);
+  }
+
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.cr-shim-${process.pid}.tmp`);
+  try {
+    copyTree(src, tmp, new Set([...rewritten.keys(), MANIFEST_FILE]), opts.linkUntouched === true);
+    for (const [name, bytes] of rewritten) fs.writeFileSync(path.join(tmp, name), bytes);
+    if (manifest) writeManifest(tmp, manifest);
+    if (emptyDir) fs.rmdirSync(target);
+    fs.renameSync(tmp, target);
+  } catch (cause) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    if (cause instanceof ShimError) throw cause;
+    throw new ShimError('convert', `writing ${dst}: ${(cause as Error).message}`, { cause, code: (cause as NodeJS.ErrnoException).code });
+  }
+  return { rewritten: [...rewritten.keys()].sort(), applied };
+}
+
+/** Copy a directory tree, symlinks as symlinks; `skip` names top-level files written afterwards. */
+function copyTree(from: string, to: string, skip: ReadonlySet<string>, link: boolean, top = true): void {
+  fs.mkdirSync(to, { mode: fs.statSync(from).mode & 0o7777 });
+  for (const e of fs.readdirSync(from, { withFileTypes: true })) {
+    if (top && skip.has(e.name)) continue;
+    const a = path.join(from, e.name);
+    const b = path.join(to, e.name);
+    if (e.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(a), b);
+    else if (e.isDirectory()) copyTree(a, b, skip, link, false);
+    else if (link) fs.linkSync(a, b);
+    // Reflink where the filesystem can, a plain copy elsewhere.
+    else fs.copyFileSync(a, b, fs.constants.COPYFILE_FICLONE);
+  }
+}
+
+/** `conversions` with the capabilities in `mask` dropped too (`cr-shim convert --drop-caps`), merged into one drop-caps. */
+export function withDroppedCaps(conversions: readonly Conversion[], mask: bigint): Conversion[] {
+  if (mask === 0n) return [...conversions];
+  const asked = `asked for ${capNames(mask).join(', ')}`;
+  const had = conversions.find((c): c is Extract<Conversion, { kind: 'drop-caps' }> => c.kind === 'drop-caps');
+  const merged: Conversion = had
+    ? { kind: 'drop-caps', caps: capNames(parseCaps(had.caps) | mask), why: `${had.why}; and ${asked}` }
+    : { kind: 'drop-caps', caps: capNames(mask), why: asked };
+  return had ? conversions.map((c) => (c === had ? merged : c)) : [...conversions, merged];
+}

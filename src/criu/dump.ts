@@ -1,0 +1,146 @@
+/**
+ * `cr-shim dump`: criu dump of a process tree into a new image directory, plus the manifest
+ * CRIU's images lack (manifest.ts). With pre-dump iterations, CRIU's five steps are all
+ * reachable: pre-dump (criu pre-dump into IMG/pre-N, memory tracked), freeze and dump
+ * (criu dump), resume (--leave-running) or kill (the default), post-dump (--action-script).
+ *
+ * A failed dump leaves nothing: a directory this created is removed, an empty one given is
+ * emptied again. After criu dump succeeds the image is kept whatever follows, because by then
+ * the process may be gone (killed by the dump) and the image is all that is left of it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ShimError, UsageError } from '../errors.js';
+import type { CriuBinary } from './binary.js';
+import type { PstreeEntry } from './image/pstree.js';
+import { readImageFilters } from './image/seccomp.js';
+import { openImageDir } from './image-dir.js';
+import { crShimVersion, MANIFEST_SCHEMA, thisArch, thisKernel, writeManifest, type Manifest } from './manifest.js';
+import { runCriu } from './run-criu.js';
+import { filterSha256, findSupervision } from './supervised-record.js';
+
+export interface DumpRequest {
+  pid: number;
+  imgDir: string;
+  criu: CriuBinary;
+  /** Options for criu dump besides -t and -D, e.g. --shell-job, --leave-running, passed through. */
+  criuArgs: string[];
+  /** criu pre-dump iterations before the dump (0: none). */
+  preDumps: number;
+}
+
+export interface DumpResult {
+  manifest: Manifest;
+  processes: number;
+  threads: number;
+  notices: string[];
+}
+
+/** Options that belong to the final dump only. */
+const DUMP_ONLY = new Set(['--leave-running', '--leave-stopped']);
+
+function checkTarget(pid: number): void {
+  if (!Number.isInteger(pid) || pid < 1) throw new UsageError('dump', `not a PID: ${pid}`, { code: 'EUSAGE' });
+  if (pid === process.pid) throw new UsageError('dump', `PID ${pid} is cr-shim itself`, { code: 'EUSAGE' });
+  if (!fs.existsSync(`/proc/${pid}`)) throw new ShimError('dump', `no process ${pid}`, { code: 'ESRCH', hint: 'check the PID (ps -p PID)' });
+}
+
+/** Prepare an empty image directory; returns the function that undoes it after a failure. */
+function prepareDir(imgDir: string): () => void {
+  if (fs.existsSync(imgDir)) {
+    if (!fs.statSync(imgDir).isDirectory()) throw new UsageError('dump', `${imgDir} exists and is not a directory`, { code: 'ENOTDIR', hint: 'give a new or empty directory' });
+    if (fs.readdirSync(imgDir).length > 0) {
+      throw new UsageError('dump', `${imgDir} is not empty: a dump never mixes with other files`, { code: 'EEXIST', hint: 'give a new or empty directory' });
+    }
+    return () => {
+      for (const e of fs.readdirSync(imgDir)) fs.rmSync(path.join(imgDir, e), { recursive: true, force: true });
+    };
+  }
+  let created: string | undefined;
+  try {
+    created = fs.mkdirSync(imgDir, { recursive: true });
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new ShimError('dump', `cannot create ${imgDir}: ${(cause as Error).message}`, {
+      cause,
+      code,
+      hint: code === 'EACCES' || code === 'EPERM' ? 'give a directory you may write, and run cr-shim dump as root' : 'give a new or empty directory',
+    });
+  }
+  return () => fs.rmSync(created ?? imgDir, { recursive: true, force: true });
+}
+
+async function ensureMemoryTracking(criu: string): Promise<void> {
+  try {
+    await runCriu(criu, 'check', ['--feature', 'mem_dirty_track']);
+  } catch (cause) {
+    throw new ShimError('dump --pre-dump', 'this kernel cannot track memory changes (criu check --feature mem_dirty_track fails: no CONFIG_MEM_SOFT_DIRTY), so criu pre-dump cannot run here', {
+      cause,
+      code: 'ENOTSUP',
+      hint: 'dump without --pre-dump',
+    });
+  }
+}
+
+/** Dump `pid` and its descendants into `imgDir`. Throws UsageError, ShimError or CriuError; see the file comment for what is left on disk. */
+export async function dumpProcess(req: DumpRequest): Promise<DumpResult> {
+  checkTarget(req.pid);
+  const imgDir = path.resolve(req.imgDir);
+  const notices: string[] = [];
+  const supervision = findSupervision(req.pid);
+  if (req.preDumps > 0) await ensureMemoryTracking(req.criu.path);
+  const undo = prepareDir(imgDir);
+
+  const pid = String(req.pid);
+  const preArgs = req.criuArgs.filter((a) => !DUMP_ONLY.has(a));
+  const dumpArgs = [...req.criuArgs];
+  try {
+    for (let i = 1; i <= req.preDumps; i++) {
+      const dir = path.join(imgDir, `pre-${i}`);
+      fs.mkdirSync(dir);
+      // --prev-images-dir is relative to the -D directory.
+      const prev = i > 1 ? ['--prev-images-dir', `../pre-${i - 1}`] : [];
+      await runCriu(req.criu.path, 'pre-dump', ['-t', pid, '-D', dir, '--track-mem', ...prev, ...preArgs]);
+    }
+    if (req.preDumps > 0) dumpArgs.push('--track-mem', '--prev-images-dir', `pre-${req.preDumps}`);
+    await runCriu(req.criu.path, 'dump', ['-t', pid, '-D', imgDir, ...dumpArgs]);
+  } catch (err) {
+    undo();
+    throw err;
+  }
+
+  // The kernel and persona are recorded even if cr-shim cannot make sense of CRIU's images:
+  // they are what a later restore cannot learn anywhere else.
+  let pstree: PstreeEntry[] = [];
+  let shimFilter: Manifest['shimFilter'];
+  try {
+    pstree = openImageDir(imgDir).pstree;
+    if (supervision !== undefined) {
+      const ours = readImageFilters(imgDir).filters.find((f) => filterSha256(f.insns) === supervision.filterSha256);
+      if (ours !== undefined) shimFilter = { index: ours.index, sha256: supervision.filterSha256 };
+      else notices.push(`PID ${req.pid} runs under cr-shim (persona ${supervision.persona.release}) but cr-shim's filter is not in the dump`);
+    }
+  } catch (err) {
+    if (!(err instanceof ShimError)) throw err;
+    notices.push(`the dump succeeded but cr-shim cannot read its images (${err.message}): the manifest records no filter`);
+  }
+  const manifest: Manifest = {
+    schema: MANIFEST_SCHEMA,
+    kernel: thisKernel(),
+    arch: thisArch(),
+    ...(supervision ? { persona: supervision.persona } : {}),
+    crShim: { version: crShimVersion() },
+    criu: { version: req.criu.version },
+    time: new Date().toISOString(),
+    ...(shimFilter ? { shimFilter } : {}),
+    ...(supervision && pstree.some((t) => t.pid === supervision.pid) ? { shimRoot: { pid: supervision.pid } } : {}),
+    dump: { pid: req.pid, criuArgs: dumpArgs, ...(req.preDumps > 0 ? { preDumps: req.preDumps } : {}) },
+  };
+  writeManifest(imgDir, manifest);
+  return {
+    manifest,
+    processes: pstree.length,
+    threads: pstree.reduce((n, t) => n + t.threads.length, 0),
+    notices,
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * IMG/cr-shim.json: what CRIU's images do not record (the kernel they came from, the persona
+ * the program saw, which seccomp filter is cr-shim's own), validated by
+ * tables/schema/manifest.schema.json. An image without one is a plain CRIU image.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
+import { TableError } from '../errors.js';
+import { defaultTablesDir } from '../tables/paths.js';
+import { mainlineOf } from '../tables/release.js';
+
+export const MANIFEST_FILE = 'cr-shim.json';
+export const MANIFEST_SCHEMA = 1;
+
+export interface Manifest {
+  schema: 1;
+  kernel: { release: string; version: string; mainline: string };
+  arch: string;
+  persona?: { release: string; mainline: string };
+  crShim: { version: string };
+  criu: { version: string };
+  time: string;
+  shimFilter?: { index: number; sha256: string };
+  shimRoot?: { pid: number };
+  dump?: { pid: number; criuArgs: string[]; preDumps?: number };
+  conversions?: { kind: 'drop-shim-filter' | 'clear-pdeath-signal' | 'drop-caps'; detail: string; time: string }[];
+}
+
+const FIX = `fix or delete ${MANIFEST_FILE} (without it cr-shim treats the image as a plain CRIU image)`;
+
+let validator: ValidateFunction | undefined;
+
+// Loaded and compiled on first use: only the CRIU commands pay for Ajv. A static import would
+// load it for every command, `cr-shim run` included, since main.ts imports every command
+// (about 0.1 s and 8 MB of RSS on the development VM; npm run bench, docs/PERFORMANCE.md).
+function validate(): ValidateFunction {
+  if (validator === undefined) {
+    const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
+    const file = path.join(defaultTablesDir(), 'schema', 'manifest.schema.json');
+    validator = new Ajv({ strict: true, allErrors: false }).compile(JSON.parse(fs.readFileSync(file, 'utf8')) as object);
+  }
+  return validator;
+}
+
+function describe(err: ErrorObject | undefined): string {
+  if (err === undefined) return 'invalid';
+  const params = err.params as { additionalProperty?: unknown; allowedValues?: unknown };
+  if (err.keyword === 'additionalProperties') return `${err.message ?? ''} (${String(params.additionalProperty)})`;
+  if (err.keyword === 'enum') return `${err.message ?? ''} (${JSON.stringify(params.allowedValues)})`;
+  return err.message ?? err.keyword;
+}
+
+/** Check parsed JSON against the manifest schema. Throws TableError "<file>: <JSON path>: <reason>". */
+export function validateManifest(data: unknown, file: string): Manifest {
+  const v = validate();
+  if (!v(data)) {
+    const err = v.errors?.[0];
+    throw new TableError(`read manifest ${file}`, `${file}: ${err?.instancePath || '/'}: ${describe(err)}`, { code: 'ESCHEMA', hint: FIX });
+  }
+  return data as Manifest;
+}
+
+/** IMG/cr-shim.json, or undefined when there is none. Throws TableError (file, JSON path, reason) when it is unreadable or invalid. */
+export function readManifest(imgDir: string): Manifest | undefined {
+  const file = path.join(imgDir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new TableError(`read manifest ${file}`, `${file}: cannot read: ${(cause as Error).message}`, { cause, code: (cause as NodeJS.ErrnoException).code });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (cause) {
+    throw new TableError(`read manifest ${file}`, `${file}: /: not JSON: ${(cause as Error).message}`, { cause, code: 'ESCHEMA', hint: FIX });
+  }
+  return validateManifest(data, file);
+}
+
+/** Validate and write IMG/cr-shim.json (through a temporary file and rename, so a reader never sees half of it). */
+export function writeManifest(imgDir: string, m: Manifest): void {
+  const file = path.join(imgDir, MANIFEST_FILE);
+  validateManifest(m, file);
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(m, null, 2)}\n`);
+  fs.renameSync(tmp, file);
+}
+
+/** cr-shim's version from package.json (two levels above src/criu/ and dist/criu/). */
+export function crShimVersion(): string {
+  const pkg = fileURLToPath(new URL('../../package.json', import.meta.url));
+  return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version;
+}
+
+/** The running kernel as the manifest records it. */
+export function thisKernel(): Manifest['kernel'] {
+  const release = os.release();
+  return { release, version: os.version(), mainline: mainlineOf(release) };
+}
+
+/** The architecture name as the manifest and CRIU's core_entry.march spell it. */
+export function thisArch(): string {
+  const a = os.arch();
+  return a === 'x64' ? 'x86_64' : a === 'arm64' ? 'aarch64' : a;
+}

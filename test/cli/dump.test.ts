@@ -1,0 +1,165 @@
+/**
+ * `cr-shim dump` with real CRIU and real processes: a plain process, a process under
+ * `cr-shim run --kernel 4.19` (persona and cr-shim's filter recorded), --leave-running and
+ * options passed through, and refusals as data (test/criu/cases/dump-refusals.json), each one
+ * line, a non-zero exit and nothing left on disk.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CriuBinary } from '../../src/criu/binary.js';
+import { readImageFilters } from '../../src/criu/image/seccomp.js';
+import { readManifest } from '../../src/criu/manifest.js';
+import { findSupervision } from '../../src/criu/supervised-record.js';
+import { prepareSession } from '../../src/cli/session.js';
+import { ensureCriu, SETUP_TIMEOUT_MS } from '../criu/helpers/criu.js';
+import { hashDir, killQuietly, startToFile, tempDir, underShim, waitGone } from '../criu/helpers/images.js';
+import { programPath } from '../helpers/programs.js';
+import { requireShimBuilt } from '../helpers/require-build.js';
+import { CLI_PATH, runCli } from '../helpers/run-cli.js';
+import { describeResult, runProcess } from '../helpers/run-process.js';
+
+interface Refusal {
+  why: string;
+  args: string[];
+  prepare?: 'non-empty' | 'file';
+  status: number;
+  stderr: string;
+  after: 'absent' | 'unchanged';
+}
+const refusals = (JSON.parse(fs.readFileSync(new URL('../criu/cases/dump-refusals.json', import.meta.url), 'utf8')) as { rows: Refusal[] }).rows;
+
+const work = tempDir('dump');
+const started: number[] = [];
+let criu: CriuBinary;
+
+beforeAll(async () => {
+  requireShimBuilt();
+  criu = await ensureCriu();
+}, SETUP_TIMEOUT_MS);
+
+afterAll(() => {
+  for (const pid of started) killQuietly(pid);
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+async function start(argv: string[], name: string) {
+  const s = await startToFile(argv, path.join(work, `${name}.out`));
+  started.push(s.pid);
+  return s;
+}
+
+describe('dump', () => {
+  it('a plain process: CRIU\'s images and a valid manifest without persona; the process is gone', async () => {
+    const s = await start([programPath('sleeper')], 'plain');
+    const img = path.join(work, 'plain');
+    const r = await runCli(['dump', String(s.pid), img]);
+    expect(r.status, describeResult(r)).toBe(0);
+    expect(r.stdout).toContain(`dumped PID ${s.pid} (1 process, 1 thread) into ${img}`);
+    for (const f of ['inventory.img', 'pstree.img', `core-${s.pid}.img`, 'seccomp.img', 'cr-shim.json']) expect(fs.existsSync(path.join(img, f)), f).toBe(true);
+    const m = readManifest(img)!;
+    expect(m).toMatchObject({ schema: 1, arch: 'x86_64', kernel: { release: os.release(), version: os.version() }, criu: { version: criu.version }, dump: { pid: s.pid, criuArgs: [] } });
+    expect(m.persona).toBeUndefined();
+    expect(m.shimFilter).toBeUndefined();
+    expect(Date.now() - Date.parse(m.time)).toBeLessThan(120_000);
+    await waitGone(s.pid);
+  });
+
+  it('a process under cr-shim run --kernel 4.19: persona and cr-shim\'s filter, byte for byte the filter cr-shim builds', async () => {
+    const s = await start(underShim('4.19', programPath('sleeper')), 'shim');
+    expect(findSupervision(s.pid)?.persona).toEqual({ release: '4.19', mainline: '4.19' });
+    const img = path.join(work, 'shim');
+    const r = await runCli(['dump', '--shell-job', String(s.pid), img]);
+    expect(r.status, describeResult(r)).toBe(0);
+    expect(r.stdout).toMatch(/persona 4\.19 \(cr-shim run\); cr-shim's filter is seccomp\.img filter 0/);
+    const m = readManifest(img)!;
+    expect(m.persona).toEqual({ release: '4.19', mainline: '4.19' });
+    expect(m.dump?.criuArgs).toEqual(['--shell-job']);
+    expect(m.shimRoot).toEqual({ pid: s.pid });
+    const { filters, tasks } = readImageFilters(img);
+    const ours = filters[m.shimFilter!.index]!;
+    expect(ours.insns.equals(prepareSession('4.19', { checkHost: false }).filter)).toBe(true);
+    expect(tasks).toEqual([{ pid: s.pid, filterIndex: m.shimFilter!.index, mode: 2 }]);
+    await waitGone(s.pid);
+    // cr-shim run saw its program killed by the dump and removed its record on the way out.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(findSupervision(s.pid)).toBeUndefined();
+  });
+
+  it('--leave-running leaves the tree running; options after -- reach criu verbatim', async () => {
+    const s = await start([programPath('sleeper')], 'leave');
+    const img = path.join(work, 'leave');
+    const r = await runCli(['dump', '--leave-running', String(s.pid), img, '--', '--file-locks']);
+    expect(r.status, describeResult(r)).toBe(0);
+    expect(readManifest(img)!.dump?.criuArgs).toEqual(['--leave-running', '--file-locks']);
+    const before = s.output().length;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(fs.readFileSync(`/proc/${s.pid}/status`, 'utf8')).not.toMatch(/^State:\s+[ZX]/m);
+    expect(s.output().length).toBeGreaterThan(before);
+  });
+
+  it('--pre-dump: iterations where the kernel tracks memory, a clear refusal where it does not', async () => {
+    const s = await start([programPath('sleeper')], 'pre');
+    const img = path.join(work, 'pre');
+    const tracks = await import('../../src/criu/run-criu.js').then((m) => m.runCriu(criu.path, 'check', ['--feature', 'mem_dirty_track']).then(() => true, () => false));
+    const r = await runCli(['dump', '--pre-dump', '1', String(s.pid), img]);
+    if (tracks) {
+      expect(r.status, describeResult(r)).toBe(0);
+      expect(fs.readlinkSync(path.join(img, 'parent'))).toBe('pre-1');
+      expect(readManifest(img)!.dump?.preDumps).toBe(1);
+    } else {
+      expect(r.status, describeResult(r)).toBe(125);
+      expect(r.stderr).toMatch(/^cr-shim: dump --pre-dump: this kernel cannot track memory changes .*; dump without --pre-dump\n$/);
+      expect(fs.existsSync(img)).toBe(false);
+      expect(fs.existsSync(`/proc/${s.pid}`)).toBe(true);
+    }
+  });
+});
+
+describe('dump without root', () => {
+  it('criu refuses without CAP_SYS_ADMIN: one line with the fix, nothing created, the process untouched', async () => {
+    const s = await start([programPath('sleeper')], 'unprivileged');
+    const open = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-open-'));
+    fs.chmodSync(open, 0o1777);
+    try {
+      const img = path.join(open, 'img');
+      const r = await runProcess('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI_PATH, 'dump', String(s.pid), img]);
+      expect(r.status, describeResult(r)).toBe(125);
+      expect(r.stderr).toMatch(/^cr-shim: criu dump: criu dump failed \(exit 1\): CRIU needs to have the CAP_SYS_ADMIN .*; criu needs root .*: run cr-shim as root\n$/);
+      expect(fs.existsSync(img)).toBe(false);
+      expect(fs.existsSync(`/proc/${s.pid}`)).toBe(true);
+    } finally {
+      fs.rmSync(open, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('dump refusals', () => {
+  let live: number;
+  let dead: number;
+  beforeAll(async () => {
+    live = (await start(underShim('4.19', programPath('sleeper')), 'refusals')).pid;
+    const max = Number(fs.readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
+    dead = max - 1;
+    while (fs.existsSync(`/proc/${dead}`)) dead--;
+  });
+
+  it.each(refusals)('$why', async (row) => {
+    const img = path.join(work, `refused-${refusals.indexOf(row)}`);
+    if (row.prepare === 'non-empty') {
+      fs.mkdirSync(img);
+      fs.writeFileSync(path.join(img, 'notes.txt'), 'keep me\n');
+    } else if (row.prepare === 'file') {
+      fs.writeFileSync(img, 'a file\n');
+    }
+    const before = hashDir(img);
+    const fill = (s: string) => s.replaceAll('{pid}', String(live)).replaceAll('{dead}', String(dead)).replaceAll('{img}', img);
+    const r = await runCli(row.args.map(fill));
+    expect(r.status, describeResult(r)).toBe(row.status);
+    expect(r.stderr).toMatch(new RegExp(`^cr-shim: ${fill(row.stderr)}.*\\n$`));
+    if (row.after === 'absent') expect(fs.existsSync(img)).toBe(false);
+    else expect(hashDir(img)).toBe(before);
+    expect(fs.existsSync(`/proc/${live}`), 'a refused dump leaves the process running').toBe(true);
+  });
+});
