@@ -7,6 +7,15 @@
  * native verdict are answered here, from a table that JS pushes down with
  * setActions(), and counted; the first one that needs JS is returned to it.
  *
+ * Listeners. A loop polls one or more listeners (one per restored or attached
+ * process, each of which got its own filter): open() takes the first,
+ * addListener() more. A handle names a loop and one of its listeners,
+ * handle = loop id << HANDLE_SHIFT | listener index, so open's handle (index 0)
+ * also names the loop, and each notification carries the handle of the
+ * listener it came from, which respond/idValid/addFdAndSend take. Listeners are
+ * appended, never removed: a listener whose tasks are all gone (POLLHUP) is
+ * only left out of the poll set; recv returns null once all of them are.
+ *
  * Threads. Loops live in a process-wide table, named by small integers, so the
  * main thread can stop() or read stats() of a loop a worker runs (N-API values
  * cannot cross threads). g_mu guards the table and each loop's reference count;
@@ -68,6 +77,8 @@ enum native_kind {
 #define MAX_NR 1024	/* verdicts per arch, indexed by syscall number */
 #define MAX_ARCHES 8	/* AUDIT_ARCH values per loop */
 #define MAX_LOOPS 256
+#define HANDLE_SHIFT 10
+#define MAX_LISTENERS (1 << HANDLE_SHIFT)	/* per loop; the index is the handle's low bits */
 #define MAX_WRITE (1U << 20)
 #define ARG_COUNT 6
 
@@ -104,8 +115,13 @@ struct action_set {
 
 struct loop {
 	int32_t id;
-	int listener;
-	int stopfd;		/* eventfd: readable once stop() was called */
+	/* listeners[0..nlisteners) are set before nlisteners is published (release). */
+	int listeners[MAX_LISTENERS];
+	unsigned nlisteners;	/* atomic */
+	uint8_t hung[MAX_LISTENERS];	/* recv's thread only: POLLHUP seen, out of the poll set */
+	unsigned nhung;		/* recv's thread only */
+	unsigned next_scan;	/* recv's thread only: where the next scan of ready listeners starts */
+	int wakefd;		/* eventfd: written by stop() and addListener() to wake a blocked poll */
 	size_t notif_size;
 	size_t resp_size;
 	unsigned refs;		/* g_mu: the table's reference + one per call in progress */
@@ -219,16 +235,23 @@ static void loop_destroy(struct loop *l)
 	pthread_mutex_unlock(&l->mu);
 	for (unsigned i = 0; i < l->nstats; i++)
 		free(l->stats[i]);
-	/* Closing the listener: the kernel answers trapped calls with -ENOSYS. */
-	close(l->listener);
-	close(l->stopfd);
+	/* Closing the listeners: the kernel answers trapped calls with -ENOSYS. */
+	for (unsigned i = 0; i < l->nlisteners; i++)
+		close(l->listeners[i]);
+	close(l->wakefd);
 	pthread_mutex_destroy(&l->mu);
 	free(l);
 }
 
-/* A counted reference to loop `id`, or NULL. */
-static struct loop *loop_get(int32_t id)
+static int32_t handle_of(const struct loop *l, unsigned index)
 {
+	return (int32_t)((uint32_t)l->id << HANDLE_SHIFT | index);
+}
+
+/* A counted reference to the loop of handle `h`, or NULL. */
+static struct loop *loop_get(int32_t h)
+{
+	int32_t id = h >> HANDLE_SHIFT;
 	struct loop *found = NULL;
 	pthread_mutex_lock(&g_mu);
 	for (int i = 0; i < MAX_LOOPS; i++) {
@@ -242,9 +265,10 @@ static struct loop *loop_get(int32_t id)
 	return found;
 }
 
-/* Handles are never reused, so an id below g_next_id that is not in the table was closed. */
-static bool was_issued(int32_t id)
+/* Loop ids are never reused, so an id below g_next_id that is not in the table was closed. */
+static bool was_issued(int32_t h)
 {
+	int32_t id = h >> HANDLE_SHIFT;
 	pthread_mutex_lock(&g_mu);
 	bool issued = id > 0 && id < g_next_id;
 	pthread_mutex_unlock(&g_mu);
@@ -326,6 +350,19 @@ static struct loop *get_loop(napi_env env, napi_value v)
 	return l;
 }
 
+/* The listener fd a handle names, or -1 with an exception pending. */
+static int listener_of(napi_env env, const struct loop *l, napi_value v)
+{
+	int32_t h;
+	napi_get_value_int32(env, v, &h);
+	unsigned index = (unsigned)h & (MAX_LISTENERS - 1);
+	if (index >= __atomic_load_n(&l->nlisteners, __ATOMIC_ACQUIRE)) {
+		napi_throw_error(env, "EBADF", "cr_shim_notify: unknown listener handle");
+		return -1;
+	}
+	return l->listeners[index];
+}
+
 static napi_value undefined(napi_env env)
 {
 	napi_value u;
@@ -347,14 +384,25 @@ static napi_value make_i32(napi_env env, int32_t x)
 	return v;
 }
 
-/* ---- open ---- */
+/* ---- open, addListener ---- */
+
+/* The flag is passed by value. Older kernels do not know the ioctl. */
+static bool set_sync_wake_up(napi_env env, int fd)
+{
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0 && errno != EINVAL &&
+	    errno != ENOTTY) {
+		throw_errno(env, "seccomp NOTIF_SET_FLAGS", errno);
+		return false;
+	}
+	return true;
+}
 
 static napi_value nl_open(napi_env env, napi_callback_info info)
 {
 	napi_value argv[1];
 	int32_t fd;
 	struct seccomp_notif_sizes sizes;
-	autoclose int stopfd = -1;
+	autoclose int wakefd = -1;
 	autofree struct loop *l = NULL;
 
 	if (!get_args(env, info, 1, argv) || !get_i32(env, argv[0], "listenerFd", &fd))
@@ -367,14 +415,10 @@ static napi_value nl_open(napi_env env, napi_callback_info info)
 		throw_errno(env, "seccomp GET_NOTIF_SIZES", errno);
 		return NULL;
 	}
-	/* The flag is passed by value. Older kernels do not know the ioctl. */
-	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0 &&
-	    errno != EINVAL && errno != ENOTTY) {
-		throw_errno(env, "seccomp NOTIF_SET_FLAGS", errno);
+	if (!set_sync_wake_up(env, fd))
 		return NULL;
-	}
-	stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (stopfd < 0) {
+	wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (wakefd < 0) {
 		throw_errno(env, "eventfd", errno);
 		return NULL;
 	}
@@ -387,16 +431,17 @@ static napi_value nl_open(napi_env env, napi_callback_info info)
 	l->notif_size = sizes.seccomp_notif > sizeof(struct seccomp_notif) ? sizes.seccomp_notif : sizeof(struct seccomp_notif);
 	l->resp_size = sizes.seccomp_notif_resp > sizeof(struct seccomp_notif_resp) ? sizes.seccomp_notif_resp
 										      : sizeof(struct seccomp_notif_resp);
-	l->listener = fd;
+	l->listeners[0] = fd;
+	l->nlisteners = 1;
 	l->refs = 1;
 	pthread_mutex_init(&l->mu, NULL);
 
 	int32_t id = -1;
 	pthread_mutex_lock(&g_mu);
-	for (int i = 0; i < MAX_LOOPS; i++) {
+	for (int i = 0; i < MAX_LOOPS && g_next_id < (INT32_MAX >> HANDLE_SHIFT); i++) {
 		if (!g_loops[i]) {
 			id = l->id = g_next_id++;
-			l->stopfd = stopfd;
+			l->wakefd = wakefd;
 			g_loops[i] = l;
 			break;
 		}
@@ -408,9 +453,49 @@ static napi_value nl_open(napi_env env, napi_callback_info info)
 		return NULL;
 	}
 	/* Ownership of the fds and the loop passes to the table. */
-	stopfd = -1;
+	wakefd = -1;
+	int32_t h = handle_of(l, 0);
 	l = NULL;
-	return make_i32(env, id);
+	return make_i32(env, h);
+}
+
+static void wake(struct loop *l)
+{
+	uint64_t one = 1;
+	(void)!write(l->wakefd, &one, sizeof(one));
+}
+
+static napi_value nl_add_listener(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2];
+	int32_t fd;
+
+	if (!get_args(env, info, 2, argv))
+		return NULL;
+	autoput struct loop *l = get_loop(env, argv[0]);
+	if (!l || !get_i32(env, argv[1], "listenerFd", &fd))
+		return NULL;
+	if (fd < 0) {
+		throw_errno(env, "seccomp listener", EBADF);
+		return NULL;
+	}
+	if (!set_sync_wake_up(env, fd))
+		return NULL;
+	/* g_mu serialises adders; recv reads nlisteners without a lock. */
+	pthread_mutex_lock(&g_mu);
+	unsigned index = l->nlisteners;
+	if (index < MAX_LISTENERS) {
+		l->listeners[index] = fd;
+		__atomic_store_n(&l->nlisteners, index + 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&g_mu);
+	if (index >= MAX_LISTENERS) {
+		throw_errno(env, "addListener", EMFILE);
+		return NULL;
+	}
+	/* A recv blocked in poll must start polling the new listener now. */
+	wake(l);
+	return make_i32(env, handle_of(l, index));
 }
 
 /* ---- setActions ---- */
@@ -768,10 +853,11 @@ static napi_value big_u64(napi_env env, uint64_t x)
 	return v;
 }
 
-static napi_value notification_value(napi_env env, const struct seccomp_notif *n, uint64_t received)
+static napi_value notification_value(napi_env env, const struct seccomp_notif *n, uint64_t received, int32_t handle)
 {
 	napi_value obj, args, v;
 	napi_create_object(env, &obj);
+	set_prop(env, obj, "handle", make_i32(env, handle));
 	set_prop(env, obj, "id", big_u64(env, n->id));
 	napi_create_uint32(env, n->pid, &v);
 	set_prop(env, obj, "pid", v);
@@ -789,15 +875,52 @@ static napi_value notification_value(napi_env env, const struct seccomp_notif *n
 	return obj;
 }
 
+/*
+ * Bring the poll set p[1..] in step with the loop's listeners: new ones are
+ * appended; those that hung up stay at -1, which poll() skips. p[0] is wakefd.
+ */
+static unsigned sync_poll_set(struct loop *l, struct pollfd *p, unsigned known)
+{
+	unsigned n = __atomic_load_n(&l->nlisteners, __ATOMIC_ACQUIRE);
+	for (unsigned i = known; i < n; i++)
+		p[1 + i] = (struct pollfd){ .fd = l->hung[i] ? -1 : l->listeners[i], .events = POLLIN };
+	return n;
+}
+
+/*
+ * The index of a listener with a notification, scanning from where the last
+ * scan stopped so that a busy listener cannot starve the others; -1 when none.
+ * Listeners that hung up (POLLHUP: every task of that filter is gone) leave the set.
+ */
+static int ready_listener(struct loop *l, struct pollfd *p, unsigned n)
+{
+	int found = -1;
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = (l->next_scan + k) % n;
+		short ev = p[1 + i].revents;
+		if (ev & POLLIN) {
+			if (found < 0)
+				found = (int)i;
+		} else if (ev & (POLLHUP | POLLERR | POLLNVAL)) {
+			p[1 + i].fd = -1;
+			l->hung[i] = 1;
+			l->nhung++;
+		}
+	}
+	if (found >= 0)
+		l->next_scan = ((unsigned)found + 1) % n;
+	return found;
+}
+
 static napi_value nl_recv(napi_env env, napi_callback_info info)
 {
 	napi_value argv[1];
-	int32_t id;
-	if (!get_args(env, info, 1, argv) || !get_i32(env, argv[0], "handle", &id))
+	int32_t h;
+	if (!get_args(env, info, 1, argv) || !get_i32(env, argv[0], "handle", &h))
 		return NULL;
-	autoput struct loop *l = loop_get(id);
+	autoput struct loop *l = loop_get(h);
 	/* close() may win the race with a worker going back to recv: that is the end of the loop, not an error. */
-	if (!l && was_issued(id))
+	if (!l && was_issued(h))
 		return null_value(env);
 	if (!l) {
 		napi_throw_error(env, "EBADF", "cr_shim_notify: unknown or closed handle");
@@ -805,33 +928,40 @@ static napi_value nl_recv(napi_env env, napi_callback_info info)
 	}
 	autofree struct seccomp_notif *n = malloc(l->notif_size);
 	autofree struct seccomp_notif_resp *resp = malloc(l->resp_size);
+	autofree struct pollfd *p = malloc((MAX_LISTENERS + 1) * sizeof(*p));
 	__attribute__((cleanup(reader_cleanup))) struct reader r = { .l = l };
-	if (!n || !resp) {
+	if (!n || !resp || !p) {
 		throw_errno(env, "recv", ENOMEM);
 		return NULL;
 	}
+	p[0] = (struct pollfd){ .fd = l->wakefd, .events = POLLIN };
+	unsigned count = sync_poll_set(l, p, 0);
 
 	for (;;) {
 		if (__atomic_load_n(&l->stopped, __ATOMIC_ACQUIRE))
 			return null_value(env);
-		struct pollfd p[2] = { { .fd = l->listener, .events = POLLIN }, { .fd = l->stopfd, .events = POLLIN } };
-		if (poll(p, 2, -1) < 0) {
+		count = sync_poll_set(l, p, count);
+		if (l->nhung == count)
+			return null_value(env);
+		if (poll(p, count + 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			throw_errno(env, "poll seccomp listener", errno);
 			return NULL;
 		}
-		if (p[1].revents)
-			return null_value(env);
-		if (!(p[0].revents & POLLIN)) {
-			/* POLLHUP: every task that used this filter is gone. */
-			if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL))
-				return null_value(env);
+		if (p[0].revents) {
+			/* stop() or addListener(): drain, then look again (stopped is checked first). */
+			uint64_t drained;
+			(void)!read(l->wakefd, &drained, sizeof(drained));
 			continue;
 		}
+		int at = ready_listener(l, p, count);
+		if (at < 0)
+			continue;
+		int listener = l->listeners[at];
 
 		memset(n, 0, l->notif_size);
-		if (ioctl(l->listener, SECCOMP_IOCTL_NOTIF_RECV, n) < 0) {
+		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, n) < 0) {
 			/* ENOENT: the task died between poll and recv. */
 			if (errno == EINTR || errno == ENOENT)
 				continue;
@@ -843,13 +973,13 @@ static napi_value nl_recv(napi_env env, napi_callback_info info)
 		refresh(&r);
 		const struct verdict *v = lookup(r.set, n->data.arch, n->data.nr);
 		if (!v || v->kind == NK_DEFER)
-			return notification_value(env, n, received);
+			return notification_value(env, n, received, handle_of(l, (unsigned)at));
 
 		memset(resp, 0, l->resp_size);
 		resp->id = n->id;
-		enum outcome o = decide(l->listener, v, n, resp);
+		enum outcome o = decide(listener, v, n, resp);
 		if (o == DEFERRED)
-			return notification_value(env, n, received);
+			return notification_value(env, n, received, handle_of(l, (unsigned)at));
 		if (o == GONE)
 			continue;
 		/*
@@ -858,14 +988,19 @@ static napi_value nl_recv(napi_env env, napi_callback_info info)
 		 * program's own run up to its next trapped call.
 		 */
 		uint64_t sent = now_ns();
-		/* ENOENT: the task was killed while we decided; nothing to answer. */
-		if (ioctl(l->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT) {
-			throw_errno(env, "seccomp NOTIF_SEND", errno);
-			return NULL;
-		}
+		/*
+		 * Counted before the send: the answer can let the program run to its
+		 * exit before this thread returns from NOTIF_SEND, and whoever reads
+		 * stats() once it has exited must find this call counted.
+		 */
 		struct arch_stats *st = table_for(r.set, n->data.arch)->stats;
 		__atomic_add_fetch(&st->count[n->data.nr], 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&st->ns[n->data.nr], sent - received, __ATOMIC_RELAXED);
+		/* ENOENT: the task was killed while we decided; nothing to answer. */
+		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT) {
+			throw_errno(env, "seccomp NOTIF_SEND", errno);
+			return NULL;
+		}
 	}
 }
 
@@ -885,6 +1020,9 @@ static napi_value nl_respond(napi_env env, napi_callback_info info)
 	autoput struct loop *l = get_loop(env, argv[0]);
 	if (!l || !get_u64(env, argv[1], "id", &id))
 		return NULL;
+	int listener = listener_of(env, l, argv[0]);
+	if (listener < 0)
+		return NULL;
 	if (napi_get_value_bigint_int64(env, argv[2], &val, &lossless) != napi_ok || !lossless) {
 		napi_throw_type_error(env, "EINVAL", "cr_shim_notify: val must be a bigint in the int64 range");
 		return NULL;
@@ -903,7 +1041,7 @@ static napi_value nl_respond(napi_env env, napi_callback_info info)
 	resp->error = error > 0 ? -error : error;
 	resp->flags = flags;
 	int rc = 0;
-	if (ioctl(l->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0)
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0)
 		rc = errno;
 	return make_i32(env, rc);
 }
@@ -918,7 +1056,10 @@ static napi_value nl_id_valid(napi_env env, napi_callback_info info)
 	autoput struct loop *l = get_loop(env, argv[0]);
 	if (!l || !get_u64(env, argv[1], "id", &id))
 		return NULL;
-	bool valid = ioctl(l->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+	int listener = listener_of(env, l, argv[0]);
+	if (listener < 0)
+		return NULL;
+	bool valid = ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 	if (!valid && errno != ENOENT) {
 		throw_errno(env, "seccomp NOTIF_ID_VALID", errno);
 		return NULL;
@@ -940,6 +1081,9 @@ static napi_value nl_add_fd_and_send(napi_env env, napi_callback_info info)
 	if (!l || !get_u64(env, argv[1], "id", &id) || !get_i32(env, argv[2], "srcFd", &src) ||
 	    !get_u32(env, argv[3], "newFdFlags", &fd_flags))
 		return NULL;
+	int listener = listener_of(env, l, argv[0]);
+	if (listener < 0)
+		return NULL;
 	struct seccomp_notif_addfd add = {
 		.id = id,
 		.flags = SECCOMP_ADDFD_FLAG_SEND,
@@ -947,7 +1091,7 @@ static napi_value nl_add_fd_and_send(napi_env env, napi_callback_info info)
 		.newfd = 0,
 		.newfd_flags = fd_flags,
 	};
-	int rc = ioctl(l->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+	int rc = ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
 	return make_i32(env, rc < 0 ? -errno : rc);
 }
 
@@ -991,10 +1135,9 @@ static napi_value nl_stats(napi_env env, napi_callback_info info)
 
 static void stop_loop(struct loop *l)
 {
-	uint64_t one = 1;
+	/* Set before the wake-up: a recv that drains the eventfd then sees it. */
 	__atomic_store_n(&l->stopped, 1, __ATOMIC_RELEASE);
-	/* The counter only grows, so the eventfd stays readable for later polls. */
-	(void)!write(l->stopfd, &one, sizeof(one));
+	wake(l);
 }
 
 static napi_value nl_stop(napi_env env, napi_callback_info info)
@@ -1017,11 +1160,12 @@ static napi_value nl_stop(napi_env env, napi_callback_info info)
 static napi_value nl_close(napi_env env, napi_callback_info info)
 {
 	napi_value argv[1];
-	int32_t id;
+	int32_t h;
 	struct loop *found = NULL;
 
-	if (!get_args(env, info, 1, argv) || !get_i32(env, argv[0], "handle", &id))
+	if (!get_args(env, info, 1, argv) || !get_i32(env, argv[0], "handle", &h))
 		return NULL;
+	int32_t id = h >> HANDLE_SHIFT;
 	pthread_mutex_lock(&g_mu);
 	for (int i = 0; i < MAX_LOOPS; i++) {
 		if (g_loops[i] && g_loops[i]->id == id) {
@@ -1042,6 +1186,7 @@ NAPI_MODULE_INIT()
 {
 	const napi_property_descriptor fns[] = {
 		{ "open", NULL, nl_open, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "addListener", NULL, nl_add_listener, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "setActions", NULL, nl_set_actions, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "recv", NULL, nl_recv, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "respond", NULL, nl_respond, NULL, NULL, NULL, napi_enumerable, NULL },

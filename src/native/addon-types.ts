@@ -7,6 +7,13 @@
  * in poll() + SECCOMP_IOCTL_NOTIF_RECV on the listener. Notifications whose
  * (arch, nr) has a native action are answered in C without returning to JS and
  * counted in `stats`; the first notification that needs JS is returned.
+ *
+ * One loop can poll several listeners (a restored or attached tree has one
+ * filter, so one listener, per process): `open` takes the first, `addListener`
+ * more. A NotifyHandle names a loop and one of its listeners; every
+ * notification carries the handle of the listener it came from, and
+ * respond/idValid/addFdAndSend must be given that handle. The loop-wide calls
+ * (addListener, setActions, recv, stats, stop, close) accept any handle of the loop.
  */
 
 /** Native verdict kinds, mirrored by enum native_kind in notify-loop.c. */
@@ -55,6 +62,8 @@ export interface NativeAction {
 
 /** struct seccomp_notif, decoded. args are bigint: they are full 64-bit registers. */
 export interface Notification {
+  /** The listener it came from: answer it with this handle. */
+  handle: NotifyHandle;
   id: bigint;
   pid: number;
   flags: number;
@@ -85,13 +94,20 @@ export interface NotifyAddon {
    */
   open(listenerFd: number): NotifyHandle;
   /**
+   * Poll one more listener in the same loop, with the same actions and stats
+   * (ownership of the fd passes on success). Safe while another thread is in
+   * recv, which starts polling it at once. Up to 1024 listeners per loop.
+   * Returns the handle that names this listener.
+   */
+  addListener(h: NotifyHandle, listenerFd: number): NotifyHandle;
+  /**
    * Replace the native actions for one AUDIT_ARCH value (up to 8 arches per loop).
    * Safe while another thread is in recv: the next notification sees the new table.
    */
   setActions(h: NotifyHandle, auditArch: number, actions: NativeAction[]): void;
   /**
-   * Block until a notification needs JS; null once every filtered task is gone
-   * (POLLHUP), after `stop`, or when the handle was closed. Blocks the calling
+   * Block until a notification needs JS; null once every filtered task of every
+   * listener is gone (POLLHUP), after `stop`, or when the handle was closed. Blocks the calling
    * thread: call it from a worker. Throws (code = errno name) only for real failures.
    */
   recv(h: NotifyHandle): Notification | null;
@@ -121,6 +137,7 @@ export interface NotifyAddon {
 /**
  * A small integer naming a loop in a process-wide table in C (mutex-guarded), so
  * the main thread can `stop` or read `stats` of a loop that a worker thread runs:
- * N-API externals cannot cross threads, plain numbers can.
+ * N-API externals cannot cross threads, plain numbers can. Its low 10 bits
+ * select one of the loop's listeners (0 for the one given to `open`).
  */
 export type NotifyHandle = number;

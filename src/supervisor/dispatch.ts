@@ -27,7 +27,6 @@ export interface Outcome {
 export class Dispatcher {
   constructor(
     private readonly addon: NotifyAddon,
-    private readonly h: NotifyHandle,
     private readonly routes: ReadonlyMap<string, Route>,
     private readonly ctx: HandlerContext,
   ) {}
@@ -48,7 +47,7 @@ export class Dispatcher {
       const call: Call = {
         arch, nr: n.nr, name: route.name, pid: n.pid, args: n.args,
         mem: new TraceeMemory(n.pid),
-        stillValid: () => this.addon.idValid(this.h, n.id),
+        stillValid: () => this.addon.idValid(n.handle, n.id),
       };
       try {
         reply = route.handler.handle(call, this.ctx);
@@ -58,25 +57,26 @@ export class Dispatcher {
         reply = { kind: 'error', errno: E.EFAULT! };
       }
     }
-    return { arch, name: route?.name ?? `nr ${n.nr}`, result: this.send(n.id, reply) };
+    return { arch, name: route?.name ?? `nr ${n.nr}`, result: this.send(n.handle, n.id, reply) };
   }
 
-  private send(id: bigint, r: Reply): bigint | 'continue' {
+  /** h: the handle of the listener the notification came from. */
+  private send(h: NotifyHandle, id: bigint, r: Reply): bigint | 'continue' {
     switch (r.kind) {
       case 'return':
-        this.addon.respond(this.h, id, r.val, 0, 0);
+        this.addon.respond(h, id, r.val, 0, 0);
         return r.val;
       case 'error':
-        this.addon.respond(this.h, id, 0n, r.errno, 0);
+        this.addon.respond(h, id, 0n, r.errno, 0);
         return BigInt(-r.errno);
       case 'continue':
-        this.addon.respond(this.h, id, 0n, 0, FLAG_CONTINUE);
+        this.addon.respond(h, id, 0n, 0, FLAG_CONTINUE);
         return 'continue';
       case 'addfd': {
-        const fd = this.addon.addFdAndSend(this.h, id, r.fd, r.cloexec ? O_CLOEXEC : 0);
+        const fd = this.addon.addFdAndSend(h, id, r.fd, r.cloexec ? O_CLOEXEC : 0);
         sys.close(r.fd);
         // ADDFD failing for any reason but a vanished task leaves the call waiting: answer it.
-        if (fd < 0 && fd !== -E.ENOENT!) this.addon.respond(this.h, id, 0n, -fd, 0);
+        if (fd < 0 && fd !== -E.ENOENT!) this.addon.respond(h, id, 0n, -fd, 0);
         return BigInt(fd);
       }
     }

@@ -29,6 +29,9 @@ export const sys = {
   waitpid: libc.func('int waitpid(int pid, _Out_ int *status, int options)') as (pid: number, status: number[], options: number) => number,
   waitid: libc.func('int waitid(int idtype, int id, _Out_ uint8_t *info, int options)') as (idtype: number, id: number, info: Buffer, options: number) => number,
   close: libc.func('int close(int fd)') as (fd: number) => number,
+  open: libc.func('int open(const char *path, int flags)') as (path: string, flags: number) => number,
+  fcntl: libc.func('int fcntl(int fd, int cmd, int arg)') as (fd: number, cmd: number, arg: number) => number,
   kill: libc.func('int kill(int pid, int sig)') as (pid: number, sig: number) => number,
+  poll: libc.func('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)') as (fds: Buffer, nfds: number, timeout: number) => number,
   errno: (): number => koffi.errno(),
 };

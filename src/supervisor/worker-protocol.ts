@@ -15,6 +15,8 @@ export interface RouteSpec {
 /** What the main thread hands the supervisor worker (structured-cloned). */
 export interface WorkerInput {
   listenerFd: number;
+  /** Further listeners polled by the same loop (restore and attach: one per process). */
+  moreListenerFds?: number[];
   persona: Persona;
   routes: RouteSpec[];
   /** Answer hot calls in C. Off with --trace, so every call is seen and written. */

@@ -2,14 +2,15 @@
  * The supervisor thread. It blocks in the native loop's recv (poll + NOTIF_RECV),
  * which answers the hot calls in C and returns only those that need a
  * TypeScript handler; it never waits on the event loop, which measured 1.4 to 5
- * times slower. Ends when every filtered task is gone (POLLHUP) or on stop.
+ * times slower. Ends when every filtered task of every listener is gone
+ * (POLLHUP) or on stop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { AUDIT_ARCH, archFromAudit } from '../arch.js';
 import { loadNotifyAddon } from '../native/addon.js';
 import type { NativeAction } from '../native/addon-types.js';
 import { makeHandlers } from '../handlers/registry.js';
-import { loadSysctlLookup } from '../handlers/sysctl-table.js';
+import { lazySysctlLookup } from '../handlers/sysctl-table.js';
 import { Dispatcher, type Route } from './dispatch.js';
 import { TraceWriter, decodeArgs } from './trace.js';
 import { TraceeMemory } from './tracee-memory.js';
@@ -22,7 +23,8 @@ function post(m: WorkerMessage): void {
 function main(input: WorkerInput): void {
   const addon = loadNotifyAddon();
   const h = addon.open(input.listenerFd);
-  const handlers = makeHandlers(loadSysctlLookup());
+  for (const fd of input.moreListenerFds ?? []) addon.addListener(h, fd);
+  const handlers = makeHandlers(lazySysctlLookup());
   const ctx = { persona: input.persona };
 
   const routes = new Map<string, Route & { args: string[] }>();
@@ -41,7 +43,7 @@ function main(input: WorkerInput): void {
   for (const [audit, actions] of nativeByArch) addon.setActions(h, audit, actions);
   post({ type: 'ready', handle: h });
 
-  const dispatcher = new Dispatcher(addon, h, routes, ctx);
+  const dispatcher = new Dispatcher(addon, routes, ctx);
   const trace = input.traceFile === undefined ? undefined : new TraceWriter(input.traceFile);
   const stats = new Map<string, CallStat>();
   let error: string | undefined;

@@ -196,3 +196,48 @@ describe('loop lifecycle', () => {
     expect(() => addon.stats(h)).toThrow(expect.objectContaining({ code: 'EBADF' }));
   });
 });
+
+describe('several listeners in one loop', () => {
+  it('polls a listener added while recv is blocked; each notification names its listener; null once all are gone', async () => {
+    let handle = -1;
+    let second = -1;
+    const launch = (beforeExec: (fd: number) => void, arg: string) =>
+      launchUnderFilter(probe, [String(NR.getppid), arg], notifyFilter([NR.getppid]), { stdio: ['ignore', 'pipe', 'pipe'], beforeExec });
+    const outputOf = (child: ChildProcess) =>
+      new Promise<string>((resolve) => {
+        let out = '';
+        child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('close', () => resolve(out));
+      });
+
+    const a = await launch((fd) => (handle = addon.open(fd)), '1');
+    const worker = new RecvWorker(handle);
+    cleanups.push(async () => {
+      addon.close(handle);
+      await worker.terminate();
+    });
+    const aOut = outputOf(a.child);
+    const first = (await worker.next())!;
+    expect(first.handle).toBe(handle);
+    // The worker is back in recv, blocked on the first listener only, when the second one arrives.
+    const b = await launch((fd) => (second = addon.addListener(handle, fd)), '2');
+    const bOut = outputOf(b.child);
+    expect(second).not.toBe(handle);
+    const n = (await worker.next())!;
+    expect(n).toMatchObject({ handle: second, pid: b.child.pid, args: [2n, 0n, 0n, 0n, 0n, 0n] });
+    // An id belongs to one listener: the other does not know it.
+    expect(addon.respond(handle, n.id, 0n, 0, 0)).toBe(ENOENT);
+    expect(addon.idValid(n.handle, n.id)).toBe(true);
+    expect(addon.respond(n.handle, n.id, 22n, 0, 0)).toBe(0);
+    expect(addon.respond(first.handle, first.id, 11n, 0, 0)).toBe(0);
+    expect(await aOut).toBe('ret=11 errno=0\n');
+    expect(await bOut).toBe('ret=22 errno=0\n');
+    expect(await worker.next()).toBeNull();
+  });
+
+  it('rejects a listener index the loop does not have', () => {
+    const h = addon.open(openSync('/dev/null', 'r'));
+    expect(() => addon.respond(h + 1, 1n, 0n, 0, 0)).toThrow(expect.objectContaining({ code: 'EBADF' }));
+    addon.close(h);
+  });
+});

@@ -1,0 +1,46 @@
+/** `cr-shim attach --kernel R [--stats] [--trace FILE] PID` */
+import type { CommandSpec, Parsed } from '../args.js';
+import { flag, str } from '../args.js';
+import { UsageError } from '../../errors.js';
+import { prepareSession } from '../session.js';
+import { attach } from '../../inject/attach.js';
+import { formatStats } from '../stats-report.js';
+
+export const attachSpec: CommandSpec = {
+  name: 'attach',
+  usage: 'cr-shim attach --kernel RELEASE [--stats] [--trace FILE] [--quiet] PID',
+  summary: 'Put the running process PID and its descendants under the shim for the rest of their lives.',
+  options: [
+    { name: 'kernel', value: 'RELEASE', help: 'kernel to present, e.g. 3.10.0, 4.19 (required)' },
+    { name: 'stats', help: 'print per translated syscall the count and mean latency at exit' },
+    { name: 'trace', value: 'FILE', help: 'write one JSON line per translated call to FILE' },
+    { name: 'quiet', help: 'no notices on stderr (the one that the filter cannot be removed is always printed)' },
+  ],
+};
+
+export async function attachCommand(p: Parsed): Promise<number> {
+  const [pidText, ...extra] = p.positionals;
+  const kernel = str(p.options.kernel);
+  if (pidText === undefined || extra.length > 0 || !/^[1-9][0-9]*$/.test(pidText)) {
+    throw new UsageError('attach', pidText === undefined ? 'no pid given' : `expected one pid, got ${p.positionals.join(' ')}`, { code: 'EUSAGE', hint: `usage: ${attachSpec.usage}` });
+  }
+  if (kernel === undefined) throw new UsageError('attach', 'no --kernel given', { code: 'EUSAGE', hint: `usage: ${attachSpec.usage}` });
+  const quiet = flag(p.options.quiet);
+  const trace = str(p.options.trace);
+  const session = prepareSession(kernel);
+  if (!quiet) for (const n of session.notices) process.stderr.write(`cr-shim: ${n}\n`);
+  const pid = Number(pidText);
+  const result = await attach({
+    pid,
+    session,
+    native: trace === undefined,
+    ...(trace !== undefined ? { traceFile: trace } : {}),
+    notice: (line) => process.stderr.write(`cr-shim: ${line}\n`),
+  });
+  if (flag(p.options.stats)) process.stderr.write(formatStats(result.stats, result.native, session.routes));
+  if (result.status === undefined) {
+    if (!quiet) process.stderr.write(`cr-shim: attach: process ${pid} has exited; its exit status is unknown (it is not a child of cr-shim)\n`);
+    return 0;
+  }
+  return result.status;
+}

@@ -1,0 +1,68 @@
+/**
+ * `cr-shim attach PID`: put a running tree (PID and its descendants, every
+ * thread) under the shim. The filter cannot be taken out again, so the
+ * processes keep it, and cr-shim supervises them, until they exit.
+ *
+ * PID is not our child: its end is watched (pidfd), its status cannot be read.
+ */
+import fs from 'node:fs';
+import { ShimError, UsageError } from '../errors.js';
+import { recordSupervised, parentOf } from '../criu/supervised-record.js';
+import type { Session } from '../cli/session.js';
+import { superviseTree, type AdoptResult } from '../supervisor/adopt.js';
+import { injectFilter, InjectError } from './injector.js';
+import { killTree, listTree } from './tree.js';
+
+export const ATTACH_NOTICE = 'attach: the filter stays installed for the life of these processes; it cannot be removed';
+
+export interface AttachOptions {
+  pid: number;
+  session: Session;
+  native: boolean;
+  traceFile?: string;
+  notice: (line: string) => void;
+}
+
+/** cr-shim itself and its ancestors: injecting there would stop the supervisor it needs. */
+function selfOrAncestor(pid: number): boolean {
+  for (let p: number | undefined = process.pid; p !== undefined && p > 0; p = parentOf(p)) {
+    if (p === pid) return true;
+    if (p === 1) break;
+  }
+  return false;
+}
+
+/** Inject and supervise until the tree is gone. Throws UsageError for a bad PID, ShimError (InjectError's message) when injection fails. */
+export async function attach(opts: AttachOptions): Promise<AdoptResult> {
+  const { pid, session } = opts;
+  if (!fs.existsSync(`/proc/${pid}`)) {
+    throw new UsageError('attach', `no such process ${pid}`, { code: 'ESRCH', hint: 'give the pid of a running process' });
+  }
+  if (selfOrAncestor(pid)) {
+    throw new UsageError('attach', `process ${pid} is cr-shim itself or one of its ancestors`, { code: 'EINVAL', hint: 'attach to a process outside cr-shim\'s own ancestry' });
+  }
+  let injected;
+  try {
+    injected = await injectFilter({ pids: [pid], descendants: true, filter: session.filter });
+  } catch (err) {
+    if (!(err instanceof InjectError)) throw err;
+    // Processes that got the filter would meet ENOSYS now that their listeners are closed: not a state to leave them in.
+    const killed = err.filtered.length > 0;
+    if (killed) killTree(err.processes);
+    const outcome = killed ? `; the ${err.processes.length} process(es) already held were killed` : '; the tree was left as it was';
+    throw new ShimError(err.op, `${err.message}${outcome}`, { cause: err, code: err.code, ...(err.hint ? { hint: err.hint } : {}) });
+  }
+  opts.notice(ATTACH_NOTICE);
+  const unrecord = recordSupervised(pid, session.persona, session.filter);
+  try {
+    return await superviseTree({
+      listenerFds: injected.listeners.map((l) => l.fd),
+      worker: { persona: session.persona, routes: session.routes, native: opts.native, ...(opts.traceFile ? { traceFile: opts.traceFile } : {}) },
+      root: pid,
+      rootIs: 'foreign',
+      tree: () => listTree(pid),
+    });
+  } finally {
+    unrecord();
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Supervising a tree that cr-shim did not start through the launcher: one
+ * restored by CRIU, or one attached to. Its processes already carry our
+ * filters (native/injector.c put them there); here the listeners go to one
+ * worker loop, the tree is resumed, and the root's end is awaited.
+ *
+ * Lifetime: as for `run`, the worker's recv returns null once every listener
+ * hung up, i.e. every filtered task is gone and reaped. cr-shim is a child
+ * subreaper, so orphans of a tree it is the ancestor of come back to it and are
+ * reaped here.
+ *
+ * The root: a restored root is our child (criu --restore-sibling), so waitpid
+ * reads its status. An attached root belongs to someone else: only its end can
+ * be seen (pidfd_open, polled), not its status.
+ */
+import fs from 'node:fs';
+import { ShimError } from '../errors.js';
+import type { NativeStat } from '../native/addon-types.js';
+import { sys } from './libc.js';
+import { startWorker } from './worker-thread.js';
+import type { CallStat, WorkerInput } from './worker-protocol.js';
+
+const PR_SET_CHILD_SUBREAPER = 36;
+const WNOHANG = 1;
+const SYS_pidfd_open = 434;
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
+const SIGNALS: Record<string, number> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGQUIT: 3, SIGUSR1: 10, SIGUSR2: 12 };
+const SIGKILL = 9;
+/** How often an attached root's pidfd is looked at; only its end is wanted, not a latency. */
+const FOREIGN_POLL_MS = 100;
+
+/** Make orphans of our descendants come back to us, so their zombies are reaped. */
+export function becomeSubreaper(): void {
+  if (sys.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) !== 0) {
+    throw new ShimError('prctl(PR_SET_CHILD_SUBREAPER)', `errno ${sys.errno()}`);
+  }
+}
+
+/** A wait status as a shell reports it: the code, or 128+N when killed by signal N. */
+export function shellStatus(wstatus: number): number {
+  const sig = wstatus & 0x7f;
+  return sig === 0 ? (wstatus >> 8) & 0xff : 128 + sig;
+}
+
+function ourChildren(): number[] {
+  try {
+    return fs
+      .readdirSync('/proc/self/task')
+      .flatMap((t) => fs.readFileSync(`/proc/self/task/${t}/children`, 'utf8').split(/\s+/))
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export interface AdoptOptions {
+  /** One listener per process, taken by the injector (ownership passes to the worker). */
+  listenerFds: number[];
+  worker: Omit<WorkerInput, 'listenerFd' | 'moreListenerFds'>;
+  root: number;
+  /** 'child': reap the root for its status; 'foreign': watch it, its status cannot be read. */
+  rootIs: 'child' | 'foreign';
+  /** Runs once the loop is ready: resume the tree here (SIGCONT after a restore). */
+  resume?: () => void;
+  /** Processes to kill when the supervisor fails (nothing may run on unsupervised). */
+  tree: () => number[];
+}
+
+export interface AdoptResult {
+  /** The root's status as a shell reports it; undefined when it could not be read (attach). */
+  status: number | undefined;
+  stats: CallStat[];
+  native: NativeStat[];
+}
+
+/** Supervise an injected tree until it is gone. Throws ShimError when the supervisor fails (the tree is killed). */
+export async function superviseTree(opts: AdoptOptions): Promise<AdoptResult> {
+  const [first, ...more] = opts.listenerFds;
+  if (first === undefined) throw new ShimError('supervise', 'no listener to supervise', { code: 'EINVAL' });
+  const w = await startWorker({ ...opts.worker, listenerFd: first, moreListenerFds: more });
+  let finished = false;
+
+  const forwarders = FORWARDED.map((s) => [s, () => sys.kill(opts.root, SIGNALS[s]!)] as const);
+  for (const [s, f] of forwarders) process.on(s, f);
+
+  let rootStatus: number | undefined;
+  let onRootEnd: () => void = () => undefined;
+  const rootEnded = new Promise<void>((resolve) => (onRootEnd = resolve));
+  const wstatus = [0];
+  const onChld = () => {
+    for (const pid of ourChildren()) {
+      if (sys.waitpid(pid, wstatus, WNOHANG) === pid && pid === opts.root) {
+        rootStatus = shellStatus(wstatus[0]!);
+        onRootEnd();
+      }
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  let pidfd = -1;
+  if (opts.rootIs === 'child') {
+    process.on('SIGCHLD', onChld);
+  } else {
+    pidfd = sys.syscall3(SYS_pidfd_open, opts.root, 0, 0);
+    if (pidfd < 0) onRootEnd();
+    else {
+      const fds = Buffer.alloc(8);
+      timer = setInterval(() => {
+        // struct pollfd { int fd; short events; short revents; }: a pidfd polls readable once the process exits.
+        fds.writeInt32LE(pidfd, 0);
+        fds.writeInt16LE(1 /* POLLIN */, 4);
+        fds.writeInt16LE(0, 6);
+        if (sys.poll(fds, 1, 0) > 0) onRootEnd();
+      }, FOREIGN_POLL_MS);
+    }
+  }
+
+  try {
+    opts.resume?.();
+    // A root that exited before the handler was installed sent its SIGCHLD already.
+    if (opts.rootIs === 'child') onChld();
+    let done;
+    try {
+      done = await w.done;
+    } catch (cause) {
+      sys.kill(opts.root, SIGKILL);
+      for (const p of opts.tree()) sys.kill(p, SIGKILL);
+      throw new ShimError('supervise', `the supervisor thread failed: ${(cause as Error).message}; the tree was killed`, { cause });
+    }
+    finished = true;
+    if (done.error !== undefined) {
+      for (const p of opts.tree()) sys.kill(p, SIGKILL);
+      throw new ShimError('supervise', `the notification loop failed: ${done.error}; the tree was killed`);
+    }
+    // Every filtered task is gone; a root of ours is then a zombie at most, or reaped already.
+    if (opts.rootIs === 'child') onChld();
+    await Promise.race([rootEnded, new Promise((r) => setTimeout(r, opts.rootIs === 'child' ? 1000 : FOREIGN_POLL_MS * 2))]);
+    return { status: rootStatus, stats: done.stats, native: done.native };
+  } finally {
+    for (const [s, f] of forwarders) process.off(s, f);
+    process.off('SIGCHLD', onChld);
+    if (timer) clearInterval(timer);
+    if (pidfd >= 0) sys.close(pidfd);
+    if (!finished) await w.stop();
+    else await w.worker.terminate();
+  }
+}

@@ -1,0 +1,79 @@
+// cr-shim restore: what it says when it has to assume, and how it fails.
+// The seed's end-to-end steps are in test/restore/seed-steps.test.ts.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { locateCriu } from '../../src/criu/binary.js';
+import { requireShimBuilt } from '../helpers/require-build.js';
+import { runCli, startCli } from '../helpers/run-cli.js';
+import { describeResult } from '../helpers/run-process.js';
+import { askReport, readProgress, startSubject, waitProgress } from '../inject/subject.js';
+import { alive, fingerprint, startUnderShim } from '../inject/shim-subject.js';
+
+requireShimBuilt();
+
+const EXIT_SHIM_FAILED = 125;
+const EXIT_USAGE = 2;
+
+describe('cr-shim restore', () => {
+  it('a missing image: one line naming it, usage status', async () => {
+    const r = await runCli(['restore', '/nonexistent/img']);
+    expect(r.status).toBe(EXIT_USAGE);
+    expect(r.stderr).toBe('cr-shim: restore: /nonexistent/img: no such directory; give the directory cr-shim dump (or criu dump -D) wrote\n');
+  });
+
+  it('a directory that is not an image: one line', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-notimg-'));
+    const r = await runCli(['restore', dir]);
+    expect(r.status).toBe(EXIT_USAGE);
+    expect(r.stderr).toMatch(/^cr-shim: restore: .* is not a CRIU image directory \(no inventory\.img\)[^\n]*\n$/);
+  });
+
+  it('options cr-shim owns cannot be passed through to criu', async () => {
+    const img = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-img-'));
+    fs.writeFileSync(path.join(img, 'inventory.img'), '');
+    const r = await runCli(['restore', '--kernel', '4.19', img, '--', '--leave-running']);
+    expect(r.status).toBe(EXIT_USAGE);
+    expect(r.stderr).toMatch(/^cr-shim: restore: criu option --leave-running is cr-shim's to set; /);
+  });
+
+  it('without a manifest or --kernel, says it assumes the host kernel, and presents it', async () => {
+    const s = await startSubject('single');
+    const img = path.join(path.dirname(s.state), 'img');
+    fs.mkdirSync(img);
+    const criu = await locateCriu();
+    await promisify(execFile)(criu.path, ['dump', '-t', String(s.pid), '-D', img, '-o', path.join(path.dirname(img), 'dump.log')]);
+    await s.exited;
+    const atDump = readProgress(s.state)!.counter;
+    const restore = startCli(['restore', img], { timeoutMs: 60_000 });
+    await waitProgress(s.state, (p) => p.counter > atDump, 30_000);
+    const report = await askReport(s.state);
+    const r = await restore.result;
+    expect(r.status, describeResult(r)).toBe(42);
+    expect(r.stderr).toContain(`has no cr-shim.json and no --kernel was given: assuming the image was taken on this host's kernel ${os.release()}`);
+    expect(report).toMatchObject({ release: os.release(), sysctl_errno: 'ENOSYS' });
+  }, 60_000);
+
+  it('when injection fails, the restored tree is killed with one line and the image is untouched', async () => {
+    const s = await startUnderShim('divergent', '4.19');
+    const img = path.join(path.dirname(s.state), 'img');
+    const dump = await runCli(['dump', String(s.pid), img], { timeoutMs: 60_000 });
+    expect(dump.status, describeResult(dump)).toBe(0);
+    await s.shimExited;
+    const before = fingerprint(img);
+    const atDump = readProgress(s.state)!.counter;
+    const r = await runCli(['restore', img], { timeoutMs: 60_000 });
+    expect(r.status, describeResult(r)).toBe(EXIT_SHIM_FAILED);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(
+      new RegExp(`^cr-shim: inject into ${s.pid}: process ${s.pid}: its threads run under different seccomp filters, .*; the restored tree was killed \\(${img} is untouched\\)$`),
+    );
+    expect(alive(s.pid)).toBe(false);
+    expect(fingerprint(img)).toEqual(before);
+    // It never ran: not one more tick after the dump.
+    expect(readProgress(s.state)!.counter).toBe(atDump);
+  }, 60_000);
+});
