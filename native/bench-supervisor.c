@@ -1,5 +1,5 @@
 /*
- * bench-supervisor [--sync-wakeup | --no-sync-wakeup] [CALLS]
+ * bench-supervisor [--sync-wakeup | --no-sync-wakeup] [--poll] [CALLS]
  *
  * The baseline for "a translated call that writes memory": the smallest
  * correct seccomp supervisor in C. A child traps uname(2) with
@@ -8,22 +8,28 @@
  * (NOTIF_RECV, NOTIF_ID_VALID, process_vm_writev of a fixed struct utsname,
  * NOTIF_SEND) and prints one JSON line:
  *
- *   {"calls":N,"nsPerCall":F,"unfilteredNsPerCall":F,"syncWakeup":B}
+ *   {"calls":N,"nsPerCall":F,"unfilteredNsPerCall":F,"syncWakeup":B,"poll":B}
  *
  * nsPerCall is measured in the child around the calls: what the program sees.
  * syncWakeup (on by default) is SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, reported
- * false when the kernel lacks it. Exit status: 0, or the errno of the failure.
+ * false when the kernel lacks it. --poll waits in poll() on the listener and a
+ * stop eventfd before each NOTIF_RECV, as cr-shim's notification loop does (so
+ * that another thread can stop it): the benchmark's measure of what that one
+ * extra syscall per notification costs. Exit status: 0, or the errno of the
+ * failure.
  */
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -150,10 +156,12 @@ static int child(int sock, long calls)
 }
 
 /* The supervisor side: answer exactly `calls` uname notifications. */
-static int supervise(int listener, long calls)
+static int supervise(int listener, long calls, int use_poll)
 {
 	struct seccomp_notif_sizes sizes;
 	struct utsname fake;
+	/* Never written: it only gives poll() the same two fds as cr-shim's loop. */
+	autoclose int stopfd = use_poll ? eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) : -1;
 
 	memset(&fake, 0, sizeof(fake));
 	strcpy(fake.sysname, "Linux");
@@ -171,8 +179,18 @@ static int supervise(int listener, long calls)
 	autofree struct seccomp_notif_resp *r = malloc(rsize);
 	if (!n || !r)
 		return fail("malloc", ENOMEM);
+	if (use_poll && stopfd < 0)
+		return fail("eventfd", errno);
 
 	for (long i = 0; i < calls; i++) {
+		struct pollfd p[2] = { { .fd = listener, .events = POLLIN }, { .fd = stopfd, .events = POLLIN } };
+		if (use_poll && poll(p, 2, -1) < 0) {
+			if (errno == EINTR) {
+				i--;
+				continue;
+			}
+			return fail("poll", errno);
+		}
 		memset(n, 0, nsize);
 		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, n) < 0) {
 			if (errno == EINTR) {
@@ -196,7 +214,7 @@ static int supervise(int listener, long calls)
 	return 0;
 }
 
-static int run(int sync_wakeup, long calls)
+static int run(int sync_wakeup, int use_poll, long calls)
 {
 	int sv[2];
 	double result[2];
@@ -229,7 +247,7 @@ static int run(int sync_wakeup, long calls)
 	if (!err && write(sock, "g", 1) != 1)
 		err = fail("write go", errno);
 	if (!err)
-		err = supervise(listener, WARMUP + calls);
+		err = supervise(listener, WARMUP + calls, use_poll);
 	if (!err && read(sock, result, sizeof(result)) != sizeof(result))
 		err = fail("read result", errno ? errno : EPIPE);
 	if (err)
@@ -241,14 +259,15 @@ static int run(int sync_wakeup, long calls)
 	if (!err && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
 		err = fail("child", WIFEXITED(status) ? WEXITSTATUS(status) : EINTR);
 	if (!err)
-		printf("{\"calls\":%ld,\"nsPerCall\":%.1f,\"unfilteredNsPerCall\":%.1f,\"syncWakeup\":%s}\n", calls,
-		       result[0], result[1], sync_wakeup ? "true" : "false");
+		printf("{\"calls\":%ld,\"nsPerCall\":%.1f,\"unfilteredNsPerCall\":%.1f,\"syncWakeup\":%s,\"poll\":%s}\n",
+		       calls, result[0], result[1], sync_wakeup ? "true" : "false", use_poll ? "true" : "false");
 	return err;
 }
 
 int main(int argc, char **argv)
 {
 	int sync_wakeup = 1;
+	int use_poll = 0;
 	long calls = 100000;
 
 	for (int i = 1; i < argc; i++) {
@@ -257,10 +276,12 @@ int main(int argc, char **argv)
 			sync_wakeup = 1;
 		} else if (strcmp(argv[i], "--no-sync-wakeup") == 0) {
 			sync_wakeup = 0;
+		} else if (strcmp(argv[i], "--poll") == 0) {
+			use_poll = 1;
 		} else if ((calls = strtol(argv[i], &end, 10)) <= 0 || *end) {
-			fprintf(stderr, "usage: bench-supervisor [--sync-wakeup | --no-sync-wakeup] [CALLS]\n");
+			fprintf(stderr, "usage: bench-supervisor [--sync-wakeup | --no-sync-wakeup] [--poll] [CALLS]\n");
 			return EINVAL;
 		}
 	}
-	return run(sync_wakeup, calls);
+	return run(sync_wakeup, use_poll, calls);
 }

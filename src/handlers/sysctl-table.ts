@@ -16,3 +16,14 @@ export function loadSysctlLookup(tablesDir?: string): SysctlLookup {
   }
   return (name) => map.get(name.join('.'));
 }
+
+/**
+ * loadSysctlLookup on first use: the supervisor worker builds every handler
+ * before the program may start, and most personas never route _sysctl, so
+ * reading and validating the table (tens of ms on the development VM) should
+ * not delay every run's start.
+ */
+export function lazySysctlLookup(tablesDir?: string): SysctlLookup {
+  let lookup: SysctlLookup | undefined;
+  return (name) => (lookup ??= loadSysctlLookup(tablesDir))(name);
+}

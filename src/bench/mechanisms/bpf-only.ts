@@ -1,0 +1,69 @@
+/**
+ * A seccomp filter and no supervisor: the persona's own BPF with every
+ * USER_NOTIF turned into ALLOW, installed by cr-shim-launch, whose listener is
+ * closed at once. What cr-shim costs on calls it decides in BPF, without
+ * anything else of cr-shim around. The "nocache" variant defeats the kernel's
+ * action cache (see filters.ts) to show what the cache saves.
+ */
+import { closeSync, existsSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { ShimError } from '../../errors.js';
+import { LAUNCHER_PATH, launchUnderFilter } from '../../native/launcher.js';
+import type { Finished } from '../spawn.js';
+import type { BenchContext, Mechanism, Scenario } from '../types.js';
+import { loopArgv, loopSample, workloadMissing } from '../workload.js';
+
+function collect(stream: Readable | null): Promise<string> {
+  if (!stream) return Promise.resolve('');
+  const parts: Buffer[] = [];
+  stream.on('data', (b: Buffer) => parts.push(b));
+  return new Promise((resolve) => stream.once('close', () => resolve(Buffer.concat(parts).toString('utf8'))));
+}
+
+/** Run the loop under `filter` via cr-shim-launch, with no listener left open. */
+async function runUnderFilter(argv: string[], filter: Buffer): Promise<Finished> {
+  const [program, ...args] = argv;
+  const t0 = process.hrtime.bigint();
+  const { child } = await launchUnderFilter(program!, args, filter, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // No supervisor: drop our copy of the listener; the launcher drops its own before exec.
+    beforeExec: (fd) => closeSync(fd),
+  });
+  const [stdout, stderr, [status, signal]] = await Promise.all([
+    collect(child.stdout),
+    collect(child.stderr),
+    new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s]))),
+  ]);
+  return { status, signal, stdout, stderr, wallMs: Number(process.hrtime.bigint() - t0) / 1e6 };
+}
+
+function bpfMechanism(id: string, title: string, note: string, scenarios: readonly string[]): Mechanism {
+  return {
+    id,
+    title,
+    note,
+    unavailable: (ctx: BenchContext) =>
+      !existsSync(LAUNCHER_PATH)
+        ? `${LAUNCHER_PATH} is not built (npm install)`
+        : !ctx.filters[id]
+          ? `no filter prepared for ${id}`
+          : workloadMissing(ctx),
+    supports: (s: Scenario) => s.kind === 'calls' && scenarios.includes(s.id),
+    async run(s, ctx) {
+      const what = `bench ${id} ${s.id}`;
+      if (s.kind !== 'calls') throw new ShimError(what, 'only per-call scenarios', { code: 'EINVAL' });
+      const filter = ctx.filters[id];
+      if (!filter) throw new ShimError(what, `no filter prepared for ${id}`, { code: 'EINVAL' });
+      return loopSample(what, s, await runUnderFilter(loopArgv(ctx, s, true), filter));
+    },
+  };
+}
+
+export const bpfOnly = bpfMechanism('bpf-only', 'BPF only', "the persona's filter, USER_NOTIF turned into ALLOW, no listener", ['getppid', 'uname', 'enosys']);
+
+export const bpfNoCache = bpfMechanism(
+  'bpf-nocache',
+  'BPF, no cache',
+  'bpf-only with a first instruction the action cache cannot prove, so every call runs the filter',
+  ['getppid'],
+);

@@ -1,0 +1,85 @@
+/**
+ * `node dist/bench/startup-probe.js KERNEL`: where the start-up of
+ * `cr-shim run --kernel KERNEL -- /bin/true` goes, phase by phase, in a
+ * process that does what the run command does, in the same order, with a
+ * clock between the steps. Prints one JSON line: { "<phase id>": ms, ... }.
+ *
+ * Project modules are imported dynamically, so that loading them is a timed
+ * phase of its own (as in cr-shim, where main.js imports them all statically
+ * before it runs). The steps mirror src/cli/session.ts prepareSession and
+ * src/supervisor/supervise.ts; the session itself is then built once more
+ * by prepareSession, untimed, to hand supervise exactly what `run` would.
+ */
+import { closeSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+const PROGRAM = '/bin/true';
+
+async function main(kernel: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = { bootstrap: performance.nodeTiming.bootstrapComplete };
+  let t = performance.now();
+  const lap = (id: string): void => {
+    const now = performance.now();
+    out[id] = now - t;
+    t = now;
+  };
+
+  await import('../cli/commands/run.js');
+  lap('imports');
+  const { assertHostSupported } = await import('../host/features.js');
+  const { TableRegistry } = await import('../tables/registry.js');
+  const { probeHost } = await import('../host/probe.js');
+  const { resolvePersona } = await import('../persona/resolve.js');
+  const { planFor } = await import('../plan/for-persona.js');
+  const { compilePlan } = await import('../bpf/compile.js');
+  const { encode } = await import('../bpf/encode.js');
+  const { HOST_ARCHES } = await import('../arch.js');
+  const { prepareSession } = await import('../cli/session.js');
+  const { supervise } = await import('../supervisor/supervise.js');
+  const { launchUnderFilter } = await import('../native/launcher.js');
+  t = performance.now();
+
+  assertHostSupported();
+  lap('hostCheck');
+  const registry = new TableRegistry();
+  const persona = resolvePersona(kernel, registry);
+  lap('persona');
+  const host = probeHost({ registry });
+  lap('hostProbe');
+  for (const arch of HOST_ARCHES) {
+    registry.get(arch, persona.mainline);
+    registry.resolve(arch, host.mainline);
+  }
+  lap('tables');
+  const filter = encode(compilePlan(planFor(persona, registry, host)).insns);
+  lap('plan');
+  probeHost({ registry, cacheFile: null });
+  lap('hostProbeCold');
+
+  const session = prepareSession(kernel);
+  t = performance.now();
+  const { child } = await launchUnderFilter(PROGRAM, [], filter, { stdio: ['ignore', 'ignore', 'ignore'], beforeExec: (fd) => closeSync(fd) });
+  await new Promise((resolve) => child.once('exit', resolve));
+  lap('launcher');
+  await supervise({ argv: [PROGRAM], filter: session.filter, worker: { persona: session.persona, routes: session.routes, native: true } });
+  lap('supervise');
+  return out;
+}
+
+const kernel = process.argv[2];
+if (kernel === undefined) {
+  process.stderr.write('usage: startup-probe KERNEL\n');
+  process.exitCode = 2;
+} else {
+  main(kernel).then(
+    (phases) => {
+      process.stdout.write(`${JSON.stringify(phases)}\n`);
+      // Like the CLI: exit at once rather than wait for the worker's thread teardown.
+      process.exit(0);
+    },
+    (err: unknown) => {
+      process.stderr.write(`startup-probe: ${(err as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+}

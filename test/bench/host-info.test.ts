@@ -1,0 +1,12 @@
+/** Parsing /proc/pressure/cpu. */
+import { describe, expect, it } from 'vitest';
+import { cpuPressure } from '../../src/bench/host-info.js';
+
+describe('cpuPressure', () => {
+  it.each([
+    ['some avg10=96.95 avg60=90.98 avg300=88.64 total=1608721430\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n', 90.98],
+    ['', undefined],
+  ])('%j → %s', (text, want) => {
+    expect(cpuPressure(text)).toBe(want);
+  });
+});
