@@ -1,7 +1,10 @@
 # native/ build: `npm install` runs `node-gyp rebuild`; outputs land in build/Release/.
 #   cr_shim_notify.node  Node-API addon: the seccomp notification loop (native/notify-loop.c)
 #   cr-shim-launch       helper: install a filter sent over fd 3, hand back the listener, exec
+#   cr-shim-inject       helper: put running or CRIU-restored processes under a filter by ptrace injection
 #   bench-supervisor     minimal C supervisor, the baseline for the uname benchmark
+#   cr-shim-ptrace-launch helper: fork the program so a tracer thread can seize it, install a TRACE filter, exec
+#   cr_shim_sigsys.so    LD_PRELOAD library: SIGSYS handler and a TRAP filter installed in the program itself
 {
   "target_defaults": {
     "defines": ["_GNU_SOURCE"],
@@ -24,6 +27,22 @@
       "target_name": "cr-shim-launch",
       "type": "executable",
       "sources": ["native/launcher.c"]
+    },
+    {
+      "target_name": "cr-shim-inject",
+      "type": "executable",
+      "sources": ["native/injector.c"]
+    },
+    {
+      "target_name": "cr-shim-ptrace-launch",
+      "type": "executable",
+      "sources": ["native/ptrace-launch.c"]
+    },
+    {
+      "target_name": "cr_shim_sigsys",
+      "type": "shared_library",
+      "product_extension": "so",
+      "sources": ["native/sigsys-preload.c"]
     },
     {
       "target_name": "bench-supervisor",

@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for pkg in gcc make gcc-multilib; do
+# proot and runsc (gVisor): the comparison targets of `cr-shim bench` (its test runs them).
+for pkg in gcc make gcc-multilib proot runsc; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

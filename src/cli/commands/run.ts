@@ -1,19 +1,21 @@
-/** `cr-shim run [--kernel R] [--stats] [--trace FILE] -- PROGRAM [ARGS...]` */
+/** `cr-shim run [--kernel R] [--mechanism M] [--stats] [--trace FILE] -- PROGRAM [ARGS...]` */
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
 import { UsageError } from '../../errors.js';
 import { prepareSession } from '../session.js';
-import { supervise } from '../../supervisor/supervise.js';
-import { formatStats } from '../stats-report.js';
+import { mechanismById } from '../../mechanisms/registry.js';
+import { MECHANISM_IDS } from '../../mechanisms/types.js';
+import { formatPeakRss, formatStats } from '../stats-report.js';
 
 export const runSpec: CommandSpec = {
   name: 'run',
-  usage: 'cr-shim run [--kernel RELEASE] [--stats] [--trace FILE] [--] PROGRAM [ARGS...]',
+  usage: 'cr-shim run [--kernel RELEASE] [--mechanism M] [--stats] [--trace FILE] [--] PROGRAM [ARGS...]',
   summary: 'Run PROGRAM under the shim, seeing the syscall surface and identity of kernel RELEASE.',
   stopAtPositional: true,
   options: [
     { name: 'kernel', value: 'RELEASE', help: 'kernel to present, e.g. 2.6.32, 4.19, 5.4.0-150-generic (default: this host\'s)' },
-    { name: 'stats', help: 'print per translated syscall the count and mean latency at exit' },
+    { name: 'mechanism', value: 'M', help: `how routed calls reach the handlers: ${MECHANISM_IDS.join(', ')} (default: notify)` },
+    { name: 'stats', help: 'print per translated syscall the count and mean latency at exit, and cr-shim\'s peak RSS' },
     { name: 'trace', value: 'FILE', help: 'write one JSON line per translated call to FILE (all calls go through TypeScript)' },
     { name: 'no-new-privs', help: 'set PR_SET_NO_NEW_PRIVS before the filter even when not needed' },
     { name: 'quiet', help: 'no notices on stderr' },
@@ -22,15 +24,24 @@ export const runSpec: CommandSpec = {
 
 export async function runCommand(p: Parsed): Promise<number> {
   if (p.positionals.length === 0) throw new UsageError('run', 'no program given', { code: 'EUSAGE', hint: `usage: ${runSpec.usage}` });
+  const mechanism = mechanismById(str(p.options.mechanism) ?? 'notify');
   const session = prepareSession(str(p.options.kernel));
-  if (!flag(p.options.quiet)) for (const n of session.notices) process.stderr.write(`cr-shim: ${n}\n`);
+  const quiet = flag(p.options.quiet);
+  const notice = (n: string): void => {
+    if (!quiet) process.stderr.write(`cr-shim: ${n}\n`);
+  };
+  for (const n of session.notices) notice(n);
   const trace = str(p.options.trace);
-  const result = await supervise({
+  const result = await mechanism.run({
     argv: p.positionals,
-    filter: session.filter,
+    session,
     noNewPrivs: flag(p.options['no-new-privs']),
-    worker: { persona: session.persona, routes: session.routes, native: trace === undefined, ...(trace ? { traceFile: trace } : {}) },
+    notice,
+    ...(trace ? { traceFile: trace } : {}),
   });
-  if (flag(p.options.stats)) process.stderr.write(formatStats(result.stats, result.native, session.routes));
+  if (flag(p.options.stats)) {
+    // Read after the worker has ended: ru_maxrss is a high-water mark, so its peak is included.
+    process.stderr.write(formatStats(result.stats, result.native, session.routes) + formatPeakRss(process.resourceUsage().maxRSS));
+  }
   return result.status;
 }

@@ -1,0 +1,47 @@
+/**
+ * The native loop's verdicts (NativeAction, what Handler.native gives and
+ * native/notify-loop.c's setActions takes) carried out by a mechanism that has
+ * no C loop: computed once per (arch, nr) at start, so a hot call does not run
+ * its handler every time, and answering exactly as notify-loop.c's decide().
+ */
+import type { Arch } from '../arch.js';
+import type { HandlerContext, Handler, Reply } from '../handlers/types.js';
+import { NativeKind, type NativeAction } from '../native/addon-types.js';
+import { E } from '../supervisor/errno.js';
+import type { TraceeMemory } from '../supervisor/tracee-memory.js';
+
+export type Verdict = Omit<NativeAction, 'nr'>;
+
+/** The verdict a handler gives for (arch, nr) up front, or undefined when every call needs `handle`. */
+export function verdictFor(handler: Handler, arch: Arch, nr: number, name: string, ctx: HandlerContext): Verdict | undefined {
+  return handler.native?.(arch, nr, name, ctx);
+}
+
+/** Is the last component of path ("a/b//" → "b") one of names? */
+export function lastComponentIn(path: string, names: readonly string[]): boolean {
+  const trimmed = path.length > 1 ? path.replace(/\/+$/, '') || '/' : path;
+  const last = trimmed.slice(trimmed.lastIndexOf('/') + 1);
+  return names.includes(last);
+}
+
+/**
+ * Answer a call from its verdict; 'handler' when the handler must decide after
+ * all (a pathWatch hit, an unreadable path, or a kind this interpreter lacks).
+ */
+export function applyVerdict(v: Verdict, args: readonly bigint[], mem: TraceeMemory): Reply | 'handler' {
+  switch (v.kind) {
+    case NativeKind.continue:
+      return { kind: 'continue' };
+    case NativeKind.errno:
+      return { kind: 'error', errno: v.errno! };
+    case NativeKind.writeArg:
+      return mem.write(args[v.arg!]!, v.bytes!) ? { kind: 'return', val: BigInt(v.val ?? 0) } : { kind: 'error', errno: E.EFAULT! };
+    case NativeKind.pathWatch: {
+      const p = mem.readString(args[v.arg!]!);
+      if (typeof p !== 'string' || lastComponentIn(p, v.names ?? [])) return 'handler';
+      return { kind: 'continue' };
+    }
+    default:
+      return 'handler';
+  }
+}
