@@ -1,6 +1,7 @@
 /**
  * open/openat/openat2 of the /proc files that tell the kernel's identity. A
- * read-only open of one of them gets a sealed memfd holding the persona's text;
+ * read-only open of one of them gets a sealed memfd holding the persona's text
+ * (one memfd per text, reopened read-only for each open);
  * every other open runs in the kernel unchanged.
  *
  * The native loop pre-filters: it reads the path and comes here only when the
@@ -80,18 +81,34 @@ export function resolveTaskPath(pid: number, dirfd: number, p: string): string |
   }
 }
 
-/** A read-only fd onto a sealed memfd holding text: what the task will read. */
-function memfdWith(text: string): number {
+// <linux/fcntl.h>: F_ADD_SEALS and the seals that make a memfd's content final.
+const F_ADD_SEALS = 1033;
+const F_SEAL_ALL = 0x0001 | 0x0002 | 0x0004 | 0x0008; // SEAL, SHRINK, GROW, WRITE
+
+/** One sealed memfd per distinct text, kept for the supervisor's life: each open only reopens it. */
+const sealed = new Map<string, number>();
+
+function sealedMemfd(text: string): number {
+  const hit = sealed.get(text);
+  if (hit !== undefined) return hit;
   const mfd = sys.memfd_create('cr-shim-proc', MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (mfd < 0) throw new Error(`memfd_create: errno ${sys.errno()}`);
-  try {
-    fs.writeSync(mfd, text);
-    // Reopen read-only so the task cannot write what other readers will see.
-    return fs.openSync(`/proc/self/fd/${mfd}`, fs.constants.O_RDONLY);
-  } finally {
-    // libc close: Node warns when a worker closes, through fs, an fd that fs did not open.
-    sys.close(mfd);
-  }
+  fs.writeSync(mfd, text);
+  if (sys.fcntl(mfd, F_ADD_SEALS, F_SEAL_ALL) !== 0) throw new Error(`fcntl(F_ADD_SEALS): errno ${sys.errno()}`);
+  sealed.set(text, mfd);
+  return mfd;
+}
+
+/**
+ * A fresh read-only open file description of the sealed memfd holding text, so
+ * every open in the task gets its own offset, as a /proc file would give. The
+ * fd comes from libc open and is closed with libc close by whoever sends it
+ * (Node warns when fs closes a number it did not open).
+ */
+export function readOnlyFdFor(text: string): number {
+  const fd = sys.open(`/proc/self/fd/${sealedMemfd(text)}`, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw new Error(`open memfd read-only: errno ${sys.errno()}`);
+  return fd;
 }
 
 export const procIdentity: Handler = {
@@ -106,7 +123,7 @@ export const procIdentity: Handler = {
     const text = resolved === null ? undefined : identityFiles(ctx.persona).get(resolved);
     const readOnly = (d.flags & O_ACCMODE) === O_RDONLY && (d.flags & (O_CREAT | O_DIRECTORY | O_PATH)) === 0;
     if (text === undefined || !readOnly) return { kind: 'continue' };
-    return { kind: 'addfd', fd: memfdWith(text), cloexec: (d.flags & O_CLOEXEC) !== 0 };
+    return { kind: 'addfd', fd: readOnlyFdFor(text), cloexec: (d.flags & O_CLOEXEC) !== 0 };
   },
   native(_arch, _nr, name) {
     return { kind: NativeKind.pathWatch, arg: name === 'open' ? 0 : 1, names: WATCHED_NAMES };

@@ -19,7 +19,10 @@ export const PROGRAM_NAMES = [
   'tree',
   'signals',
   'loop',
+  'loop-mt',
   'sleeper',
+  'cr-subject',
+  'own-filter',
 ] as const;
 export type ProgramName = (typeof PROGRAM_NAMES)[number];
 

@@ -65,7 +65,12 @@ describe('usage errors exit EINVAL', () => {
     { name: 'signals', args: ['--nope'] },
     { name: 'loop', args: ['enosys', '10'] },
     { name: 'loop', args: ['getppid', '0'] },
+    { name: 'loop-mt', args: ['getppid', '10', '0'] },
+    { name: 'loop-mt', args: ['open=', '10', '1'] },
     { name: 'sleeper', args: ['x'] },
+    { name: 'own-filter', args: ['--nope'] },
+    { name: 'cr-subject', args: ['nope', '/tmp/cr-subject-usage'] },
+    { name: 'cr-subject', args: [] },
   ];
   it('covers every program', () => {
     expect(new Set(cases.map((c) => c.name))).toEqual(new Set(PROGRAM_NAMES));
