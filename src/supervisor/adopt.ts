@@ -17,13 +17,13 @@ import fs from 'node:fs';
 import { ShimError } from '../errors.js';
 import type { NativeStat } from '../native/addon-types.js';
 import { sys } from './libc.js';
+import { SignalForwarder } from './signal-forwarder.js';
 import { startWorker } from './worker-thread.js';
 import type { CallStat, WorkerInput } from './worker-protocol.js';
 
 const PR_SET_CHILD_SUBREAPER = 36;
 const WNOHANG = 1;
 const SYS_pidfd_open = 434;
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 const SIGNALS: Record<string, number> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGQUIT: 3, SIGUSR1: 10, SIGUSR2: 12 };
 const SIGKILL = 9;
 /** How often an attached root's pidfd is looked at; only its end is wanted, not a latency. */
@@ -81,8 +81,8 @@ export async function superviseTree(opts: AdoptOptions): Promise<AdoptResult> {
   const w = await startWorker({ ...opts.worker, listenerFd: first, moreListenerFds: more });
   let finished = false;
 
-  const forwarders = FORWARDED.map((s) => [s, () => sys.kill(opts.root, SIGNALS[s]!)] as const);
-  for (const [s, f] of forwarders) process.on(s, f);
+  const signals = new SignalForwarder();
+  signals.attach((s) => sys.kill(opts.root, SIGNALS[s]!));
 
   let rootStatus: number | undefined;
   let onRootEnd: () => void = () => undefined;
@@ -137,7 +137,7 @@ export async function superviseTree(opts: AdoptOptions): Promise<AdoptResult> {
     await Promise.race([rootEnded, new Promise((r) => setTimeout(r, opts.rootIs === 'child' ? 1000 : FOREIGN_POLL_MS * 2))]);
     return { status: rootStatus, stats: done.stats, native: done.native };
   } finally {
-    for (const [s, f] of forwarders) process.off(s, f);
+    signals.dispose();
     process.off('SIGCHLD', onChld);
     if (timer) clearInterval(timer);
     if (pidfd >= 0) sys.close(pidfd);

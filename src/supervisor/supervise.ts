@@ -10,19 +10,17 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { ShimError } from '../errors.js';
 import { launchUnderFilter, LAUNCHER_EXIT } from '../native/launcher.js';
-import { loadNotifyAddon } from '../native/addon.js';
 import { recordSupervised } from '../criu/supervised-record.js';
 import type { NativeStat } from '../native/addon-types.js';
 import { sys } from './libc.js';
-import type { CallStat, WorkerInput, WorkerMessage } from './worker-protocol.js';
+import type { CallStat, WorkerInput } from './worker-protocol.js';
+import { SignalForwarder } from './signal-forwarder.js';
+import { startWorker, type SupervisorWorker } from './worker-thread.js';
 
 const PR_SET_CHILD_SUBREAPER = 36;
 const WNOHANG = 1;
-/** Signals a user sends to cr-shim that belong to the program. */
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 
 export interface SuperviseOptions {
   argv: string[];
@@ -54,66 +52,51 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
   if (sys.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) !== 0) {
     throw new ShimError('prctl(PR_SET_CHILD_SUBREAPER)', `errno ${sys.errno()}`);
   }
-  let worker: Worker | undefined;
-  let handle: number | undefined;
-  let workerDone: Promise<WorkerMessage & { type: 'done' }> | undefined;
-  let finished = false;
-
   const [program, ...args] = opts.argv;
   if (program === undefined) throw new ShimError('run', 'no program given', { code: 'EUSAGE', hint: 'cr-shim run [--kernel R] -- PROGRAM [ARGS...]' });
-  const launched = await launchUnderFilter(program, args, opts.filter, {
-    noNewPrivs: opts.noNewPrivs,
-    beforeExec: async (listenerFd) => {
-      worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { ...opts.worker, listenerFd } satisfies WorkerInput });
-      const w = worker;
-      // The program starts only once the loop has its native actions, so even its first calls are answered natively.
-      handle = await new Promise<number>((resolve, reject) => {
-        w.once('message', (m: WorkerMessage) => (m.type === 'ready' ? resolve(m.handle) : reject(new Error('worker spoke out of turn'))));
-        w.once('error', reject);
-      });
-      workerDone = new Promise((resolve, reject) => {
-        w.on('message', (m: WorkerMessage) => m.type === 'done' && resolve(m));
-        w.once('error', reject);
-        w.once('exit', (code) => code !== 0 && reject(new ShimError('supervisor worker', `exited with code ${code}`)));
-      });
-    },
-  });
-  const { child } = launched;
-  // For `cr-shim dump`: which persona this tree sees and which filter in a dump is ours.
-  const unrecord = recordSupervised(child.pid!, opts.worker.persona, opts.filter);
 
-  const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
-  const forwarders = FORWARDED.map((s) => [s, forward(s)] as const);
-  for (const [s, f] of forwarders) process.on(s, f);
-  const onChld = () => reapOrphans(child.pid!);
-  process.on('SIGCHLD', onChld);
-
-  const exited = new Promise<number>((resolve) => {
-    child.once('exit', (code, signal) => resolve(signal ? 128 + os.constants.signals[signal] : code ?? LAUNCHER_EXIT.failed));
-  });
-
+  const signals = new SignalForwarder();
+  let supervisor: SupervisorWorker | undefined;
+  let finished = false;
   try {
-    const status = await exited;
-    let done: WorkerMessage & { type: 'done' };
+    const { child } = await launchUnderFilter(program, args, opts.filter, {
+      noNewPrivs: opts.noNewPrivs,
+      // The program starts only once the loop has its native actions, so even its first calls are answered natively.
+      beforeExec: async (listenerFd) => {
+        supervisor = await startWorker({ ...opts.worker, listenerFd });
+      },
+    });
+    signals.attach((sig) => child.kill(sig));
+    // For `cr-shim dump`: which persona this tree sees and which filter in a dump is ours.
+    const unrecord = recordSupervised(child.pid!, opts.worker.persona, opts.filter);
+    const onChld = () => reapOrphans(child.pid!);
+    process.on('SIGCHLD', onChld);
     try {
-      done = await workerDone!;
-    } catch (cause) {
-      // The supervisor is gone: nothing may run on unsupervised. Kill what is left of the tree.
-      child.kill('SIGKILL');
-      throw new ShimError('supervise', `the supervisor thread failed: ${(cause as Error).message}`, { cause });
+      const status = await new Promise<number>((resolve) => {
+        child.once('exit', (code, signal) => resolve(signal ? 128 + os.constants.signals[signal] : code ?? LAUNCHER_EXIT.failed));
+      });
+      let done;
+      try {
+        done = await supervisor!.done;
+      } catch (cause) {
+        // The supervisor is gone: nothing may run on unsupervised. Kill what is left of the tree.
+        child.kill('SIGKILL');
+        throw new ShimError('supervise', `the supervisor thread failed: ${(cause as Error).message}`, { cause });
+      }
+      finished = true;
+      if (done.error !== undefined) {
+        child.kill('SIGKILL');
+        throw new ShimError('supervise', `the notification loop failed: ${done.error}; the program was killed`);
+      }
+      return { status, stats: done.stats, native: done.native };
+    } finally {
+      unrecord();
+      process.off('SIGCHLD', onChld);
     }
-    finished = true;
-    if (done.error !== undefined) {
-      child.kill('SIGKILL');
-      throw new ShimError('supervise', `the notification loop failed: ${done.error}; the program was killed`);
-    }
-    return { status, stats: done.stats, native: done.native };
   } finally {
-    unrecord();
-    for (const [s, f] of forwarders) process.off(s, f);
-    process.off('SIGCHLD', onChld);
+    signals.dispose();
     // A worker blocked in native recv cannot be terminated from JS: wake it first.
-    if (!finished && handle !== undefined) loadNotifyAddon().stop(handle);
-    await worker?.terminate();
+    if (!finished) await supervisor?.stop();
+    else await supervisor?.worker.terminate();
   }
 }

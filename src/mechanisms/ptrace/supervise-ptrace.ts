@@ -8,6 +8,7 @@
  * where libuv's waitpid for its own children would otherwise consume them.
  * The tracer waits with __WNOTHREAD, so it never reaps the helper either.
  */
+import { SignalForwarder } from '../../supervisor/signal-forwarder.js';
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
@@ -21,7 +22,6 @@ import type { TracerInput, TracerMessage } from './tracer-protocol.js';
 
 export const PTRACE_LAUNCHER_PATH = buildOutput('cr-shim-ptrace-launch');
 
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 
 export interface PtraceOptions {
   argv: string[];
@@ -34,6 +34,7 @@ export interface PtraceOptions {
 /** Run argv under the tracer. Throws ShimError when the helper or the seize fails; the program's own failures are its status. */
 export async function supervisePtrace(opts: PtraceOptions): Promise<SuperviseResult> {
   const flags = opts.noNewPrivs ? ['--no-new-privs'] : [];
+  const signals = new SignalForwarder();
   const helper = spawn(PTRACE_LAUNCHER_PATH, [...flags, '--', ...opts.argv], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
   const channel = helper.stdio[3] as (Readable & Writable) | null | undefined;
   if (!channel) throw new ShimError('spawn cr-shim-ptrace-launch', 'no fd 3 channel', { code: 'EPROTO' });
@@ -73,17 +74,17 @@ export async function supervisePtrace(opts: PtraceOptions): Promise<SuperviseRes
     channel.write(Buffer.of(1));
     channel.end();
 
-    const forwarders = FORWARDED.map((s) => [s, () => process.kill(pid, s)] as const);
-    for (const [s, f] of forwarders) process.on(s, f);
+    signals.attach((s) => process.kill(pid, s));
     try {
       const status = await exited;
       const d = await done;
       if (d.error !== undefined) throw new ShimError('supervise', `the tracer failed: ${d.error}; the program was killed`);
       return { status, stats: d.stats, native: [] };
     } finally {
-      for (const [s, f] of forwarders) process.off(s, f);
+      signals.dispose();
     }
   } catch (err) {
+    signals.dispose();
     // Nothing may run on untraced: the filter would fail every traced call with ENOSYS, not run it wrongly, but stop it anyway.
     if (pid > 0) {
       try {

@@ -12,10 +12,10 @@ import path from 'node:path';
 import { ShimError } from '../../errors.js';
 import { buildOutput } from '../../native/addon.js';
 import type { SuperviseResult } from '../../supervisor/supervise.js';
+import { SignalForwarder } from '../../supervisor/signal-forwarder.js';
 
 export const SIGSYS_LIBRARY_PATH = buildOutput('cr_shim_sigsys.so');
 
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 
 export async function superviseSigsys(argv: string[], config: string): Promise<SuperviseResult> {
   if (!fs.existsSync(SIGSYS_LIBRARY_PATH)) {
@@ -26,9 +26,9 @@ export async function superviseSigsys(argv: string[], config: string): Promise<S
   fs.writeFileSync(file, config, { mode: 0o600 });
   const preload = [SIGSYS_LIBRARY_PATH, process.env.LD_PRELOAD].filter(Boolean).join(':');
   const [program, ...args] = argv;
+  const signals = new SignalForwarder();
   const child = spawn(program!, args, { stdio: 'inherit', env: { ...process.env, LD_PRELOAD: preload, CR_SHIM_SIGSYS: file } });
-  const forwarders = FORWARDED.map((s) => [s, () => child.kill(s)] as const);
-  for (const [s, f] of forwarders) process.on(s, f);
+  signals.attach((sig) => child.kill(sig));
   try {
     const status = await new Promise<number>((resolve) => {
       child.once('error', (e: NodeJS.ErrnoException) => {
@@ -39,7 +39,7 @@ export async function superviseSigsys(argv: string[], config: string): Promise<S
     });
     return { status, stats: [], native: [] };
   } finally {
-    for (const [s, f] of forwarders) process.off(s, f);
+    signals.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
