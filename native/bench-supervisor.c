@@ -40,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cleanup.h"
+
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
 #endif
@@ -48,19 +50,6 @@
 #endif
 
 #define WARMUP 1000
-
-static void free_ptr(void *p)
-{
-	free(*(void **)p);
-}
-#define autofree __attribute__((cleanup(free_ptr)))
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-}
-#define autoclose __attribute__((cleanup(close_fd)))
 
 /* One stderr line naming the operation; returns the errno for `return fail(...)`. */
 static int fail(const char *op, int err)

@@ -76,6 +76,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cleanup.h"
+
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
 #define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
 #endif
@@ -111,21 +113,7 @@ struct failure {
 	int err;
 };
 
-/* ---- cleanup helpers (STYLE 9) ---- */
-
-static void free_ptr(void *p)
-{
-	free(*(void **)p);
-}
-#define autofree __attribute__((cleanup(free_ptr)))
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-}
-#define autoclose __attribute__((cleanup(close_fd)))
-
+/* A directory closed by scope, beside cleanup.h's autofree and autoclose. */
 static void close_dir(DIR **d)
 {
 	if (*d)

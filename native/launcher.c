@@ -44,59 +44,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-enum {
-	EXIT_LAUNCHER = 125,
-	EXIT_EXEC_FAILED = 126,
-	EXIT_NOT_FOUND = 127,
-};
-
-#define CHANNEL_FD 3
+#include "channel.h"
 
 /* One stderr line naming the failed operation; returns -1 for `return fail(...)`. */
 static int fail(const char *op, int err)
 {
 	fprintf(stderr, "cr-shim-launch: %s: %s\n", op, strerror(err));
 	return -1;
-}
-
-/* Read exactly len bytes; 0, or -1 with errno (EPIPE for an early EOF). */
-static int read_full(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EPIPE;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int write_u32(int fd, uint32_t v)
-{
-	unsigned char b[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >> 24) & 0xff };
-	return write_full(fd, b, sizeof(b));
 }
 
 /*

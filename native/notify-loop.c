@@ -57,6 +57,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cleanup.h"
+
 /* Newer than the 6.1 uapi headers this may be built against. */
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
@@ -136,21 +138,6 @@ struct loop {
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct loop *g_loops[MAX_LOOPS];
 static int32_t g_next_id = 1;
-
-/* ---- cleanup helpers (STYLE 9: resources are released by scope) ---- */
-
-static void free_ptr(void *p)
-{
-	free(*(void **)p);
-}
-#define autofree __attribute__((cleanup(free_ptr)))
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-}
-#define autoclose __attribute__((cleanup(close_fd)))
 
 static uint64_t now_ns(void)
 {

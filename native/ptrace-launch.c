@@ -37,47 +37,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum {
-	EXIT_LAUNCHER = 125,
-	EXIT_EXEC_FAILED = 126,
-	EXIT_NOT_FOUND = 127,
-};
-
-#define CHANNEL_FD 3
+#include "channel.h"
 
 static int fail(const char *op, int err)
 {
 	fprintf(stderr, "cr-shim-ptrace-launch: %s: %s\n", op, strerror(err));
 	return -1;
-}
-
-/* Read exactly len bytes; 0, or -1 with errno (EPIPE for an early EOF). */
-static int read_full(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EPIPE;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int write_u32(int fd, uint32_t v)
-{
-	unsigned char b[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >> 24) & 0xff };
-	ssize_t n;
-	do
-		n = write(fd, b, sizeof(b));
-	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)sizeof(b) ? 0 : -1;
 }
 
 static struct sock_filter filter_buf[BPF_MAXINSNS];
