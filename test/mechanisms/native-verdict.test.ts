@@ -30,7 +30,8 @@ describe('lastComponentIn', () => {
 
 describe('applyVerdict', () => {
   it.each(cases.apply)('kind $verdict.kind with memory $mem → $reply', ({ verdict, mem, reply }) => {
-    const v: Verdict = { ...verdict, ...(verdict.bytes === undefined ? {} : { bytes: Buffer.from(verdict.bytes) }) };
+    const { bytes, ...rest } = verdict;
+    const v: Verdict = { ...rest, ...(bytes === undefined ? {} : { bytes: Buffer.from(bytes) }) };
     const got = applyVerdict(v, [0x1000n, 0x2000n, 0n, 0n, 0n, 0n], fakeMemory(mem));
     const want = typeof reply === 'string' ? reply : { ...reply, ...(reply.val === undefined ? {} : { val: BigInt(reply.val) }) };
     expect(got).toEqual(want);
