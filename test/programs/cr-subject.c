@@ -29,7 +29,10 @@
  *            filter can be synchronised onto all of them (TSYNC fails).
  *
  * Report keys: mode, pid, counter, release (SYS_uname), sysctl_osrelease or
- * sysctl_errno (_sysctl {CTL_KERN, KERN_OSRELEASE}); tree: zombie_state (the
+ * sysctl_errno (_sysctl {CTL_KERN, KERN_OSRELEASE}), version (SYS_uname),
+ * proc_version (/proc/version without its newline, or proc_version_errno),
+ * lookup_dcookie_errno (lookup_dcookie(0, NULL, 0): EINVAL or EPERM where the
+ * kernel has it, before 5.12; ENOSYS after); tree: zombie_state (the
  * /proc state letter before reaping), child_status, reaped; files: file_offset,
  * file_next (3 bytes read there), pipe_data, socket_data, sigusr1_pending,
  * sigusr2_count; threads: threads, threads_alive (counters that moved), and
@@ -213,6 +216,31 @@ static void report_sysctl(void)
 		kv_bytes("sysctl_osrelease", value, strnlen(value, len));
 }
 
+/* What the program reads as its kernel's banner: a restored one must keep its old kernel's. */
+static void report_proc_version(void)
+{
+	char buf[512];
+	int fd = open("/proc/version", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	int err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (n < 0) {
+		kv_str("proc_version_errno", kv_errname(err));
+		return;
+	}
+	while (n > 0 && buf[n - 1] == '\n')
+		n--;
+	kv_bytes("proc_version", buf, (size_t)n);
+}
+
+/* lookup_dcookie left with oprofile in 5.12: whether it answers ENOSYS tells the kernels apart. */
+static void report_lookup_dcookie(void)
+{
+	long r = syscall(SYS_lookup_dcookie, 0UL, NULL, 0UL);
+	kv_str("lookup_dcookie_errno", r < 0 ? kv_errname(errno) : "none");
+}
+
 static void read_report(const char *key, int fd)
 {
 	char buf[64];
@@ -246,6 +274,9 @@ static void report(const char *mode, unsigned long counter)
 	kv_long("counter", (long)counter);
 	kv_field("release", uts.release, sizeof(uts.release));
 	report_sysctl();
+	kv_field("version", uts.version, sizeof(uts.version));
+	report_proc_version();
+	report_lookup_dcookie();
 
 	if (files.child > 0) {
 		char state[2] = { proc_state(files.child), 0 };
