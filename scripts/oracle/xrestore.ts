@@ -26,7 +26,7 @@ import { buildInitramfs } from '../../src/oracle/initramfs.js';
 import { fetchDebianKernel } from '../../src/oracle/kernel-fetch.js';
 import { guestModules } from '../../src/oracle/kernel-modules.js';
 import { bootAndCollect } from '../../src/oracle/qemu.js';
-import { criuBundle, guestScript, XCASES, XK_DIR, type XCase } from '../../src/oracle/xrestore-guest.js';
+import { criuBundle, freePidWindow, guestScript, xcases, XK_DIR, type XCase } from '../../src/oracle/xrestore-guest.js';
 import { renderXrestore, spliceSection, type XRow } from '../../src/oracle/xrestore-report.js';
 import { mainlineOf } from '../../src/tables/release.js';
 
@@ -171,7 +171,7 @@ interface GuestOut {
   cached: boolean;
 }
 
-async function runGuest(suite: string, criuSuite: string, subjects: { dynamic: string; static: string }, fresh: boolean): Promise<GuestOut> {
+async function runGuest(suite: string, criuSuite: string, subjects: { dynamic: string; static: string }, cases: readonly XCase[], fresh: boolean): Promise<GuestOut> {
   const kernel = fetchDebianKernel(suite, CACHE);
   const criu = fetchDebianCriu(criuSuite, CACHE);
   log(`${suite}: ${kernel.package} ${kernel.packageVersion}, criu ${criu.packageVersion} from ${criuSuite}`);
@@ -191,7 +191,7 @@ async function runGuest(suite: string, criuSuite: string, subjects: { dynamic: s
       { src: subjects.dynamic, name: 'cr-subject' },
       { src: subjects.static, name: 'cr-subject-static' },
     ],
-    script: guestScript(criu, modules.map((m) => path.basename(m))),
+    script: guestScript(criu, modules.map((m) => path.basename(m)), cases),
   });
   const key = crypto.createHash('sha256').update(`${kernel.package} ${kernel.packageVersion}\n`).update(initrd).digest('hex').slice(0, 16);
   const keyFile = path.join(dir, 'key.json');
@@ -314,10 +314,12 @@ async function main(argv: string[]): Promise<number> {
   const rows: XRow[] = [];
   const guests: { suite: string; g: GuestOut }[] = [];
   for (const { suite, criuSuite } of SUITES.filter((s) => only.length === 0 || only.includes(s.suite))) {
-    const g = await runGuest(suite, criuSuite, subjects, fresh);
+    // PIDs chosen per guest run, free here now; a cached run with other PIDs is simply rebooted.
+    const cases = xcases(freePidWindow());
+    const g = await runGuest(suite, criuSuite, subjects, cases, fresh);
     log(`${suite}: guest ${g.release} ${g.cached ? '(cached)' : `${String(g.bootSeconds)} s (${g.accel})`}, criu ${g.criuVersion}`);
     guests.push({ suite, g });
-    for (const c of XCASES) {
+    for (const c of cases) {
       const row = await checkCase(g, suite, c, subjects);
       log(`${suite} ${c.name}: ${row.failures.length ? `FAIL: ${row.failures.join('; ')}` : 'ok'}`);
       rows.push(row);

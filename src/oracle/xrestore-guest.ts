@@ -35,11 +35,42 @@ export interface XCase {
   pid: number;
 }
 
-export const XCASES: readonly XCase[] = [
-  { name: 'dynamic', program: 'cr-subject', mode: 'single', pid: 30_011 },
-  { name: 'static', program: 'cr-subject-static', mode: 'single', pid: 30_111 },
-  { name: 'threads', program: 'cr-subject', mode: 'threads', pid: 30_211 },
-];
+/** The cases, their PIDs inside a window of PID_WINDOW numbers starting at `base`. */
+export function xcases(base: number): readonly XCase[] {
+  return [
+    { name: 'dynamic', program: 'cr-subject', mode: 'single', pid: base + 11 },
+    { name: 'static', program: 'cr-subject-static', mode: 'single', pid: base + 111 },
+    { name: 'threads', program: 'cr-subject', mode: 'threads', pid: base + 211 },
+  ];
+}
+
+/** Numbers of PIDs the cases use, from their base. */
+export const PID_WINDOW = 300;
+
+export const XCASES: readonly XCase[] = xcases(30_000);
+
+/**
+ * A base for xcases() whose whole window is free on this host now: CRIU restores outside a
+ * pid namespace with the PIDs of the dump, so they must not be taken here. Taken well behind
+ * the PID counter (ns_last_pid): the numbers just ahead of it are handed out to the processes
+ * this run itself starts (a fixed window was once hit by the harness's own node), and numbers
+ * freed long ago come back only after a full wrap of pid_max.
+ */
+export function freePidWindow(procDir = '/proc'): number {
+  const max = Number(fs.readFileSync(`${procDir}/sys/kernel/pid_max`, 'utf8'));
+  const last = Number(fs.readFileSync(`${procDir}/sys/kernel/ns_last_pid`, 'utf8'));
+  const used = new Set(fs.readdirSync(procDir).filter((n) => /^\d+$/.test(n)).map(Number));
+  const lo = 1000;
+  const hi = Math.min(max, 32_768) - PID_WINDOW - 1;
+  for (let back = 4000; back < hi; back += 250) {
+    let base = last - back;
+    while (base < lo) base += hi - lo;
+    let free = true;
+    for (let p = base; p < base + PID_WINDOW && free; p++) free = !used.has(p);
+    if (free) return base;
+  }
+  throw new Error(`no window of ${PID_WINDOW} free PIDs below ${hi + PID_WINDOW}`);
+}
 
 /** Where the criu bundle is unpacked in the guest. */
 const CRIU_PREFIX = '/xk-criu';

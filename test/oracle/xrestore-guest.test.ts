@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { DebianCriu } from '../../src/oracle/criu-fetch.js';
-import { guestScript, XCASES, XK_DIR } from '../../src/oracle/xrestore-guest.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePidWindow, guestScript, PID_WINDOW, xcases, XCASES, XK_DIR } from '../../src/oracle/xrestore-guest.js';
 
 const criu: DebianCriu = {
   suite: 'bookworm',
@@ -37,5 +40,29 @@ describe('guestScript', () => {
   });
   it('keeps every case below the host pid_max with room for its threads', () => {
     for (const c of XCASES) expect(c.pid + 5).toBeLessThan(32_768);
+  });
+});
+
+describe('freePidWindow', () => {
+  function fakeProc(last: number, used: number[]): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-proc-'));
+    fs.mkdirSync(path.join(dir, 'sys', 'kernel'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'sys', 'kernel', 'pid_max'), '32768\n');
+    fs.writeFileSync(path.join(dir, 'sys', 'kernel', 'ns_last_pid'), `${last}\n`);
+    for (const p of used) fs.mkdirSync(path.join(dir, String(p)));
+    return dir;
+  }
+
+  it('picks a window well behind the PID counter that no live PID touches', () => {
+    const base = freePidWindow(fakeProc(30_200, [26_300, 30_211]));
+    expect(base).toBeLessThanOrEqual(30_200 - 4000);
+    for (const c of xcases(base)) expect([26_300, 30_211]).not.toContain(c.pid);
+    expect(base + PID_WINDOW).toBeLessThan(32_768);
+  });
+
+  it('wraps below the lowest PIDs to the top of the range', () => {
+    const base = freePidWindow(fakeProc(2000, []));
+    expect(base).toBeGreaterThan(2000);
+    expect(base + PID_WINDOW).toBeLessThan(32_768);
   });
 });
