@@ -58,14 +58,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "seccomp-compat.h"
 
-/* Newer than the 6.1 uapi headers this may be built against. */
-#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
-#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
-#endif
-#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
-#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
-#endif
 
 /* Mirrors NativeKind in src/native/addon-types.ts. */
 enum native_kind {

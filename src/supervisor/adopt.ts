@@ -13,46 +13,19 @@
  * reads its status. An attached root belongs to someone else: only its end can
  * be seen (pidfd_open, polled), not its status.
  */
-import fs from 'node:fs';
+import os from 'node:os';
 import { ShimError } from '../errors.js';
 import type { NativeStat } from '../native/addon-types.js';
 import { sys } from './libc.js';
 import { SignalForwarder } from './signal-forwarder.js';
+import { reapChildren } from './reaper.js';
 import { startWorker } from './worker-thread.js';
 import type { CallStat, WorkerInput } from './worker-protocol.js';
 
-const PR_SET_CHILD_SUBREAPER = 36;
-const WNOHANG = 1;
 const SYS_pidfd_open = 434;
-const SIGNALS: Record<string, number> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGQUIT: 3, SIGUSR1: 10, SIGUSR2: 12 };
 const SIGKILL = 9;
 /** How often an attached root's pidfd is looked at; only its end is wanted, not a latency. */
 const FOREIGN_POLL_MS = 100;
-
-/** Make orphans of our descendants come back to us, so their zombies are reaped. */
-export function becomeSubreaper(): void {
-  if (sys.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) !== 0) {
-    throw new ShimError('prctl(PR_SET_CHILD_SUBREAPER)', `errno ${sys.errno()}`);
-  }
-}
-
-/** A wait status as a shell reports it: the code, or 128+N when killed by signal N. */
-export function shellStatus(wstatus: number): number {
-  const sig = wstatus & 0x7f;
-  return sig === 0 ? (wstatus >> 8) & 0xff : 128 + sig;
-}
-
-function ourChildren(): number[] {
-  try {
-    return fs
-      .readdirSync('/proc/self/task')
-      .flatMap((t) => fs.readFileSync(`/proc/self/task/${t}/children`, 'utf8').split(/\s+/))
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
 
 export interface AdoptOptions {
   /** One listener per process, taken by the injector (ownership passes to the worker). */
@@ -82,18 +55,16 @@ export async function superviseTree(opts: AdoptOptions): Promise<AdoptResult> {
   let finished = false;
 
   const signals = new SignalForwarder();
-  signals.attach((s) => sys.kill(opts.root, SIGNALS[s]!));
+  signals.attach((s) => sys.kill(opts.root, os.constants.signals[s]));
 
   let rootStatus: number | undefined;
   let onRootEnd: () => void = () => undefined;
   const rootEnded = new Promise<void>((resolve) => (onRootEnd = resolve));
-  const wstatus = [0];
   const onChld = () => {
-    for (const pid of ourChildren()) {
-      if (sys.waitpid(pid, wstatus, WNOHANG) === pid && pid === opts.root) {
-        rootStatus = shellStatus(wstatus[0]!);
-        onRootEnd();
-      }
+    const status = reapChildren().get(opts.root);
+    if (status !== undefined) {
+      rootStatus = status;
+      onRootEnd();
     }
   };
   let timer: NodeJS.Timeout | undefined;

@@ -8,7 +8,6 @@
  * cr-shim is a child subreaper, so orphans come back to it and are reaped
  * here, or their zombies would hold the filter (and the listener) forever.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import { ShimError } from '../errors.js';
 import { launchUnderFilter, LAUNCHER_EXIT } from '../native/launcher.js';
@@ -17,10 +16,9 @@ import type { NativeStat } from '../native/addon-types.js';
 import { sys } from './libc.js';
 import type { CallStat, WorkerInput } from './worker-protocol.js';
 import { SignalForwarder } from './signal-forwarder.js';
+import { becomeSubreaper, reapChildren } from './reaper.js';
 import { startWorker, type SupervisorWorker } from './worker-thread.js';
 
-const PR_SET_CHILD_SUBREAPER = 36;
-const WNOHANG = 1;
 
 export interface SuperviseOptions {
   argv: string[];
@@ -36,22 +34,8 @@ export interface SuperviseResult {
   native: NativeStat[];
 }
 
-/** Reap children that are not the launcher: orphans re-parented to us as subreaper. */
-function reapOrphans(except: number): void {
-  let text: string;
-  try {
-    text = fs.readdirSync('/proc/self/task').map((t) => fs.readFileSync(`/proc/self/task/${t}/children`, 'utf8')).join(' ');
-  } catch {
-    return;
-  }
-  const status = [0];
-  for (const pid of text.split(/\s+/).filter(Boolean).map(Number)) if (pid !== except) sys.waitpid(pid, status, WNOHANG);
-}
-
 export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult> {
-  if (sys.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) !== 0) {
-    throw new ShimError('prctl(PR_SET_CHILD_SUBREAPER)', `errno ${sys.errno()}`);
-  }
+  becomeSubreaper();
   const [program, ...args] = opts.argv;
   if (program === undefined) throw new ShimError('run', 'no program given', { code: 'EUSAGE', hint: 'cr-shim run [--kernel R] -- PROGRAM [ARGS...]' });
 
@@ -69,7 +53,8 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
     signals.attach((sig) => child.kill(sig));
     // For `cr-shim dump`: which persona this tree sees and which filter in a dump is ours.
     const unrecord = recordSupervised(child.pid!, opts.worker.persona, opts.filter);
-    const onChld = () => reapOrphans(child.pid!);
+    // Node's child_process reaps the launcher itself; the rest are orphans re-parented to us.
+    const onChld = () => void reapChildren(child.pid!);
     process.on('SIGCHLD', onChld);
     try {
       const status = await new Promise<number>((resolve) => {

@@ -1,6 +1,6 @@
 // The wait status of a reaped root, as a shell would report it.
 import { describe, expect, it } from 'vitest';
-import { shellStatus } from '../../src/supervisor/adopt.js';
+import { shellStatus } from '../../src/supervisor/reaper.js';
 
 const CASES: [string, number, number][] = [
   ['exit 0', 0x0000, 0],
