@@ -54,6 +54,7 @@
 #include <time.h>
 
 #include "kv.h"
+#include "sysctl-args.h"
 
 #define PROG "cr-subject"
 #define TICK_MS 50
@@ -62,16 +63,6 @@
 #define DATA "0123456789abcdefghij"
 #define DATA_OFFSET 7
 
-/* The kernel's layout (include/uapi/linux/sysctl.h); glibc dropped it. */
-struct __sysctl_args {
-	int *name;
-	int nlen;
-	void *oldval;
-	size_t *oldlenp;
-	void *newval;
-	size_t newlen;
-	unsigned long __unused[4];
-};
 
 static const char *statefile;
 

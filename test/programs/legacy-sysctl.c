@@ -11,21 +11,11 @@
 #include <sys/syscall.h>
 
 #include "kv.h"
+#include "sysctl-args.h"
 
 static const char usage[] =
 	"legacy-sysctl [--name N.N...] [--write VALUE] [--bad-pointer | --bad-oldval]";
 
-/* glibc dropped <sys/sysctl.h> and this struct; this is the kernel's layout
- * (include/uapi/linux/sysctl.h), which is pointer-sized per ABI. */
-struct __sysctl_args {
-	int *name;
-	int nlen;
-	void *oldval;
-	size_t *oldlenp;
-	void *newval;
-	size_t newlen;
-	unsigned long __unused[4];
-};
 
 /* uapi headers still define the number (x86_64 156, i386 149) for old binaries. */
 #ifndef SYS__sysctl
