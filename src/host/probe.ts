@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -112,9 +113,12 @@ export function missingSyscalls(table: SyscallTable, kallsyms: ReadonlyMap<strin
 }
 
 /** $XDG_CACHE_HOME/cr-shim/host-probe.json, else ~/.cache/cr-shim/host-probe.json. */
-export function defaultCacheFile(): string {
+export function defaultCacheFile(tablesDir?: string): string {
   const base = process.env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache');
-  return path.join(base, 'cr-shim', 'host-probe.json');
+  // One file per tables directory: two checkouts used in turn (a CI clone beside a work tree)
+  // would otherwise overwrite each other's entry and re-probe on every run.
+  const tag = tablesDir === undefined ? '' : '-' + crypto.createHash('sha256').update(tablesDir).digest('hex').slice(0, 12);
+  return path.join(base, 'cr-shim', `host-probe${tag}.json`);
 }
 
 const CACHE_FORMAT = 1;
@@ -177,7 +181,7 @@ export function probeHost(opts: ProbeOptions): HostProbe {
   const procDir = opts.procDir ?? '/proc';
   const release = os.release();
   const bootId = readText(path.join(procDir, 'sys/kernel/random/boot_id'))?.trim();
-  const cacheFile = opts.cacheFile === undefined ? defaultCacheFile() : opts.cacheFile;
+  const cacheFile = opts.cacheFile === undefined ? defaultCacheFile(registry.dir) : opts.cacheFile;
   if (cacheFile && bootId) {
     const hit = readCache(cacheFile, bootId, registry.dir, release);
     if (hit) return hit;
