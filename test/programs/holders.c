@@ -1,0 +1,132 @@
+/*
+ * holders KIND...
+ *
+ * A tree for the live walk before a dump (cr-shim dump's unmovable check): one child per
+ * KIND, each holding what its name says, and a parent that keeps counting.
+ *   perf       a perf event fd on a software counter (PERF_COUNT_SW_TASK_CLOCK of itself:
+ *              no hardware PMU needed; perf_event_paranoid <= 1 or CAP_PERFMON)
+ *   dev:PATH   PATH opened O_RDWR (a device node such as /dev/fuse)
+ *   tcp        an established loopback TCP connection, both ends in that child
+ *   plain      nothing special
+ * Prints child.I.kind and child.I.pid per child (after it holds its state), pid and
+ * ready=1, then every 10 ticks of 50 ms counter= and release= (SYS_uname), forever.
+ * A child that cannot set up its state makes the parent exit with the child's errno,
+ * after `child.I.error=ERRNAME`; children end when the parent does (PR_SET_PDEATHSIG).
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <linux/utsname.h>
+#include <netinet/in.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "kv.h"
+
+static const char usage[] = "holders perf|dev:PATH|tcp|plain...";
+
+/* Returns 0 or the errno of the failed step; the fds stay open for the child's life. */
+static int hold_perf(void)
+{
+	struct perf_event_attr attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = PERF_TYPE_SOFTWARE;
+	attr.config = PERF_COUNT_SW_TASK_CLOCK;
+	attr.exclude_kernel = 1;
+	attr.exclude_hv = 1;
+	return syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC) == -1 ? errno : 0;
+}
+
+static int hold_dev(const char *path)
+{
+	return open(path, O_RDWR | O_CLOEXEC) == -1 ? errno : 0;
+}
+
+static int hold_tcp(void)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(addr);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l == -1 || bind(l, (struct sockaddr *)&addr, len) == -1 || listen(l, 1) == -1 || getsockname(l, (struct sockaddr *)&addr, &len) == -1)
+		return errno;
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c == -1 || connect(c, (struct sockaddr *)&addr, len) == -1)
+		return errno;
+	if (accept4(l, NULL, NULL, SOCK_CLOEXEC) == -1)
+		return errno;
+	return 0;
+}
+
+static int hold(const char *kind)
+{
+	if (strcmp(kind, "perf") == 0)
+		return hold_perf();
+	if (strncmp(kind, "dev:", 4) == 0)
+		return hold_dev(kind + 4);
+	if (strcmp(kind, "tcp") == 0)
+		return hold_tcp();
+	if (strcmp(kind, "plain") == 0)
+		return 0;
+	return EINVAL;
+}
+
+static pid_t start_child(const char *kind, int *err)
+{
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) == -1)
+		kv_die("holders", "pipe2", errno);
+	pid_t pid = fork();
+	if (pid == -1)
+		kv_die("holders", "fork", errno);
+	if (pid == 0) {
+		close(pipefd[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		int e = hold(kind);
+		if (write(pipefd[1], &e, sizeof(e)) != sizeof(e) || e != 0)
+			_exit(e != 0 ? e : EIO);
+		close(pipefd[1]);
+		for (;;)
+			pause();
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], err, sizeof(*err)) != sizeof(*err))
+		*err = EIO;
+	close(pipefd[0]);
+	return pid;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		kv_usage(usage);
+	for (int i = 1; i < argc; i++) {
+		int err = 0;
+		pid_t pid = start_child(argv[i], &err);
+		char key[64];
+		snprintf(key, sizeof(key), "child.%d.kind", i - 1);
+		kv_str(key, argv[i]);
+		if (err != 0) {
+			snprintf(key, sizeof(key), "child.%d.error", i - 1);
+			kv_str(key, kv_errname(err));
+			return err == EINVAL ? KV_EXIT_USAGE : err;
+		}
+		snprintf(key, sizeof(key), "child.%d.pid", i - 1);
+		kv_long(key, pid);
+	}
+	kv_long("pid", getpid());
+	kv_long("ready", 1);
+	for (unsigned long counter = 0;;) {
+		struct timespec tick = { .tv_sec = 0, .tv_nsec = 50 * 1000000L };
+		/* EINTR (a restore, a stop/continue, a child's SIGCHLD) just ends this tick early. */
+		nanosleep(&tick, NULL);
+		if (++counter % 10 != 0)
+			continue;
+		kv_long("counter", (long)counter);
+		struct new_utsname uts;
+		if (syscall(SYS_uname, &uts) == 0)
+			kv_field("release", uts.release, sizeof(uts.release));
+	}
+}
