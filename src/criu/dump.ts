@@ -18,6 +18,7 @@ import { openImageDir } from './image-dir.js';
 import { crShimVersion, MANIFEST_SCHEMA, thisArch, thisKernel, writeManifest, type Manifest } from './manifest.js';
 import { runCriu } from './run-criu.js';
 import { filterSha256, findSupervision } from './supervised-record.js';
+import { DEFAULT_GRACE_MS, settleUnmovable, type UnmovableOptions } from './unmovable/guard.js';
 
 export interface DumpRequest {
   pid: number;
@@ -27,6 +28,8 @@ export interface DumpRequest {
   criuArgs: string[];
   /** criu pre-dump iterations before the dump (0: none). */
   preDumps: number;
+  /** What to do, before anything is frozen, about state that cannot move (default: refuse). */
+  unmovable?: UnmovableOptions;
 }
 
 export interface DumpResult {
@@ -94,7 +97,10 @@ export async function dumpProcess(req: DumpRequest): Promise<DumpResult> {
   const pid = String(req.pid);
   const preArgs = req.criuArgs.filter((a) => !DUMP_ONLY.has(a));
   const dumpArgs = [...req.criuArgs];
+  let leftBehind: Manifest['leftBehind'];
   try {
+    // Before criu freezes anything: refuse, or end what cannot move (src/criu/unmovable/).
+    leftBehind = await settleUnmovable(req.pid, req.criuArgs, req.unmovable ?? { terminate: false, graceMs: DEFAULT_GRACE_MS, notice: () => undefined });
     for (let i = 1; i <= req.preDumps; i++) {
       const dir = path.join(imgDir, `pre-${i}`);
       fs.mkdirSync(dir);
@@ -135,6 +141,7 @@ export async function dumpProcess(req: DumpRequest): Promise<DumpResult> {
     ...(shimFilter ? { shimFilter } : {}),
     ...(supervision && pstree.some((t) => t.pid === supervision.pid) ? { shimRoot: { pid: supervision.pid } } : {}),
     dump: { pid: req.pid, criuArgs: dumpArgs, ...(req.preDumps > 0 ? { preDumps: req.preDumps } : {}) },
+    ...(leftBehind ? { leftBehind } : {}),
   };
   writeManifest(imgDir, manifest);
   return {

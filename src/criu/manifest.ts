@@ -28,6 +28,11 @@ export interface Manifest {
   shimRoot?: { pid: number };
   dump?: { pid: number; criuArgs: string[]; preDumps?: number };
   conversions?: { kind: 'drop-shim-filter' | 'clear-pdeath-signal' | 'drop-caps'; detail: string; time: string }[];
+  /** What `dump --terminate-unmovable` ended before the dump, and why (src/criu/unmovable/). */
+  leftBehind?: {
+    terminated: { pid: number; comm: string; signal: 'SIGTERM' | 'SIGKILL'; findings: { kind: string; what: string; why: string }[] }[];
+    leftTree: { pid: number; comm: string }[];
+  };
 }
 
 const FIX = `fix or delete ${MANIFEST_FILE} (without it cr-shim treats the image as a plain CRIU image)`;

@@ -17,6 +17,7 @@ import { locateCriu } from '../criu/binary.js';
 import { convertImage, requiredConversions } from '../criu/convert.js';
 import { readManifest } from '../criu/manifest.js';
 import { recordSupervised } from '../criu/supervised-record.js';
+import { renderLeftBehind } from '../criu/unmovable/report.js';
 import type { Session } from '../cli/session.js';
 import { injectFilter, InjectError } from '../inject/injector.js';
 import { killTree, listTree } from '../inject/tree.js';
@@ -85,6 +86,8 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
   assertImage(opts.imgDir);
   checkPassThrough(opts.criuArgs);
   const manifest = readManifest(opts.imgDir);
+  // What the dump ended because it could not move: the tree comes back without it.
+  if (manifest?.leftBehind) for (const line of renderLeftBehind(manifest.leftBehind)) opts.notice(line);
   const choice = chooseKernel(opts.kernel, manifest, os.release(), opts.imgDir);
   if (choice.notice) opts.notice(choice.notice);
   const session = opts.prepare(choice.release);
