@@ -7,6 +7,8 @@
  *              no hardware PMU needed; perf_event_paranoid <= 1 or CAP_PERFMON)
  *   dev:PATH   PATH opened O_RDWR (a device node such as /dev/fuse)
  *   tcp        an established loopback TCP connection, both ends in that child
+ *   listen     a listening loopback TCP socket (CRIU dumps it)
+ *   eventfd    an eventfd (CRIU dumps it)
  *   plain      nothing special
  * Prints child.I.kind and child.I.pid per child (after it holds its state), pid and
  * ready=1, then every 10 ticks of 50 ms counter= and release= (SYS_uname), forever.
@@ -18,6 +20,7 @@
 #include <linux/perf_event.h>
 #include <linux/utsname.h>
 #include <netinet/in.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -25,7 +28,7 @@
 
 #include "kv.h"
 
-static const char usage[] = "holders perf|dev:PATH|tcp|plain...";
+static const char usage[] = "holders perf|dev:PATH|tcp|listen|eventfd|plain...";
 
 /* Returns 0 or the errno of the failed step; the fds stay open for the child's life. */
 static int hold_perf(void)
@@ -60,6 +63,15 @@ static int hold_tcp(void)
 	return 0;
 }
 
+static int hold_listen(void)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l == -1 || bind(l, (struct sockaddr *)&addr, sizeof(addr)) == -1 || listen(l, 1) == -1)
+		return errno;
+	return 0;
+}
+
 static int hold(const char *kind)
 {
 	if (strcmp(kind, "perf") == 0)
@@ -68,6 +80,10 @@ static int hold(const char *kind)
 		return hold_dev(kind + 4);
 	if (strcmp(kind, "tcp") == 0)
 		return hold_tcp();
+	if (strcmp(kind, "listen") == 0)
+		return hold_listen();
+	if (strcmp(kind, "eventfd") == 0)
+		return eventfd(0, EFD_CLOEXEC) == -1 ? errno : 0;
 	if (strcmp(kind, "plain") == 0)
 		return 0;
 	return EINVAL;

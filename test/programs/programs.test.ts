@@ -71,6 +71,7 @@ describe('usage errors exit EINVAL', () => {
     { name: 'own-filter', args: ['--nope'] },
     { name: 'cr-subject', args: ['nope', '/tmp/cr-subject-usage'] },
     { name: 'cr-subject', args: [] },
+    { name: 'holders', args: [] },
   ];
   it('covers every program', () => {
     expect(new Set(cases.map((c) => c.name))).toEqual(new Set(PROGRAM_NAMES));
