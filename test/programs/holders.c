@@ -12,6 +12,7 @@
  *   plain      nothing special
  * Prints child.I.kind and child.I.pid per child (after it holds its state), pid and
  * ready=1, then every 10 ticks of 50 ms counter= and release= (SYS_uname), forever.
+ * Calls setsid() first, so the tree is a session of its own.
  * A child that cannot set up its state makes the parent exit with the child's errno,
  * after `child.I.error=ERRNAME`; children end when the parent does (PR_SET_PDEATHSIG).
  */
@@ -118,6 +119,8 @@ int main(int argc, char **argv)
 {
 	if (argc < 2)
 		kv_usage(usage);
+	/* A session of its own, so a dump of this tree needs no --shell-job (fails with EPERM when already a leader). */
+	setsid();
 	for (int i = 1; i < argc; i++) {
 		int err = 0;
 		pid_t pid = start_child(argv[i], &err);
