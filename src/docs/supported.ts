@@ -12,6 +12,7 @@ import type { Action, PlanEntry } from '../plan/types.js';
 import type { TableRegistry } from '../tables/registry.js';
 import { errnoName } from '../supervisor/errno.js';
 import { KNOWN_DIFFERENCES } from '../oracle/known-differences.js';
+import { UNMOVABLE_KINDS } from '../criu/unmovable/rules.js';
 
 export interface Treatment {
   arch: Arch;
@@ -137,6 +138,7 @@ export function renderSupported(registry: TableRegistry, host: HostProbe): strin
     '- State that cannot move: CPU features. A dynamically linked glibc program dumped on a CPU with a smaller XSAVE area (no AVX-512) and restored on one with a larger one can crash in ld.so\'s lazy-binding trampoline, which sized its save area at start-up; start such programs with LD_BIND_NOW=1 (seen with images from a TCG guest restored on this host).',
     '- Not supported: `--pre-dump` on this host (no soft-dirty tracking: CRIU\'s pre-dump fails), a process whose threads run under different seccomp filters (TSYNC refuses; reported), device numbers of device files (CRIU does not record them; `check` compares paths, types and loaded drivers).',
     '',
+    ...unmovableSection(),
     '## Interception mechanisms',
     '',
     '- `--mechanism notify` (default): seccomp user notification, hot calls answered in C.',
@@ -151,4 +153,20 @@ export function renderSupported(registry: TableRegistry, host: HostProbe): strin
     '- Behaviour changes inside a syscall that both kernels have (new flags accepted, changed errno) are not translated: the host kernel\'s behaviour applies (see the differences above).',
     '',
   ].join('\n');
+}
+
+/** What `cr-shim dump` finds before the freeze, from the same table the live walk classifies with. */
+function unmovableSection(): string[] {
+  return [
+    '### What cannot move, found before the freeze',
+    '',
+    'Before anything is frozen, `cr-shim dump` walks the live tree (tasks and threads from /proc, each task\'s fds, mappings and namespaces; sockets from the task\'s /proc/net tables; devices through /sys/dev) and lists, per task, what CRIU cannot take along and why. By default the dump then refuses, nothing frozen, with the list and the choices; `cr-shim dump --dry-run PID` prints the same without dumping. `--terminate-unmovable` first says what it does to the holders\' parents (SIGCHLD; the holder is dumped as a zombie until reaped) and children (reparented out of the tree, not dumped, left running), then ends the holders (SIGTERM, SIGKILL after `--grace`, 5 s by default), walks again and dumps the rest, which `--leave-running` keeps running. What was ended is recorded in the manifest (`leftBehind`) and printed by `cr-shim restore`. The rules are checked against a real `criu dump` of a process holding each kind.',
+    '',
+    '| kind | how it is found | why it cannot move |',
+    '|---|---|---|',
+    ...UNMOVABLE_KINDS.map((k) => `| ${esc(k.title)} | ${esc(k.found)} | ${esc(k.why)} |`),
+    '',
+    'Not yet found before the freeze: unix sockets connected to peers outside the tree (CRIU still refuses them at dump time, after the freeze; `--ext-unix-sk`), file locks and leases held with processes outside the tree.',
+    '',
+  ];
 }
