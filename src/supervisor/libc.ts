@@ -33,5 +33,8 @@ export const sys = {
   fcntl: libc.func('int fcntl(int fd, int cmd, int arg)') as (fd: number, cmd: number, arg: number) => number,
   kill: libc.func('int kill(int pid, int sig)') as (pid: number, sig: number) => number,
   poll: libc.func('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)') as (fds: Buffer, nfds: number, timeout: number) => number,
+  socket: libc.func('int socket(int domain, int type, int protocol)') as (domain: number, type: number, protocol: number) => number,
+  send: libc.func('long send(int fd, _In_ void *buf, unsigned long len, int flags)') as (fd: number, buf: Buffer, len: number, flags: number) => number,
+  recv: libc.func('long recv(int fd, _Out_ void *buf, unsigned long len, int flags)') as (fd: number, buf: Buffer, len: number, flags: number) => number,
   errno: (): number => koffi.errno(),
 };

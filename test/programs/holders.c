@@ -8,6 +8,7 @@
  *   dev:PATH   PATH opened O_RDWR (a device node such as /dev/fuse)
  *   tcp        an established loopback TCP connection, both ends in that child
  *   listen     a listening loopback TCP socket (CRIU dumps it)
+ *   unix:PATH  a unix stream socket connected to the listener at PATH
  *   eventfd    an eventfd (CRIU dumps it)
  *   plain      nothing special
  * Prints child.I.kind and child.I.pid per child (after it holds its state), pid and
@@ -24,12 +25,13 @@
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <time.h>
 
 #include "kv.h"
 
-static const char usage[] = "holders perf|dev:PATH|tcp|listen|eventfd|plain...";
+static const char usage[] = "holders perf|dev:PATH|tcp|listen|unix:PATH|eventfd|plain...";
 
 /* Returns 0 or the errno of the failed step; the fds stay open for the child's life. */
 static int hold_perf(void)
@@ -73,6 +75,18 @@ static int hold_listen(void)
 	return 0;
 }
 
+static int hold_unix(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return ENAMETOOLONG;
+	strcpy(addr.sun_path, path);
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s == -1 || connect(s, (struct sockaddr *)&addr, sizeof(addr)) == -1)
+		return errno;
+	return 0;
+}
+
 static int hold(const char *kind)
 {
 	if (strcmp(kind, "perf") == 0)
@@ -81,6 +95,8 @@ static int hold(const char *kind)
 		return hold_dev(kind + 4);
 	if (strcmp(kind, "tcp") == 0)
 		return hold_tcp();
+	if (strncmp(kind, "unix:", 5) == 0)
+		return hold_unix(kind + 5);
 	if (strcmp(kind, "listen") == 0)
 		return hold_listen();
 	if (strcmp(kind, "eventfd") == 0)

@@ -34,6 +34,10 @@ export interface SocketFacts {
   remote?: string;
   /** Connections a listening socket has not accepted yet (rx_queue of a LISTEN line). */
   pendingAccept?: number;
+  /** A unix socket's type (SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_SEQPACKET 5), when its peer was asked. */
+  unixType?: number;
+  /** A unix socket connected to a peer outside the tree: the processes holding that peer (empty: none holds it in an fd). */
+  peerOutside?: readonly { pid: number; comm: string }[];
 }
 
 export type FdFacts =
@@ -134,6 +138,7 @@ function classifySocket(pid: number, what: string, s: SocketFacts | undefined, c
   if (s === undefined) {
     return { pid, kind: 'socket', what, why: 'a socket of a family CRIU does not dump (not in the task\'s /proc/net unix, inet, netlink or packet tables: vsock, bluetooth, CAN, AF_ALG, ...)' };
   }
+  if (s.family === 'unix' && s.peerOutside !== undefined) return classifyUnixPeer(pid, what, s, ctx);
   if (s.proto !== 'tcp' || s.state === undefined) return undefined;
   const row = TCP_STATES.find((r) => r.state === s.state);
   const ends = s.local !== undefined ? ` ${s.local}${s.remote && !/:0$/.test(s.remote) ? ` -> ${s.remote}` : ''}` : '';
@@ -155,6 +160,23 @@ function classifySocket(pid: number, what: string, s: SocketFacts | undefined, c
     return undefined;
   }
   return { pid, kind: 'socket', what: `${what} (TCP ${state}${ends})`, why: `a TCP socket in state ${state}: CRIU cannot dump it` };
+}
+
+const SOCK_DGRAM = 2;
+
+function classifyUnixPeer(pid: number, what: string, s: SocketFacts, ctx: ClassifyContext): Finding | undefined {
+  const who = s.peerOutside!.length > 0 ? s.peerOutside!.map((o) => `${o.pid} (${o.comm})`).join(', ') : 'no process\'s fd (in flight, or held by the kernel)';
+  if (s.unixType === SOCK_DGRAM) {
+    if (ctx.criuArgs.includes('--ext-unix-sk')) return undefined;
+    return { pid, kind: 'unix-connection', what: `${what} (unix datagram, peer held by ${who})`, why: 'a datagram socket connected outside the tree: CRIU dumps it only with --ext-unix-sk', flags: ['--ext-unix-sk'] };
+  }
+  const type = s.unixType === 5 ? 'seqpacket' : 'stream';
+  return {
+    pid,
+    kind: 'unix-connection',
+    what: `${what} (unix ${type}, peer held by ${who})`,
+    why: `one end of a ${type} connection whose other end is outside the tree: CRIU never dumps half a connection (criu/sk-unix.c), not even with --ext-unix-sk`,
+  };
 }
 
 /** A finding for one mapping, or undefined when CRIU copies it. */

@@ -7,7 +7,7 @@
  */
 
 /** The kinds of state a dump cannot take along, as the report and the manifest name them. */
-export type UnmovableKind = 'device' | 'anon-inode' | 'file' | 'socket' | 'tcp-connection' | 'mapping' | 'shared-memory' | 'namespace';
+export type UnmovableKind = 'device' | 'anon-inode' | 'file' | 'socket' | 'tcp-connection' | 'unix-connection' | 'mapping' | 'shared-memory' | 'namespace';
 
 export interface KindDoc {
   kind: UnmovableKind;
@@ -48,6 +48,12 @@ export const UNMOVABLE_KINDS: readonly KindDoc[] = [
     title: 'Connected TCP sockets without --tcp-established',
     found: 'the socket\'s line in /proc/PID/net/tcp or tcp6 has a connected state (ESTABLISHED, SYN_SENT, FIN_WAIT1/2, CLOSE_WAIT, LAST_ACK, CLOSING)',
     why: 'the peer is outside the image: CRIU dumps the connection only when told to with --tcp-established (criu/sk-inet.c can_dump_inet_sk), and the peer must still be there, with matching sequence numbers, at restore',
+  },
+  {
+    kind: 'unix-connection',
+    title: 'Unix sockets connected to processes outside the tree',
+    found: 'the peer of each unix socket, asked of the kernel with NETLINK_SOCK_DIAG (UDIAG_SHOW_PEER), is not a socket of the tree; /proc/*/fd names who holds it (sockets in cr-shim\'s network namespace; a tree in a network namespace of its own is not asked)',
+    why: 'CRIU never dumps one end of a stream or seqpacket connection ("Can\'t dump half of stream unix connection", criu/sk-unix.c), even with --ext-unix-sk; a datagram socket with an outside peer needs --ext-unix-sk. A tree started with its stdio on a socketpair to its parent (as Node\'s child_process does) meets this',
   },
   {
     kind: 'mapping',

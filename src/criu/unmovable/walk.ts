@@ -5,12 +5,14 @@
  * only: no task is stopped, traced or signalled.
  */
 import fs from 'node:fs';
+import { KernelError } from '../../errors.js';
 import { listTree } from '../../host/proc-tree.js';
-import { classifyFd, classifyMapping, classifyNamespaces, type ClassifyContext, type Finding, type SocketFacts } from './classify.js';
+import { classifyFd, classifyMapping, classifyNamespaces, type ClassifyContext, type FdFacts, type Finding, type SocketFacts } from './classify.js';
 import { fdsOf } from './proc-fds.js';
 import { isSharedObject, mappingsOf, readMaps, type MapLine } from './proc-maps.js';
 import { namespacesOf } from './proc-ns.js';
 import { socketsOf } from './proc-sockets.js';
+import { unixSockets, type UnixSocket } from './unix-peers.js';
 
 export interface LiveTask {
   pid: number;
@@ -52,6 +54,57 @@ function taskOf(pid: number): LiveTask | undefined {
   return { pid, ppid: Number(ppid), comm, threads, ...(state === 'Z' || state === 'X' ? { zombie: true as const } : {}) };
 }
 
+function socketInodesOf(pid: number): number[] {
+  let fds: string[];
+  try {
+    fds = fs.readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m?.[1] !== undefined) out.push(Number(m[1]));
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return out;
+}
+
+/**
+ * Unix sockets of the tree connected to sockets outside it: socket inode → peer inode. Only
+ * for tasks in cr-shim's network namespace, the one sock_diag answers for; empty when the
+ * kernel cannot be asked (no CONFIG_UNIX_DIAG).
+ */
+function outsidePeers(fds: ReadonlyMap<number, FdFacts[]>, inOwnNetns: (pid: number) => boolean): Map<number, UnixSocket> {
+  const tree = new Set<number>();
+  const candidates: number[] = [];
+  for (const [pid, list] of fds) {
+    for (const f of list) {
+      if (f.type !== 'socket') continue;
+      tree.add(f.ino);
+      if (f.socket?.family === 'unix' && inOwnNetns(pid)) candidates.push(f.ino);
+    }
+  }
+  const out = new Map<number, UnixSocket>();
+  if (candidates.length === 0) return out;
+  let diag: Map<number, UnixSocket>;
+  try {
+    diag = unixSockets();
+  } catch (err) {
+    // A kernel without CONFIG_UNIX_DIAG: CRIU itself will say so at dump time.
+    if (!(err instanceof KernelError)) throw err;
+    return out;
+  }
+  for (const ino of candidates) {
+    const d = diag.get(ino);
+    if (d?.peer !== undefined && d.peer !== 0 && !tree.has(d.peer)) out.set(ino, d);
+  }
+  return out;
+}
+
 function allPids(): number[] {
   return fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
 }
@@ -60,10 +113,11 @@ function allPids(): number[] {
  * Who outside the tree maps the tree's shared objects (by maps key) and is in the tree's
  * namespaces (by inode). One pass over /proc, only when there is something to look for.
  */
-function outsideUsers(tree: ReadonlySet<number>, keys: ReadonlySet<string>, nsInodes: ReadonlySet<string>) {
+function outsideUsers(tree: ReadonlySet<number>, keys: ReadonlySet<string>, nsInodes: ReadonlySet<string>, sockets: ReadonlySet<number>) {
   const byKey = new Map<string, { pid: number; comm: string }[]>();
   const byNs = new Map<string, { pid: number; comm: string }[]>();
-  if (keys.size === 0 && nsInodes.size === 0) return { byKey, byNs };
+  const bySocket = new Map<number, { pid: number; comm: string }[]>();
+  if (keys.size === 0 && nsInodes.size === 0 && sockets.size === 0) return { byKey, byNs, bySocket };
   for (const pid of allPids()) {
     if (tree.has(pid) || pid === process.pid) continue;
     const comm = (read(`/proc/${pid}/comm`) ?? '?').trim();
@@ -83,8 +137,16 @@ function outsideUsers(tree: ReadonlySet<number>, keys: ReadonlySet<string>, nsIn
         byNs.set(ino, list);
       }
     }
+    if (sockets.size > 0) {
+      for (const ino of socketInodesOf(pid)) {
+        if (!sockets.has(ino)) continue;
+        const list = bySocket.get(ino) ?? [];
+        if (!list.some((o) => o.pid === pid)) list.push({ pid, comm });
+        bySocket.set(ino, list);
+      }
+    }
   }
-  return { byKey, byNs };
+  return { byKey, byNs, bySocket };
 }
 
 /** Walk the live tree rooted at `root` and list what cannot move with `criuArgs`. Tasks that exit meanwhile are skipped. */
@@ -106,10 +168,9 @@ export function walkTree(root: number, criuArgs: readonly string[]): LiveReport 
     for (const l of lines) if (isSharedObject(l)) sharedKeys.add(l.key);
   }
   const dumpedNs = new Set(Object.entries(rootNs).filter(([type, ino]) => own[type] !== undefined && own[type] !== ino).map(([, ino]) => ino));
-  const outside = outsideUsers(tree, sharedKeys, dumpedNs);
 
   const socketsByNetns = new Map<string, Map<number, SocketFacts>>();
-  const findings: Finding[] = [];
+  const fds = new Map<number, FdFacts[]>();
   for (const t of tasks) {
     if (t.zombie) continue;
     const netns = ns.get(t.pid)?.net ?? `pid ${t.pid}`;
@@ -118,8 +179,19 @@ export function walkTree(root: number, criuArgs: readonly string[]): LiveReport 
       sockets = socketsOf(t.pid);
       socketsByNetns.set(netns, sockets);
     }
-    for (const f of fdsOf(t.pid, sockets)) {
-      const found = classifyFd(t.pid, f, ctx);
+    fds.set(t.pid, fdsOf(t.pid, sockets));
+  }
+  const peers = outsidePeers(fds, (pid) => ns.get(pid)?.net === own.net);
+  const outside = outsideUsers(tree, sharedKeys, dumpedNs, new Set([...peers.values()].map((d) => d.peer!)));
+
+  const findings: Finding[] = [];
+  for (const t of tasks) {
+    if (t.zombie) continue;
+    for (const f of fds.get(t.pid) ?? []) {
+      const peer = f.type === 'socket' ? peers.get(f.ino) : undefined;
+      const facts: FdFacts =
+        peer !== undefined && f.type === 'socket' ? { ...f, socket: { family: 'unix', unixType: peer.type, peerOutside: outside.bySocket.get(peer.peer!) ?? [] } } : f;
+      const found = classifyFd(t.pid, facts, ctx);
       if (found) findings.push(found);
     }
     for (const m of mappingsOf(maps.get(t.pid) ?? [], outside.byKey)) {

@@ -6,6 +6,7 @@
  * finding explains.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CriuBinary } from '../../../src/criu/binary.js';
@@ -24,26 +25,34 @@ interface Row {
   criuSays?: string;
 }
 const DEVICE = pickDevice();
+const work = tempDir('criu-agrees');
+const UNIX = path.join(work, 'listener.sock');
 const rows = (JSON.parse(fs.readFileSync(new URL('cases/criu-agrees.json', import.meta.url), 'utf8')) as { rows: Row[] }).rows.map((r) => ({
   ...r,
-  kind: r.kind.replace('{device}', DEVICE),
+  label: r.kind,
+  kind: r.kind.replace('{device}', DEVICE).replace('{unix}', UNIX),
 }));
 
-const work = tempDir('criu-agrees');
 const started: number[] = [];
 let criu: CriuBinary;
+// The outside end of the unix rows' connections: held by this test process.
+const held: net.Socket[] = [];
+const server = net.createServer((c) => held.push(c));
 
 beforeAll(async () => {
   criu = await ensureCriu();
+  await new Promise<void>((resolve) => server.listen(UNIX, resolve));
 }, SETUP_TIMEOUT_MS);
 
 afterAll(() => {
+  for (const c of held) c.destroy();
+  server.close();
   for (const pid of started) killQuietly(pid);
   fs.rmSync(work, { recursive: true, force: true });
 });
 
 describe('the walk and criu dump agree', () => {
-  it.each(rows)('$kind $criuArgs: $finding', async (row) => {
+  it.each(rows)('$label $criuArgs: $finding', async (row) => {
     const name = `${rows.indexOf(row)}`;
     const s = await startToFile([programPath('holders'), row.kind], path.join(work, `${name}.out`));
     started.push(s.pid);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isSharedObject, parseMaps } from '../../../src/criu/unmovable/proc-maps.js';
 import { decodeInetAddress, parseSocketTable } from '../../../src/criu/unmovable/proc-sockets.js';
 import { splitDev } from '../../../src/criu/unmovable/sys-devices.js';
+import { parseUnixDiag, unixDiagRequest } from '../../../src/criu/unmovable/unix-peers.js';
 
 describe('socket tables', () => {
   it('tcp: inode, state, addresses and the accept backlog of a listener', () => {
@@ -50,5 +51,38 @@ describe('splitDev', () => {
     expect(splitDev((10 << 8) | 229)).toEqual({ major: 10, minor: 229 });
     // minor 300 of major 259: minor's high bits sit above bit 20.
     expect(splitDev((259 << 8) | (300 & 0xff) | ((300 & ~0xff) << 12))).toEqual({ major: 259, minor: 300 });
+  });
+});
+
+describe('sock_diag unix replies', () => {
+  /** One unix_diag_msg reply with an optional UNIX_DIAG_PEER attribute, as the kernel lays it out. */
+  function reply(ino: number, type: number, peer?: number): Buffer {
+    const attrs = peer === undefined ? Buffer.alloc(0) : Buffer.from([8, 0, 2, 0, 0, 0, 0, 0]);
+    if (peer !== undefined) attrs.writeUInt32LE(peer, 4);
+    const b = Buffer.alloc(16 + 16 + attrs.length);
+    b.writeUInt32LE(b.length, 0);
+    b.writeUInt16LE(20, 4);
+    b.writeUInt8(1, 16);
+    b.writeUInt8(type, 17);
+    b.writeUInt32LE(ino, 20);
+    attrs.copy(b, 32);
+    return b;
+  }
+  const done = () => {
+    const b = Buffer.alloc(20);
+    b.writeUInt32LE(20, 0);
+    b.writeUInt16LE(3, 4);
+    return b;
+  };
+  it('inode, type and peer of each socket, then the end of the dump', () => {
+    const r = parseUnixDiag(Buffer.concat([reply(10, 1, 11), reply(12, 2), done()]));
+    expect(r).toEqual({ sockets: [{ ino: 10, type: 1, peer: 11 }, { ino: 12, type: 2 }], done: true });
+  });
+  it('a datagram without NLMSG_DONE is not the end', () => {
+    expect(parseUnixDiag(reply(10, 5, 3)).done).toBe(false);
+  });
+  it('the request asks every state for peers', () => {
+    const q = unixDiagRequest(7);
+    expect([q.length, q.readUInt16LE(4), q.readUInt16LE(6), q.readUInt32LE(8), q[16], q.readUInt32LE(20), q.readUInt32LE(28)]).toEqual([40, 20, 0x301, 7, 1, 0xffffffff, 4]);
   });
 });
