@@ -166,7 +166,7 @@ function unmovableSection(): string[] {
     '|---|---|---|',
     ...UNMOVABLE_KINDS.map((k) => `| ${esc(k.title)} | ${esc(k.found)} | ${esc(k.why)} |`),
     '',
-    'Not yet found before the freeze: unix sockets connected to peers outside the tree (CRIU still refuses them at dump time, after the freeze; `--ext-unix-sk`), file locks and leases held with processes outside the tree.',
+    'Not yet found before the freeze (CRIU still refuses them at dump time, after the freeze): a unix connection still waiting in a listener\'s backlog outside the tree (the kernel reports no peer inode for it), unix sockets of a tree in a network namespace of its own, file locks and leases shared with processes outside the tree, state of a thread with an fd table of its own (the walk reads each process\'s table once).',
     '',
   ];
 }
