@@ -172,6 +172,27 @@ describe(`a tree with a perf event child and a child holding ${DEVICE}`, () => {
   }, 180_000);
 });
 
+describe('a holder that ignores SIGTERM, with --leave-running', () => {
+  it('gets SIGKILL after the grace period; the rest is dumped and keeps running', async () => {
+    const t = await startHolders('stubborn', ['perf+noterm', 'plain']);
+    const perf = t.children['perf+noterm']!;
+    const plain = t.children.plain!;
+    const img = path.join(work, 'stubborn-img');
+    const r = await runCli(['dump', '--terminate-unmovable', '--grace', '1', '--leave-running', String(t.pid), img], { timeoutMs: 90_000 });
+    expect(r.status, describeResult(r)).toBe(0);
+    expect(r.stderr).toContain(`cr-shim:   SIGTERM to ${perf} (holders); SIGKILL to whichever is still there after 1 s.\n`);
+    expect(r.stdout).toContain(`left behind: PID ${perf} (holders), ended by SIGKILL\n`);
+    expect(readManifest(img)!.leftBehind?.terminated).toEqual([
+      { pid: perf, comm: 'holders', signal: 'SIGKILL', findings: [{ kind: 'anon-inode', what: 'fd 3: anon_inode:[perf_event]', why: expect.stringContaining('perf event') as string }] },
+    ]);
+    // --leave-running kept for the rest: the root counts on and the movable child is still there.
+    await counts(t, counter(t));
+    expect(state(t.pid)).toMatch(/^[RS]$/);
+    expect(state(plain)).toMatch(/^[RS]$/);
+    expect(state(perf)).toBe('Z');
+  }, 90_000);
+});
+
 describe('an established TCP connection', () => {
   it('is reported without --tcp-established (and the dump refuses); with it, it is not', async () => {
     const t = await startHolders('tcp', ['tcp']);

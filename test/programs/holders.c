@@ -11,6 +11,7 @@
  *   unix:PATH  a unix stream socket connected to the listener at PATH
  *   eventfd    an eventfd (CRIU dumps it)
  *   plain      nothing special
+ * A KIND ending in "+noterm" ignores SIGTERM (only SIGKILL ends that child).
  * Prints child.I.kind and child.I.pid per child (after it holds its state), pid and
  * ready=1, then every 10 ticks of 50 ms counter= and release= (SYS_uname), forever.
  * Calls setsid() first, so the tree is a session of its own.
@@ -117,7 +118,14 @@ static pid_t start_child(const char *kind, int *err)
 	if (pid == 0) {
 		close(pipefd[0]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-		int e = hold(kind);
+		char what[4096];
+		snprintf(what, sizeof(what), "%s", kind);
+		size_t n = strlen(what);
+		if (n > 7 && strcmp(what + n - 7, "+noterm") == 0) {
+			what[n - 7] = '\0';
+			signal(SIGTERM, SIG_IGN);
+		}
+		int e = hold(what);
 		if (write(pipefd[1], &e, sizeof(e)) != sizeof(e) || e != 0)
 			_exit(e != 0 ? e : EIO);
 		close(pipefd[1]);
