@@ -10,6 +10,7 @@
  *   listen     a listening loopback TCP socket (CRIU dumps it)
  *   unix:PATH  a unix stream socket connected to the listener at PATH
  *   eventfd    an eventfd (CRIU dumps it)
+ *   shm        a shared anonymous mapping, shared with a grandchild it forks (which pauses)
  *   plain      nothing special
  * A KIND ending in "+noterm" ignores SIGTERM (only SIGKILL ends that child).
  * Prints child.I.kind and child.I.pid per child (after it holds its state), pid and
@@ -24,6 +25,7 @@
 #include <linux/utsname.h>
 #include <netinet/in.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -32,7 +34,7 @@
 
 #include "kv.h"
 
-static const char usage[] = "holders perf|dev:PATH|tcp|listen|unix:PATH|eventfd|plain...";
+static const char usage[] = "holders perf|dev:PATH|tcp|listen|unix:PATH|eventfd|shm|plain...";
 
 /* Returns 0 or the errno of the failed step; the fds stay open for the child's life. */
 static int hold_perf(void)
@@ -88,6 +90,23 @@ static int hold_unix(const char *path)
 	return 0;
 }
 
+static int hold_shm(void)
+{
+	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return errno;
+	p[0] = 1;
+	pid_t gc = fork();
+	if (gc == -1)
+		return errno;
+	if (gc == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		for (;;)
+			pause();
+	}
+	return 0;
+}
+
 static int hold(const char *kind)
 {
 	if (strcmp(kind, "perf") == 0)
@@ -100,6 +119,8 @@ static int hold(const char *kind)
 		return hold_unix(kind + 5);
 	if (strcmp(kind, "listen") == 0)
 		return hold_listen();
+	if (strcmp(kind, "shm") == 0)
+		return hold_shm();
 	if (strcmp(kind, "eventfd") == 0)
 		return eventfd(0, EFD_CLOEXEC) == -1 ? errno : 0;
 	if (strcmp(kind, "plain") == 0)
