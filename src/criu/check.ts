@@ -23,6 +23,7 @@ import { openImageDir } from './image-dir.js';
 import type { Manifest } from './manifest.js';
 import { pidProblems, type PidProblem } from './pids.js';
 import { filterSha256 } from './supervised-record.js';
+import { renderLeftBehind } from './unmovable/report.js';
 
 export interface SyscallDifference {
   nr: number;
@@ -114,6 +115,7 @@ export async function checkImage(imgDir: string, opts: CheckOptions): Promise<Ch
   });
 
   const warnings = notifyingFilters(imgDir, m?.shimFilter?.sha256);
+  if (m?.leftBehind) warnings.push(...renderLeftBehind(m.leftBehind));
   if (source.from === 'assumed host') warnings.unshift('unknown source kernel (no cr-shim.json, no --kernel): assuming this host\'s kernel');
   if (persona.mainline !== source.mainline) warnings.push(`no syscall table for ${source.mainline}: using the nearest lower release ${persona.mainline}`);
 

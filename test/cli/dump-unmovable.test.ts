@@ -154,6 +154,10 @@ describe(`a tree with a perf event child and a child holding ${DEVICE}`, () => {
     expect(image.pstree.map((p) => p.pid).sort((a, b) => a - b)).toEqual([t.pid, perf, dev, plain].sort((a, b) => a - b));
     expect(image.zombies.sort((a, b) => a - b)).toEqual([perf, dev].sort((a, b) => a - b));
 
+    // cr-shim check reads the same record before any restore.
+    const check = await runCli(['check', img], { timeoutMs: 60_000 });
+    expect(check.stdout, describeResult(check)).toContain(`left behind at dump (--terminate-unmovable): PID ${perf} (holders), ended by SIGTERM, held fd 3: anon_inode:[perf_event]`);
+
     await waitGone(t.pid);
     for (const pid of [t.pid, perf, dev, plain]) await waitFree(pid);
     const atDump = counter(t);
