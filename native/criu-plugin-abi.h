@@ -12,8 +12,9 @@
  *     detach from it and aborts, killing the tree.
  *   - criu_get_image_dir() returns CRIU's descriptor of the image directory;
  *     add_inventory_plugin(name) (exported by CRIU 4.x, not in its header)
- *     names a plugin in inventory.img, and a restore without a plugin of that
- *     name loaded then fails with "Missing required plugin".
+ *     names a plugin in inventory.img, and a restore fails with "Missing
+ *     required plugin" unless a plugin of that name struck itself off the
+ *     list in its init with check_and_remove_inventory_plugin(name, len).
  */
 #ifndef CR_SHIM_CRIU_PLUGIN_ABI_H
 #define CR_SHIM_CRIU_PLUGIN_ABI_H

@@ -60,6 +60,7 @@
 
 int criu_get_image_dir(void) __attribute__((weak));
 int add_inventory_plugin(const char *name) __attribute__((weak));
+bool check_and_remove_inventory_plugin(const char *name, size_t n) __attribute__((weak));
 
 enum mode { MODE_UNDECIDED, MODE_PLAIN, MODE_SHIM, MODE_FAIL };
 
@@ -402,6 +403,9 @@ static void finish_restore(int ret)
 static int plugin_init(int stage)
 {
 	st.stage = stage;
+	/* Strike ourselves off the image's list of required plugins (CRIU checks it after every init). */
+	if (stage == CRIU_STAGE_RESTORE && check_and_remove_inventory_plugin)
+		check_and_remove_inventory_plugin(PLUGIN_NAME, strlen(PLUGIN_NAME));
 	return 0;
 }
 
