@@ -15,6 +15,7 @@
  *     names a plugin in inventory.img, and a restore fails with "Missing
  *     required plugin" unless a plugin of that name struck itself off the
  *     list in its init with check_and_remove_inventory_plugin(name, len).
+ *   - print_on_level(level, fmt, ...) (exported too) writes to CRIU's log.
  */
 #ifndef CR_SHIM_CRIU_PLUGIN_ABI_H
 #define CR_SHIM_CRIU_PLUGIN_ABI_H
@@ -35,6 +36,9 @@ enum criu_stage {
 	CRIU_STAGE_PRE_DUMP = 1,
 	CRIU_STAGE_RESTORE = 2,
 };
+
+/* CRIU's log levels: print_on_level(CRIU_LOG_ERROR, ...) shows at the default -v2 and up. */
+enum { CRIU_LOG_ERROR = 1 };
 
 struct criu_plugin_desc {
 	const char *name;

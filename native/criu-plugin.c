@@ -61,6 +61,7 @@
 int criu_get_image_dir(void) __attribute__((weak));
 int add_inventory_plugin(const char *name) __attribute__((weak));
 bool check_and_remove_inventory_plugin(const char *name, size_t n) __attribute__((weak));
+void print_on_level(unsigned int loglevel, const char *format, ...) __attribute__((weak, format(printf, 2, 3)));
 
 enum mode { MODE_UNDECIDED, MODE_PLAIN, MODE_SHIM, MODE_FAIL };
 
@@ -75,15 +76,19 @@ static struct {
 	char why[PATH_MAX + 256]; /* MODE_FAIL: what to log for each killed task */
 } st = { .sock = -1 };
 
+/* Into CRIU's own log (where its users look) at error level, else to stderr. */
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
 {
+	char line[PATH_MAX + 512];
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("cr-shim plugin: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	if (print_on_level)
+		print_on_level(CRIU_LOG_ERROR, "cr-shim plugin: %s\n", line);
+	else
+		fprintf(stderr, "cr-shim plugin: %s\n", line);
 }
 
 /* ---- configuration ---- */
