@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { programPath } from '../helpers/programs.js';
+import { programPath, REPO_ROOT } from '../helpers/programs.js';
 
 const run = promisify(execFile);
 export const IMAGE = 'localhost/cr-shim-test:1';
@@ -46,12 +46,18 @@ async function copyWithLibs(program: string, rootfs: string, at: string): Promis
   fs.chmodSync(path.join(rootfs, at), 0o755);
 }
 
-export async function startPodmanSandbox(opts: { criu: string; pluginDir: string }): Promise<PodmanSandbox> {
+/**
+ * `runtimeWrapper`: register contrib/runtime/runc under runc's own name, pointed at the
+ * plugin directory, instead of relying on the per-container annotation.
+ */
+export async function startPodmanSandbox(opts: { criu: string; pluginDir: string; runtimeWrapper?: boolean }): Promise<PodmanSandbox> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-podman-'));
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin);
   // A wrapper, not a symlink: cr-shim's criu script finds its root from its own path.
   fs.writeFileSync(path.join(bin, 'criu'), `#!/bin/sh\nexec ${opts.criu} "$@"\n`, { mode: 0o755 });
+  const wrapper = path.join(bin, 'runc-cr-shim');
+  fs.writeFileSync(wrapper, `#!/bin/sh\nCR_SHIM_CRIU_LIBDIR=${opts.pluginDir} exec ${path.join(REPO_ROOT, 'contrib', 'runtime', 'runc')} "$@"\n`, { mode: 0o755 });
   const conf = path.join(dir, 'containers.conf');
   fs.writeFileSync(
     conf,
@@ -63,6 +69,7 @@ export async function startPodmanSandbox(opts: { criu: string; pluginDir: string
       'cgroup_manager = "cgroupfs"',
       'events_logger = "file"',
       'runtime = "runc"',
+      ...(opts.runtimeWrapper ? ['[engine.runtimes]', `runc = ["${wrapper}"]`] : []),
       '',
     ].join('\n'),
   );

@@ -118,6 +118,34 @@ describe('podman checkpoint --export / restore --import under cr-shim', () => {
     await pm.podman(['rm', '-f', '-t', '0', 'broken']).catch(() => undefined);
   }, 600_000);
 
+  it('opted in node-wide through the runtime wrapper (no annotation): a round trip keeps 2.6.32', async () => {
+    const criu = await ensureCriu();
+    const wrapped = await startPodmanSandbox({ criu: criu.path, pluginDir: box.pluginDir, runtimeWrapper: true });
+    try {
+      await wrapped.podman(['run', '-d', '--name', 'wrapped', '--network', 'none', IMAGE, 'sh', '-c', LOOP]);
+      attach(await wrapped.pid('wrapped'), '2.6.32');
+      const wticks = async () => (await wrapped.logs('wrapped')).map((l) => l.split(' ')).map((f) => [Number(f[0]), f[1]] as const);
+      const end = Date.now() + 60_000;
+      while (!(await wticks()).some(([, r]) => r === '2.6.32')) {
+        if (Date.now() > end) throw new Error('the wrapped container never showed 2.6.32');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const archive = path.join(wrapped.dir, 'wrapped.tar');
+      await wrapped.podman(['container', 'checkpoint', '--export', archive, 'wrapped']);
+      const last = Math.max(...(await wticks()).map(([n]) => n));
+      await wrapped.podman(['rm', 'wrapped']);
+      await wrapped.podman(['container', 'restore', '--import', archive]);
+      let after: (readonly [number, string | undefined])[] = [];
+      while ((after = (await wticks()).filter(([n]) => n > last)).length < 5) {
+        if (Date.now() > end + 60_000) throw new Error(`the restored container printed ${JSON.stringify(after)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(new Set(after.map(([, r]) => r))).toEqual(new Set(['2.6.32']));
+    } finally {
+      await wrapped.remove();
+    }
+  }, 600_000);
+
   it('a plain archive (no cr-shim) restored where the host policy says 2.6.32 comes back under 2.6.32', async () => {
     const plainConfig = path.join(pm.dir, 'criu-plain.conf');
     fs.writeFileSync(plainConfig, `libdir ${plainBox.pluginDir}\n`);
