@@ -67,6 +67,7 @@ export class Service {
   /** Listen and serve until stop(). Throws KernelError when the socket cannot be bound. */
   async run(): Promise<void> {
     this.server = SeqpacketServer.listen(this.opts.socketPath);
+    if (this.opts.plain.kind === 'release') this.warm(this.opts.plain.release);
     this.opts.notice(`serving on ${this.opts.socketPath} (plain images: ${this.opts.plain.kind === 'none' ? 'restored as they are' : `under ${this.opts.plain.release}`})`);
     for (let c = await this.server.accept(); c !== null; c = await this.server.accept()) {
       this.connections.add(c);
@@ -90,6 +91,20 @@ export class Service {
   /** How many trees are served now. */
   get served(): number {
     return this.trees.size;
+  }
+
+  /**
+   * Build `release`'s session once the current reply is out, so that the restore that is
+   * likely to follow does not pay for it (the plan and BPF compile take a while in Node).
+   */
+  private warm(release: string): void {
+    setImmediate(() => {
+      try {
+        this.session(release);
+      } catch (err) {
+        this.opts.notice(`preparing ${release}: ${(err as Error).message}`);
+      }
+    });
   }
 
   /** Build (once per release) what a restore under `release` needs. */
@@ -156,6 +171,7 @@ export class Service {
     const drop = requiredConversions(req.dir).filter((c) => c.kind === 'drop-shim-filter');
     const { applied } = convertImageInPlace(req.dir, drop);
     for (const n of [...notices, ...applied]) this.opts.notice(`dump of ${req.pid} into ${req.dir}: ${n}`);
+    this.warm(supervision.persona.release);
     return { kind: 'ok' };
   }
 
