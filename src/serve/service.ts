@@ -22,7 +22,7 @@ import { ShimError } from '../errors.js';
 import type { Session } from '../cli/session.js';
 import { convertImageInPlace, requiredConversions } from '../criu/convert.js';
 import { manifestFor } from '../criu/dump.js';
-import { readManifest, writeManifest } from '../criu/manifest.js';
+import { loadManifestSchema, readManifest, writeManifest } from '../criu/manifest.js';
 import { findSupervision, recordSupervised } from '../criu/supervised-record.js';
 import { loadNotifyAddon } from '../native/addon.js';
 import { chooseKernel } from '../restore/source-kernel.js';
@@ -49,7 +49,8 @@ interface Restoring {
   sid: string;
   dir: string;
   session: Session;
-  worker?: SupervisorWorker;
+  /** The tree's loop, starting or started (by the first listener). */
+  worker?: Promise<SupervisorWorker>;
   root?: number;
   unrecord?: () => void;
 }
@@ -67,6 +68,7 @@ export class Service {
   /** Listen and serve until stop(). Throws KernelError when the socket cannot be bound. */
   async run(): Promise<void> {
     this.server = SeqpacketServer.listen(this.opts.socketPath);
+    setImmediate(loadManifestSchema);
     if (this.opts.plain.kind === 'release') this.warm(this.opts.plain.release);
     this.opts.notice(`serving on ${this.opts.socketPath} (plain images: ${this.opts.plain.kind === 'none' ? 'restored as they are' : `under ${this.opts.plain.release}`})`);
     for (let c = await this.server.accept(); c !== null; c = await this.server.accept()) {
@@ -191,29 +193,40 @@ export class Service {
     return { kind: 'filter', sid, filter: session.filter };
   }
 
-  private async listener(req: Request & { verb: 'listener' }, fd: number | undefined): Promise<Reply> {
+  private listener(req: Request & { verb: 'listener' }, fd: number | undefined): Reply {
     if (fd === undefined) return { kind: 'error', text: 'listener: no descriptor came with it' };
     const r = this.restores.get(req.sid);
     if (r === undefined) {
       sys.close(fd);
       return { kind: 'error', text: `listener: no restore ${req.sid}` };
     }
+    // The reply does not wait for the loop: the listener is ours, so the kernel holds the
+    // process's trapped calls until the loop reads them, and CRIU goes on meanwhile. A loop
+    // that cannot start kills the tree (treeFailed), as a failed one does.
     if (r.worker === undefined) {
-      try {
-        r.worker = await startWorker({ listenerFd: fd, persona: r.session.persona, routes: r.session.routes, native: true });
-      } catch (err) {
-        sys.close(fd);
-        throw err;
-      }
       r.root = req.pid;
-      const worker = r.worker;
-      this.trees.add(r.sid, () => worker.stop());
-      void worker.done.then(
-        (done) => (done.error === undefined ? this.treeGone(r) : this.treeFailed(r, done.error)),
-        (err: unknown) => this.treeFailed(r, String(err)),
+      const started = startWorker({ listenerFd: fd, persona: r.session.persona, routes: r.session.routes, native: true });
+      r.worker = started;
+      this.trees.add(r.sid, async () => (await started.catch(() => undefined))?.stop());
+      started.then(
+        (worker) =>
+          void worker.done.then(
+            (done) => (done.error === undefined ? this.treeGone(r) : this.treeFailed(r, done.error)),
+            (err: unknown) => this.treeFailed(r, String(err)),
+          ),
+        (err: unknown) => {
+          sys.close(fd);
+          this.treeFailed(r, String(err));
+        },
       );
     } else {
-      loadNotifyAddon().addListener(r.worker.handle, fd);
+      r.worker.then(
+        (w) => loadNotifyAddon().addListener(w.handle, fd),
+        () => sys.close(fd),
+      ).catch((err: unknown) => {
+        sys.close(fd);
+        this.treeFailed(r, String(err));
+      });
     }
     this.trees.addProcess(r.sid, req.pid);
     return { kind: 'ok' };
