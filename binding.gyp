@@ -5,6 +5,7 @@
 #   bench-supervisor     minimal C supervisor, the baseline for the uname benchmark
 #   cr-shim-ptrace-launch helper: fork the program so a tracer thread can seize it, install a TRACE filter, exec
 #   cr_shim_sigsys.so    LD_PRELOAD library: SIGSYS handler and a TRAP filter installed in the program itself
+#   cr_shim_criu.so      CRIU plugin: records and restores shimmed trees through `cr-shim serve` (cr-shim plugin install)
 {
   "target_defaults": {
     "defines": ["_GNU_SOURCE"],
@@ -31,7 +32,7 @@
     {
       "target_name": "cr-shim-inject",
       "type": "executable",
-      "sources": ["native/injector.c"]
+      "sources": ["native/injector.c", "native/infect.c"]
     },
     {
       "target_name": "cr-shim-ptrace-launch",
@@ -43,6 +44,13 @@
       "type": "shared_library",
       "product_extension": "so",
       "sources": ["native/sigsys-preload.c"]
+    },
+    {
+      "target_name": "cr_shim_criu",
+      "type": "shared_library",
+      "product_extension": "so",
+      "sources": ["native/criu-plugin.c", "native/infect.c"],
+      "libraries": ["-ldl"]
     },
     {
       "target_name": "bench-supervisor",

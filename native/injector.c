@@ -44,17 +44,7 @@
  *  - PTRACE_O_SUSPEND_SECCOMP (CAP_SYS_ADMIN, CONFIG_CHECKPOINT_RESTORE) keeps
  *    the task's existing filters (e.g. a copy CRIU restored without its
  *    listener) from judging the injected calls; it ends with the detach.
- *  - The `syscall` instruction (0f 05) exists in [vdso]: no code is written.
- *    rip = site, rax = nr, orig_rax = -1 (no restart fix-ups on resume), args
- *    in rdi rsi rdx r10 r8 r9; run to syscall-exit-stop with PTRACE_SYSCALL;
- *    then the saved registers go back unchanged, which keeps an interrupted
- *    call's restart semantics.
- *  - NEW_LISTENER with TSYNC needs TSYNC_ESRCH (5.7), or the return value would
- *    be ambiguous. EACCES: the task lacks CAP_SYS_ADMIN and no_new_privs; set
- *    it (permanent, inherited) and retry. EBUSY: a thread already sits under a
- *    filter with a live listener (one per thread at most).
- *  - The listener must not stay in the task: the program could answer its own
- *    notifications, and CRIU refuses to dump a task holding one.
+ *  - Injecting the call itself, and why: native/infect.h (shared with the CRIU plugin).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -77,26 +67,17 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "infect.h"
 
-#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
-#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
-#endif
 #ifndef PTRACE_O_SUSPEND_SECCOMP
 #define PTRACE_O_SUSPEND_SECCOMP (1 << 21)
 #endif
 
-#define MAX_FILTER_BYTES (BPF_MAXINSNS * sizeof(struct sock_filter))
-#define SYSCALL_STOP (SIGTRAP | 0x80)
-
-struct thread {
-	pid_t tid;
-	bool held;		/* seized and in a ptrace-stop */
-	int requeue;		/* a signal dequeued while held, sent again before detach */
-};
+#define MAX_FILTER_BYTES INFECT_MAX_FILTER_BYTES
 
 struct proc {
 	pid_t pid;
-	struct thread *threads;
+	struct infect_thread *threads;
 	size_t n;
 };
 
@@ -106,13 +87,6 @@ struct tree {
 	unsigned seize_options;
 };
 
-/* Where a failure happened, for the ERROR line. */
-struct failure {
-	pid_t pid;
-	const char *op;
-	int err;
-};
-
 /* A directory closed by scope, beside cleanup.h's autofree and autoclose. */
 static void close_dir(DIR **d)
 {
@@ -120,14 +94,6 @@ static void close_dir(DIR **d)
 		closedir(*d);
 }
 #define autoclosedir __attribute__((cleanup(close_dir)))
-
-static int fail(struct failure *f, pid_t pid, const char *op, int err)
-{
-	f->pid = pid;
-	f->op = op;
-	f->err = err ? err : EIO;
-	return -1;
-}
 
 /* ---- reading /proc ---- */
 
@@ -188,7 +154,7 @@ static int list_threads(pid_t pid, pid_t **out, size_t *count)
 
 /* ---- seize ---- */
 
-static struct thread *find_thread(struct proc *p, pid_t tid)
+static struct infect_thread *find_thread(struct proc *p, pid_t tid)
 {
 	for (size_t i = 0; i < p->n; i++)
 		if (p->threads[i].tid == tid)
@@ -201,7 +167,7 @@ static struct thread *find_thread(struct proc *p, pid_t tid)
  * PTRACE_EVENT_STOP. Signal-delivery-stops on the way are noted for re-queueing
  * and passed over. Returns 0, 1 when the thread died, -1 with errno.
  */
-static int wait_first_stop(struct thread *t)
+static int wait_first_stop(struct infect_thread *t)
 {
 	int status;
 	bool interrupted = false;
@@ -240,16 +206,16 @@ static int wait_first_stop(struct thread *t)
  * Seize one thread. 0 held; 1 it is dead or gone (nothing to do); -1 failure.
  * A zombie thread cannot be seized (EPERM) and needs no filter.
  */
-static int seize_thread(struct tree *tr, struct proc *p, pid_t tid, struct failure *f)
+static int seize_thread(struct tree *tr, struct proc *p, pid_t tid, struct infect_failure *f)
 {
 	if (dead_state(task_state(p->pid, tid)))
 		return 1;
-	struct thread *grown = realloc(p->threads, (p->n + 1) * sizeof(*grown));
+	struct infect_thread *grown = realloc(p->threads, (p->n + 1) * sizeof(*grown));
 	if (!grown)
-		return fail(f, p->pid, "seize", ENOMEM);
+		return infect_fail(f, p->pid, "seize", ENOMEM);
 	p->threads = grown;
-	struct thread *t = &p->threads[p->n];
-	*t = (struct thread){ .tid = tid };
+	struct infect_thread *t = &p->threads[p->n];
+	*t = (struct infect_thread){ .tid = tid };
 
 	long rc = ptrace(PTRACE_SEIZE, tid, 0, (void *)(uintptr_t)tr->seize_options);
 	if (rc < 0 && (errno == EPERM || errno == EINVAL) && (tr->seize_options & PTRACE_O_SUSPEND_SECCOMP)) {
@@ -260,12 +226,12 @@ static int seize_thread(struct tree *tr, struct proc *p, pid_t tid, struct failu
 	if (rc < 0) {
 		if (errno == ESRCH || dead_state(task_state(p->pid, tid)))
 			return 1;
-		return fail(f, p->pid, "ptrace-seize", errno);
+		return infect_fail(f, p->pid, "ptrace-seize", errno);
 	}
 	p->n++;
 	int w = wait_first_stop(t);
 	if (w < 0)
-		return fail(f, p->pid, "ptrace-wait", errno);
+		return infect_fail(f, p->pid, "ptrace-wait", errno);
 	t->held = w == 0;
 	return w;
 }
@@ -274,7 +240,7 @@ static int seize_thread(struct tree *tr, struct proc *p, pid_t tid, struct failu
  * Hold every live thread of p. Threads are listed again until a pass finds no
  * new one: a thread seized late may have cloned before it stopped.
  */
-static int seize_process(struct tree *tr, struct proc *p, struct failure *f)
+static int seize_process(struct tree *tr, struct proc *p, struct infect_failure *f)
 {
 	for (bool grew = true; grew;) {
 		autofree pid_t *tids = NULL;
@@ -283,7 +249,7 @@ static int seize_process(struct tree *tr, struct proc *p, struct failure *f)
 		if (list_threads(p->pid, &tids, &n) < 0) {
 			if (errno == ENOENT && p->n == 0)
 				return 0;
-			return fail(f, p->pid, "list-threads", errno);
+			return infect_fail(f, p->pid, "list-threads", errno);
 		}
 		for (size_t i = 0; i < n; i++) {
 			if (find_thread(p, tids[i]))
@@ -313,11 +279,11 @@ static bool in_tree(const struct tree *tr, pid_t pid)
 	return false;
 }
 
-static int add_process(struct tree *tr, pid_t pid, struct failure *f)
+static int add_process(struct tree *tr, pid_t pid, struct infect_failure *f)
 {
 	struct proc *grown = realloc(tr->procs, (tr->n + 1) * sizeof(*grown));
 	if (!grown)
-		return fail(f, pid, "seize", ENOMEM);
+		return infect_fail(f, pid, "seize", ENOMEM);
 	tr->procs = grown;
 	tr->procs[tr->n] = (struct proc){ .pid = pid };
 	struct proc *p = &tr->procs[tr->n++];
@@ -331,7 +297,7 @@ static int add_process(struct tree *tr, pid_t pid, struct failure *f)
 }
 
 /* Children of every held thread of tr->procs[i], added (and seized) when new. */
-static int add_children(struct tree *tr, size_t i, struct failure *f)
+static int add_children(struct tree *tr, size_t i, struct infect_failure *f)
 {
 	for (size_t k = 0; k < tr->procs[i].n; k++) {
 		char path[96], buf[4096];
@@ -355,104 +321,6 @@ static int add_children(struct tree *tr, size_t i, struct failure *f)
 	return 0;
 }
 
-/* ---- syscall: run one call inside a held thread ---- */
-
-/*
- * Resume t until its next syscall-stop. Group-stop and interrupt traps are
- * passed over; a signal met on the way is dequeued here and noted for re-queueing.
- */
-static int next_syscall_stop(struct thread *t)
-{
-	for (;;) {
-		int status;
-		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
-			return -1;
-		pid_t r;
-		while ((r = waitpid(t->tid, &status, __WALL)) < 0 && errno == EINTR)
-			;
-		if (r < 0)
-			return -1;
-		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			t->held = false;
-			errno = ESRCH;
-			return -1;
-		}
-		if (WSTOPSIG(status) == SYSCALL_STOP)
-			return 0;
-		if (status >> 16 == 0)
-			t->requeue = WSTOPSIG(status);
-	}
-}
-
-/*
- * Make thread t call syscall nr with args from the syscall instruction at
- * site; *ret is the kernel's return (-errno on failure). The registers are
- * left as the call left them: the caller puts the saved ones back (cure).
- */
-static int inject_syscall(struct thread *t, const struct user_regs_struct *saved, uint64_t site, long nr,
-			  const uint64_t args[6], long *ret)
-{
-	struct user_regs_struct regs = *saved;
-	regs.rip = site;
-	regs.rax = (uint64_t)nr;
-	regs.orig_rax = (uint64_t)-1;
-	regs.rdi = args[0];
-	regs.rsi = args[1];
-	regs.rdx = args[2];
-	regs.r10 = args[3];
-	regs.r8 = args[4];
-	regs.r9 = args[5];
-	if (ptrace(PTRACE_SETREGS, t->tid, 0, &regs) < 0)
-		return -1;
-	/* Entry, then exit. */
-	if (next_syscall_stop(t) < 0 || next_syscall_stop(t) < 0)
-		return -1;
-	if (ptrace(PTRACE_GETREGS, t->tid, 0, &regs) < 0)
-		return -1;
-	*ret = (long)regs.rax;
-	return 0;
-}
-
-/* ---- prepare: a syscall instruction and scratch memory ---- */
-
-/* The address of a `syscall` instruction (0f 05) in PID's [vdso]; -1 with errno. */
-static int find_syscall_site(pid_t pid, uint64_t *site)
-{
-	char path[64], line[512];
-	uint64_t lo = 0, hi = 0;
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	FILE *maps = fopen(path, "re");
-	if (!maps)
-		return -1;
-	while (fgets(line, sizeof(line), maps)) {
-		if (strstr(line, "[vdso]") && sscanf(line, "%lx-%lx", &lo, &hi) == 2)
-			break;
-		lo = hi = 0;
-	}
-	fclose(maps);
-	if (hi <= lo || hi - lo > (1 << 20)) {
-		errno = ENOEXEC;
-		return -1;
-	}
-	size_t len = hi - lo;
-	autofree unsigned char *code = malloc(len);
-	if (!code) {
-		errno = ENOMEM;
-		return -1;
-	}
-	struct iovec local = { code, len }, remote = { (void *)(uintptr_t)lo, len };
-	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)len)
-		return -1;
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (code[i] == 0x0f && code[i + 1] == 0x05) {
-			*site = lo + i;
-			return 0;
-		}
-	}
-	errno = ENOEXEC;
-	return -1;
-}
-
 /* ---- one process: prepare, syscall, hand over, cure ---- */
 
 struct filter {
@@ -470,9 +338,9 @@ static int read_line(char *buf, size_t size)
 }
 
 /* The first held thread, preferring the thread-group leader. */
-static struct thread *pick_thread(struct proc *p)
+static struct infect_thread *pick_thread(struct proc *p)
 {
-	struct thread *any = NULL;
+	struct infect_thread *any = NULL;
 	for (size_t i = 0; i < p->n; i++) {
 		if (!p->threads[i].held)
 			continue;
@@ -484,109 +352,30 @@ static struct thread *pick_thread(struct proc *p)
 	return any;
 }
 
-static long call(struct thread *t, const struct user_regs_struct *saved, uint64_t site, long nr, uint64_t a0,
-		 uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, long *ret)
+/* The supervisor copies the listener out with pidfd_getfd and says so on stdin. */
+static int take_by_protocol(void *ctx, pid_t pid, long listener)
 {
-	const uint64_t args[6] = { a0, a1, a2, a3, a4, a5 };
-	return inject_syscall(t, saved, site, nr, args, ret);
+	char line[64], want[64];
+	(void)ctx;
+	printf("listener %d %ld\n", pid, listener);
+	fflush(stdout);
+	snprintf(want, sizeof(want), "taken %d\n", pid);
+	if (read_line(line, sizeof(line)) < 0)
+		return -1;
+	if (strcmp(line, want) != 0) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
 }
 
 /* The filter goes in, the listener comes out, the registers go back. */
-static int infect(struct proc *p, const struct filter *flt, struct failure *f)
+static int infect(struct proc *p, const struct filter *flt, struct infect_failure *f)
 {
-	struct thread *t = pick_thread(p);
-	struct user_regs_struct saved;
-	uint64_t site;
-	long ret = 0, scratch = -1;
-	const char *op;
-	int err = 0;
-
+	struct infect_thread *t = pick_thread(p);
 	if (!t)
 		return 0; /* every thread died meanwhile: nothing left to filter */
-	op = "getregs";
-	if (ptrace(PTRACE_GETREGS, t->tid, 0, &saved) < 0)
-		goto failed;
-	op = "find-syscall-site";
-	if (find_syscall_site(p->pid, &site) < 0)
-		goto failed;
-
-	/* struct sock_fprog { unsigned short len; struct sock_filter *filter; } then the program. */
-	size_t size = 16 + flt->len;
-	op = "mmap";
-	if (call(t, &saved, site, SYS_mmap, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 (uint64_t)-1, 0, &scratch) < 0)
-		goto failed;
-	if (scratch < 0 && scratch > -4096) {
-		errno = (int)-scratch;
-		scratch = -1;
-		goto failed;
-	}
-	unsigned char header[16] = { 0 };
-	uint16_t count = (uint16_t)(flt->len / sizeof(struct sock_filter));
-	uint64_t prog_at = (uint64_t)scratch + 16;
-	memcpy(header, &count, sizeof(count));
-	memcpy(header + 8, &prog_at, sizeof(prog_at));
-	struct iovec local[2] = { { header, 16 }, { flt->bytes, flt->len } };
-	struct iovec remote = { (void *)(uintptr_t)scratch, size };
-	op = "write-filter";
-	if (process_vm_writev(p->pid, local, 2, &remote, 1, 0) != (ssize_t)size)
-		goto failed;
-
-	const uint64_t flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC |
-			       SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
-	op = "seccomp";
-	if (call(t, &saved, site, SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, (uint64_t)scratch, 0, 0, 0, &ret) < 0)
-		goto failed;
-	if (ret == -EACCES) {
-		op = "prctl-no-new-privs";
-		if (call(t, &saved, site, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0, &ret) < 0)
-			goto failed;
-		if (ret < 0)
-			goto failed_ret;
-		op = "seccomp";
-		if (call(t, &saved, site, SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, (uint64_t)scratch, 0, 0, 0, &ret) < 0)
-			goto failed;
-	}
-	if (ret < 0)
-		goto failed_ret;
-	long listener = ret;
-
-	op = "munmap";
-	if (call(t, &saved, site, SYS_munmap, (uint64_t)scratch, size, 0, 0, 0, 0, &ret) < 0)
-		goto failed;
-	scratch = -1;
-
-	printf("listener %d %ld\n", p->pid, listener);
-	fflush(stdout);
-	char line[64], want[64];
-	snprintf(want, sizeof(want), "taken %d\n", p->pid);
-	op = "read-taken";
-	if (read_line(line, sizeof(line)) < 0)
-		goto failed;
-	errno = EPROTO;
-	if (strcmp(line, want) != 0)
-		goto failed;
-
-	op = "close-listener";
-	if (call(t, &saved, site, SYS_close, (uint64_t)listener, 0, 0, 0, 0, 0, &ret) < 0)
-		goto failed;
-	if (ret < 0)
-		goto failed_ret;
-	op = "setregs";
-	if (ptrace(PTRACE_SETREGS, t->tid, 0, &saved) < 0)
-		goto failed;
-	return 0;
-
-failed_ret:
-	errno = (int)-ret;
-failed:
-	err = errno;
-	/* Cure what can be cured: no scratch mapping left behind, registers as found. */
-	if (t->held && scratch >= 0)
-		call(t, &saved, site, SYS_munmap, (uint64_t)scratch, size, 0, 0, 0, 0, &ret);
-	if (t->held)
-		ptrace(PTRACE_SETREGS, t->tid, 0, &saved);
-	return fail(f, p->pid, op, err);
+	return infect_process(p->pid, t, flt->bytes, flt->len, take_by_protocol, NULL, f);
 }
 
 /* ---- cure: let go of everything ---- */
@@ -596,7 +385,7 @@ static void detach_all(struct tree *tr)
 	for (size_t i = 0; i < tr->n; i++) {
 		struct proc *p = &tr->procs[i];
 		for (size_t k = 0; k < p->n; k++) {
-			struct thread *t = &p->threads[k];
+			struct infect_thread *t = &p->threads[k];
 			if (!t->held)
 				continue;
 			if (t->requeue)
@@ -611,30 +400,30 @@ static void detach_all(struct tree *tr)
 
 /* ---- main ---- */
 
-static int read_filter(const char *path, int fd, struct filter *out, struct failure *f)
+static int read_filter(const char *path, int fd, struct filter *out, struct infect_failure *f)
 {
 	autoclose int own = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	if (path && own < 0)
-		return fail(f, 0, "open-filter", errno);
+		return infect_fail(f, 0, "open-filter", errno);
 	int from = path ? own : fd;
 	out->bytes = malloc(MAX_FILTER_BYTES + 1);
 	if (!out->bytes)
-		return fail(f, 0, "read-filter", ENOMEM);
+		return infect_fail(f, 0, "read-filter", ENOMEM);
 	out->len = 0;
 	for (;;) {
 		ssize_t n = read(from, out->bytes + out->len, MAX_FILTER_BYTES + 1 - out->len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return fail(f, 0, "read-filter", errno);
+			return infect_fail(f, 0, "read-filter", errno);
 		if (n == 0)
 			break;
 		out->len += (size_t)n;
 		if (out->len > MAX_FILTER_BYTES)
-			return fail(f, 0, "read-filter", E2BIG);
+			return infect_fail(f, 0, "read-filter", E2BIG);
 	}
 	if (out->len == 0 || out->len % sizeof(struct sock_filter) != 0)
-		return fail(f, 0, "read-filter", EINVAL);
+		return infect_fail(f, 0, "read-filter", EINVAL);
 	return 0;
 }
 
@@ -664,7 +453,7 @@ int main(int argc, char **argv)
 	if (i >= argc || (!filter_path && filter_fd < 0))
 		return usage();
 
-	struct failure f = { 0 };
+	struct infect_failure f = { 0 };
 	struct filter flt = { 0 };
 	struct tree tr = { .seize_options = PTRACE_O_TRACESYSGOOD | PTRACE_O_SUSPEND_SECCOMP };
 	int rc = read_filter(filter_path, filter_fd, &flt, &f);
@@ -675,7 +464,7 @@ int main(int argc, char **argv)
 		char *end;
 		long pid = strtol(argv[k], &end, 10);
 		if (*end || pid <= 0)
-			rc = fail(&f, 0, "parse-pid", EINVAL);
+			rc = infect_fail(&f, 0, "parse-pid", EINVAL);
 		else if (!in_tree(&tr, (pid_t)pid))
 			rc = add_process(&tr, (pid_t)pid, &f);
 		listed = tr.n;
@@ -683,7 +472,7 @@ int main(int argc, char **argv)
 	/* A listed process with no live thread is the caller's mistake (it is gone, or a zombie). */
 	for (size_t k = 0; rc == 0 && k < listed; k++)
 		if (held_threads(&tr.procs[k]) == 0)
-			rc = fail(&f, tr.procs[k].pid, "seize", ESRCH);
+			rc = infect_fail(&f, tr.procs[k].pid, "seize", ESRCH);
 	/* tr.n grows as children are found, so their children are walked too. */
 	for (size_t k = 0; rc == 0 && descendants && k < tr.n; k++)
 		rc = add_children(&tr, k, &f);

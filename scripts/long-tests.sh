@@ -7,10 +7,12 @@
 # .cache/oracle/; a cold run takes a few minutes (about 1 GB of disk for the kernel packages).
 # Then cross-kernel restore (scripts/oracle/xrestore.ts): cr-subject dumped by each guest's own
 # criu, restored here under cr-shim and without; it appends its section to docs/FIDELITY.md,
-# so it runs after fidelity (which rewrites the file).
+# so it runs after fidelity (which rewrites the file). Then the container tests (npm run test:containers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/oracle/setup.sh
 npm run fidelity
 bash scripts/setup-criu.sh >/dev/null
 npx tsx scripts/oracle/xrestore.ts
+# Containers (test/containers/*.long.ts): Podman + runc checkpoint/restore under the CRIU plugin.
+npm run test:containers

@@ -8,6 +8,7 @@
  * A file without END_MARKER is treated as all generated, and gets a stub for
  * the analysis.
  */
+import { containerRows } from './containers.js';
 import { cellRows, fmtValue, fmtVerdict, fmtTargetValue, fmtPercent } from './format.js';
 import type { BenchReport, Cell } from './types.js';
 
@@ -95,6 +96,19 @@ export function renderGenerated(r: BenchReport): string {
       measuredStartup(r),
       '',
     );
+  }
+  if (r.containers) {
+    lines.push('### Containers: downtime with the CRIU plugin', '');
+    if ('unavailable' in r.containers) lines.push(`Not measured: ${r.containers.unavailable}.`, '');
+    else {
+      lines.push(
+        `${r.containers.rounds} rounds; in each, a busybox container checkpointed with \`podman container checkpoint --export\`, removed and restored with \`--import\`,`,
+        `plain and under cr-shim (${r.containers.persona}, the plugin through org.criu.config, a private \`cr-shim serve\`), one after the other (docs/CONTAINERS.md; src/bench/containers.ts).`,
+        '',
+        mdTable(containerRows(r.containers)),
+        '',
+      );
+    }
   }
   lines.push(
     '### Method',

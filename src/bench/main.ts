@@ -17,6 +17,8 @@ import { MECHANISMS } from './mechanisms/registry.js';
 import { runAll } from './runner.js';
 import { benchScenarios } from './scenarios.js';
 import { measureStartup } from './startup.js';
+import { containersUnavailable, measureContainers } from './containers.js';
+import { locateCriu } from '../criu/binary.js';
 import { evaluateTargets } from './targets.js';
 import type { BenchReport } from './types.js';
 
@@ -34,7 +36,7 @@ const spec: CommandSpec = {
     { name: 'no-doc', help: 'leave the document alone' },
     { name: 'quick', help: 'a smoke run: 2 rounds, 1/20 of the calls, 1 start-up probe (numbers are not for the doc)' },
     { name: 'startup-runs', value: 'N', help: 'runs of the start-up breakdown probe (default 5; 0 skips it)' },
-    { name: 'scenario', value: 'ID', repeat: true, help: 'only these scenarios (getppid, uname, enosys, startup)' },
+    { name: 'scenario', value: 'ID', repeat: true, help: 'only these scenarios (getppid, uname, enosys, startup, containers: Podman downtime, run when podman is installed)' },
     { name: 'mechanism', value: 'ID', repeat: true, help: `only these mechanisms (${MECHANISMS.map((m) => m.id).join(', ')})` },
     { name: 'render', value: 'JSON', help: 'regenerate the document from a saved run, measuring nothing' },
   ],
@@ -102,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
   const { ctx, refused, unimplemented, dispose } = setUp(kernel);
   try {
     const allScenarios = benchScenarios({ refused, unimplemented, scale: quick ? 0.05 : 1 });
-    const wantScenarios = only(p.options.scenario, 'scenario', allScenarios.map((s) => s.id));
+    const wantScenarios = only(p.options.scenario, 'scenario', [...allScenarios.map((s) => s.id), 'containers']);
     const scenarios = allScenarios.filter((s) => !wantScenarios || wantScenarios.includes(s.id));
     const unavailable = new Map(MECHANISMS.map((m) => [m.id, m.unavailable(ctx)]));
     const mechanisms = MECHANISMS.filter((m) => (!wantMechanisms || wantMechanisms.includes(m.id)) && unavailable.get(m.id) === undefined);
@@ -122,6 +124,19 @@ async function main(argv: string[]): Promise<number> {
       startup = { phases: await measureStartup(kernel, ctx.cliPath, startupRuns, ctx.env), runs: startupRuns };
     }
 
+    let containers: BenchReport['containers'];
+    if (!wantScenarios || wantScenarios.includes('containers')) {
+      const why = containersUnavailable();
+      if (why !== undefined) {
+        process.stderr.write(`bench: skipping containers: ${why}\n`);
+        containers = { unavailable: why };
+      } else {
+        process.stderr.write(`bench: container downtime (${rounds} rounds)\n`);
+        const criu = await locateCriu();
+        containers = await measureContainers({ rounds, kernel, cliPath: ctx.cliPath, criu: criu.path, env: ctx.env });
+      }
+    }
+
     const report: BenchReport = {
       format: 1,
       host: hostInfo(started, loadStart, pressureStart),
@@ -131,6 +146,7 @@ async function main(argv: string[]): Promise<number> {
       cells,
       targets: evaluateTargets(cells),
       ...(startup ? { startup } : {}),
+      ...(containers ? { containers } : {}),
     };
     process.stdout.write(formatReport(report));
     const json = str(p.options.json);

@@ -7,6 +7,8 @@
  */
 
 /** What one run of a per-call scenario makes the loop program do (its first argument). */
+import type { ContainerDowntime } from './containers.js';
+
 export type LoopCall = 'getppid' | 'uname' | `nr=${number}`;
 
 /** A program making one syscall N times in a loop (test/programs/loop.c); the value is ns per call. */
@@ -197,4 +199,6 @@ export interface BenchReport {
   cells: Cell[];
   targets: TargetResult[];
   startup?: { phases: PhaseSummary[]; runs: number };
+  /** Container downtime (containers.ts), or why it was not measured. */
+  containers?: ContainerDowntime | { unavailable: string };
 }

@@ -20,6 +20,8 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Comman
   ['restore', async () => { const m = await import('./commands/restore.js'); return { spec: m.restoreSpec, main: m.restoreCommand }; }],
   ['attach', async () => { const m = await import('./commands/attach.js'); return { spec: m.attachSpec, main: m.attachCommand }; }],
   ['dump', async () => { const m = await import('./commands/dump.js'); return { spec: m.dumpSpec, main: m.dumpCommand }; }],
+  ['serve', async () => { const m = await import('./commands/serve.js'); return { spec: m.serveSpec, main: m.serveCommand }; }],
+  ['plugin', async () => { const m = await import('./commands/plugin.js'); return { spec: m.pluginSpec, main: m.pluginCommand }; }],
   ['check', async () => { const m = await import('./commands/check.js'); return { spec: m.checkSpec, main: m.checkCommand }; }],
   ['convert', async () => { const m = await import('./commands/convert.js'); return { spec: m.convertSpec, main: m.convertCommand }; }],
   ['doctor', async () => { const m = await import('./commands/doctor.js'); return { spec: m.doctorSpec, main: m.doctorCommand }; }],

@@ -185,6 +185,27 @@ export function convertImage(src: string, dst: string, conversions: readonly Con
   return { rewritten: [...rewritten.keys()].sort(), applied };
 }
 
+/**
+ * Apply `conversions` to `imgDir` itself: only for an image that was just written and that
+ * nothing else uses yet (the CRIU plugin's dump, before the engine packs it). The result is
+ * built in a sibling directory as convertImage does (untouched files hard-linked), then each
+ * rewritten file and the manifest are renamed over the originals. Throws as convertImage;
+ * `imgDir` is then left as it was.
+ */
+export function convertImageInPlace(imgDir: string, conversions: readonly Conversion[]): ConvertResult {
+  const dir = path.resolve(imgDir);
+  const tmp = path.join(path.dirname(dir), `.${path.basename(dir)}.cr-shim-inplace-${process.pid}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  try {
+    const result = convertImage(dir, tmp, conversions, { linkUntouched: true });
+    const names = fs.existsSync(path.join(tmp, MANIFEST_FILE)) ? [...result.rewritten, MANIFEST_FILE] : result.rewritten;
+    for (const name of names) fs.renameSync(path.join(tmp, name), path.join(dir, name));
+    return result;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 /** Copy a directory tree, symlinks as symlinks; `skip` names top-level files written afterwards. */
 function copyTree(from: string, to: string, skip: ReadonlySet<string>, link: boolean, top = true): void {
   fs.mkdirSync(to, { mode: fs.statSync(from).mode & 0o7777 });

@@ -17,7 +17,7 @@ import { readImageFilters } from './image/seccomp.js';
 import { openImageDir } from './image-dir.js';
 import { crShimVersion, MANIFEST_SCHEMA, thisArch, thisKernel, writeManifest, type Manifest } from './manifest.js';
 import { runCriu } from './run-criu.js';
-import { filterSha256, findSupervision } from './supervised-record.js';
+import { filterSha256, findSupervision, type SupervisedRecord } from './supervised-record.js';
 import { DEFAULT_GRACE_MS, settleUnmovable, type UnmovableOptions } from './unmovable/guard.js';
 
 export interface DumpRequest {
@@ -85,6 +85,47 @@ async function ensureMemoryTracking(criu: string): Promise<void> {
   }
 }
 
+/**
+ * The manifest of a dump just written to `imgDir`: this kernel, and when the tree ran under
+ * cr-shim (`supervision`) its persona and which of the image's filters is cr-shim's. The kernel
+ * and persona are recorded even if cr-shim cannot make sense of CRIU's images: they are what a
+ * later restore cannot learn anywhere else (what went wrong is added to `notices`).
+ */
+export function manifestFor(
+  imgDir: string,
+  supervision: SupervisedRecord | undefined,
+  criuVersion: string,
+  dump: NonNullable<Manifest['dump']>,
+  notices: string[],
+): { manifest: Manifest; pstree: PstreeEntry[] } {
+  let pstree: PstreeEntry[] = [];
+  let shimFilter: Manifest['shimFilter'];
+  try {
+    pstree = openImageDir(imgDir).pstree;
+    if (supervision !== undefined) {
+      const ours = readImageFilters(imgDir).filters.find((f) => filterSha256(f.insns) === supervision.filterSha256);
+      if (ours !== undefined) shimFilter = { index: ours.index, sha256: supervision.filterSha256 };
+      else notices.push(`PID ${dump.pid} runs under cr-shim (persona ${supervision.persona.release}) but cr-shim's filter is not in the dump`);
+    }
+  } catch (err) {
+    if (!(err instanceof ShimError)) throw err;
+    notices.push(`the dump succeeded but cr-shim cannot read its images (${err.message}): the manifest records no filter`);
+  }
+  const manifest: Manifest = {
+    schema: MANIFEST_SCHEMA,
+    kernel: thisKernel(),
+    arch: thisArch(),
+    ...(supervision ? { persona: supervision.persona } : {}),
+    crShim: { version: crShimVersion() },
+    criu: { version: criuVersion },
+    time: new Date().toISOString(),
+    ...(shimFilter ? { shimFilter } : {}),
+    ...(supervision && pstree.some((t) => t.pid === supervision.pid) ? { shimRoot: { pid: supervision.pid } } : {}),
+    dump,
+  };
+  return { manifest, pstree };
+}
+
 /** Dump `pid` and its descendants into `imgDir`. Throws UsageError, ShimError or CriuError; see the file comment for what is left on disk. */
 export async function dumpProcess(req: DumpRequest): Promise<DumpResult> {
   checkTarget(req.pid);
@@ -115,34 +156,8 @@ export async function dumpProcess(req: DumpRequest): Promise<DumpResult> {
     throw err;
   }
 
-  // The kernel and persona are recorded even if cr-shim cannot make sense of CRIU's images:
-  // they are what a later restore cannot learn anywhere else.
-  let pstree: PstreeEntry[] = [];
-  let shimFilter: Manifest['shimFilter'];
-  try {
-    pstree = openImageDir(imgDir).pstree;
-    if (supervision !== undefined) {
-      const ours = readImageFilters(imgDir).filters.find((f) => filterSha256(f.insns) === supervision.filterSha256);
-      if (ours !== undefined) shimFilter = { index: ours.index, sha256: supervision.filterSha256 };
-      else notices.push(`PID ${req.pid} runs under cr-shim (persona ${supervision.persona.release}) but cr-shim's filter is not in the dump`);
-    }
-  } catch (err) {
-    if (!(err instanceof ShimError)) throw err;
-    notices.push(`the dump succeeded but cr-shim cannot read its images (${err.message}): the manifest records no filter`);
-  }
-  const manifest: Manifest = {
-    schema: MANIFEST_SCHEMA,
-    kernel: thisKernel(),
-    arch: thisArch(),
-    ...(supervision ? { persona: supervision.persona } : {}),
-    crShim: { version: crShimVersion() },
-    criu: { version: req.criu.version },
-    time: new Date().toISOString(),
-    ...(shimFilter ? { shimFilter } : {}),
-    ...(supervision && pstree.some((t) => t.pid === supervision.pid) ? { shimRoot: { pid: supervision.pid } } : {}),
-    dump: { pid: req.pid, criuArgs: dumpArgs, ...(req.preDumps > 0 ? { preDumps: req.preDumps } : {}) },
-    ...(leftBehind ? { leftBehind } : {}),
-  };
+  const { manifest, pstree } = manifestFor(imgDir, supervision, req.criu.version, { pid: req.pid, criuArgs: dumpArgs, ...(req.preDumps > 0 ? { preDumps: req.preDumps } : {}) }, notices);
+  if (leftBehind) manifest.leftBehind = leftBehind;
   writeManifest(imgDir, manifest);
   return {
     manifest,

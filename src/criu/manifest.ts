@@ -59,6 +59,11 @@ function describe(err: ErrorObject | undefined): string {
   return err.message ?? err.keyword;
 }
 
+/** Compile the schema now rather than at the first manifest (the service does it at start, off every dump's path). */
+export function loadManifestSchema(): void {
+  validate();
+}
+
 /** Check parsed JSON against the manifest schema. Throws TableError "<file>: <JSON path>: <reason>". */
 export function validateManifest(data: unknown, file: string): Manifest {
   const v = validate();

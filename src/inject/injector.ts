@@ -72,7 +72,7 @@ const STEPS: Record<string, string> = {
   seccomp: 'injected seccomp(SET_MODE_FILTER, NEW_LISTENER|TSYNC)',
   'prctl-no-new-privs': 'injected prctl(PR_SET_NO_NEW_PRIVS)',
   munmap: 'injected munmap',
-  'read-taken': 'wait for the supervisor to take the listener',
+  'take-listener': 'hand the listener to the supervisor',
   'close-listener': 'injected close of the listener',
   'open-filter': 'open the filter',
   'read-filter': 'read the filter',
@@ -141,7 +141,7 @@ export async function injectFilter(opts: InjectOptions): Promise<Injected> {
         listeners.push({ pid, fd: takeListener(pid, Number(b)) });
         child.stdin!.write(`taken ${pid}\n`);
       } catch (cause) {
-        // Not answering makes the helper cure the task and report read-taken.
+        // Not answering makes the helper cure the task and report take-listener.
         protocolError = cause as Error;
         child.stdin!.end();
       }
@@ -172,7 +172,7 @@ export async function injectFilter(opts: InjectOptions): Promise<Injected> {
 
   if (done && code === 0) return { processes, listeners };
   for (const l of listeners) closeSync(l.fd);
-  if (protocolError !== undefined && (failure === undefined || failure.step === 'read-taken')) {
+  if (protocolError !== undefined && (failure === undefined || failure.step === 'take-listener')) {
     throw new InjectError(`taking the listener of process ${failure?.pid ?? '?'} failed: ${protocolError.message}`, {
       pid: failure?.pid ?? 0,
       step: 'take-listener',

@@ -11,7 +11,29 @@ koffi.struct('cr_iovec_local', { base: 'void *', len: 'size_t' });
 // The remote side's addresses belong to another process: plain integers here.
 koffi.struct('cr_iovec_remote', { base: 'uint64_t', len: 'size_t' });
 
+// struct msghdr; the iovec's base and the control buffer are Buffers the kernel writes into.
+koffi.struct('cr_msghdr', {
+  name: 'void *',
+  namelen: 'uint32_t',
+  iov: 'cr_iovec_local *',
+  iovlen: 'size_t',
+  control: 'void *',
+  controllen: 'size_t',
+  flags: 'int',
+});
+
 type Iov = { base: Buffer; len: number };
+export type MsgHdr = { name: null; namelen: number; iov: Iov; iovlen: number; control: Buffer; controllen: number; flags: number };
+
+type AsyncCall = { async: (...args: unknown[]) => void };
+/** Run a blocking libc call on libuv's thread pool; resolves with its return value. */
+function blocking(fn: unknown, ...args: unknown[]): Promise<number> {
+  return new Promise((resolve, reject) =>
+    (fn as AsyncCall).async(...args, (err: unknown, res: unknown) => (err ? reject(err as Error) : resolve(Number(res)))),
+  );
+}
+const accept4 = libc.func('int accept4(int fd, void *addr, void *addrlen, int flags)');
+const recvmsg = libc.func('long recvmsg(int fd, _Inout_ cr_msghdr *msg, int flags)');
 type RemoteIov = { base: bigint; len: number };
 
 export const sys = {
@@ -36,5 +58,15 @@ export const sys = {
   socket: libc.func('int socket(int domain, int type, int protocol)') as (domain: number, type: number, protocol: number) => number,
   send: libc.func('long send(int fd, _In_ void *buf, unsigned long len, int flags)') as (fd: number, buf: Buffer, len: number, flags: number) => number,
   recv: libc.func('long recv(int fd, _Out_ void *buf, unsigned long len, int flags)') as (fd: number, buf: Buffer, len: number, flags: number) => number,
+  bind: libc.func('int bind(int fd, void *addr, uint32_t len)') as (fd: number, addr: Buffer, len: number) => number,
+  listen: libc.func('int listen(int fd, int backlog)') as (fd: number, backlog: number) => number,
+  shutdown: libc.func('int shutdown(int fd, int how)') as (fd: number, how: number) => number,
   errno: (): number => koffi.errno(),
+};
+
+/** Blocking calls, each run on libuv's thread pool so the event loop goes on. */
+export const sysBlocking = {
+  accept4: (fd: number, flags: number): Promise<number> => blocking(accept4, fd, null, null, flags),
+  /** msg is updated in place (controllen, flags); returns the byte count or -1. */
+  recvmsg: (fd: number, msg: MsgHdr, flags: number): Promise<number> => blocking(recvmsg, fd, msg, flags),
 };

@@ -1,0 +1,234 @@
+/*
+ * One held process under a filter by ptrace injection (infect.h states the
+ * contract and the kernel facts).
+ */
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "infect.h"
+
+#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
+#endif
+
+#define SYSCALL_STOP (SIGTRAP | 0x80)
+
+int infect_fail(struct infect_failure *f, pid_t pid, const char *op, int err)
+{
+	f->pid = pid;
+	f->op = op;
+	f->err = err ? err : EIO;
+	return -1;
+}
+
+/* ---- syscall: run one call inside a held thread ---- */
+
+/*
+ * Resume t until its next syscall-stop. Group-stop and interrupt traps are
+ * passed over; a signal met on the way is dequeued here and noted for re-queueing.
+ */
+static int next_syscall_stop(struct infect_thread *t)
+{
+	for (;;) {
+		int status;
+		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+			return -1;
+		pid_t r;
+		while ((r = waitpid(t->tid, &status, __WALL)) < 0 && errno == EINTR)
+			;
+		if (r < 0)
+			return -1;
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			t->held = false;
+			errno = ESRCH;
+			return -1;
+		}
+		if (WSTOPSIG(status) == SYSCALL_STOP)
+			return 0;
+		if (status >> 16 == 0)
+			t->requeue = WSTOPSIG(status);
+	}
+}
+
+/*
+ * Make thread t call syscall nr with args from the syscall instruction at
+ * site; *ret is the kernel's return (-errno on failure). The registers are
+ * left as the call left them: the caller puts the saved ones back (cure).
+ */
+static int inject_syscall(struct infect_thread *t, const struct user_regs_struct *saved, uint64_t site, long nr,
+			  const uint64_t args[6], long *ret)
+{
+	struct user_regs_struct regs = *saved;
+	regs.rip = site;
+	regs.rax = (uint64_t)nr;
+	regs.orig_rax = (uint64_t)-1;
+	regs.rdi = args[0];
+	regs.rsi = args[1];
+	regs.rdx = args[2];
+	regs.r10 = args[3];
+	regs.r8 = args[4];
+	regs.r9 = args[5];
+	if (ptrace(PTRACE_SETREGS, t->tid, 0, &regs) < 0)
+		return -1;
+	/* Entry, then exit. */
+	if (next_syscall_stop(t) < 0 || next_syscall_stop(t) < 0)
+		return -1;
+	if (ptrace(PTRACE_GETREGS, t->tid, 0, &regs) < 0)
+		return -1;
+	*ret = (long)regs.rax;
+	return 0;
+}
+
+/* ---- prepare: a syscall instruction and scratch memory ---- */
+
+/* The address of a `syscall` instruction (0f 05) in PID's [vdso]; -1 with errno. */
+static int find_syscall_site(pid_t pid, uint64_t *site)
+{
+	char path[64], line[512];
+	uint64_t lo = 0, hi = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	FILE *maps = fopen(path, "re");
+	if (!maps)
+		return -1;
+	while (fgets(line, sizeof(line), maps)) {
+		if (strstr(line, "[vdso]") && sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+			break;
+		lo = hi = 0;
+	}
+	fclose(maps);
+	if (hi <= lo || hi - lo > (1 << 20)) {
+		errno = ENOEXEC;
+		return -1;
+	}
+	size_t len = hi - lo;
+	autofree unsigned char *code = malloc(len);
+	if (!code) {
+		errno = ENOMEM;
+		return -1;
+	}
+	struct iovec local = { code, len }, remote = { (void *)(uintptr_t)lo, len };
+	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)len)
+		return -1;
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (code[i] == 0x0f && code[i + 1] == 0x05) {
+			*site = lo + i;
+			return 0;
+		}
+	}
+	errno = ENOEXEC;
+	return -1;
+}
+
+/* ---- one process: prepare, syscall, hand over, cure ---- */
+
+static long call(struct infect_thread *t, const struct user_regs_struct *saved, uint64_t site, long nr, uint64_t a0,
+		 uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, long *ret)
+{
+	const uint64_t args[6] = { a0, a1, a2, a3, a4, a5 };
+	return inject_syscall(t, saved, site, nr, args, ret);
+}
+
+/* The filter goes in, the listener comes out, the registers go back. */
+int infect_process(pid_t pid, struct infect_thread *t, const unsigned char *filter, size_t len, infect_take_fn take,
+		   void *ctx, struct infect_failure *f)
+{
+	struct user_regs_struct saved;
+	uint64_t site;
+	long ret = 0, scratch = -1;
+	const char *op;
+	int err = 0;
+
+	op = "getregs";
+	if (ptrace(PTRACE_GETREGS, t->tid, 0, &saved) < 0)
+		goto failed;
+	op = "find-syscall-site";
+	if (find_syscall_site(pid, &site) < 0)
+		goto failed;
+
+	/* struct sock_fprog { unsigned short len; struct sock_filter *filter; } then the program. */
+	size_t size = 16 + len;
+	op = "mmap";
+	if (call(t, &saved, site, SYS_mmap, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 (uint64_t)-1, 0, &scratch) < 0)
+		goto failed;
+	if (scratch < 0 && scratch > -4096) {
+		errno = (int)-scratch;
+		scratch = -1;
+		goto failed;
+	}
+	unsigned char header[16] = { 0 };
+	uint16_t count = (uint16_t)(len / sizeof(struct sock_filter));
+	uint64_t prog_at = (uint64_t)scratch + 16;
+	memcpy(header, &count, sizeof(count));
+	memcpy(header + 8, &prog_at, sizeof(prog_at));
+	struct iovec local[2] = { { header, 16 }, { (void *)filter, len } };
+	struct iovec remote = { (void *)(uintptr_t)scratch, size };
+	op = "write-filter";
+	if (process_vm_writev(pid, local, 2, &remote, 1, 0) != (ssize_t)size)
+		goto failed;
+
+	const uint64_t flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC |
+			       SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+	op = "seccomp";
+	if (call(t, &saved, site, SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, (uint64_t)scratch, 0, 0, 0, &ret) < 0)
+		goto failed;
+	if (ret == -EACCES) {
+		op = "prctl-no-new-privs";
+		if (call(t, &saved, site, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0, &ret) < 0)
+			goto failed;
+		if (ret < 0)
+			goto failed_ret;
+		op = "seccomp";
+		if (call(t, &saved, site, SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, (uint64_t)scratch, 0, 0, 0, &ret) < 0)
+			goto failed;
+	}
+	if (ret < 0)
+		goto failed_ret;
+	long listener = ret;
+
+	op = "munmap";
+	if (call(t, &saved, site, SYS_munmap, (uint64_t)scratch, size, 0, 0, 0, 0, &ret) < 0)
+		goto failed;
+	scratch = -1;
+
+	op = "take-listener";
+	if (take(ctx, pid, listener) < 0)
+		goto failed;
+
+	op = "close-listener";
+	if (call(t, &saved, site, SYS_close, (uint64_t)listener, 0, 0, 0, 0, 0, &ret) < 0)
+		goto failed;
+	if (ret < 0)
+		goto failed_ret;
+	op = "setregs";
+	if (ptrace(PTRACE_SETREGS, t->tid, 0, &saved) < 0)
+		goto failed;
+	return 0;
+
+failed_ret:
+	errno = (int)-ret;
+failed:
+	err = errno;
+	/* Cure what can be cured: no scratch mapping left behind, registers as found. */
+	if (t->held && scratch >= 0)
+		call(t, &saved, site, SYS_munmap, (uint64_t)scratch, size, 0, 0, 0, 0, &ret);
+	if (t->held)
+		ptrace(PTRACE_SETREGS, t->tid, 0, &saved);
+	return infect_fail(f, pid, op, err);
+}
+

@@ -1,0 +1,134 @@
+/**
+ * A unix SOCK_SEQPACKET server that receives file descriptors (SCM_RIGHTS):
+ * Node's net module can neither keep message boundaries on a unix socket nor
+ * take descriptors from a peer, so the calls go to libc (supervisor/libc.ts).
+ * Blocking accept and recvmsg run on libuv's thread pool.
+ *
+ *   control ::= { cmsghdr(len: size_t, level: int, type: int) data, padded to 8 }
+ *   SCM_RIGHTS data ::= { int fd }
+ */
+import fs from 'node:fs';
+import { KernelError } from '../errors.js';
+import { errnoName } from '../supervisor/errno.js';
+import { sys, sysBlocking } from '../supervisor/libc.js';
+
+const AF_UNIX = 1;
+const SOCK_SEQPACKET = 5;
+const SOCK_CLOEXEC = 0o2000000;
+const SOL_SOCKET = 1;
+const SCM_RIGHTS = 1;
+const MSG_NOSIGNAL = 0x4000;
+const MSG_CMSG_CLOEXEC = 0x40000000;
+const MSG_CTRUNC = 0x8;
+const SHUT_RDWR = 2;
+/** sockaddr_un's sun_path. */
+const SUN_PATH_MAX = 108;
+/** A message: the largest is a filter (BPF_MAXINSNS instructions of 8 bytes) and a line. */
+const MAX_MESSAGE = 64 * 1024;
+const MAX_FDS = 8;
+
+export interface Packet {
+  data: Buffer;
+  /** Descriptors that came with it, now ours (close-on-exec). */
+  fds: number[];
+}
+
+function fail(op: string): never {
+  const errno = sys.errno();
+  throw new KernelError(op, `${op} failed: ${errnoName(errno)}`, { code: errnoName(errno) });
+}
+
+/** The descriptors of every SCM_RIGHTS message in a control buffer. */
+export function parseRights(control: Buffer, length: number): number[] {
+  const fds: number[] = [];
+  for (let at = 0; at + 16 <= length; ) {
+    const len = Number(control.readBigUInt64LE(at));
+    if (len < 16) break;
+    if (control.readInt32LE(at + 8) === SOL_SOCKET && control.readInt32LE(at + 12) === SCM_RIGHTS) {
+      for (let p = at + 16; p + 4 <= at + len; p += 4) fds.push(control.readInt32LE(p));
+    }
+    at += (len + 7) & ~7;
+  }
+  return fds;
+}
+
+export class SeqpacketConnection {
+  private closed = false;
+  constructor(readonly fd: number) {}
+
+  /** The next message, or null once the peer hung up (or close was called). */
+  async recv(): Promise<Packet | null> {
+    const data = Buffer.alloc(MAX_MESSAGE);
+    const control = Buffer.alloc(16 + 8 * MAX_FDS);
+    const msg = { name: null, namelen: 0, iov: { base: data, len: data.length }, iovlen: 1, control, controllen: control.length, flags: 0 };
+    const n = await sysBlocking.recvmsg(this.fd, msg, MSG_CMSG_CLOEXEC);
+    const fds = n >= 0 ? parseRights(control, msg.controllen) : [];
+    if (n <= 0 || this.closed) {
+      for (const fd of fds) sys.close(fd);
+      return null;
+    }
+    if ((msg.flags & MSG_CTRUNC) !== 0) {
+      for (const fd of fds) sys.close(fd);
+      throw new KernelError('recvmsg', 'a message came with more descriptors than one request carries', { code: 'EPROTO' });
+    }
+    return { data: data.subarray(0, n), fds };
+  }
+
+  /** Send one message; false when the peer is gone. */
+  send(data: Buffer | string): boolean {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    return !this.closed && sys.send(this.fd, buf, buf.length, MSG_NOSIGNAL) === buf.length;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    // Wakes a recvmsg blocked on the thread pool; the descriptor is closed after it.
+    sys.shutdown(this.fd, SHUT_RDWR);
+    sys.close(this.fd);
+  }
+}
+
+export class SeqpacketServer {
+  private closed = false;
+  private constructor(readonly fd: number, readonly path: string) {}
+
+  /** Listen on `path` (mode 0600: only root may hand listeners over); a stale socket file there is replaced. Throws KernelError. */
+  static listen(path: string): SeqpacketServer {
+    const name = Buffer.from(path);
+    if (name.length >= SUN_PATH_MAX) throw new KernelError('bind', `socket path ${path} is longer than ${SUN_PATH_MAX - 1} bytes`, { code: 'ENAMETOOLONG' });
+    const fd = sys.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0) fail('socket(AF_UNIX, SOCK_SEQPACKET)');
+    const addr = Buffer.alloc(2 + SUN_PATH_MAX);
+    addr.writeUInt16LE(AF_UNIX, 0);
+    name.copy(addr, 2);
+    fs.rmSync(path, { force: true });
+    const oldMask = process.umask(0o177);
+    try {
+      if (sys.bind(fd, addr, 2 + name.length + 1) < 0) fail(`bind ${path}`);
+    } finally {
+      process.umask(oldMask);
+    }
+    if (sys.listen(fd, 64) < 0) fail(`listen ${path}`);
+    return new SeqpacketServer(fd, path);
+  }
+
+  /** The next connection, or null once the server is closed. */
+  async accept(): Promise<SeqpacketConnection | null> {
+    const fd = await sysBlocking.accept4(this.fd, SOCK_CLOEXEC);
+    if (this.closed) {
+      if (fd >= 0) sys.close(fd);
+      return null;
+    }
+    if (fd < 0) fail('accept4');
+    return new SeqpacketConnection(fd);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    sys.shutdown(this.fd, SHUT_RDWR);
+    sys.close(this.fd);
+    fs.rmSync(this.path, { force: true });
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * `cr-shim serve`: the supervisor service that CRIU's cr-shim plugin
+ * (native/criu-plugin.c) talks to, so that checkpoints and restores made by
+ * container engines keep their trees under the shim with no cr-shim process
+ * in the engine's path. The protocol is in protocol.ts.
+ *
+ *   dump     → is the tree supervised (a record in /run/cr-shim, supervised-record.ts)?
+ *   dumped   → cr-shim.json written into the fresh image; cr-shim's own filter, which CRIU
+ *              saved without its listener, dropped from seccomp.img (convert.ts)
+ *   restore  → the image's persona (its cr-shim.json) or, for a plain image, the host's
+ *              policy: the filter to inject, or none
+ *   listener → one restored process's listener joins its restore's notification loop
+ *              (the first starts the loop, the others are added to it)
+ *   end      → CRIU's verdict: a failed restore's processes are killed
+ *
+ * Each restore is one served tree with one loop; the loop ends when every
+ * process of the tree is gone. Trees are killed in one place (served-trees.ts).
+ */
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { ShimError } from '../errors.js';
+import type { Session } from '../cli/session.js';
+import { convertImageInPlace, requiredConversions } from '../criu/convert.js';
+import { manifestFor } from '../criu/dump.js';
+import { loadManifestSchema, readManifest, writeManifest } from '../criu/manifest.js';
+import { findSupervision, recordSupervised } from '../criu/supervised-record.js';
+import { loadNotifyAddon } from '../native/addon.js';
+import { chooseKernel } from '../restore/source-kernel.js';
+import { sys } from '../supervisor/libc.js';
+import { startWorker, type SupervisorWorker } from '../supervisor/worker-thread.js';
+import { formatReply, parseRequest, type Reply, type Request } from './protocol.js';
+import { ServedTrees } from './served-trees.js';
+import { SeqpacketServer, type Packet, type SeqpacketConnection } from './seqpacket.js';
+
+/** What a restore of an image without cr-shim.json gets. */
+export type PlainPolicy = { kind: 'none' } | { kind: 'release'; release: string };
+
+export interface ServeOptions {
+  socketPath: string;
+  plain: PlainPolicy;
+  /** Builds the session for a release (src/cli/session.ts); cached per release here. */
+  prepare: (release: string) => Session;
+  /** The CRIU version recorded in manifests. */
+  criuVersion: () => Promise<string>;
+  notice: (line: string) => void;
+}
+
+interface Restoring {
+  sid: string;
+  dir: string;
+  session: Session;
+  /** The tree's loop, starting or started (by the first listener). */
+  worker?: Promise<SupervisorWorker>;
+  root?: number;
+  unrecord?: () => void;
+}
+
+export class Service {
+  private readonly sessions = new Map<string, Session>();
+  private readonly restores = new Map<string, Restoring>();
+  private readonly trees = new ServedTrees();
+  private readonly connections = new Set<SeqpacketConnection>();
+  private server: SeqpacketServer | undefined;
+  private stopping = false;
+
+  constructor(private readonly opts: ServeOptions) {}
+
+  /** Listen and serve until stop(). Throws KernelError when the socket cannot be bound. */
+  async run(): Promise<void> {
+    this.server = SeqpacketServer.listen(this.opts.socketPath);
+    setImmediate(loadManifestSchema);
+    if (this.opts.plain.kind === 'release') this.warm(this.opts.plain.release);
+    this.opts.notice(`serving on ${this.opts.socketPath} (plain images: ${this.opts.plain.kind === 'none' ? 'restored as they are' : `under ${this.opts.plain.release}`})`);
+    for (let c = await this.server.accept(); c !== null; c = await this.server.accept()) {
+      this.connections.add(c);
+      void this.serveConnection(c).finally(() => {
+        this.connections.delete(c);
+        c.close();
+      });
+    }
+  }
+
+  /** Stop accepting, kill every served tree (they may not run on unsupervised), close the socket. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.server?.close();
+    for (const c of this.connections) c.close();
+    await this.trees.killAll();
+    for (const r of this.restores.values()) r.unrecord?.();
+  }
+
+  /** How many trees are served now. */
+  get served(): number {
+    return this.trees.size;
+  }
+
+  /**
+   * Build `release`'s session once the current reply is out, so that the restore that is
+   * likely to follow does not pay for it (the plan and BPF compile take a while in Node).
+   */
+  private warm(release: string): void {
+    setImmediate(() => {
+      try {
+        this.session(release);
+      } catch (err) {
+        this.opts.notice(`preparing ${release}: ${(err as Error).message}`);
+      }
+    });
+  }
+
+  /** Build (once per release) what a restore under `release` needs. */
+  session(release: string): Session {
+    let s = this.sessions.get(release);
+    if (s === undefined) {
+      s = this.opts.prepare(release);
+      this.sessions.set(release, s);
+    }
+    return s;
+  }
+
+  private async serveConnection(c: SeqpacketConnection): Promise<void> {
+    for (let p = await c.recv(); p !== null; p = await c.recv()) {
+      let reply: Reply;
+      try {
+        reply = await this.handle(p);
+      } catch (err) {
+        reply = { kind: 'error', text: err instanceof ShimError ? `${err.op}: ${err.message}` : String(err) };
+      } finally {
+        // A descriptor nobody took (a bad request) is closed; handle() takes ownership of the one it uses.
+        for (const fd of p.fds.slice(1)) sys.close(fd);
+      }
+      if (reply.kind === 'error') this.opts.notice(reply.text);
+      if (!c.send(formatReply(reply))) return;
+    }
+  }
+
+  private async handle(p: Packet): Promise<Reply> {
+    const req = parseRequest(p.data);
+    if (typeof req === 'string') {
+      if (p.fds[0] !== undefined) sys.close(p.fds[0]);
+      return { kind: 'error', text: req };
+    }
+    if (req.verb !== 'listener' && p.fds[0] !== undefined) {
+      sys.close(p.fds[0]);
+      return { kind: 'error', text: `${req.verb}: carries no descriptor` };
+    }
+    switch (req.verb) {
+      case 'dump':
+        return this.dump(req);
+      case 'dumped':
+        return this.dumped(req);
+      case 'restore':
+        return this.restore(req);
+      case 'listener':
+        return this.listener(req, p.fds[0]);
+      case 'end':
+        return this.end(req);
+    }
+  }
+
+  private dump(req: Request & { verb: 'dump' }): Reply {
+    const s = findSupervision(req.pid);
+    return s === undefined ? { kind: 'plain' } : { kind: 'shimmed', release: s.persona.release };
+  }
+
+  private async dumped(req: Request & { verb: 'dumped' }): Promise<Reply> {
+    const supervision = findSupervision(req.pid);
+    if (supervision === undefined) return { kind: 'error', text: `process ${req.pid} is no longer under cr-shim: ${req.dir} was not recorded` };
+    const notices: string[] = [];
+    const { manifest } = manifestFor(req.dir, supervision, await this.opts.criuVersion(), { pid: req.pid, criuArgs: [] }, notices);
+    writeManifest(req.dir, manifest);
+    const drop = requiredConversions(req.dir).filter((c) => c.kind === 'drop-shim-filter');
+    const { applied } = convertImageInPlace(req.dir, drop);
+    for (const n of [...notices, ...applied]) this.opts.notice(`dump of ${req.pid} into ${req.dir}: ${n}`);
+    this.warm(supervision.persona.release);
+    return { kind: 'ok' };
+  }
+
+  private restore(req: Request & { verb: 'restore' }): Reply {
+    const manifest = readManifest(req.dir);
+    let release: string;
+    if (manifest === undefined) {
+      if (this.opts.plain.kind === 'none') return { kind: 'plain' };
+      release = this.opts.plain.release;
+    } else {
+      release = chooseKernel(undefined, manifest, os.release(), req.dir).release;
+    }
+    const session = this.session(release);
+    const sid = `r${randomBytes(8).toString('hex')}`;
+    this.restores.set(sid, { sid, dir: req.dir, session });
+    this.opts.notice(`restore of ${req.dir}: under ${session.persona.release}${manifest === undefined ? ' (a plain image: the host policy)' : ''}`);
+    return { kind: 'filter', sid, filter: session.filter };
+  }
+
+  private listener(req: Request & { verb: 'listener' }, fd: number | undefined): Reply {
+    if (fd === undefined) return { kind: 'error', text: 'listener: no descriptor came with it' };
+    const r = this.restores.get(req.sid);
+    if (r === undefined) {
+      sys.close(fd);
+      return { kind: 'error', text: `listener: no restore ${req.sid}` };
+    }
+    // The reply does not wait for the loop: the listener is ours, so the kernel holds the
+    // process's trapped calls until the loop reads them, and CRIU goes on meanwhile. A loop
+    // that cannot start kills the tree (treeFailed), as a failed one does.
+    if (r.worker === undefined) {
+      r.root = req.pid;
+      const started = startWorker({ listenerFd: fd, persona: r.session.persona, routes: r.session.routes, native: true });
+      r.worker = started;
+      this.trees.add(r.sid, async () => (await started.catch(() => undefined))?.stop());
+      started.then(
+        (worker) =>
+          void worker.done.then(
+            (done) => (done.error === undefined ? this.treeGone(r) : this.treeFailed(r, done.error)),
+            (err: unknown) => this.treeFailed(r, String(err)),
+          ),
+        (err: unknown) => {
+          sys.close(fd);
+          this.treeFailed(r, String(err));
+        },
+      );
+    } else {
+      r.worker.then(
+        (w) => loadNotifyAddon().addListener(w.handle, fd),
+        () => sys.close(fd),
+      ).catch((err: unknown) => {
+        sys.close(fd);
+        this.treeFailed(r, String(err));
+      });
+    }
+    this.trees.addProcess(r.sid, req.pid);
+    return { kind: 'ok' };
+  }
+
+  private async end(req: Request & { verb: 'end' }): Promise<Reply> {
+    const r = this.restores.get(req.sid);
+    if (r === undefined) return { kind: 'error', text: `end: no restore ${req.sid}` };
+    if (req.ret !== 0) {
+      this.opts.notice(`restore of ${r.dir} failed in CRIU (${req.ret}): its processes are killed`);
+      this.restores.delete(r.sid);
+      await this.trees.kill(r.sid);
+      return { kind: 'ok' };
+    }
+    // For a later dump (through the plugin or cr-shim dump): which persona, which filter is ours.
+    if (r.root !== undefined) r.unrecord = recordSupervised(r.root, r.session.persona, r.session.filter);
+    return { kind: 'ok' };
+  }
+
+  private treeGone(r: Restoring): void {
+    r.unrecord?.();
+    this.restores.delete(r.sid);
+    this.trees.remove(r.sid);
+  }
+
+  private treeFailed(r: Restoring, why: string): void {
+    this.opts.notice(`the notification loop of ${r.dir} failed (${why}): its processes are killed`);
+    r.unrecord?.();
+    this.restores.delete(r.sid);
+    void this.trees.kill(r.sid);
+  }
+}

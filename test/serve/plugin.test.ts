@@ -1,0 +1,145 @@
+// The CRIU plugin and cr-shim serve with plain criu (no container engine): a tree under
+// cr-shim attach, dumped and restored by criu itself with the plugin in its libdir.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CriuBinary } from '../../src/criu/binary.js';
+import { readManifest } from '../../src/criu/manifest.js';
+import { readImageFilters } from '../../src/criu/image/seccomp.js';
+import { filterSha256 } from '../../src/criu/supervised-record.js';
+import { prepareSession } from '../../src/cli/session.js';
+import { ensureCriu, SETUP_TIMEOUT_MS } from '../criu/helpers/criu.js';
+import { requireShimBuilt } from '../helpers/require-build.js';
+import { startCli } from '../helpers/run-cli.js';
+import { askReport, readProgress, startSubject, waitProgress } from '../inject/subject.js';
+import { startServeSandbox, type ServeSandbox } from './sandbox.js';
+
+requireShimBuilt();
+const run = promisify(execFile);
+
+let criu: CriuBinary;
+let box: ServeSandbox;
+let shimSha: string;
+
+beforeAll(async () => {
+  criu = await ensureCriu();
+  shimSha = filterSha256(prepareSession('3.10.0').filter);
+  box = await startServeSandbox();
+}, SETUP_TIMEOUT_MS);
+
+afterAll(async () => {
+  await box?.remove();
+});
+
+function alive(pid: number): boolean {
+  try {
+    const state = /^State:\s*(\S)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return state !== undefined && state !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Wait until `pid` is gone, its zombie reaped too (a restore needs the pid free). */
+async function waitGone(pid: number, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (fs.existsSync(`/proc/${pid}`)) {
+    if (Date.now() > end) throw new Error(`process ${pid} (${fs.readFileSync(`/proc/${pid}/stat`, 'utf8')}) still there after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** sha256 of every file of a directory, by name. */
+function digest(dir: string): Record<string, string> {
+  return Object.fromEntries(fs.readdirSync(dir).sort().map((n) => [n, createHash('sha256').update(fs.readFileSync(path.join(dir, n))).digest('hex')]));
+}
+
+/** criu with the sandbox's plugin directory; rejects with criu's log on failure. */
+async function criuRun(verb: 'dump' | 'restore', args: string[], log: string): Promise<void> {
+  try {
+    // -W: criu writes its stats into the work directory, which must not be the image.
+    const work = fs.mkdtempSync(path.join(box.dir, 'work-'));
+    await run(criu.path, [verb, '-L', box.pluginDir, '-W', work, '-o', log, '-v4', ...args], { env: box.env, timeout: 120_000 });
+  } catch (err) {
+    const text = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
+    throw new Error(`criu ${verb} failed: ${(err as Error).message}\n${text.split('\n').filter((l) => /Error|cr-shim/.test(l)).join('\n')}`);
+  }
+}
+
+/** A threaded subject under `cr-shim attach --kernel 3.10.0`, dumped through the plugin into a new image. */
+async function dumpAttached(): Promise<{ img: string; state: string; pid: number }> {
+  const s = await startSubject('threads');
+  const attach = startCli(['attach', '--quiet', '--kernel', '3.10.0', String(s.pid)], { env: box.env, timeoutMs: 120_000 });
+  try {
+    await waitProgress(s.state, (p) => p.release === '3.10.0', 30_000);
+    const img = fs.mkdtempSync(path.join(box.dir, 'img-'));
+    await criuRun('dump', ['-t', String(s.pid), '-D', img], path.join(img, '..', `${path.basename(img)}-dump.log`));
+    await waitGone(s.pid);
+    return { img, state: s.state, pid: s.pid };
+  } finally {
+    s.child.kill('SIGKILL');
+    await attach.result.catch(() => undefined);
+  }
+}
+
+describe('cr-shim serve with the CRIU plugin', () => {
+  it('dump: cr-shim.json records the persona and the stale filter is gone; restore: 3.10.0 from the first tick, all threads, twice', async () => {
+    let { img, state, pid } = await dumpAttached();
+    for (let round = 1; round <= 2; round++) {
+      const manifest = readManifest(img);
+      expect(manifest?.persona?.release).toBe('3.10.0');
+      expect(manifest?.conversions?.map((c) => c.kind)).toEqual(['drop-shim-filter']);
+      // No filter of the image is the one the service hands out for 3.10.0: the dump dropped it.
+      expect(readImageFilters(img).filters.map((f) => filterSha256(f.insns))).not.toContain(shimSha);
+      const before = digest(img);
+      const last = readProgress(state)!.counter;
+
+      await criuRun('restore', ['-D', img, '-d'], path.join(box.dir, `restore-${round}.log`));
+      expect(digest(img)).toEqual(before);
+      // Every tick seen after the restore, from the first on, made its uname under the persona.
+      const seen = new Set<string>();
+      await waitProgress(state, (p) => (seen.add(p.release), p.counter > last + 3), 30_000);
+      expect([...seen]).toEqual(['3.10.0']);
+      expect(alive(pid)).toBe(true);
+
+      if (round === 2) {
+        const report = await askReport(state, 30_000);
+        expect(report).toMatchObject({ release: '3.10.0', sysctl_osrelease: '3.10.0', threads_alive: '4', 'thread.3.release': '3.10.0' });
+        await waitGone(pid);
+        break;
+      }
+      // Round 2: the restored tree, now served by the service, dumped again through the plugin.
+      img = fs.mkdtempSync(path.join(box.dir, 'img-'));
+      await criuRun('dump', ['-t', String(pid), '-D', img], path.join(box.dir, 'dump-2.log'));
+      await waitGone(pid);
+    }
+    expect(box.serve.stderr()).toMatch(/restore of .*: under 3\.10\.0/);
+  }, 240_000);
+
+  it('a filter the kernel refuses: the restore fails closed, nothing runs, the image is untouched', async () => {
+    const { img, pid } = await dumpAttached();
+    const before = digest(img);
+    box.configure('fault bad-filter');
+    try {
+      const log = path.join(box.dir, 'restore-bad.log');
+      await expect(criuRun('restore', ['-D', img, '-d'], log)).rejects.toThrow(/criu restore failed/);
+      expect(fs.readFileSync(log, 'utf8')).toMatch(/cr-shim plugin: putting process \d+ under the shim failed at seccomp: Invalid argument; killing process/);
+    } finally {
+      fs.writeFileSync(path.join(box.pluginDir, 'cr_shim_criu.conf'), `socket ${box.socket}\n`);
+    }
+    expect(alive(pid)).toBe(false);
+    expect(digest(img)).toEqual(before);
+  }, 180_000);
+
+  it('stopping the service kills the trees it serves', async () => {
+    const { img, state, pid } = await dumpAttached();
+    const last = readProgress(state)!.counter;
+    await criuRun('restore', ['-D', img, '-d'], path.join(box.dir, 'restore-stop.log'));
+    await waitProgress(state, (p) => p.counter > last, 30_000);
+    await box.stop();
+    await waitGone(pid);
+  }, 180_000);
+});
