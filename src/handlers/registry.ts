@@ -12,6 +12,8 @@ import { iopl, ioperm } from './ioport.js';
 import { lookupDcookie } from './lookup-dcookie.js';
 import { nfsservctl } from './nfsservctl.js';
 import { bdflush } from './bdflush.js';
+import { sockoptPasscred } from './sockopt-passcred.js';
+import { behaviourHandlerIds } from './behaviours.js';
 
 const hostLacks = (f: RuleFacts): boolean => !f.hostHas;
 const otherKernel = (f: RuleFacts): boolean => !f.sameKernel;
@@ -66,7 +68,7 @@ export function emulationFor(name: string, facts: RuleFacts): Emulation | undefi
 /** Handlers by id. The sysctl lookup comes from the tables, so it is given at start. */
 export function makeHandlers(sysctl: SysctlLookup): ReadonlyMap<string, Handler> {
   const list: Handler[] = [
-    uname, procIdentity, iopl, ioperm, lookupDcookie, nfsservctl, bdflush,
+    uname, procIdentity, iopl, ioperm, lookupDcookie, nfsservctl, bdflush, sockoptPasscred,
     makeSysctlHandler('sysctl', sysctl, false),
     makeSysctlHandler('sysctl-stub', sysctl, true),
   ];
@@ -77,5 +79,6 @@ export function makeHandlers(sysctl: SysctlLookup): ReadonlyMap<string, Handler>
 export function handlerIds(): string[] {
   const ids = new Set<string>();
   for (const rows of Object.values(EMULATIONS)) for (const r of rows) if ('handler' in r) ids.add(r.handler);
+  for (const id of behaviourHandlerIds()) ids.add(id);
   return [...ids].sort();
 }

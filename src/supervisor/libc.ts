@@ -33,5 +33,8 @@ export const sys = {
   fcntl: libc.func('int fcntl(int fd, int cmd, int arg)') as (fd: number, cmd: number, arg: number) => number,
   kill: libc.func('int kill(int pid, int sig)') as (pid: number, sig: number) => number,
   poll: libc.func('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)') as (fds: Buffer, nfds: number, timeout: number) => number,
+  getsockopt: libc.func('int getsockopt(int fd, int level, int optname, _Out_ void *optval, _Inout_ uint32_t *optlen)') as (
+    fd: number, level: number, optname: number, optval: Buffer, optlen: number[],
+  ) => number,
   errno: (): number => koffi.errno(),
 };
