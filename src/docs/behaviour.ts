@@ -29,7 +29,7 @@ function catalogue(): string[] {
 function argumentValues(table: ArgTable | undefined): string[] {
   const out: string[] = ['## Argument values answered in BPF', ''];
   out.push(
-    'A value the persona\'s kernel did not know gets that kernel\'s answer inside the filter. Only the numbers below run argument checks; every other call keeps its one-lookup path and the kernel\'s action cache. The table lists, per group, how many values tables/args/x86_64.json holds, how many are dated (an exact release from man-pages or a kernel commit, or a gap between two Debian releases' headers), and the newest with an exact release.',
+    'A value the persona\'s kernel did not know gets that kernel\'s answer inside the filter. Only the numbers below run argument checks; every other call keeps its one-lookup path and the kernel\'s action cache. The table lists, per group, how many values tables/args/x86_64.json holds, how many are dated (an exact release from man-pages or a kernel commit, or a gap between two Debian releases\' headers), and the newest with an exact release.',
     '',
     '| syscall | argument | unknown value answers | values (dated) | newest | the kernel\'s check |',
     '|---|---|---|---|---|---|',
