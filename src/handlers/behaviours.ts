@@ -74,6 +74,15 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     ],
   },
   {
+    id: 'host-build-lacks',
+    title: 'Calls this host\'s kernel was built without (modules, kexec)',
+    changedIn: 'this host\'s build',
+    what: 'a kernel built without CONFIG_MODULES or CONFIG_KEXEC answers init_module, finit_module, delete_module and kexec_load with ENOSYS (a COND_SYSCALL stub) whoever calls, where the persona\'s kernel checked a privileged caller\'s arguments first.',
+    breaks: 'installers and tests that probe for module or kexec support by the errno they get (EFAULT, ENOEXEC, ENOENT, EINVAL).',
+    shim: 'handlers make the persona\'s checks in its order (capability, flags, descriptor, ELF header, segment count, architecture); what passes them answers EPERM, as with kernel.modules_disabled or kexec_load_disabled; delete_module answers ENOENT, no module being loaded. Applies to every persona when the host lacks the call (see docs/SUPPORTED.md).',
+    support: 'partial',
+  },
+  {
     id: 'new-flags-ignored',
     title: 'Flags an old kernel ignored or treated otherwise (O_TMPFILE, MAP_FIXED_NOREPLACE, statx mask bits)',
     changedIn: 'each flag\'s release (tables/args/x86_64.json)',
