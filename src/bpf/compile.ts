@@ -11,6 +11,9 @@
  * The filter loads only nr and arch and compares only with K, so the kernel's
  * action cache (5.11+) can prove ALLOW per number and skip the filter for
  * allowed syscalls (see cache.ts). Each call runs O(log runs) instructions.
+ * A number with argument rules (PlanEntry.argRules) is a run of its own whose
+ * leaf jumps to its argument checks, after the tree: only that number loads an
+ * argument, so the cache still proves every other number.
  */
 import { AUDIT_ARCH, X32_SYSCALL_BIT } from '../arch.js';
 import type { Arch } from '../arch.js';
@@ -18,9 +21,9 @@ import { BpfError } from '../errors.js';
 import type { Action, ArchPlan, Plan, PlanEntry } from '../plan/types.js';
 import { Builder } from './builder.js';
 import type { Label } from './builder.js';
-import { branchComment, describeAction, returnComment } from './explain.js';
+import { branchComment, describeAction, returnComment, runLabel, span } from './explain.js';
 import type { Run } from './explain.js';
-import { BPF_ABS, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_K, BPF_LD, BPF_W, SECCOMP_DATA, SECCOMP_RET } from './insn.js';
+import { BPF_ABS, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_W, SECCOMP_DATA, SECCOMP_RET } from './insn.js';
 import type { Program } from './insn.js';
 import { validate } from './validate.js';
 
@@ -73,11 +76,13 @@ export function planRuns(ap: ArchPlan, opts: CompileOptions = {}): Run[] {
   const push = (start: number, end: number, action: Action, entries: PlanEntry[]): void => {
     const ret = actionReturn(action, opts);
     const last = runs[runs.length - 1];
-    if (last && last.ret === ret && last.end + 1 === start) {
+    const argRules = entries[0]?.argRules?.length ? entries[0].argRules : undefined;
+    // A number with argument rules is a run of its own: its leaf checks arguments.
+    if (last && last.ret === ret && last.end + 1 === start && !last.argRules && !argRules) {
       last.end = end;
       last.entries.push(...entries);
     } else {
-      runs.push({ start, end, ret, entries: [...entries], action });
+      runs.push({ start, end, ret, entries: [...entries], action, ...(argRules ? { argRules } : {}) });
     }
   };
   let cursor = 0;
@@ -122,18 +127,63 @@ class Returns {
   }
 }
 
+/**
+ * Argument checks of the runs that have rules, emitted after the tree. Each rule loads the low
+ * word of its argument (after its guard argument matched) and compares it with K: the first
+ * match returns the rule's action, a call no rule matches returns the run's own action.
+ */
+class ArgBlocks {
+  private readonly blocks: { label: Label; run: Run }[] = [];
+  constructor(private readonly b: Builder, private readonly rets: Returns, private readonly arch: Arch) {}
+
+  /** The leaf for run: its RET, or the start of its argument checks. */
+  leaf(run: Run): Label {
+    if (!run.argRules) return this.rets.to(run.action, run);
+    const label = this.b.label(`${this.arch} ${runLabel(run)} argument checks`);
+    this.blocks.push({ label, run });
+    return label;
+  }
+
+  emit(): void {
+    const LD_W_ABS = BPF_LD | BPF_W | BPF_ABS;
+    for (const { label, run } of this.blocks) {
+      this.b.place(label);
+      const name = run.entries[0]?.name ?? span(run.start, run.end);
+      for (const rule of run.argRules ?? []) {
+        if (rule.arg < 0 || rule.arg > 5 || (rule.when && (rule.when.arg < 0 || rule.when.arg > 5))) {
+          throw new BpfError('bpf compile', `${this.arch}: ${name}: argument index outside 0..5`);
+        }
+        const next = this.b.label(`${this.arch} ${name} next rule`);
+        const to = this.rets.to(rule.action, `${name}: ${rule.reason}`);
+        if (rule.when) {
+          this.b.stmt(LD_W_ABS, SECCOMP_DATA.arg(rule.when.arg), `${name}: load args[${rule.when.arg}]`);
+          this.b.jump(BPF_JMP | BPF_JEQ | BPF_K, rule.when.equals >>> 0, 'next', next, `${name}: args[${rule.when.arg}] == ${rule.when.equals}?`);
+        }
+        this.b.stmt(LD_W_ABS, SECCOMP_DATA.arg(rule.arg), `${name}: load args[${rule.arg}]`);
+        if (rule.match.kind === 'in') {
+          for (const v of rule.match.values) this.b.jump(BPF_JMP | BPF_JEQ | BPF_K, v >>> 0, to, 'next', `${name}: args[${rule.arg}] == 0x${(v >>> 0).toString(16)}: ${describeAction(rule.action)}`);
+        } else {
+          this.b.jump(BPF_JMP | BPF_JSET | BPF_K, rule.match.mask >>> 0, to, 'next', `${name}: args[${rule.arg}] & 0x${(rule.match.mask >>> 0).toString(16)}: ${describeAction(rule.action)}`);
+        }
+        this.b.place(next);
+      }
+      this.b.ja(this.rets.to(run.action, run), `${name}: no argument rule matched: ${describeAction(run.action)}`);
+    }
+  }
+}
+
 /** Emit the binary search over runs[lo..hi] at `at`; the caller has ensured lo < hi. */
-function emitTree(b: Builder, rets: Returns, arch: Arch, runs: readonly Run[], lo: number, hi: number, at: Label): void {
+function emitTree(b: Builder, rets: Returns, args: ArgBlocks, arch: Arch, runs: readonly Run[], lo: number, hi: number, at: Label): void {
   const mid = lo + Math.floor((hi - lo + 1) / 2);
-  const leaf = (i: number): Label => rets.to(runs[i]!.action, runs[i]!);
+  const leaf = (i: number): Label => args.leaf(runs[i]!);
   const left = mid - 1 === lo ? leaf(lo) : b.label(`${arch} runs ${lo}..${mid - 1}`);
   const right = hi === mid ? leaf(mid) : b.label(`${arch} runs ${mid}..${hi}`);
   const boundary = runs[mid]!;
   const side = (from: number, to: number): Run | [number, number] => (from === to ? runs[from]! : [runs[from]!.start, runs[to]!.end]);
   b.place(at).jump(BPF_JMP | BPF_JGE | BPF_K, boundary.start, right, left, branchComment(arch, side(lo, mid - 1), side(mid, hi)));
   // The left half follows immediately, so its jump offset is 0.
-  if (mid - 1 !== lo) emitTree(b, rets, arch, runs, lo, mid - 1, left);
-  if (hi !== mid) emitTree(b, rets, arch, runs, mid, hi, right);
+  if (mid - 1 !== lo) emitTree(b, rets, args, arch, runs, lo, mid - 1, left);
+  if (hi !== mid) emitTree(b, rets, args, arch, runs, mid, hi, right);
 }
 
 /**
@@ -168,11 +218,13 @@ export function compilePlan(plan: Plan, opts: CompileOptions = {}): Program {
       b.jump(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, x32, 'next', 'x32 ABI (X32_SYSCALL_BIT set)');
     }
     const runs = planRuns(ap, opts);
+    const args = new ArgBlocks(b, rets, ap.arch);
     if (runs.length === 1) {
-      b.ja(rets.to(runs[0]!.action, runs[0]!), `${ap.arch}: one action for every number`);
+      b.ja(args.leaf(runs[0]!), `${ap.arch}: one action for every number`);
     } else {
-      emitTree(b, rets, ap.arch, runs, 0, runs.length - 1, b.label(`${ap.arch} tree`));
+      emitTree(b, rets, args, ap.arch, runs, 0, runs.length - 1, b.label(`${ap.arch} tree`));
     }
+    args.emit();
     rets.emit();
   }
 

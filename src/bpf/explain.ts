@@ -5,7 +5,7 @@
  * full plan reasons are printed by `cr-shim filter`.
  */
 import type { Arch } from '../arch.js';
-import type { Action, PlanEntry } from '../plan/types.js';
+import type { Action, ArgRule, PlanEntry } from '../plan/types.js';
 
 /** A maximal range [start, end] of numbers with one action. */
 export interface Run {
@@ -15,6 +15,8 @@ export interface Run {
   /** What the plan says, for comments: the entries covered, or none for a gap. */
   entries: PlanEntry[];
   action: Action;
+  /** The entry's argument rules: the run is one number, and its leaf checks arguments before `action`. */
+  argRules?: ArgRule[];
 }
 
 export function describeAction(action: Action): string {

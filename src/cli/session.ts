@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { hostPersona, resolvePersona } from '../persona/resolve.js';
 import type { Persona } from '../persona/types.js';
 import { planFor } from '../plan/for-persona.js';
+import { handlerOf } from '../plan/arg-rules.js';
 import type { Plan } from '../plan/types.js';
 import { compilePlan } from '../bpf/compile.js';
 import { encode } from '../bpf/encode.js';
@@ -46,9 +47,10 @@ export function prepareSession(kernel: string | undefined, opts: { checkHost?: b
   const routes: RouteSpec[] = [];
   for (const ap of plan.arches) {
     for (const e of ap.entries) {
-      if (e.action.kind !== 'notify') continue;
+      const handler = handlerOf(e);
+      if (handler === undefined) continue;
       const sig = registry.byNumber(ap.arch, persona.mainline, e.nr)?.args ?? [];
-      routes.push({ arch: ap.arch, nr: e.nr, name: e.name, handler: e.action.handler, args: sig });
+      routes.push({ arch: ap.arch, nr: e.nr, name: e.name, handler, args: sig });
     }
   }
   return { registry, host, persona, plan, program, filter: encode(program.insns), routes, notices };

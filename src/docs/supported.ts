@@ -151,7 +151,7 @@ export function renderSupported(registry: TableRegistry, host: HostProbe): strin
     '- `cr-shim check` warning about CPU features the image\'s programs may depend on (the XSAVE size above).',
     '- ia32 programs on a host with 32-bit emulation on.',
     '- `/proc` files other than the identity ones (e.g. /proc/cpuinfo flags, /proc/self/status fields added by newer kernels) show the host\'s content.',
-    '- Behaviour changes inside a syscall that both kernels have (new flags accepted, changed errno) are not translated: the host kernel\'s behaviour applies (see the differences above).',
+    '- Behaviour changes inside a syscall that both kernels have are translated only where docs/BEHAVIOUR.md says so (option values newer than the persona, answered in BPF; SO_PASSCRED/SO_PASSSEC on internet sockets before 6.16); elsewhere the host kernel\'s behaviour applies (see the differences above).',
     '',
   ].join('\n');
 }

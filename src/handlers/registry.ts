@@ -12,6 +12,10 @@ import { iopl, ioperm } from './ioport.js';
 import { lookupDcookie } from './lookup-dcookie.js';
 import { nfsservctl } from './nfsservctl.js';
 import { bdflush } from './bdflush.js';
+import { sockoptPasscred } from './sockopt-passcred.js';
+import { deleteModule, finitModule, initModule } from './modules.js';
+import { kexecLoad } from './kexec.js';
+import { behaviourHandlerIds } from './behaviours.js';
 
 const hostLacks = (f: RuleFacts): boolean => !f.hostHas;
 const otherKernel = (f: RuleFacts): boolean => !f.sameKernel;
@@ -48,10 +52,10 @@ export const EMULATIONS: Readonly<Record<string, readonly Emulation[]>> = {
   nfsservctl: [{ handler: 'nfsservctl', support: 'partial', when: hostLacks, note: 'removed in 3.1: argument checks reproduced (EFAULT, EINVAL); a valid request answers EPERM, there is no nfsd interface to serve it' }],
   iopl: [{ handler: 'iopl', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_X86_IOPL_IOPERM): answered as for a caller without CAP_SYS_RAWIO (EINVAL above 3, 0 for level 0, else EPERM)` }],
   ioperm: [{ handler: 'ioperm', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_X86_IOPL_IOPERM): answered as for a caller without CAP_SYS_RAWIO (EINVAL for a bad range, EPERM to turn ports on, 0 to turn them off)` }],
-  init_module: [{ errno: 'EPERM', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_MODULES): EPERM, as for a caller without CAP_SYS_MODULE` }],
-  finit_module: [{ errno: 'EPERM', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_MODULES): EPERM, as for a caller without CAP_SYS_MODULE` }],
-  delete_module: [{ errno: 'EPERM', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_MODULES): EPERM, as for a caller without CAP_SYS_MODULE` }],
-  kexec_load: [{ errno: 'EPERM', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_KEXEC): EPERM, as for a caller without CAP_SYS_BOOT` }],
+  init_module: [{ handler: 'init_module', support: 'partial', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_MODULES): the checks a kernel with modules made (EPERM without CAP_SYS_MODULE, ENOEXEC, EFAULT); a well-formed module answers EPERM, as with modules_disabled` }],
+  finit_module: [{ handler: 'finit_module', support: 'partial', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_MODULES): the checks a kernel with modules made (EPERM without CAP_SYS_MODULE, EINVAL for flags, EBADF, ENOEXEC); a well-formed module answers EPERM, as with modules_disabled` }],
+  delete_module: [{ handler: 'delete_module', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_MODULES): EPERM without CAP_SYS_MODULE, EFAULT for a bad name, else ENOENT (no module is loaded)` }],
+  kexec_load: [{ handler: 'kexec_load', support: 'partial', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_KEXEC): the checks a kernel with kexec made (EPERM without CAP_SYS_BOOT, EINVAL for flags, segments or arch, EFAULT; no segment: 0); a well-formed image answers EPERM, as with kexec_load_disabled` }],
   kexec_file_load: [{ errno: 'EPERM', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_KEXEC_FILE): EPERM, as for a caller without CAP_SYS_BOOT` }],
   map_shadow_stack: [{ errno: 'EOPNOTSUPP', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_X86_USER_SHADOW_STACK): EOPNOTSUPP, as a kernel with it answers on a CPU without user shadow stacks` }],
   bdflush: [{ handler: 'bdflush', support: 'partial', when: hostLacks, note: 'removed in 5.15, a no-op before: EPERM without CAP_SYS_ADMIN, else 0; func 1 (exit the thread) answers 0 instead' }],
@@ -66,7 +70,7 @@ export function emulationFor(name: string, facts: RuleFacts): Emulation | undefi
 /** Handlers by id. The sysctl lookup comes from the tables, so it is given at start. */
 export function makeHandlers(sysctl: SysctlLookup): ReadonlyMap<string, Handler> {
   const list: Handler[] = [
-    uname, procIdentity, iopl, ioperm, lookupDcookie, nfsservctl, bdflush,
+    uname, procIdentity, iopl, ioperm, lookupDcookie, nfsservctl, bdflush, sockoptPasscred, initModule, finitModule, deleteModule, kexecLoad,
     makeSysctlHandler('sysctl', sysctl, false),
     makeSysctlHandler('sysctl-stub', sysctl, true),
   ];
@@ -77,5 +81,6 @@ export function makeHandlers(sysctl: SysctlLookup): ReadonlyMap<string, Handler>
 export function handlerIds(): string[] {
   const ids = new Set<string>();
   for (const rows of Object.values(EMULATIONS)) for (const r of rows) if ('handler' in r) ids.add(r.handler);
+  for (const id of behaviourHandlerIds()) ids.add(id);
   return [...ids].sort();
 }

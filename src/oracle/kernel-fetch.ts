@@ -25,7 +25,7 @@ export interface DebianKernel {
 /** Re-read the suite's package lists when older than this. */
 const LISTS_MAX_AGE_MS = 24 * 3600 * 1000;
 
-function run(op: string, cmd: string, args: string[], opts: { cwd?: string } = {}): string {
+export function run(op: string, cmd: string, args: string[], opts: { cwd?: string } = {}): string {
   try {
     return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, ...opts });
   } catch (cause) {
@@ -54,13 +54,15 @@ function aptOptions(dir: string): string[] {
   return Object.entries(o).flatMap(([k, v]) => ['-o', `${k}=${v}`]);
 }
 
-function prepareApt(dir: string, suite: string): string[] {
+/** Private apt state for SUITE under DIR (lists refreshed daily); returns apt's -o options. */
+export function prepareApt(dir: string, suite: string): string[] {
   for (const d of ['lists/partial', 'cache/archives/partial', 'sources.list.d', 'debs']) fs.mkdirSync(path.join(dir, d), { recursive: true });
   if (!fs.existsSync(path.join(dir, 'status'))) fs.writeFileSync(path.join(dir, 'status'), '');
   const { archive, security } = debianArchive(systemAptSources());
   const key = '/usr/share/keyrings/debian-archive-keyring.gpg';
   const lines = [`deb [signed-by=${key}] ${archive} ${suite} main`];
-  if (security) lines.push(`deb [signed-by=${key}] ${security} ${suite}-security main`);
+  // unstable and experimental have no security suite.
+  if (security && !['unstable', 'sid', 'experimental'].includes(suite)) lines.push(`deb [signed-by=${key}] ${security} ${suite}-security main`);
   const list = lines.join('\n') + '\n';
   const listFile = path.join(dir, 'sources.list');
   const changed = !fs.existsSync(listFile) || fs.readFileSync(listFile, 'utf8') !== list;

@@ -11,7 +11,10 @@ import type { Arch } from '../arch.js';
 import type { SyscallEntry, SyscallTable } from '../tables/types.js';
 import { emulationFor } from '../handlers/registry.js';
 import { errno } from '../supervisor/errno.js';
-import type { Action, ArchPlan, Plan, PlanEntry } from './types.js';
+import type { Action, ArchPlan, ArgRule, Plan, PlanEntry } from './types.js';
+import type { ArgTable } from '../tables/arg-table.js';
+import { argRulesFor } from './arg-rules.js';
+import { behaviourRules } from '../handlers/behaviours.js';
 
 const ENOSYS: Action = { kind: 'errno', errno: errno('ENOSYS') };
 
@@ -26,6 +29,10 @@ export interface ArchInput {
   hostMissing: ReadonlySet<string>;
   /** The persona is the host's own kernel build. */
   sameKernel?: boolean;
+  /** Argument values per release (tables/args/<arch>.json), for this arch; none: no argument rules. */
+  argTable?: ArgTable;
+  /** Options that turn behaviour rows on (e.g. TIOCSTI, a known hole). */
+  behaviourOptions?: ReadonlySet<string>;
 }
 
 export function planArch(input: ArchInput): ArchPlan {
@@ -38,7 +45,10 @@ export function planArch(input: ArchInput): ArchPlan {
   for (const nr of [...byNr.keys()].sort((a, b) => a - b)) {
     const { p, h } = byNr.get(nr)!;
     const name = p?.name ?? h!.name;
-    entries.push({ nr, name, ...decide(arch, persona.release, p, h, hostMissing, input.sameKernel ?? false) });
+    const entry: PlanEntry = { nr, name, ...decide(arch, persona.release, p, h, hostMissing, input.sameKernel ?? false) };
+    const rules = input.sameKernel ? [] : argRules(input, entry);
+    if (rules.length > 0) entry.argRules = rules;
+    entries.push(entry);
   }
   return { arch, personaRelease: persona.release, hostRelease: host.release, entries, otherwise: ENOSYS };
 }
@@ -58,6 +68,19 @@ function decide(
   }
   if (hostHas) return { action: { kind: 'allow' }, reason: 'same on both kernels', basis: 'same' };
   return { action: ENOSYS, reason: 'the host lacks it and cr-shim has no emulation', basis: 'unsupported' };
+}
+
+/**
+ * Argument rules of a call the persona has and the filter lets through (allow, or a handler):
+ * behaviour rows' traps first (they send chosen values to a handler), then values the
+ * persona's kernel did not know.
+ */
+function argRules(input: ArchInput, e: PlanEntry): ArgRule[] {
+  if (e.action.kind === 'errno') return [];
+  return [
+    ...behaviourRules(e.name, { arch: input.arch, personaRelease: input.persona.release, options: input.behaviourOptions ?? new Set() }),
+    ...argRulesFor(input.argTable, input.persona.release, e.name),
+  ];
 }
 
 export function computePlan(persona: string, inputs: ArchInput[]): Plan {

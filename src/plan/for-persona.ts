@@ -10,7 +10,12 @@ import type { SyscallTable } from '../tables/types.js';
 import { computePlan } from './compute.js';
 import type { Plan } from './types.js';
 
-export function planFor(persona: Persona, registry: TableRegistry, host: HostProbe): Plan {
+export interface PlanOptions {
+  /** Behaviour rows to turn on that are off by default (known holes, e.g. "tiocsti"). */
+  behaviourOptions?: ReadonlySet<string>;
+}
+
+export function planFor(persona: Persona, registry: TableRegistry, host: HostProbe, opts: PlanOptions = {}): Plan {
   // The host's own release is the host's own build: what it lacks, the persona lacks too.
   const sameBuild = persona.release === host.release;
   return computePlan(
@@ -21,6 +26,8 @@ export function planFor(persona: Persona, registry: TableRegistry, host: HostPro
       host: registry.resolve(arch, host.mainline).table,
       hostMissing: new Set(arch === 'x86_64' || arch === 'ia32' ? host.missing[arch] : []),
       sameKernel: sameBuild,
+      ...(registry.argTable(arch) ? { argTable: registry.argTable(arch)! } : {}),
+      ...(opts.behaviourOptions ? { behaviourOptions: opts.behaviourOptions } : {}),
     })),
   );
 }

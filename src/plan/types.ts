@@ -22,6 +22,31 @@ export interface PlanEntry {
    * emulated: a registry row decides; unsupported: the persona had it, the host lacks it, no row.
    */
   basis: 'absent' | 'same' | 'emulated' | 'unsupported';
+  /**
+   * Checks on arguments, made in BPF after the number matched: the first rule that matches
+   * answers with its action, and a call no rule matches gets `action`. Only on numbers whose
+   * action depends on an argument, so every other number stays provably constant for the
+   * kernel's action cache.
+   */
+  argRules?: ArgRule[];
+}
+
+/**
+ * One argument check. Compares the argument's low 32 bits: every argument a rule reads is an
+ * int or unsigned int in the kernel (prctl's option, fcntl's cmd, madvise's advice,
+ * getrandom's flags, socket's family, setsockopt's level and optname), so the high half is
+ * ignored by the kernel too.
+ */
+export interface ArgRule {
+  /** Argument index, 0..5. */
+  arg: number;
+  /** in: the argument is one of `values`; anyBit: it has a bit of `mask` set. */
+  match: { kind: 'in'; values: number[] } | { kind: 'anyBit'; mask: number };
+  /** Applies only when this other argument equals `equals` (SOL_SOCKET for socket options). */
+  when?: { arg: number; equals: number };
+  action: Action;
+  /** One line for people: which values and why ("PR_GET_AUXV, PR_GET_MDWE: not yet in 6.1"). */
+  reason: string;
 }
 
 /** The plan for one ABI. Numbers not listed get `otherwise`. */

@@ -6,6 +6,7 @@ import { defaultTablesDir } from './paths.js';
 import { schemaError, type SchemaName } from './schema-error.js';
 import * as precompiled from './schema-validators.generated.js';
 import type { SyscallTable, TableSource } from './types.js';
+import { argTableFileName, type ArgTable } from './arg-table.js';
 
 /** tables/releases.json: when each mainline release came out, and a compiler of its day. */
 export interface ReleasesFile {
@@ -40,6 +41,7 @@ const VALIDATORS: Record<SchemaName, ValidateFunction> = {
   'syscall-table': precompiled.syscallTable as unknown as ValidateFunction,
   releases: precompiled.releases as unknown as ValidateFunction,
   'sysctl-binary': precompiled.sysctlBinary as unknown as ValidateFunction,
+  'arg-table': precompiled.argTable as unknown as ValidateFunction,
 };
 
 /**
@@ -100,4 +102,10 @@ export function loadReleasesFile(tablesDir = defaultTablesDir()): ReleasesFile {
 export function loadSysctlBinaryFile(tablesDir = defaultTablesDir()): SysctlBinaryFile {
   const file = path.join(tablesDir, 'sysctl-binary.json');
   return validateJson<SysctlBinaryFile>(readJson(file, `load sysctl-binary ${file}`), 'sysctl-binary', file);
+}
+
+/** Read and validate tables/args/<arch>.json. Throws TableError like loadTableFile. */
+export function loadArgTableFile(tablesDir = defaultTablesDir(), arch = 'x86_64'): ArgTable {
+  const file = argTableFileName(tablesDir, arch);
+  return validateJson<ArgTable>(readJson(file, `load arg-table ${file}`), 'arg-table', file);
 }

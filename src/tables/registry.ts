@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Arch } from '../arch.js';
 import { TableError } from '../errors.js';
-import { loadReleasesFile, loadTableFile, type ReleasesFile } from './load.js';
+import { loadArgTableFile, loadReleasesFile, loadTableFile, type ReleasesFile } from './load.js';
+import { argTableFileName, type ArgTable } from './arg-table.js';
 import { defaultTablesDir, releaseOfTableFile, tableFileName } from './paths.js';
 import { compareReleases, nearestKnown, type NearestRelease } from './release.js';
 import type { SyscallEntry, SyscallTable } from './types.js';
@@ -23,6 +24,7 @@ export class TableRegistry {
   private readonly listed = new Map<Arch, string[]>();
   private readonly loaded = new Map<string, IndexedTable>();
   private releasesFile: ReleasesFile | undefined;
+  private readonly argTables = new Map<Arch, ArgTable | undefined>();
 
   constructor(dir: string = defaultTablesDir()) {
     this.dir = dir;
@@ -45,6 +47,14 @@ export class TableRegistry {
       this.listed.set(arch, list);
     }
     return list;
+  }
+
+  /** The argument-value table of this ABI (tables/args/<arch>.json), or undefined when it has none. */
+  argTable(arch: Arch): ArgTable | undefined {
+    if (!this.argTables.has(arch)) {
+      this.argTables.set(arch, fs.existsSync(argTableFileName(this.dir, arch)) ? loadArgTableFile(this.dir, arch) : undefined);
+    }
+    return this.argTables.get(arch);
   }
 
   /** The table for exactly this mainline release. Throws TableError if there is none or it is malformed. */

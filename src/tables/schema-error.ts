@@ -2,7 +2,7 @@ import type { ErrorObject } from 'ajv';
 import { TableError } from '../errors.js';
 
 /** The schemas in tables/schema/, by file stem. */
-export type SchemaName = 'syscall-table' | 'releases' | 'sysctl-binary';
+export type SchemaName = 'syscall-table' | 'releases' | 'sysctl-binary' | 'arg-table';
 
 function describe(err: ErrorObject): string {
   const extra =

@@ -1658,3 +1658,846 @@ validate12.errors = vErrors;
 return errors === 0;
 }
 
+export const argTable = validate13;
+const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/arg-table.schema.json","title":"cr-shim argument values that select behaviour inside syscalls, with the release that added each","type":"object","additionalProperties":false,"required":["arch","releases","sources","groups"],"definitions":{"release":{"type":"string","pattern":"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"}},"properties":{"arch":{"enum":["x86_64"]},"releases":{"description":"Mainline releases whose headers were read, oldest first.","type":"array","minItems":1,"items":{"$ref":"#/definitions/release"}},"sources":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","version","facts"],"properties":{"name":{"type":"string","minLength":1},"version":{"type":"string","minLength":1},"facts":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"file":{"type":"string","minLength":1}}}},"notes":{"type":"array","items":{"type":"string","minLength":1}},"groups":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[a-z][a-z0-9-]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"required":["title","syscalls","arg","kind","headers","values"],"properties":{"title":{"type":"string","minLength":1},"syscalls":{"type":"array","minItems":1,"items":{"type":"string","pattern":"^[a-z_][a-z0-9_]*$"}},"arg":{"type":"integer","minimum":0,"maximum":5},"kind":{"enum":["value","flag"]},"headers":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"excluded":{"type":"array","items":{"type":"string","minLength":1}},"values":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","value","by","source"],"properties":{"name":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*$"},"value":{"type":"integer","minimum":0},"aliases":{"type":"array","minItems":1,"items":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*$"}},"since":{"description":"The release that added it (man-pages).","$ref":"#/definitions/release"},"after":{"description":"Not in this release's headers.","$ref":"#/definitions/release"},"by":{"description":"In this release's headers.","$ref":"#/definitions/release"},"source":{"type":"string","minLength":1},"note":{"type":"string","minLength":1}}}}}}}}};
+const schema21 = {"type":"string","pattern":"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"};
+const pattern15 = new RegExp("^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$", "u");
+const pattern16 = new RegExp("^[a-z][a-z0-9-]*$", "u");
+const pattern18 = new RegExp("^[A-Z][A-Z0-9_]*$", "u");
+
+function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="https://cr-shim.invalid/schema/arg-table.schema.json" */;
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.arch === undefined) && (missing0 = "arch")) || ((data.releases === undefined) && (missing0 = "releases"))) || ((data.sources === undefined) && (missing0 = "sources"))) || ((data.groups === undefined) && (missing0 = "groups"))){
+validate13.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "arch") || (key0 === "releases")) || (key0 === "sources")) || (key0 === "notes")) || (key0 === "groups"))){
+validate13.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.arch !== undefined){
+const _errs2 = errors;
+if(!(data.arch === "x86_64")){
+validate13.errors = [{instancePath:instancePath+"/arch",schemaPath:"#/properties/arch/enum",keyword:"enum",params:{allowedValues: schema20.properties.arch.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.releases !== undefined){
+let data1 = data.releases;
+const _errs3 = errors;
+if(errors === _errs3){
+if(Array.isArray(data1)){
+if(data1.length < 1){
+validate13.errors = [{instancePath:instancePath+"/releases",schemaPath:"#/properties/releases/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+return false;
+}
+else {
+var valid1 = true;
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+const _errs5 = errors;
+const _errs6 = errors;
+if(errors === _errs6){
+if(typeof data2 === "string"){
+if(!pattern15.test(data2)){
+validate13.errors = [{instancePath:instancePath+"/releases/" + i0,schemaPath:"#/definitions/release/pattern",keyword:"pattern",params:{pattern: "^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"+"\""}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/releases/" + i0,schemaPath:"#/definitions/release/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid1 = _errs5 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/releases",schemaPath:"#/properties/releases/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sources !== undefined){
+let data3 = data.sources;
+const _errs8 = errors;
+if(errors === _errs8){
+if(Array.isArray(data3)){
+if(data3.length < 1){
+validate13.errors = [{instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+return false;
+}
+else {
+var valid3 = true;
+const len1 = data3.length;
+for(let i1=0; i1<len1; i1++){
+let data4 = data3[i1];
+const _errs10 = errors;
+if(errors === _errs10){
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+let missing1;
+if((((data4.name === undefined) && (missing1 = "name")) || ((data4.version === undefined) && (missing1 = "version"))) || ((data4.facts === undefined) && (missing1 = "facts"))){
+validate13.errors = [{instancePath:instancePath+"/sources/" + i1,schemaPath:"#/properties/sources/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+else {
+const _errs12 = errors;
+for(const key1 in data4){
+if(!((((key1 === "name") || (key1 === "version")) || (key1 === "facts")) || (key1 === "file"))){
+validate13.errors = [{instancePath:instancePath+"/sources/" + i1,schemaPath:"#/properties/sources/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs12 === errors){
+if(data4.name !== undefined){
+let data5 = data4.name;
+const _errs13 = errors;
+if(errors === _errs13){
+if(typeof data5 === "string"){
+if(func2(data5) < 1){
+validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/name",schemaPath:"#/properties/sources/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/name",schemaPath:"#/properties/sources/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid4 = _errs13 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data4.version !== undefined){
+let data6 = data4.version;
+const _errs15 = errors;
+if(errors === _errs15){
+if(typeof data6 === "string"){
+if(func2(data6) < 1){
+validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/version",schemaPath:"#/properties/sources/items/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/version",schemaPath:"#/properties/sources/items/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid4 = _errs15 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data4.facts !== undefined){
+let data7 = data4.facts;
+const _errs17 = errors;
+if(errors === _errs17){
+if(Array.isArray(data7)){
+if(data7.length < 1){
+validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/facts",schemaPath:"#/properties/sources/items/properties/facts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+return false;
+}
+else {
+var valid5 = true;
+const len2 = data7.length;
+for(let i2=0; i2<len2; i2++){
+let data8 = data7[i2];
+const _errs19 = errors;
+if(errors === _errs19){
+if(typeof data8 === "string"){
+if(func2(data8) < 1){
+validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/facts/" + i2,schemaPath:"#/properties/sources/items/properties/facts/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/facts/" + i2,schemaPath:"#/properties/sources/items/properties/facts/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid5 = _errs19 === errors;
+if(!valid5){
+break;
+}
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/facts",schemaPath:"#/properties/sources/items/properties/facts/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid4 = _errs17 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data4.file !== undefined){
+let data9 = data4.file;
+const _errs21 = errors;
+if(errors === _errs21){
+if(typeof data9 === "string"){
+if(func2(data9) < 1){
+validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/file",schemaPath:"#/properties/sources/items/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/file",schemaPath:"#/properties/sources/items/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid4 = _errs21 === errors;
+}
+else {
+var valid4 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/sources/" + i1,schemaPath:"#/properties/sources/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid3 = _errs10 === errors;
+if(!valid3){
+break;
+}
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notes !== undefined){
+let data10 = data.notes;
+const _errs23 = errors;
+if(errors === _errs23){
+if(Array.isArray(data10)){
+var valid6 = true;
+const len3 = data10.length;
+for(let i3=0; i3<len3; i3++){
+let data11 = data10[i3];
+const _errs25 = errors;
+if(errors === _errs25){
+if(typeof data11 === "string"){
+if(func2(data11) < 1){
+validate13.errors = [{instancePath:instancePath+"/notes/" + i3,schemaPath:"#/properties/notes/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/notes/" + i3,schemaPath:"#/properties/notes/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid6 = _errs25 === errors;
+if(!valid6){
+break;
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/notes",schemaPath:"#/properties/notes/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs23 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.groups !== undefined){
+let data12 = data.groups;
+const _errs27 = errors;
+if(errors === _errs27){
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(Object.keys(data12).length < 1){
+validate13.errors = [{instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"}];
+return false;
+}
+else {
+for(const key2 in data12){
+const _errs29 = errors;
+if(typeof key2 === "string"){
+if(!pattern16.test(key2)){
+const err0 = {instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]*$"},message:"must match pattern \""+"^[a-z][a-z0-9-]*$"+"\"",propertyName:key2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+var valid7 = _errs29 === errors;
+if(!valid7){
+const err1 = {instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate13.errors = vErrors;
+return false;
+break;
+}
+}
+if(valid7){
+for(const key3 in data12){
+let data13 = data12[key3];
+const _errs31 = errors;
+if(errors === _errs31){
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+let missing2;
+if(((((((data13.title === undefined) && (missing2 = "title")) || ((data13.syscalls === undefined) && (missing2 = "syscalls"))) || ((data13.arg === undefined) && (missing2 = "arg"))) || ((data13.kind === undefined) && (missing2 = "kind"))) || ((data13.headers === undefined) && (missing2 = "headers"))) || ((data13.values === undefined) && (missing2 = "values"))){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/groups/additionalProperties/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+return false;
+}
+else {
+const _errs33 = errors;
+for(const key4 in data13){
+if(!(((((((key4 === "title") || (key4 === "syscalls")) || (key4 === "arg")) || (key4 === "kind")) || (key4 === "headers")) || (key4 === "excluded")) || (key4 === "values"))){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/groups/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs33 === errors){
+if(data13.title !== undefined){
+let data14 = data13.title;
+const _errs34 = errors;
+if(errors === _errs34){
+if(typeof data14 === "string"){
+if(func2(data14) < 1){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/title",schemaPath:"#/properties/groups/additionalProperties/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/title",schemaPath:"#/properties/groups/additionalProperties/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid9 = _errs34 === errors;
+}
+else {
+var valid9 = true;
+}
+if(valid9){
+if(data13.syscalls !== undefined){
+let data15 = data13.syscalls;
+const _errs36 = errors;
+if(errors === _errs36){
+if(Array.isArray(data15)){
+if(data15.length < 1){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/syscalls",schemaPath:"#/properties/groups/additionalProperties/properties/syscalls/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+return false;
+}
+else {
+var valid10 = true;
+const len4 = data15.length;
+for(let i4=0; i4<len4; i4++){
+let data16 = data15[i4];
+const _errs38 = errors;
+if(errors === _errs38){
+if(typeof data16 === "string"){
+if(!pattern3.test(data16)){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/syscalls/" + i4,schemaPath:"#/properties/groups/additionalProperties/properties/syscalls/items/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]*$"+"\""}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/syscalls/" + i4,schemaPath:"#/properties/groups/additionalProperties/properties/syscalls/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid10 = _errs38 === errors;
+if(!valid10){
+break;
+}
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/syscalls",schemaPath:"#/properties/groups/additionalProperties/properties/syscalls/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid9 = _errs36 === errors;
+}
+else {
+var valid9 = true;
+}
+if(valid9){
+if(data13.arg !== undefined){
+let data17 = data13.arg;
+const _errs40 = errors;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/arg",schemaPath:"#/properties/groups/additionalProperties/properties/arg/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs40){
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 > 5 || isNaN(data17)){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/arg",schemaPath:"#/properties/groups/additionalProperties/properties/arg/maximum",keyword:"maximum",params:{comparison: "<=", limit: 5},message:"must be <= 5"}];
+return false;
+}
+else {
+if(data17 < 0 || isNaN(data17)){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/arg",schemaPath:"#/properties/groups/additionalProperties/properties/arg/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+}
+var valid9 = _errs40 === errors;
+}
+else {
+var valid9 = true;
+}
+if(valid9){
+if(data13.kind !== undefined){
+let data18 = data13.kind;
+const _errs42 = errors;
+if(!((data18 === "value") || (data18 === "flag"))){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/kind",schemaPath:"#/properties/groups/additionalProperties/properties/kind/enum",keyword:"enum",params:{allowedValues: schema20.properties.groups.additionalProperties.properties.kind.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid9 = _errs42 === errors;
+}
+else {
+var valid9 = true;
+}
+if(valid9){
+if(data13.headers !== undefined){
+let data19 = data13.headers;
+const _errs43 = errors;
+if(errors === _errs43){
+if(Array.isArray(data19)){
+if(data19.length < 1){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/headers",schemaPath:"#/properties/groups/additionalProperties/properties/headers/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+return false;
+}
+else {
+var valid11 = true;
+const len5 = data19.length;
+for(let i5=0; i5<len5; i5++){
+let data20 = data19[i5];
+const _errs45 = errors;
+if(errors === _errs45){
+if(typeof data20 === "string"){
+if(func2(data20) < 1){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/headers/" + i5,schemaPath:"#/properties/groups/additionalProperties/properties/headers/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/headers/" + i5,schemaPath:"#/properties/groups/additionalProperties/properties/headers/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid11 = _errs45 === errors;
+if(!valid11){
+break;
+}
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/headers",schemaPath:"#/properties/groups/additionalProperties/properties/headers/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid9 = _errs43 === errors;
+}
+else {
+var valid9 = true;
+}
+if(valid9){
+if(data13.excluded !== undefined){
+let data21 = data13.excluded;
+const _errs47 = errors;
+if(errors === _errs47){
+if(Array.isArray(data21)){
+var valid12 = true;
+const len6 = data21.length;
+for(let i6=0; i6<len6; i6++){
+let data22 = data21[i6];
+const _errs49 = errors;
+if(errors === _errs49){
+if(typeof data22 === "string"){
+if(func2(data22) < 1){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/excluded/" + i6,schemaPath:"#/properties/groups/additionalProperties/properties/excluded/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/excluded/" + i6,schemaPath:"#/properties/groups/additionalProperties/properties/excluded/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid12 = _errs49 === errors;
+if(!valid12){
+break;
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/excluded",schemaPath:"#/properties/groups/additionalProperties/properties/excluded/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid9 = _errs47 === errors;
+}
+else {
+var valid9 = true;
+}
+if(valid9){
+if(data13.values !== undefined){
+let data23 = data13.values;
+const _errs51 = errors;
+if(errors === _errs51){
+if(Array.isArray(data23)){
+var valid13 = true;
+const len7 = data23.length;
+for(let i7=0; i7<len7; i7++){
+let data24 = data23[i7];
+const _errs53 = errors;
+if(errors === _errs53){
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+let missing3;
+if(((((data24.name === undefined) && (missing3 = "name")) || ((data24.value === undefined) && (missing3 = "value"))) || ((data24.by === undefined) && (missing3 = "by"))) || ((data24.source === undefined) && (missing3 = "source"))){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
+return false;
+}
+else {
+const _errs55 = errors;
+for(const key5 in data24){
+if(!((((((((key5 === "name") || (key5 === "value")) || (key5 === "aliases")) || (key5 === "since")) || (key5 === "after")) || (key5 === "by")) || (key5 === "source")) || (key5 === "note"))){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs55 === errors){
+if(data24.name !== undefined){
+let data25 = data24.name;
+const _errs56 = errors;
+if(errors === _errs56){
+if(typeof data25 === "string"){
+if(!pattern18.test(data25)){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/name",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/name",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid14 = _errs56 === errors;
+}
+else {
+var valid14 = true;
+}
+if(valid14){
+if(data24.value !== undefined){
+let data26 = data24.value;
+const _errs58 = errors;
+if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/value",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/value/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs58){
+if((typeof data26 == "number") && (isFinite(data26))){
+if(data26 < 0 || isNaN(data26)){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/value",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/value/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid14 = _errs58 === errors;
+}
+else {
+var valid14 = true;
+}
+if(valid14){
+if(data24.aliases !== undefined){
+let data27 = data24.aliases;
+const _errs60 = errors;
+if(errors === _errs60){
+if(Array.isArray(data27)){
+if(data27.length < 1){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/aliases",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/aliases/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+return false;
+}
+else {
+var valid15 = true;
+const len8 = data27.length;
+for(let i8=0; i8<len8; i8++){
+let data28 = data27[i8];
+const _errs62 = errors;
+if(errors === _errs62){
+if(typeof data28 === "string"){
+if(!pattern18.test(data28)){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/aliases/" + i8,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/aliases/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/aliases/" + i8,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/aliases/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid15 = _errs62 === errors;
+if(!valid15){
+break;
+}
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/aliases",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/aliases/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid14 = _errs60 === errors;
+}
+else {
+var valid14 = true;
+}
+if(valid14){
+if(data24.since !== undefined){
+let data29 = data24.since;
+const _errs64 = errors;
+const _errs65 = errors;
+if(errors === _errs65){
+if(typeof data29 === "string"){
+if(!pattern15.test(data29)){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/since",schemaPath:"#/definitions/release/pattern",keyword:"pattern",params:{pattern: "^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"+"\""}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/since",schemaPath:"#/definitions/release/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid14 = _errs64 === errors;
+}
+else {
+var valid14 = true;
+}
+if(valid14){
+if(data24.after !== undefined){
+let data30 = data24.after;
+const _errs67 = errors;
+const _errs68 = errors;
+if(errors === _errs68){
+if(typeof data30 === "string"){
+if(!pattern15.test(data30)){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/after",schemaPath:"#/definitions/release/pattern",keyword:"pattern",params:{pattern: "^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"+"\""}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/after",schemaPath:"#/definitions/release/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid14 = _errs67 === errors;
+}
+else {
+var valid14 = true;
+}
+if(valid14){
+if(data24.by !== undefined){
+let data31 = data24.by;
+const _errs70 = errors;
+const _errs71 = errors;
+if(errors === _errs71){
+if(typeof data31 === "string"){
+if(!pattern15.test(data31)){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/by",schemaPath:"#/definitions/release/pattern",keyword:"pattern",params:{pattern: "^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"+"\""}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/by",schemaPath:"#/definitions/release/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid14 = _errs70 === errors;
+}
+else {
+var valid14 = true;
+}
+if(valid14){
+if(data24.source !== undefined){
+let data32 = data24.source;
+const _errs73 = errors;
+if(errors === _errs73){
+if(typeof data32 === "string"){
+if(func2(data32) < 1){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/source",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/source",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid14 = _errs73 === errors;
+}
+else {
+var valid14 = true;
+}
+if(valid14){
+if(data24.note !== undefined){
+let data33 = data24.note;
+const _errs75 = errors;
+if(errors === _errs75){
+if(typeof data33 === "string"){
+if(func2(data33) < 1){
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/note",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/note/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/note",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid14 = _errs75 === errors;
+}
+else {
+var valid14 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid13 = _errs53 === errors;
+if(!valid13){
+break;
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values",schemaPath:"#/properties/groups/additionalProperties/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid9 = _errs51 === errors;
+}
+else {
+var valid9 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/groups/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid8 = _errs31 === errors;
+if(!valid8){
+break;
+}
+}
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs27 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate13.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate13.errors = vErrors;
+return errors === 0;
+}
+

@@ -72,6 +72,8 @@ describe('usage errors exit EINVAL', () => {
     { name: 'cr-subject', args: ['nope', '/tmp/cr-subject-usage'] },
     { name: 'cr-subject', args: [] },
     { name: 'holders', args: [] },
+    { name: 'sockopt', args: ['inet'] },
+    { name: 'sockopt', args: ['ax25', 'passcred'] },
   ];
   it('covers every program', () => {
     expect(new Set(cases.map((c) => c.name))).toEqual(new Set(PROGRAM_NAMES));

@@ -16,6 +16,7 @@ import { identityFiles } from '../../handlers/proc-identity.js';
 import { loadSysctlLookup } from '../../handlers/sysctl-table.js';
 import { NativeKind } from '../../native/addon-types.js';
 import type { Plan } from '../../plan/types.js';
+import { handlerOf } from '../../plan/arg-rules.js';
 
 /** Calls routed only under sigsys, to refuse them (see the file comment). */
 export const SIGSYS_EXEC_CALLS = ['execve', 'execveat'];
@@ -47,12 +48,13 @@ export function sigsysConfig(session: Session): SigsysConfig {
   for (const ap of plan.arches) {
     if (ap.arch !== 'x86_64') continue;
     for (const e of ap.entries) {
-      if (e.action.kind !== 'notify') continue;
-      if (e.action.handler === EXEC_HANDLER) {
+      const handler = handlerOf(e);
+      if (handler === undefined) continue;
+      if (handler === EXEC_HANDLER) {
         lines.push(`exec ${e.nr}`);
         continue;
       }
-      const v = handlers.get(e.action.handler)?.native?.(ap.arch, e.nr, e.name, ctx);
+      const v = handlers.get(handler)?.native?.(ap.arch, e.nr, e.name, ctx);
       switch (v?.kind) {
         case NativeKind.errno:
           lines.push(`errno ${e.nr} ${v.errno}`);

@@ -1,0 +1,146 @@
+/**
+ * The behaviour catalogue: what changed inside syscalls both kernels have, when, who it
+ * breaks, and what cr-shim does about it. The plan reads each row's traps (argument values
+ * sent to a handler) from here and docs/BEHAVIOUR.md is printed from it, so the docs say
+ * what the code does. Rows whose `support` is 'unsupported' are known breaks cr-shim does not
+ * translate yet; they are listed so nobody has to rediscover them.
+ */
+import type { Arch } from '../arch.js';
+import { compareReleases } from '../tables/release.js';
+import type { ArgRule } from '../plan/types.js';
+import type { Support } from './types.js';
+
+/** SOL_SOCKET and the SO_* numbers of <asm-generic/socket.h> (x86_64). */
+const SOL_SOCKET = 1;
+const SO_PASSCRED = 16;
+const SO_PASSSEC = 34;
+
+/** A set of argument values of one syscall that a row sends to its handler. */
+export interface Trap {
+  syscall: string;
+  arg: number;
+  values: number[];
+  /** Applies only when this other argument equals `equals`. */
+  when?: { arg: number; equals: number };
+  handler: string;
+}
+
+export interface BehaviourFacts {
+  arch: Arch;
+  /** The persona's mainline release. */
+  personaRelease: string;
+  /** Options given on the command line that turn rows on (`--allow tiocsti`). */
+  options: ReadonlySet<string>;
+}
+
+export interface Behaviour {
+  id: string;
+  title: string;
+  /** The first release with the new behaviour; personas before it get the old one. */
+  changedIn: string;
+  /** What changed, as the kernel's commit put it. */
+  what: string;
+  /** Who it breaks. */
+  breaks: string;
+  /** What cr-shim does. */
+  shim: string;
+  support: Support;
+  traps?: Trap[];
+  /** An option that must be given for the row to apply (a known hole). */
+  option?: string;
+}
+
+export const BEHAVIOURS: readonly Behaviour[] = [
+  {
+    id: 'argument-values',
+    title: 'Option values newer than the persona',
+    changedIn: 'each value\'s release (tables/args/x86_64.json)',
+    what: 'prctl options, fcntl commands, madvise advice, getrandom flags, socket families and SOL_SOCKET options are added release by release; a kernel answers a value it does not know with EINVAL (EAFNOSUPPORT, ENOPROTOOPT).',
+    breaks: 'programs that probe for a feature by trying it (PR_GET_AUXV, F_DUPFD_QUERY, MADV_GUARD_INSTALL, GRND_INSECURE) take the new path under an old persona, and notice they are not on their kernel.',
+    shim: 'the filter answers a value the persona\'s kernel did not know with that kernel\'s errno, in BPF (no round trip); only the numbers with such a rule run the argument checks, every other call stays in the kernel\'s action cache. A value whose release the public data leaves open (between two Debian releases\' headers, undated by man-pages) is let through.',
+    support: 'partial',
+  },
+  {
+    id: 'so-passcred-inet',
+    title: 'SO_PASSCRED and SO_PASSSEC on sockets other than unix, netlink and bluetooth',
+    changedIn: '6.16',
+    what: 'setsockopt(SOL_SOCKET, SO_PASSCRED or SO_PASSSEC) on a UDP, TCP or other internet socket fails with EOPNOTSUPP, and getsockopt of them too; before, the flag was accepted, stored and read back (and had no effect).',
+    breaks: 'CRIU before 4.2 (it dumps every socket\'s SO_PASSCRED) and systemd versions that set it on every socket they pass.',
+    shim: 'under personas before 6.16, setsockopt and getsockopt of these two options at SOL_SOCKET go to the supervisor: on unix, netlink and bluetooth sockets the call runs unchanged; on any other socket the value is checked as the old kernel did (EINVAL for an optlen under 4, EFAULT for a bad pointer), stored per socket and read back.',
+    support: 'full',
+    traps: [
+      { syscall: 'setsockopt', arg: 2, values: [SO_PASSCRED, SO_PASSSEC], when: { arg: 1, equals: SOL_SOCKET }, handler: 'sockopt-passcred' },
+      { syscall: 'getsockopt', arg: 2, values: [SO_PASSCRED, SO_PASSSEC], when: { arg: 1, equals: SOL_SOCKET }, handler: 'sockopt-passcred' },
+    ],
+  },
+  {
+    id: 'host-build-lacks',
+    title: 'Calls this host\'s kernel was built without (modules, kexec)',
+    changedIn: 'this host\'s build',
+    what: 'a kernel built without CONFIG_MODULES or CONFIG_KEXEC answers init_module, finit_module, delete_module and kexec_load with ENOSYS (a COND_SYSCALL stub) whoever calls, where the persona\'s kernel checked a privileged caller\'s arguments first.',
+    breaks: 'installers and tests that probe for module or kexec support by the errno they get (EFAULT, ENOEXEC, ENOENT, EINVAL).',
+    shim: 'handlers make the persona\'s checks in its order (capability, flags, descriptor, ELF header, segment count, architecture); what passes them answers EPERM, as with kernel.modules_disabled or kexec_load_disabled; delete_module answers ENOENT, no module being loaded. Applies to every persona when the host lacks the call (see docs/SUPPORTED.md).',
+    support: 'partial',
+  },
+  {
+    id: 'new-flags-ignored',
+    title: 'Flags an old kernel ignored or treated otherwise (O_TMPFILE, MAP_FIXED_NOREPLACE, statx mask bits)',
+    changedIn: 'each flag\'s release (tables/args/x86_64.json)',
+    what: 'open(2) and mmap(2) ignore flags they do not know; O_TMPFILE (3.11) creates a file where 3.10 opened the directory, MAP_FIXED_NOREPLACE (4.17) fails with EEXIST where 4.14 took the address as a hint; statx (4.11) reports mask bits added later (6.8, 6.10).',
+    breaks: 'programs with a fallback for the old answer take the new path.',
+    shim: 'nothing yet: the argument tables say which flags each release knew, but no single argument decides the old answer, so a handler is needed (planned).',
+    support: 'unsupported',
+  },
+  {
+    id: 'read-implies-exec',
+    title: 'READ_IMPLIES_EXEC for 64-bit binaries without PT_GNU_STACK',
+    changedIn: '5.8',
+    what: 'a 64-bit ELF without a PT_GNU_STACK header no longer gets READ_IMPLIES_EXEC: readable mappings are not executable.',
+    breaks: 'old binaries that run code from a RW mapping die with SIGSEGV.',
+    shim: 'nothing yet (planned: set the personality at exec and at restore).',
+    support: 'unsupported',
+  },
+  {
+    id: 'sendfile-no-splice',
+    title: 'sendfile and splice from files without splice support',
+    changedIn: '5.10',
+    what: 'sendfile(2) from a file whose operations lack splice_read (/proc/self/status and other seq files) fails with EINVAL.',
+    breaks: 'programs that sendfile /proc files to a socket or pipe.',
+    shim: 'nothing yet (planned: a handler that reads and writes through the supervisor).',
+    support: 'unsupported',
+  },
+];
+
+/** Does `row` apply to this persona? Rows with a release apply before it; an optional row only when asked for. */
+export function behaviourApplies(row: Behaviour, f: BehaviourFacts): boolean {
+  if (row.option !== undefined && !f.options.has(row.option)) return false;
+  if (!/^\d+\.\d+(\.\d+)?$/.test(row.changedIn)) return false;
+  return compareReleases(f.personaRelease, row.changedIn) < 0;
+}
+
+/** The argument rules behaviour rows add to one syscall: their traps, each sending matches to its handler. */
+export function behaviourRules(syscall: string, f: BehaviourFacts): ArgRule[] {
+  // The traps' numbers are x86_64's; other ABIs get none yet.
+  if (f.arch !== 'x86_64') return [];
+  const out: ArgRule[] = [];
+  for (const row of BEHAVIOURS) {
+    if (!behaviourApplies(row, f)) continue;
+    for (const t of row.traps ?? []) {
+      if (t.syscall !== syscall) continue;
+      out.push({
+        arg: t.arg,
+        match: { kind: 'in', values: [...t.values].sort((a, b) => a - b) },
+        ...(t.when ? { when: t.when } : {}),
+        action: { kind: 'notify', handler: t.handler },
+        reason: `${row.title}: before ${row.changedIn}`,
+      });
+    }
+  }
+  return out;
+}
+
+/** Every handler id the catalogue names: a test checks each exists in makeHandlers. */
+export function behaviourHandlerIds(): string[] {
+  return [...new Set(BEHAVIOURS.flatMap((b) => (b.traps ?? []).map((t) => t.handler)))].sort();
+}
+

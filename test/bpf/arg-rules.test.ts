@@ -1,0 +1,97 @@
+/**
+ * Argument rules, from the real tables to BPF: verdicts as data (cases/arg-rules.json) through
+ * the emulator, then the `kernel: true` rows on the real kernel under `cr-shim run`. And the
+ * action cache: a number without rules stays provably allowed, a number with rules does not.
+ */
+import fs from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AUDIT_ARCH } from '../../src/arch.js';
+import { cacheProvesAllow } from '../../src/bpf/cache.js';
+import { compilePlan } from '../../src/bpf/compile.js';
+import { emulate } from '../../src/bpf/emulate.js';
+import type { Program } from '../../src/bpf/insn.js';
+import { computePlan } from '../../src/plan/compute.js';
+import type { Plan } from '../../src/plan/types.js';
+import { errnoName } from '../../src/supervisor/errno.js';
+import { TableRegistry } from '../../src/tables/registry.js';
+import { parseOutput } from '../helpers/parse-output.js';
+import { programPath } from '../helpers/programs.js';
+import { requireShimBuilt } from '../helpers/require-build.js';
+import { runCli } from '../helpers/run-cli.js';
+import { describeResult, runProcess } from '../helpers/run-process.js';
+
+interface Row { persona: string; syscall: string; args: string[]; expect: string; kernel: boolean; why: string }
+const { rows } = JSON.parse(fs.readFileSync(new URL('./cases/arg-rules.json', import.meta.url), 'utf8')) as { rows: Row[] };
+
+const registry = new TableRegistry();
+// The host build's gaps do not matter to argument rules: none of these calls is among them.
+const plans = new Map<string, { plan: Plan; program: Program }>();
+function compiled(persona: string): { plan: Plan; program: Program } {
+  let hit = plans.get(persona);
+  if (!hit) {
+    const plan = computePlan(persona, [{
+      arch: 'x86_64', persona: registry.get('x86_64', persona), host: registry.get('x86_64', '6.18'), hostMissing: new Set(),
+      argTable: registry.argTable('x86_64')!,
+    }]);
+    hit = { plan, program: compilePlan(plan) };
+    plans.set(persona, hit);
+  }
+  return hit;
+}
+const nrOf = (name: string): number => registry.indexed('x86_64', '6.18').byName.get(name)!.nr;
+
+function verdictName(persona: string, row: Row): string {
+  const { plan, program } = compiled(persona);
+  const v = emulate(program.insns, { nr: nrOf(row.syscall), arch: AUDIT_ARCH.x86_64, args: row.args.map((a) => BigInt(a)) });
+  if (v.action === 'ALLOW') return 'allow';
+  if (v.action === 'ERRNO') return errnoName(v.data);
+  if (v.action === 'USER_NOTIF') {
+    const e = plan.arches[0]!.entries.find((x) => x.nr === nrOf(row.syscall))!;
+    const h = e.action.kind === 'notify' ? e.action.handler : e.argRules?.find((r) => r.action.kind === 'notify')?.action;
+    return `handler:${typeof h === 'string' ? h : h && 'handler' in h ? h.handler : '?'}`;
+  }
+  return v.action;
+}
+
+describe('argument rules through the emulator (cases/arg-rules.json)', () => {
+  it.each(rows)('$persona $syscall($args) → $expect ($why)', (row) => {
+    expect(verdictName(row.persona, row)).toBe(row.expect);
+  });
+
+  it('keeps the action cache for every allowed number without rules, and only the ruled numbers load arguments', () => {
+    const { plan, program } = compiled('4.19');
+    const entries = plan.arches[0]!.entries;
+    const ruled = entries.filter((e) => e.argRules?.length).map((e) => e.name).sort();
+    expect(ruled).toEqual(expect.arrayContaining(['getrandom', 'prctl', 'setsockopt']));
+    for (const e of entries) {
+      const proven = cacheProvesAllow(program.insns, AUDIT_ARCH.x86_64, e.nr);
+      expect(proven, e.name).toBe(e.action.kind === 'allow' && !e.argRules?.length);
+    }
+  });
+
+  it('a persona equal to the host gets no argument rule (the host answers itself)', () => {
+    const plan = computePlan('6.18', [{
+      arch: 'x86_64', persona: registry.get('x86_64', '6.18'), host: registry.get('x86_64', '6.18'), hostMissing: new Set(),
+      argTable: registry.argTable('x86_64')!, sameKernel: true,
+    }]);
+    expect(plan.arches[0]!.entries.filter((e) => e.argRules)).toEqual([]);
+  });
+});
+
+describe('argument rules on the real kernel (cr-shim run --kernel)', () => {
+  beforeAll(() => requireShimBuilt());
+  const kernelRows = rows.filter((r) => r.kernel);
+
+  it.each(kernelRows)('$persona $syscall($args) → $expect ($why)', async (row) => {
+    const argv = [String(nrOf(row.syscall)), ...row.args];
+    const shim = await runCli(['run', '--kernel', row.persona, '--', programPath('syscall'), ...argv]);
+    expect(shim.status, describeResult(shim)).toBe(0);
+    const got = parseOutput(shim.stdout);
+    if (row.expect === 'allow') {
+      const native = parseOutput((await runProcess(programPath('syscall'), argv)).stdout);
+      expect([got.get('ret'), got.get('errname')]).toEqual([native.get('ret'), native.get('errname')]);
+    } else {
+      expect(got.get('errname')).toBe(row.expect);
+    }
+  });
+});

@@ -1,0 +1,63 @@
+/*
+ * sockopt FAMILY OPTION
+ *
+ * FAMILY is inet, inet6, tcp or unix (a datagram socket, a stream socket for tcp); OPTION is
+ * passcred or passsec. Sets the option to 1 on a fresh socket, reads it back, sets it to 0,
+ * reads it again, then tries an optlen of 2 (the old kernel's EINVAL). Prints set_*, get_*
+ * results, got_val/got_len after each get, and short_*. Every call is made with syscall(2).
+ */
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include "kv.h"
+
+static const char usage[] = "sockopt inet|inet6|tcp|unix passcred|passsec";
+
+static void get(const char *prefix, int fd, int opt)
+{
+	int val = -1;
+	socklen_t len = sizeof(val);
+	char key[32];
+	long ret = syscall(SYS_getsockopt, fd, SOL_SOCKET, opt, &val, &len);
+	kv_result(prefix, ret, errno);
+	snprintf(key, sizeof(key), "%sval", prefix);
+	kv_long(key, ret == 0 ? val : -1);
+	snprintf(key, sizeof(key), "%slen", prefix);
+	kv_long(key, ret == 0 ? (long)len : -1);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3)
+		kv_usage(usage);
+	int domain, type = SOCK_DGRAM, opt;
+	if (strcmp(argv[1], "inet") == 0)
+		domain = AF_INET;
+	else if (strcmp(argv[1], "inet6") == 0)
+		domain = AF_INET6;
+	else if (strcmp(argv[1], "tcp") == 0)
+		domain = AF_INET, type = SOCK_STREAM;
+	else if (strcmp(argv[1], "unix") == 0)
+		domain = AF_UNIX;
+	else
+		kv_usage(usage);
+	if (strcmp(argv[2], "passcred") == 0)
+		opt = SO_PASSCRED;
+	else if (strcmp(argv[2], "passsec") == 0)
+		opt = SO_PASSSEC;
+	else
+		kv_usage(usage);
+
+	long fd = syscall(SYS_socket, domain, type, 0);
+	if (fd < 0)
+		kv_die("sockopt", "socket", errno);
+	int one = 1, zero = 0;
+	long ret = syscall(SYS_setsockopt, fd, SOL_SOCKET, opt, &one, sizeof(one));
+	kv_result("set1_", ret, errno);
+	get("get1_", (int)fd, opt);
+	ret = syscall(SYS_setsockopt, fd, SOL_SOCKET, opt, &zero, sizeof(zero));
+	kv_result("set0_", ret, errno);
+	get("get0_", (int)fd, opt);
+	ret = syscall(SYS_setsockopt, fd, SOL_SOCKET, opt, &one, 2);
+	kv_result("short_", ret, errno);
+	return 0;
+}
