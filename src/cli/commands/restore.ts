@@ -5,6 +5,7 @@ import { UsageError } from '../../errors.js';
 import { prepareSession } from '../session.js';
 import { restore } from '../../restore/restore.js';
 import { formatStats } from '../stats-report.js';
+import { assertTraceWritable } from '../../supervisor/trace.js';
 
 export const restoreSpec: CommandSpec = {
   name: 'restore',
@@ -24,6 +25,7 @@ export async function restoreCommand(p: Parsed): Promise<number> {
   if (imgDir === undefined) throw new UsageError('restore', 'no image directory given', { code: 'EUSAGE', hint: `usage: ${restoreSpec.usage}` });
   const quiet = flag(p.options.quiet);
   const trace = str(p.options.trace);
+  if (trace !== undefined) assertTraceWritable(trace);
   const kernel = str(p.options.kernel);
   const criu = str(p.options.criu);
   const result = await restore({
