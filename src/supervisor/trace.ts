@@ -36,7 +36,7 @@ export function decodeArgs(signature: readonly string[], args: readonly bigint[]
 export function assertTraceWritable(file: string): void {
   let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_CLOEXEC, 0o600);
+    fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o600);
   } catch (cause) {
     const e = cause as NodeJS.ErrnoException;
     throw new ShimError('--trace', `cannot write ${file}: ${e.code === 'EISDIR' ? 'it is a directory' : e.code === 'ENOENT' ? 'its directory does not exist' : (e.code ?? e.message)}`, {
