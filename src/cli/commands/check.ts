@@ -12,6 +12,7 @@ import { checkImage } from '../../criu/check.js';
 import { renderCheck } from '../../criu/check-text.js';
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
+import { writeStdout } from '../stdout.js';
 
 export const checkSpec: CommandSpec = {
   name: 'check',
@@ -32,6 +33,6 @@ export async function checkCommand(p: Parsed): Promise<number> {
   const kernel = str(p.options.kernel);
   const report = await checkImage(imgDir, { criu, ...(kernel !== undefined ? { kernel } : {}) });
   const out = flag(p.options.json) ? `${JSON.stringify(report, null, 2)}\n` : renderCheck(report);
-  await new Promise<void>((resolve) => process.stdout.write(out, () => resolve()));
+  await writeStdout(out);
   return report.restorable ? 0 : 1;
 }

@@ -11,6 +11,7 @@ import { convertImage, requiredConversions, withDroppedCaps } from '../../criu/c
 import { openImageDir } from '../../criu/image-dir.js';
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag } from '../args.js';
+import { writeStdout } from '../stdout.js';
 
 export const convertSpec: CommandSpec = {
   name: 'convert',
@@ -39,6 +40,6 @@ export async function convertCommand(p: Parsed): Promise<number> {
   } else {
     out = result.applied.map((a) => `${a}\n`).join('') + `wrote ${dst} (rewrote ${result.rewritten.join(', ')}); ${src} is unchanged\n`;
   }
-  await new Promise<void>((resolve) => process.stdout.write(out, () => resolve()));
+  await writeStdout(out);
   return 0;
 }

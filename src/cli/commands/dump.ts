@@ -12,6 +12,7 @@ import { MANIFEST_FILE } from '../../criu/manifest.js';
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
 import path from 'node:path';
+import { writeStdout } from '../stdout.js';
 
 export const dumpSpec: CommandSpec = {
   name: 'dump',
@@ -61,6 +62,6 @@ export async function dumpCommand(p: Parsed): Promise<number> {
     out += `manifest ${path.join(path.resolve(imgDir), MANIFEST_FILE)}\n`;
   }
   for (const n of result.notices) process.stderr.write(`cr-shim: ${n}\n`);
-  await new Promise<void>((resolve) => process.stdout.write(out, () => resolve()));
+  await writeStdout(out);
   return 0;
 }
