@@ -39,7 +39,8 @@ export interface DumpResult {
 /** Options that belong to the final dump only. */
 const DUMP_ONLY = new Set(['--leave-running', '--leave-stopped']);
 
-function checkTarget(pid: number): void {
+/** Refuse a PID that is no process to dump (UsageError, or ShimError ESRCH), before any criu is looked for. */
+export function checkTarget(pid: number): void {
   if (!Number.isInteger(pid) || pid < 1) throw new UsageError('dump', `not a PID: ${pid}`, { code: 'EUSAGE' });
   if (pid === process.pid) throw new UsageError('dump', `PID ${pid} is cr-shim itself`, { code: 'EUSAGE' });
   if (!fs.existsSync(`/proc/${pid}`)) throw new ShimError('dump', `no process ${pid}`, { code: 'ESRCH', hint: 'check the PID (ps -p PID)' });

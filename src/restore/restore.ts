@@ -12,10 +12,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ShimError, UsageError } from '../errors.js';
+import { ShimError } from '../errors.js';
 import { locateCriu } from '../criu/binary.js';
 import { convertImage, requiredConversions } from '../criu/convert.js';
-import { readManifest } from '../criu/manifest.js';
+import { openImageDir } from '../criu/image-dir.js';
 import { recordSupervised } from '../criu/supervised-record.js';
 import type { Session } from '../cli/session.js';
 import { injectFilter, InjectError } from '../inject/injector.js';
@@ -46,21 +46,6 @@ export interface RestoreResult extends AdoptResult {
   root: number;
 }
 
-function assertImage(imgDir: string): void {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(imgDir);
-  } catch (cause) {
-    throw new UsageError('restore', `${imgDir}: no such directory`, { cause, code: 'ENOENT', hint: 'give the directory cr-shim dump (or criu dump -D) wrote' });
-  }
-  if (!st.isDirectory() || !fs.existsSync(path.join(imgDir, 'inventory.img'))) {
-    throw new UsageError('restore', `${imgDir} is not a CRIU image directory (no inventory.img)`, {
-      code: 'ENOENT',
-      hint: 'give the directory cr-shim dump (or criu dump -D) wrote',
-    });
-  }
-}
-
 /**
  * Apply the conversions this host needs to a copy of the image (IMG is only
  * read), then criu-restore it held stopped. The copy is gone once criu is done.
@@ -82,9 +67,9 @@ async function restoreStopped(opts: RestoreOptions, criu: string): Promise<numbe
 
 /** Restore, inject, resume and supervise. Throws ShimError subclasses; the tree is killed when it cannot be supervised. */
 export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
-  assertImage(opts.imgDir);
+  // The same refusals, lines and statuses as check and convert (no image, damaged, other arch).
+  const manifest = openImageDir(opts.imgDir).manifest;
   checkPassThrough(opts.criuArgs);
-  const manifest = readManifest(opts.imgDir);
   const choice = chooseKernel(opts.kernel, manifest, os.release(), opts.imgDir);
   if (choice.notice) opts.notice(choice.notice);
   const session = opts.prepare(choice.release);

@@ -10,6 +10,7 @@ import { UsageError } from '../../errors.js';
 import { locateCriu } from '../../criu/binary.js';
 import { checkImage } from '../../criu/check.js';
 import { renderCheck } from '../../criu/check-text.js';
+import { openImageDir } from '../../criu/image-dir.js';
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
 import { writeStdout } from '../stdout.js';
@@ -28,6 +29,8 @@ export const checkSpec: CommandSpec = {
 export async function checkCommand(p: Parsed): Promise<number> {
   const [imgDir, extra] = p.positionals;
   if (imgDir === undefined || extra !== undefined) throw new UsageError('check', 'needs exactly one image directory', { code: 'EUSAGE', hint: `usage: ${checkSpec.usage}` });
+  // The image first: a directory that is no image is refused the same way with or without a criu.
+  openImageDir(imgDir);
   const explicit = str(p.options.criu);
   const criu = await locateCriu(explicit === undefined ? {} : { explicit });
   const kernel = str(p.options.kernel);

@@ -7,10 +7,10 @@
  */
 import { UsageError } from '../../errors.js';
 import { locateCriu } from '../../criu/binary.js';
-import { dumpProcess } from '../../criu/dump.js';
+import { checkTarget, dumpProcess } from '../../criu/dump.js';
 import { MANIFEST_FILE } from '../../criu/manifest.js';
 import type { CommandSpec, Parsed } from '../args.js';
-import { flag, str } from '../args.js';
+import { flag, ownAndPassThrough, str } from '../args.js';
 import path from 'node:path';
 import { writeStdout } from '../stdout.js';
 
@@ -33,7 +33,7 @@ export const dumpSpec: CommandSpec = {
 const PASS_FLAGS = ['shell-job', 'leave-running', 'tcp-established', 'track-mem'] as const;
 
 export async function dumpCommand(p: Parsed): Promise<number> {
-  const [pidText, imgDir, ...passThrough] = p.positionals;
+  const { own: [pidText, imgDir], passThrough } = ownAndPassThrough(dumpSpec, p, 2);
   if (pidText === undefined || imgDir === undefined) throw new UsageError('dump', 'needs a PID and an image directory', { code: 'EUSAGE', hint: `usage: ${dumpSpec.usage}` });
   if (!/^\d+$/.test(pidText)) throw new UsageError('dump', `not a PID: ${pidText}`, { code: 'EUSAGE', hint: `usage: ${dumpSpec.usage}` });
   const preText = str(p.options['pre-dump']) ?? '0';
@@ -45,6 +45,7 @@ export async function dumpCommand(p: Parsed): Promise<number> {
   if (prev !== undefined) criuArgs.push('--prev-images-dir', prev);
   criuArgs.push(...passThrough);
 
+  checkTarget(Number(pidText));
   const explicit = str(p.options.criu);
   const criu = await locateCriu(explicit === undefined ? {} : { explicit });
   const result = await dumpProcess({ pid: Number(pidText), imgDir, criu, criuArgs, preDumps: Number(preText) });

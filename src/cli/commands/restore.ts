@@ -1,6 +1,6 @@
 /** `cr-shim restore [--kernel R] [--criu PATH] [--stats] [--trace FILE] [--quiet] IMG [-- CRIU-OPTIONS...]` */
 import type { CommandSpec, Parsed } from '../args.js';
-import { flag, str } from '../args.js';
+import { flag, ownAndPassThrough, str } from '../args.js';
 import { UsageError } from '../../errors.js';
 import { prepareSession } from '../session.js';
 import { restore } from '../../restore/restore.js';
@@ -21,7 +21,7 @@ export const restoreSpec: CommandSpec = {
 };
 
 export async function restoreCommand(p: Parsed): Promise<number> {
-  const [imgDir, ...criuArgs] = p.positionals;
+  const { own: [imgDir], passThrough: criuArgs } = ownAndPassThrough(restoreSpec, p, 1);
   if (imgDir === undefined) throw new UsageError('restore', 'no image directory given', { code: 'EUSAGE', hint: `usage: ${restoreSpec.usage}` });
   const quiet = flag(p.options.quiet);
   const trace = str(p.options.trace);
