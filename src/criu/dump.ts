@@ -17,6 +17,7 @@ import { readImageFilters } from './image/seccomp.js';
 import { openImageDir } from './image-dir.js';
 import { crShimVersion, MANIFEST_SCHEMA, thisArch, thisKernel, writeManifest, type Manifest } from './manifest.js';
 import { runCriu } from './run-criu.js';
+import { assertPrivateDir, IMAGE_DIR_MODE, IMAGE_FILE_MODE, setImageModes } from './image-files.js';
 import { filterSha256, findSupervision } from './supervised-record.js';
 
 export interface DumpRequest {
@@ -27,6 +28,8 @@ export interface DumpRequest {
   criuArgs: string[];
   /** criu pre-dump iterations before the dump (0: none). */
   preDumps: number;
+  /** Leave the image readable by every local user (0755/0644) instead of root's alone (0700/0600). */
+  share?: boolean;
 }
 
 export interface DumpResult {
@@ -53,13 +56,14 @@ function prepareDir(imgDir: string): () => void {
     if (fs.readdirSync(imgDir).length > 0) {
       throw new UsageError('dump', `${imgDir} is not empty: a dump never mixes with other files`, { code: 'EEXIST', hint: 'give a new or empty directory' });
     }
+    assertPrivateDir(imgDir, 'dump');
     return () => {
       for (const e of fs.readdirSync(imgDir)) fs.rmSync(path.join(imgDir, e), { recursive: true, force: true });
     };
   }
   let created: string | undefined;
   try {
-    created = fs.mkdirSync(imgDir, { recursive: true });
+    created = fs.mkdirSync(imgDir, { recursive: true, mode: IMAGE_DIR_MODE });
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     throw new ShimError('dump', `cannot create ${imgDir}: ${(cause as Error).message}`, {
@@ -109,6 +113,8 @@ export async function dumpProcess(req: DumpRequest): Promise<DumpResult> {
     undo();
     throw err;
   }
+  // CRIU writes its files 0644: the image holds the tasks' memory, keys and tokens included.
+  setImageModes(imgDir, req.share === true);
 
   // The kernel and persona are recorded even if cr-shim cannot make sense of CRIU's images:
   // they are what a later restore cannot learn anywhere else.
@@ -137,7 +143,7 @@ export async function dumpProcess(req: DumpRequest): Promise<DumpResult> {
     ...(supervision && pstree.some((t) => t.pid === supervision.pid) ? { shimRoot: { pid: supervision.pid } } : {}),
     dump: { pid: req.pid, criuArgs: dumpArgs, ...(req.preDumps > 0 ? { preDumps: req.preDumps } : {}) },
   };
-  writeManifest(imgDir, manifest);
+  writeManifest(imgDir, manifest, req.share === true ? 0o644 : IMAGE_FILE_MODE);
   return {
     manifest,
     processes: pstree.length,

@@ -149,3 +149,34 @@ export function copyImageTree(from: string, to: string, opts: CopyOptions = {}, 
     else copyContent(a, b, false);
   }
 }
+
+/**
+ * Refuse an existing directory for a dump that another user owns or may write: root's CRIU and
+ * cr-shim write the image there, and such a user could plant symlinks or swap files in it while
+ * they do. Throws UsageError naming the owner or the mode.
+ */
+export function assertPrivateDir(dir: string, op: string): void {
+  const st = fs.lstatSync(dir);
+  const uid = process.geteuid?.() ?? 0;
+  const fix = 'give a new directory, or one only you own and may write';
+  if (st.isSymbolicLink()) throw new UsageError(op, `${dir} is a symlink`, { code: 'EUNSAFE', hint: fix });
+  if (st.uid !== uid) {
+    throw new UsageError(op, `${dir} belongs to uid ${st.uid}, not to the user running cr-shim (uid ${uid})`, { code: 'EUNSAFE', hint: fix });
+  }
+  if ((st.mode & 0o022) !== 0) {
+    throw new UsageError(op, `${dir} is writable by other users (mode ${(st.mode & 0o7777).toString(8)})`, { code: 'EUNSAFE', hint: fix });
+  }
+}
+
+/**
+ * Set the modes of an image CRIU has written (it creates 0644 files): directories 0700 and files
+ * 0600, or 0755 and 0644 when shared. Symlinks CRIU made (parent → pre-N) are left as they are.
+ */
+export function setImageModes(dir: string, share: boolean): void {
+  fs.chmodSync(dir, share ? 0o755 : IMAGE_DIR_MODE);
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) setImageModes(p, share);
+    else if (e.isFile()) fs.chmodSync(p, share ? 0o644 : IMAGE_FILE_MODE);
+  }
+}

@@ -73,3 +73,23 @@ describe('reading and writing', () => {
     expect(() => readManifest(dir)).toThrow(new RegExp(`${path.join(dir, MANIFEST_FILE).replace(/\//g, '\\/')}: /: not JSON`));
   });
 });
+
+describe('writeManifest in a directory someone else could write', () => {
+  it('a symlink planted at the temporary name makes the write fail; its target is untouched', () => {
+    const d = fs.mkdtempSync(path.join(dir, 'planted-'));
+    const victim = path.join(d, 'root-only');
+    fs.writeFileSync(victim, 'keep\n', { mode: 0o600 });
+    fs.symlinkSync(victim, path.join(d, `${MANIFEST_FILE}.${process.pid}.tmp`));
+    expect(() => writeManifest(d, cases.base)).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+    expect(fs.readFileSync(victim, 'utf8')).toBe('keep\n');
+    expect(fs.existsSync(path.join(d, MANIFEST_FILE))).toBe(false);
+  });
+
+  it('writes 0600 by default, the mode asked otherwise', () => {
+    const d = fs.mkdtempSync(path.join(dir, 'mode-'));
+    writeManifest(d, cases.base);
+    expect(fs.statSync(path.join(d, MANIFEST_FILE)).mode & 0o7777).toBe(0o600);
+    writeManifest(d, cases.base, 0o644);
+    expect(fs.statSync(path.join(d, MANIFEST_FILE)).mode & 0o7777).toBe(0o644);
+  });
+});

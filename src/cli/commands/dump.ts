@@ -16,7 +16,7 @@ import { writeStdout } from '../stdout.js';
 
 export const dumpSpec: CommandSpec = {
   name: 'dump',
-  usage: 'cr-shim dump PID IMG [--criu PATH] [--shell-job] [--leave-running] [--tcp-established] [--pre-dump N] [-- CRIU-DUMP-OPTIONS...]',
+  usage: 'cr-shim dump PID IMG [--criu PATH] [--share] [--shell-job] [--leave-running] [--tcp-established] [--pre-dump N] [-- CRIU-DUMP-OPTIONS...]',
   summary: 'Checkpoint process PID and its descendants into the new directory IMG with criu dump, recording the kernel and cr-shim persona in IMG/cr-shim.json.',
   options: [
     { name: 'criu', value: 'PATH', help: 'the criu to run (default: $CR_SHIM_CRIU, the private root of scripts/setup-criu.sh, PATH)' },
@@ -26,6 +26,7 @@ export const dumpSpec: CommandSpec = {
     { name: 'track-mem', help: 'criu --track-mem: track memory changes for a later incremental dump' },
     { name: 'prev-images-dir', value: 'DIR', help: 'criu --prev-images-dir: the previous (pre-)dump, relative to IMG' },
     { name: 'pre-dump', value: 'N', help: 'run N criu pre-dump iterations into IMG/pre-1..N first (needs soft-dirty memory tracking)' },
+    { name: 'share', help: 'make IMG readable by every local user (0755/0644; default 0700/0600): it exposes the whole memory of the dumped processes, keys and tokens included' },
     { name: 'json', help: 'print the manifest written, as JSON' },
   ],
 };
@@ -48,7 +49,7 @@ export async function dumpCommand(p: Parsed): Promise<number> {
   checkTarget(Number(pidText));
   const explicit = str(p.options.criu);
   const criu = await locateCriu(explicit === undefined ? {} : { explicit });
-  const result = await dumpProcess({ pid: Number(pidText), imgDir, criu, criuArgs, preDumps: Number(preText) });
+  const result = await dumpProcess({ pid: Number(pidText), imgDir, criu, criuArgs, preDumps: Number(preText), share: flag(p.options.share) });
   const m = result.manifest;
   let out: string;
   if (flag(p.options.json)) {
