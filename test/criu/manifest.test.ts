@@ -1,5 +1,6 @@
 /** IMG/cr-shim.json: schema verdicts as data (cases/manifests.json), reading and writing. */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TableError } from '../../src/errors.js';
@@ -76,7 +77,7 @@ describe('reading and writing', () => {
 
 describe('writeManifest in a directory someone else could write', () => {
   it('a symlink planted at the temporary name makes the write fail; its target is untouched', () => {
-    const d = fs.mkdtempSync(path.join(dir, 'planted-'));
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-planted-'));
     const victim = path.join(d, 'root-only');
     fs.writeFileSync(victim, 'keep\n', { mode: 0o600 });
     fs.symlinkSync(victim, path.join(d, `${MANIFEST_FILE}.${process.pid}.tmp`));
@@ -86,7 +87,7 @@ describe('writeManifest in a directory someone else could write', () => {
   });
 
   it('writes 0600 by default, the mode asked otherwise', () => {
-    const d = fs.mkdtempSync(path.join(dir, 'mode-'));
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-mode-'));
     writeManifest(d, cases.base);
     expect(fs.statSync(path.join(d, MANIFEST_FILE)).mode & 0o7777).toBe(0o600);
     writeManifest(d, cases.base, 0o644);
