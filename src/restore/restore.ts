@@ -25,6 +25,7 @@ import { becomeSubreaper } from '../supervisor/reaper.js';
 import { sys } from '../supervisor/libc.js';
 import { chooseKernel } from './source-kernel.js';
 import { checkPassThrough, criuRestoreStopped } from './criu-restore.js';
+import { DEFAULT_CRIU_LIMITS, watchCriuPhase, type CriuLimits } from './watchdog.js';
 
 const SIGCONT = 18;
 
@@ -39,6 +40,8 @@ export interface RestoreOptions {
   notice: (line: string) => void;
   /** Builds the session for the chosen release (src/cli/session.ts). */
   prepare: (release: string) => Session;
+  /** The watchdog's limits on criu restore (default DEFAULT_CRIU_LIMITS). */
+  limits?: CriuLimits;
 }
 
 export interface RestoreResult extends AdoptResult {
@@ -50,16 +53,17 @@ export interface RestoreResult extends AdoptResult {
  * Apply the conversions this host needs to a copy of the image (IMG is only
  * read), then criu-restore it held stopped. The copy is gone once criu is done.
  */
-async function restoreStopped(opts: RestoreOptions, criu: string): Promise<number> {
+async function restoreStopped(opts: RestoreOptions, criu: string, signal: AbortSignal): Promise<number> {
+  const watch = { limits: opts.limits ?? DEFAULT_CRIU_LIMITS, signal };
   const conversions = requiredConversions(opts.imgDir);
-  if (conversions.length === 0) return criuRestoreStopped({ criu, imgDir: opts.imgDir, passThrough: opts.criuArgs });
+  if (conversions.length === 0) return criuRestoreStopped({ criu, imgDir: opts.imgDir, passThrough: opts.criuArgs, ...watch });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-img-'));
   try {
     const imgDir = path.join(scratch, 'img');
     // Links are safe unless criu is told to punch holes into pages images.
     const { applied } = convertImage(opts.imgDir, imgDir, conversions, { linkUntouched: !opts.criuArgs.includes('--auto-dedup') });
     for (const line of applied) opts.notice(`restoring from a converted copy of ${opts.imgDir}: ${line}`);
-    return await criuRestoreStopped({ criu, imgDir, passThrough: opts.criuArgs });
+    return await criuRestoreStopped({ criu, imgDir, passThrough: opts.criuArgs, ...watch });
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
@@ -78,7 +82,8 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
 
   // Before criu runs: orphans of the restored tree must come back to us to be reaped.
   becomeSubreaper();
-  const root = await restoreStopped(opts, criu.path);
+  // Under the watchdog: a time and log limit, and a signal kills the partial tree (watchdog.ts).
+  const root = await watchCriuPhase((signal) => restoreStopped(opts, criu.path, signal));
 
   let injected;
   try {
