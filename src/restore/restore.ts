@@ -71,9 +71,9 @@ async function restoreStopped(opts: RestoreOptions, criu: string, signal: AbortS
 
 /** Restore, inject, resume and supervise. Throws ShimError subclasses; the tree is killed when it cannot be supervised. */
 export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
+  checkPassThrough(opts.criuArgs);
   // The same refusals, lines and statuses as check and convert (no image, damaged, other arch).
   const manifest = openImageDir(opts.imgDir).manifest;
-  checkPassThrough(opts.criuArgs);
   const choice = chooseKernel(opts.kernel, manifest, os.release(), opts.imgDir);
   if (choice.notice) opts.notice(choice.notice);
   const session = opts.prepare(choice.release);
