@@ -8,7 +8,7 @@
  * decides the form of any filter the kernel could accept.
  */
 import fs from 'node:fs';
-import { BpfError } from '../errors.js';
+import { BpfError, ShimError, UsageError } from '../errors.js';
 import { asm } from './asm.js';
 import type { AsmOptions } from './asm.js';
 import { decode, INSN_SIZE } from './encode.js';
@@ -29,12 +29,12 @@ async function readStdin(): Promise<Buffer> {
 
 /**
  * Read `file` (`-` or undefined: stdin). `op` names the command for errors.
- * Throws BpfError naming the file when it cannot be read.
+ * Throws ShimError naming the file when it cannot be read, UsageError for a terminal on stdin.
  */
 export async function readInput(op: string, file: string | undefined): Promise<FilterInput> {
   if (file === undefined || file === '-') {
     if (process.stdin.isTTY) {
-      throw new BpfError(op, 'stdin is a terminal', { code: 'EUSAGE', hint: 'give a FILE, or pipe the filter in' });
+      throw new UsageError(op, 'stdin is a terminal', { code: 'EUSAGE', hint: 'give a FILE, or pipe the filter in' });
     }
     return { name: 'stdin', bytes: await readStdin() };
   }
@@ -43,7 +43,8 @@ export async function readInput(op: string, file: string | undefined): Promise<F
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : `cannot read (${code ?? String(cause)})`;
-    throw new BpfError(op, `${file}: ${why}`, { cause, code });
+    // A file that is not there is no verdict on a filter: ShimError (exit 125), not BpfError (1).
+    throw new ShimError(op, `${file}: ${why}`, { cause, code });
   }
 }
 

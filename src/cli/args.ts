@@ -26,14 +26,32 @@ export interface CommandSpec {
 export interface Parsed {
   options: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
+  /** Index in `positionals` of the first word after `--`, when `--` was given. */
+  dashDash?: number;
+}
+
+/**
+ * Split positionals into the command's own (before `--`) and the pass-through words (after it).
+ * Throws UsageError when the command's own are not exactly `count`: an extra word is never
+ * passed on silently.
+ */
+export function ownAndPassThrough(spec: CommandSpec, p: Parsed, count: number): { own: string[]; passThrough: string[] } {
+  const own = p.dashDash === undefined ? p.positionals : p.positionals.slice(0, p.dashDash);
+  const passThrough = p.dashDash === undefined ? [] : p.positionals.slice(p.dashDash);
+  if (own.length > count) {
+    throw new UsageError(spec.name, `unexpected argument ${own[count]}`, { code: 'EUSAGE', hint: `options for criu go after --; usage: ${spec.usage}` });
+  }
+  return { own, passThrough };
 }
 
 export function parseArgs(spec: CommandSpec, argv: readonly string[]): Parsed {
   const options: Parsed['options'] = {};
   const positionals: string[] = [];
+  let dashDash: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') {
+      dashDash = positionals.length;
       positionals.push(...argv.slice(i + 1));
       break;
     }
@@ -62,7 +80,7 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): Parsed {
       break;
     }
   }
-  return { options, positionals };
+  return { options, positionals, ...(dashDash === undefined ? {} : { dashDash }) };
 }
 
 export function helpText(spec: CommandSpec): string {

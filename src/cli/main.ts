@@ -4,6 +4,9 @@
  */
 import { ShimError, UsageError } from '../errors.js';
 import { helpText, parseArgs, type CommandSpec, type Parsed } from './args.js';
+import { errorLine, escapeControl } from './error-line.js';
+import { EXIT, exitStatusOf } from './exit-status.js';
+import { watchStdout, writeStdout } from './stdout.js';
 
 interface Command {
   spec: CommandSpec;
@@ -44,42 +47,54 @@ async function usage(): Promise<string> {
   return lines.join('\n') + '\n';
 }
 
-/** Exit status for a failure of cr-shim itself, distinct from the program's (125 as env/timeout use). */
-const EXIT_SHIM_FAILED = 125;
-const EXIT_USAGE = 2;
-
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(await usage());
-    return name === undefined ? EXIT_USAGE : 0;
+    await writeStdout(await usage());
+    return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version') {
-    process.stdout.write(`cr-shim ${VERSION}\n`);
-    return 0;
+    await writeStdout(`cr-shim ${VERSION}\n`);
+    return EXIT.ok;
   }
   const entry = COMMANDS.find(([n]) => n === name);
   const cmd = entry === undefined ? undefined : await entry[1]();
   if (!cmd) throw new UsageError('cr-shim', `unknown command ${name}`, { code: 'EUSAGE', hint: 'cr-shim --help lists the commands' });
   if ((rest[0] === '--help' || rest[0] === '-h')) {
-    process.stdout.write(helpText(cmd.spec));
-    return 0;
+    await writeStdout(helpText(cmd.spec));
+    return EXIT.ok;
   }
   return cmd.main(parseArgs(cmd.spec, rest));
 }
 
-/** Exit once stdout has drained: process.exit alone cuts off output still queued for a pipe. */
-function exitAfterFlush(status: number): void {
-  process.stdout.write('', () => process.exit(status));
+const stdoutFailure = watchStdout();
+
+/** Print the error's one line (none for a closed stdout) and return its exit status. */
+function report(err: unknown): number {
+  if (err instanceof ShimError) {
+    if (exitStatusOf(err) !== EXIT.stdoutClosed) process.stderr.write(errorLine(err));
+    if (process.env.CR_SHIM_DEBUG && err.cause) process.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
+  } else {
+    // A bug: one line by default, the stack on request.
+    process.stderr.write(`cr-shim: internal error: ${escapeControl(String((err as Error).message ?? err))}; CR_SHIM_DEBUG=1 prints the stack\n`);
+    if (process.env.CR_SHIM_DEBUG) process.stderr.write(`${String((err as Error).stack ?? err)}\n`);
+  }
+  return exitStatusOf(err);
 }
 
-main(process.argv.slice(2)).then(exitAfterFlush, (err: unknown) => {
-  if (err instanceof ShimError) {
-    process.stderr.write(`cr-shim: ${err.op}: ${err.message}${err.hint ? `; ${err.hint}` : ''}\n`);
-    if (process.env.CR_SHIM_DEBUG && err.cause) process.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
-    exitAfterFlush(err.exitStatus ?? (err instanceof UsageError ? EXIT_USAGE : EXIT_SHIM_FAILED));
-    return;
+/**
+ * Exit once stdout has drained: process.exit alone cuts off output still queued for a pipe. A
+ * write error on stdout, awaited or not, decides the status of a command that otherwise succeeded.
+ */
+function exitAfterFlush(status: number): void {
+  const failed = stdoutFailure();
+  if (failed !== undefined) {
+    process.exit(status === EXIT.ok ? report(failed) : status);
   }
-  process.stderr.write(`cr-shim: internal error: ${(err as Error).stack ?? String(err)}\n`);
-  exitAfterFlush(EXIT_SHIM_FAILED);
-});
+  process.stdout.write('', () => {
+    const late = stdoutFailure();
+    process.exit(late !== undefined && status === EXIT.ok ? report(late) : status);
+  });
+}
+
+main(process.argv.slice(2)).then(exitAfterFlush, (err: unknown) => exitAfterFlush(report(err)));

@@ -33,6 +33,9 @@ export function renderCheck(r: CheckReport): string {
     for (const s of emulated) out += more(`covered      ${s.name} (${s.nr}): ${s.action}; ${s.reason}`);
   }
 
+  if (r.damaged.length === 0) out += line('images', 'memory and task images add up and decode');
+  else for (const [i, d] of r.damaged.entries()) out += i === 0 ? line('damaged', d) : more(d);
+
   if (r.files.length === 0) out += line('files', 'every file the image uses is here as it was');
   else {
     out += line('cannot move', `${plural(r.files.length, 'file')}:`);
@@ -44,7 +47,7 @@ export function renderCheck(r: CheckReport): string {
 
   if (r.conversions.length === 0) out += line('conversions', 'none needed');
   else {
-    out += line('conversions', `${plural(r.conversions.length, 'needed')} (cr-shim restore applies them; cr-shim convert IMG OUT writes them to a new image):`);
+    out += line('conversions', `${r.conversions.length} needed (cr-shim restore applies them; cr-shim convert IMG OUT writes them to a new image):`);
     for (const c of r.conversions) out += more(`${c.kind}${c.kind === 'drop-caps' ? ` ${c.caps.join(',')}` : ''}: ${c.why}`);
   }
 
@@ -53,7 +56,7 @@ export function renderCheck(r: CheckReport): string {
   const verdictLine = r.criu.output.split('\n').filter((l) => /^Looks good|^Error|Warn/.test(l)).slice(-3).join(' / ') || r.criu.output.split('\n').pop() || '';
   out += line('criu', `${r.criu.version} at ${r.criu.path} (${r.criu.source}); criu check: ${r.criu.ok ? 'ok' : 'FAILED'}: ${verdictLine}`);
 
-  const problems = r.files.length + r.pids.length + (r.criu.ok ? 0 : 1);
+  const problems = r.damaged.length + r.files.length + r.pids.length + (r.criu.ok ? 0 : 1);
   out += line(
     'verdict',
     problems > 0

@@ -20,6 +20,7 @@ import { CoreImage } from './image/core.js';
 import { readRegFiles } from './image/files.js';
 import { readImageFilters } from './image/seccomp.js';
 import { openImageDir } from './image-dir.js';
+import { imageProblems } from './image-consistency.js';
 import type { Manifest } from './manifest.js';
 import { pidProblems, type PidProblem } from './pids.js';
 import { filterSha256 } from './supervised-record.js';
@@ -43,12 +44,14 @@ export interface CheckReport {
   host: { release: string; mainline: string; arch: string };
   tasks: { pid: number; ppid: number; comm?: string; threads: number[]; zombie?: true }[];
   syscalls: { surface: string; host: string; emulated: SyscallDifference[]; unsupported: SyscallDifference[] };
+  /** Images that do not add up or do not decode (image-consistency.ts): a restore would fail or hang. */
+  damaged: string[];
   files: FileProblem[];
   pids: PidProblem[];
   conversions: Conversion[];
   warnings: string[];
   criu: { path: string; version: string; source: string; ok: boolean; output: string };
-  /** No file, PID or CRIU check stands in the way (conversions may still be needed). */
+  /** No damage, file, PID or CRIU check stands in the way (conversions may still be needed). */
   restorable: boolean;
 }
 
@@ -122,6 +125,7 @@ export async function checkImage(imgDir: string, opts: CheckOptions): Promise<Ch
   const check = await criuCheck(opts.criu.path);
   const files = filesThatCannotMove(readRegFiles(imgDir));
   const pids = pidProblems(image.pstree);
+  const damaged = imageProblems(image);
   return {
     image: imgDir,
     ...(m ? { dumped: { time: m.time, crShim: m.crShim.version, criu: m.criu.version, ...(m.dump ? { pid: m.dump.pid } : {}), kernel: m.kernel } } : {}),
@@ -130,11 +134,12 @@ export async function checkImage(imgDir: string, opts: CheckOptions): Promise<Ch
     host: { release: host.release, mainline: host.mainline, arch: host.arch },
     tasks,
     syscalls: { surface: persona.mainline, host: host.mainline, emulated, unsupported },
+    damaged,
     files,
     pids,
     conversions: requiredConversions(imgDir),
     warnings,
     criu: { path: opts.criu.path, version: opts.criu.version, source: opts.criu.source, ok: check.ok, output: check.output.trim() },
-    restorable: files.length === 0 && pids.length === 0 && check.ok,
+    restorable: damaged.length === 0 && files.length === 0 && pids.length === 0 && check.ok,
   };
 }

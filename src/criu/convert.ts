@@ -13,7 +13,8 @@
  *                     this host's bounding set): CRIU's restorer would fail in capset(2).
  *
  * The original is never written: convertImage builds the result in a temporary directory next
- * to the destination and renames it into place, so a failure leaves nothing behind.
+ * to the destination and renames it into place, so a failure leaves nothing behind. The copy
+ * holds regular files only, 0600 in a 0700 directory (image-files.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,6 +29,7 @@ import { readImageFilters, readSeccompFilters, serializeSeccomp, withPrev } from
 import { readThreadCaps } from './image/thread-caps.js';
 import { MANIFEST_FILE, readManifest, writeManifest } from './manifest.js';
 import { filterSha256 } from './supervised-record.js';
+import { assertOutside, assertRegularImage, copyImageTree, IMAGE_FILE_MODE, type LinkPolicy } from './image-files.js';
 
 const SIGKILL = 9;
 
@@ -94,6 +96,8 @@ export interface ConvertOptions {
    * in pages images, which would reach the original through a link.
    */
   linkUntouched?: boolean;
+  /** Symlinks inside the image: refused (default), or their content copied as plain files. */
+  links?: LinkPolicy;
 }
 
 export interface ConvertResult {
@@ -111,6 +115,8 @@ export interface ConvertResult {
 export function convertImage(src: string, dst: string, conversions: readonly Conversion[], opts: ConvertOptions = {}): ConvertResult {
   const target = path.resolve(dst);
   if (path.resolve(src) === target) throw new UsageError('convert', `${dst} is the image itself`, { code: 'EUSAGE', hint: 'write the converted image to a new directory' });
+  assertOutside(src, dst, 'convert');
+  assertRegularImage(src, 'convert', opts.links);
   let emptyDir = false;
   if (fs.existsSync(target)) {
     emptyDir = fs.statSync(target).isDirectory() && fs.readdirSync(target).length === 0;
@@ -172,8 +178,8 @@ export function convertImage(src: string, dst: string, conversions: readonly Con
 
   const tmp = path.join(path.dirname(target), `.${path.basename(target)}.cr-shim-${process.pid}.tmp`);
   try {
-    copyTree(src, tmp, new Set([...rewritten.keys(), MANIFEST_FILE]), opts.linkUntouched === true);
-    for (const [name, bytes] of rewritten) fs.writeFileSync(path.join(tmp, name), bytes);
+    copyImageTree(src, tmp, { skip: new Set([...rewritten.keys(), MANIFEST_FILE]), link: opts.linkUntouched === true, links: opts.links ?? 'refuse' });
+    for (const [name, bytes] of rewritten) fs.writeFileSync(path.join(tmp, name), bytes, { mode: IMAGE_FILE_MODE, flag: 'wx' });
     if (manifest) writeManifest(tmp, manifest);
     if (emptyDir) fs.rmdirSync(target);
     fs.renameSync(tmp, target);
@@ -203,21 +209,6 @@ export function convertImageInPlace(imgDir: string, conversions: readonly Conver
     return result;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
-  }
-}
-
-/** Copy a directory tree, symlinks as symlinks; `skip` names top-level files written afterwards. */
-function copyTree(from: string, to: string, skip: ReadonlySet<string>, link: boolean, top = true): void {
-  fs.mkdirSync(to, { mode: fs.statSync(from).mode & 0o7777 });
-  for (const e of fs.readdirSync(from, { withFileTypes: true })) {
-    if (top && skip.has(e.name)) continue;
-    const a = path.join(from, e.name);
-    const b = path.join(to, e.name);
-    if (e.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(a), b);
-    else if (e.isDirectory()) copyTree(a, b, skip, link, false);
-    else if (link) fs.linkSync(a, b);
-    // Reflink where the filesystem can, a plain copy elsewhere.
-    else fs.copyFileSync(a, b, fs.constants.COPYFILE_FICLONE);
   }
 }
 

@@ -17,6 +17,7 @@ import { readImageFilters } from './image/seccomp.js';
 import { openImageDir } from './image-dir.js';
 import { crShimVersion, MANIFEST_SCHEMA, thisArch, thisKernel, writeManifest, type Manifest } from './manifest.js';
 import { runCriu } from './run-criu.js';
+import { assertPrivateDir, IMAGE_DIR_MODE, IMAGE_FILE_MODE, setImageModes } from './image-files.js';
 import { filterSha256, findSupervision, type SupervisedRecord } from './supervised-record.js';
 import { DEFAULT_GRACE_MS, settleUnmovable, type UnmovableOptions } from './unmovable/guard.js';
 
@@ -30,6 +31,8 @@ export interface DumpRequest {
   preDumps: number;
   /** What to do, before anything is frozen, about state that cannot move (default: refuse). */
   unmovable?: UnmovableOptions;
+  /** Leave the image readable by every local user (0755/0644) instead of root's alone (0700/0600). */
+  share?: boolean;
 }
 
 export interface DumpResult {
@@ -42,7 +45,8 @@ export interface DumpResult {
 /** Options that belong to the final dump only. */
 const DUMP_ONLY = new Set(['--leave-running', '--leave-stopped']);
 
-function checkTarget(pid: number): void {
+/** Refuse a PID that is no process to dump (UsageError, or ShimError ESRCH), before any criu is looked for. */
+export function checkTarget(pid: number): void {
   if (!Number.isInteger(pid) || pid < 1) throw new UsageError('dump', `not a PID: ${pid}`, { code: 'EUSAGE' });
   if (pid === process.pid) throw new UsageError('dump', `PID ${pid} is cr-shim itself`, { code: 'EUSAGE' });
   if (!fs.existsSync(`/proc/${pid}`)) throw new ShimError('dump', `no process ${pid}`, { code: 'ESRCH', hint: 'check the PID (ps -p PID)' });
@@ -55,13 +59,14 @@ function prepareDir(imgDir: string): () => void {
     if (fs.readdirSync(imgDir).length > 0) {
       throw new UsageError('dump', `${imgDir} is not empty: a dump never mixes with other files`, { code: 'EEXIST', hint: 'give a new or empty directory' });
     }
+    assertPrivateDir(imgDir, 'dump');
     return () => {
       for (const e of fs.readdirSync(imgDir)) fs.rmSync(path.join(imgDir, e), { recursive: true, force: true });
     };
   }
   let created: string | undefined;
   try {
-    created = fs.mkdirSync(imgDir, { recursive: true });
+    created = fs.mkdirSync(imgDir, { recursive: true, mode: IMAGE_DIR_MODE });
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     throw new ShimError('dump', `cannot create ${imgDir}: ${(cause as Error).message}`, {
@@ -155,10 +160,12 @@ export async function dumpProcess(req: DumpRequest): Promise<DumpResult> {
     undo();
     throw err;
   }
+  // CRIU writes its files 0644: the image holds the tasks' memory, keys and tokens included.
+  setImageModes(imgDir, req.share === true);
 
   const { manifest, pstree } = manifestFor(imgDir, supervision, req.criu.version, { pid: req.pid, criuArgs: dumpArgs, ...(req.preDumps > 0 ? { preDumps: req.preDumps } : {}) }, notices);
   if (leftBehind) manifest.leftBehind = leftBehind;
-  writeManifest(imgDir, manifest);
+  writeManifest(imgDir, manifest, req.share === true ? 0o644 : IMAGE_FILE_MODE);
   return {
     manifest,
     processes: pstree.length,

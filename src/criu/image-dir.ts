@@ -10,6 +10,7 @@ import { DUMP_AGAIN, ImageError } from './image/image-error.js';
 import { readInventory, type Inventory } from './image/inventory.js';
 import { readPstree, type PstreeEntry } from './image/pstree.js';
 import { readManifest, thisArch, type Manifest } from './manifest.js';
+import { assertRegularImage, type LinkPolicy } from './image-files.js';
 
 export interface ImageDir {
   dir: string;
@@ -25,8 +26,8 @@ export interface ImageDir {
   arch: string;
 }
 
-/** Validate and open `dir`. Throws ImageError (ENOENT, EIMAGE, EARCH) or TableError (a bad manifest). */
-export function openImageDir(dir: string, hostArch = thisArch()): ImageDir {
+/** Validate and open `dir`. Throws ImageError (ENOENT, EIMAGE, EARCH, EUNSAFE: a symlink or other non-regular file) or TableError (a bad manifest). */
+export function openImageDir(dir: string, hostArch = thisArch(), opts: { links?: LinkPolicy } = {}): ImageDir {
   const op = 'open image';
   let st: fs.Stats;
   try {
@@ -42,6 +43,8 @@ export function openImageDir(dir: string, hostArch = thisArch()): ImageDir {
       hint: DUMP_AGAIN,
     });
   }
+  // Before any file is read: cr-shim and CRIU (as root) read only regular files of an image.
+  assertRegularImage(dir, op, opts.links);
   const inventory = readInventory(dir);
   const manifest = readManifest(dir);
   if (manifest !== undefined && manifest.arch !== hostArch) {

@@ -93,12 +93,24 @@ export function readManifest(imgDir: string): Manifest | undefined {
   return validateManifest(data, file);
 }
 
-/** Validate and write IMG/cr-shim.json (through a temporary file and rename, so a reader never sees half of it). */
-export function writeManifest(imgDir: string, m: Manifest): void {
+/**
+ * Validate and write IMG/cr-shim.json through a temporary file and rename, so a reader never sees
+ * half of it. The temporary file is created exclusively and without following a symlink
+ * (O_CREAT | O_EXCL | O_NOFOLLOW): a link planted at its name by whoever can write IMG makes the
+ * write fail instead of overwriting the link's target as root. Mode 0600 unless `mode` is given.
+ */
+export function writeManifest(imgDir: string, m: Manifest, mode = 0o600): void {
   const file = path.join(imgDir, MANIFEST_FILE);
   validateManifest(m, file);
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(m, null, 2)}\n`);
+  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+  const fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+  try {
+    fs.writeSync(fd, `${JSON.stringify(m, null, 2)}\n`);
+    fs.fchmodSync(fd, mode);
+  } finally {
+    fs.closeSync(fd);
+  }
   fs.renameSync(tmp, file);
 }
 

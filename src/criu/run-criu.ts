@@ -33,6 +33,13 @@ export interface CriuRun {
 export interface RunCriuOptions {
   /** Kill criu after this long. Default: no limit (a big dump takes as long as it takes). */
   timeoutMs?: number;
+  /**
+   * Kill criu once its -v4 log passes this many bytes. A restore of a damaged image can leave a
+   * task spinning while criu logs about 10 MB/s and never returns. Default: no limit.
+   */
+  maxLogBytes?: number;
+  /** Kill criu when this aborts (a signal to cr-shim); the error names the reason. */
+  signal?: AbortSignal;
   /** Keep the log file even after a success (its path is returned). */
   keepLog?: boolean;
   /** Extra environment. */
@@ -52,24 +59,67 @@ export async function runCriu(criu: string, action: string, args: readonly strin
   let output = '';
   let status: number | null;
   let signal: NodeJS.Signals | null;
+  /** Why cr-shim killed criu, when it did. */
+  let stopped: { why: string; hint: string; dropLog: boolean } | undefined;
   try {
     ({ status, signal } = await new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
       const child = spawn(criu, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
       child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
       child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
-      const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
-      child.once('error', (e) => {
+      const stop = (why: NonNullable<typeof stopped>) => {
+        stopped ??= why;
+        child.kill('SIGKILL');
+      };
+      const timer =
+        opts.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => stop({ why: `did not finish within ${opts.timeoutMs! / 1000} s`, hint: 'a damaged image can leave a task spinning: run cr-shim check IMG; --criu-timeout SECONDS allows more', dropLog: false }), opts.timeoutMs);
+      // Polled, not watched: a log growing 10 MB/s would flood an inotify watch.
+      const logPoll =
+        opts.maxLogBytes === undefined
+          ? undefined
+          : setInterval(() => {
+              let size = 0;
+              try {
+                size = fs.statSync(logFile).size;
+              } catch {
+                return;
+              }
+              if (size > opts.maxLogBytes!) {
+                stop({ why: `its log passed ${Math.round(opts.maxLogBytes! / 2 ** 20)} MiB, the sign of a restore that never ends`, hint: 'a damaged image can leave a task spinning: run cr-shim check IMG; --criu-log-limit MIB allows more', dropLog: true });
+              }
+            }, 200);
+      const onAbort = () => stop({ why: `stopped by ${String(opts.signal?.reason ?? 'request')}`, hint: '', dropLog: true });
+      if (opts.signal?.aborted) onAbort();
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => {
         clearTimeout(timer);
+        clearInterval(logPoll);
+        opts.signal?.removeEventListener('abort', onAbort);
+      };
+      child.once('error', (e) => {
+        done();
         reject(e);
       });
       child.once('close', (code, sig) => {
-        clearTimeout(timer);
+        done();
         resolve({ status: code, signal: sig });
       });
     }));
   } catch (cause) {
     fs.rmSync(logDir, { recursive: true, force: true });
     throw new CriuError(op, `cannot run ${criu}: ${(cause as Error).message}`, { cause, code: 'ECRIU', hint: 'run scripts/setup-criu.sh or pass --criu PATH' });
+  }
+  if (stopped !== undefined) {
+    // Killed by cr-shim: the log is either huge or beside the point; its first error lines are kept in the error.
+    const errors = stopped.dropLog ? [] : errorLines(readLogHead(logFile));
+    if (stopped.dropLog) fs.rmSync(logDir, { recursive: true, force: true });
+    throw new CriuError(op, `criu ${action} killed: ${stopped.why}`, {
+      code: 'ECRIU',
+      ...(stopped.hint || !stopped.dropLog ? { hint: [stopped.hint, stopped.dropLog ? '' : `log: ${logFile}`].filter(Boolean).join('; ') } : {}),
+      errors,
+      ...(stopped.dropLog ? {} : { logFile }),
+    });
   }
   let log = '';
   try {
@@ -96,4 +146,19 @@ export async function runCriu(criu: string, action: string, args: readonly strin
     errors,
     ...(log ? { logFile } : {}),
   });
+}
+
+/** The first MiB of a log: enough for its error lines, never the gigabytes of a runaway restore. */
+function readLogHead(file: string): string {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(1 << 20);
+      return buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
 }

@@ -123,6 +123,9 @@ export const procIdentity: Handler = {
     const text = resolved === null ? undefined : identityFiles(ctx.persona).get(resolved);
     const readOnly = (d.flags & O_ACCMODE) === O_RDONLY && (d.flags & (O_CREAT | O_DIRECTORY | O_PATH)) === 0;
     if (text === undefined || !readOnly) return { kind: 'continue' };
+    // The path was resolved through /proc/PID: it was the task's only if the notification is still
+    // valid now (ADDFD checks the id again in the kernel, atomically with installing the fd).
+    if (!call.stillValid()) return { kind: 'error', errno: E.ENOENT! };
     return { kind: 'addfd', fd: readOnlyFdFor(text), cloexec: (d.flags & O_CLOEXEC) !== 0 };
   },
   native(_arch, _nr, name) {

@@ -61,6 +61,21 @@ export function sysctlPermitted(mode: number, op: number, c: TraceeCreds): boole
 
 type Outcome = { copied: bigint } | { errno: number };
 
+const GONE: Outcome = { errno: E.ESRCH! };
+
+// Re-check NOTIF_ID_VALID immediately before every write into the task and every action taken
+// for it: between the last check and now the task may have died and its pid been reused, and
+// the write would land in (or the credentials just read belong to) another process.
+function writeBytes(call: Call, addr: bigint, bytes: Uint8Array): Outcome | undefined {
+  if (!call.stillValid()) return GONE;
+  return call.mem.write(addr, bytes) ? undefined : { errno: E.EFAULT! };
+}
+
+function writeWord(call: Call, addr: bigint, value: bigint, size: 4 | 8): Outcome | undefined {
+  if (!call.stillValid()) return GONE;
+  return call.mem.writeWord(addr, value, size) ? undefined : { errno: E.EFAULT! };
+}
+
 /** The file's text as the task's kernel would show it. */
 function readText(path: string, ctx: HandlerContext): string {
   return identityFiles(ctx.persona).get('/proc/sys/' + path) ?? fs.readFileSync('/proc/sys/' + path, 'latin1');
@@ -78,7 +93,9 @@ function convert(call: Call, ctx: HandlerContext, entry: BinarySysctl, a: Args, 
     return { errno: E.ENOENT! };
   }
   const creds = readCreds(call.pid);
-  if (creds === null) return { errno: E.ESRCH! };
+  if (creds === null) return GONE;
+  // The credentials were read by pid: they are the task's only if it is still the one that asked.
+  if (!call.stillValid()) return GONE;
   const op = (wantOld ? MAY_READ : 0) | (wantNew ? MAY_WRITE : 0);
   if (!sysctlPermitted(mode, op, creds)) return { errno: E.EACCES! };
 
@@ -88,27 +105,26 @@ function convert(call: Call, ctx: HandlerContext, entry: BinarySysctl, a: Args, 
     if (entry.type === 'string') {
       // bin_string: read up to oldlen bytes, then turn a trailing newline into NUL.
       const bytes = Buffer.from(text, 'latin1').subarray(0, Number(oldlen > 65536n ? 65536n : oldlen));
-      if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0a) {
-        bytes[bytes.length - 1] = 0;
-        if (!call.mem.write(a.oldval, bytes)) return { errno: E.EFAULT! };
-        copied = BigInt(bytes.length - 1);
-      } else {
-        if (!call.mem.write(a.oldval, bytes)) return { errno: E.EFAULT! };
-        copied = BigInt(bytes.length);
-      }
+      const newline = bytes.length > 0 && bytes[bytes.length - 1] === 0x0a;
+      if (newline) bytes[bytes.length - 1] = 0;
+      const failed = writeBytes(call, a.oldval, bytes);
+      if (failed) return failed;
+      copied = BigInt(newline ? bytes.length - 1 : bytes.length);
     } else if (entry.type === 'int' || entry.type === 'ulong') {
       // bin_intvec / bin_ulongvec: decimal text to an array of unsigned values.
       const size = entry.type === 'int' ? 4 : wordSize;
       const values = text.trim().split(/\s+/).filter(Boolean);
       const max = Number(oldlen / BigInt(size));
       for (let i = 0; i < max && i < values.length; i++) {
-        if (!call.mem.writeWord(a.oldval + BigInt(i * size), BigInt.asUintN(size * 8, BigInt(Math.trunc(Number(values[i])))), size as 4 | 8)) return { errno: E.EFAULT! };
+        const failed = writeWord(call, a.oldval + BigInt(i * size), BigInt.asUintN(size * 8, BigInt(Math.trunc(Number(values[i])))), size as 4 | 8);
+        if (failed) return failed;
         copied += BigInt(size);
       }
     } else if (entry.type === 'uuid') {
       const hex = text.trim().replace(/-/g, '');
       const bytes = Buffer.from(hex, 'hex').subarray(0, Number(oldlen < 16n ? oldlen : 16n));
-      if (!call.mem.write(a.oldval, bytes)) return { errno: E.EFAULT! };
+      const failed = writeBytes(call, a.oldval, bytes);
+      if (failed) return failed;
       copied = BigInt(bytes.length);
     } else {
       return { errno: E.ENOTDIR! };
@@ -126,6 +142,8 @@ function convert(call: Call, ctx: HandlerContext, entry: BinarySysctl, a: Args, 
       for (let i = 0; i + size <= raw.length; i += size) parts.push(String(size === 4 ? raw.readUInt32LE(i) : raw.readBigUInt64LE(i)));
       out = Buffer.from(parts.map((p) => p + '\t').join(''), 'latin1');
     } else return { errno: E.ENOTDIR! };
+    // The permission check above was for this task: act for it only while it is still there.
+    if (!call.stillValid()) return GONE;
     try {
       fs.writeFileSync(file, out);
     } catch (e) {
@@ -169,8 +187,12 @@ export function makeSysctlHandler(id: string, lookup: SysctlLookup, gutted: bool
         else if (!call.stillValid()) return { kind: 'error', errno: E.ESRCH! };
         else result = convert(call, ctx, entry, a, oldlen, wordSize);
       }
+      if (result === GONE) return { kind: 'error', errno: E.ESRCH! };
       if ('copied' in result) oldlen = result.copied;
-      if (a.oldlenp !== 0n && !call.mem.writeWord(a.oldlenp, oldlen, wordSize)) return { kind: 'error', errno: E.EFAULT! };
+      if (a.oldlenp !== 0n) {
+        const failed = writeWord(call, a.oldlenp, oldlen, wordSize);
+        if (failed) return { kind: 'error', errno: (failed as { errno: number }).errno };
+      }
       return 'copied' in result ? { kind: 'return', val: 0n } : { kind: 'error', errno: result.errno };
     },
   };

@@ -36,7 +36,8 @@ function selfOrAncestor(pid: number): boolean {
 export async function attach(opts: AttachOptions): Promise<AdoptResult> {
   const { pid, session } = opts;
   if (!fs.existsSync(`/proc/${pid}`)) {
-    throw new UsageError('attach', `no such process ${pid}`, { code: 'ESRCH', hint: 'give the pid of a running process' });
+    // The same cause and status as `dump` of a missing PID: the argument names no process (125).
+    throw new ShimError('attach', `no process ${pid}`, { code: 'ESRCH', hint: 'check the PID (ps -p PID)' });
   }
   if (selfOrAncestor(pid)) {
     throw new UsageError('attach', `process ${pid} is cr-shim itself or one of its ancestors`, { code: 'EINVAL', hint: 'attach to a process outside cr-shim\'s own ancestry' });

@@ -43,7 +43,7 @@ export type NativeKindName = keyof typeof NativeKind;
 
 /**
  * One native verdict. setActions rejects (RangeError, code EINVAL) an nr outside
- * 0..1023, an unknown kind, a missing field, or an nr given twice.
+ * 0..4095, an unknown kind, a missing field, or an nr given twice.
  */
 export interface NativeAction {
   nr: number;

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ShimError, UsageError } from '../errors.js';
 import { runCriu } from '../criu/run-criu.js';
+import type { CriuLimits } from './watchdog.js';
 
 /** Options cr-shim sets itself; passing them through would break the restore's guarantees. */
 const OWN = ['-d', '--restore-detached', '-S', '--restore-sibling', '-s', '--leave-stopped', '-R', '--leave-running', '-D', '--images-dir', '-W', '--work-dir', '--pidfile', '-o', '--log-file', '-v4'];
@@ -20,6 +21,9 @@ export interface CriuRestoreOptions {
   imgDir: string;
   /** Passed to criu as they are (e.g. --shell-job, --tcp-close). */
   passThrough: readonly string[];
+  /** The watchdog's limits (watchdog.ts) and its stop. */
+  limits?: CriuLimits;
+  signal?: AbortSignal;
 }
 
 /** Throws UsageError for a pass-through option that cr-shim sets itself. */
@@ -36,7 +40,10 @@ export async function criuRestoreStopped(opts: CriuRestoreOptions): Promise<numb
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-restore-'));
   const pidfile = path.join(work, 'root.pid');
   try {
-    await runCriu(opts.criu, 'restore', ['-D', opts.imgDir, '-W', work, '--leave-stopped', '-d', '--restore-sibling', '--pidfile', pidfile, ...opts.passThrough]);
+    await runCriu(opts.criu, 'restore', ['-D', opts.imgDir, '-W', work, '--leave-stopped', '-d', '--restore-sibling', '--pidfile', pidfile, ...opts.passThrough], {
+      ...(opts.limits ? { timeoutMs: opts.limits.timeoutMs, maxLogBytes: opts.limits.maxLogBytes } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     const root = Number(fs.readFileSync(pidfile, 'utf8').trim());
     if (!Number.isInteger(root) || root <= 0) throw new ShimError('criu restore', `criu wrote no root pid to ${pidfile}`, { code: 'EPROTO' });
     return root;

@@ -12,10 +12,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ShimError, UsageError } from '../errors.js';
+import { ShimError } from '../errors.js';
 import { locateCriu } from '../criu/binary.js';
 import { convertImage, requiredConversions } from '../criu/convert.js';
-import { readManifest } from '../criu/manifest.js';
+import { openImageDir } from '../criu/image-dir.js';
 import { recordSupervised } from '../criu/supervised-record.js';
 import { renderLeftBehind } from '../criu/unmovable/report.js';
 import type { Session } from '../cli/session.js';
@@ -26,6 +26,7 @@ import { becomeSubreaper } from '../supervisor/reaper.js';
 import { sys } from '../supervisor/libc.js';
 import { chooseKernel } from './source-kernel.js';
 import { checkPassThrough, criuRestoreStopped } from './criu-restore.js';
+import { DEFAULT_CRIU_LIMITS, watchCriuPhase, type CriuLimits } from './watchdog.js';
 
 const SIGCONT = 18;
 
@@ -40,6 +41,8 @@ export interface RestoreOptions {
   notice: (line: string) => void;
   /** Builds the session for the chosen release (src/cli/session.ts). */
   prepare: (release: string) => Session;
+  /** The watchdog's limits on criu restore (default DEFAULT_CRIU_LIMITS). */
+  limits?: CriuLimits;
 }
 
 export interface RestoreResult extends AdoptResult {
@@ -47,35 +50,21 @@ export interface RestoreResult extends AdoptResult {
   root: number;
 }
 
-function assertImage(imgDir: string): void {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(imgDir);
-  } catch (cause) {
-    throw new UsageError('restore', `${imgDir}: no such directory`, { cause, code: 'ENOENT', hint: 'give the directory cr-shim dump (or criu dump -D) wrote' });
-  }
-  if (!st.isDirectory() || !fs.existsSync(path.join(imgDir, 'inventory.img'))) {
-    throw new UsageError('restore', `${imgDir} is not a CRIU image directory (no inventory.img)`, {
-      code: 'ENOENT',
-      hint: 'give the directory cr-shim dump (or criu dump -D) wrote',
-    });
-  }
-}
-
 /**
  * Apply the conversions this host needs to a copy of the image (IMG is only
  * read), then criu-restore it held stopped. The copy is gone once criu is done.
  */
-async function restoreStopped(opts: RestoreOptions, criu: string): Promise<number> {
+async function restoreStopped(opts: RestoreOptions, criu: string, signal: AbortSignal): Promise<number> {
+  const watch = { limits: opts.limits ?? DEFAULT_CRIU_LIMITS, signal };
   const conversions = requiredConversions(opts.imgDir);
-  if (conversions.length === 0) return criuRestoreStopped({ criu, imgDir: opts.imgDir, passThrough: opts.criuArgs });
+  if (conversions.length === 0) return criuRestoreStopped({ criu, imgDir: opts.imgDir, passThrough: opts.criuArgs, ...watch });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-img-'));
   try {
     const imgDir = path.join(scratch, 'img');
     // Links are safe unless criu is told to punch holes into pages images.
     const { applied } = convertImage(opts.imgDir, imgDir, conversions, { linkUntouched: !opts.criuArgs.includes('--auto-dedup') });
     for (const line of applied) opts.notice(`restoring from a converted copy of ${opts.imgDir}: ${line}`);
-    return await criuRestoreStopped({ criu, imgDir, passThrough: opts.criuArgs });
+    return await criuRestoreStopped({ criu, imgDir, passThrough: opts.criuArgs, ...watch });
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
@@ -83,9 +72,9 @@ async function restoreStopped(opts: RestoreOptions, criu: string): Promise<numbe
 
 /** Restore, inject, resume and supervise. Throws ShimError subclasses; the tree is killed when it cannot be supervised. */
 export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
-  assertImage(opts.imgDir);
   checkPassThrough(opts.criuArgs);
-  const manifest = readManifest(opts.imgDir);
+  // The same refusals, lines and statuses as check and convert (no image, damaged, other arch).
+  const manifest = openImageDir(opts.imgDir).manifest;
   // What the dump ended because it could not move: the tree comes back without it.
   if (manifest?.leftBehind) for (const line of renderLeftBehind(manifest.leftBehind)) opts.notice(line);
   const choice = chooseKernel(opts.kernel, manifest, os.release(), opts.imgDir);
@@ -96,7 +85,8 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
 
   // Before criu runs: orphans of the restored tree must come back to us to be reaped.
   becomeSubreaper();
-  const root = await restoreStopped(opts, criu.path);
+  // Under the watchdog: a time and log limit, and a signal kills the partial tree (watchdog.ts).
+  const root = await watchCriuPhase((signal) => restoreStopped(opts, criu.path, signal));
 
   let injected;
   try {

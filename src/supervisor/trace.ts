@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import type { Arch } from '../arch.js';
+import { ShimError } from '../errors.js';
 import type { TraceeMemory } from './tracee-memory.js';
 import { errnoName } from './errno.js';
 
@@ -25,6 +26,26 @@ export function decodeArgs(signature: readonly string[], args: readonly bigint[]
     else out[name] = Number(arch === 'ia32' ? BigInt.asIntN(32, v) : BigInt.asIntN(64, v));
   });
   return out;
+}
+
+/**
+ * Refuse a --trace FILE that cannot be written, before any program starts: the supervisor opens
+ * it only once the program is filtered, too late for one clear line. Creates the file (empty) if
+ * it is missing; an existing file is left as it is until the supervisor truncates it.
+ */
+export function assertTraceWritable(file: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o600);
+  } catch (cause) {
+    const e = cause as NodeJS.ErrnoException;
+    throw new ShimError('--trace', `cannot write ${file}: ${e.code === 'EISDIR' ? 'it is a directory' : e.code === 'ENOENT' ? 'its directory does not exist' : (e.code ?? e.message)}`, {
+      cause,
+      code: e.code,
+      hint: 'give a file path in a directory you may write',
+    });
+  }
+  fs.closeSync(fd);
 }
 
 export class TraceWriter {

@@ -21,30 +21,39 @@ function post(m: WorkerMessage): void {
 }
 
 function main(input: WorkerInput): void {
+  // Opened before the listener: a trace file that cannot be written fails the start (the caller
+  // kills the program), never a loop that has taken the listener and then dies, leaving every
+  // trapped call of the program blocked.
+  const trace = input.traceFile === undefined ? undefined : new TraceWriter(input.traceFile);
   const addon = loadNotifyAddon();
   const h = addon.open(input.listenerFd);
-  for (const fd of input.moreListenerFds ?? []) addon.addListener(h, fd);
   const handlers = makeHandlers(lazySysctlLookup());
   const ctx = { persona: input.persona };
-
   const routes = new Map<string, Route & { args: string[] }>();
-  const nativeByArch = new Map<number, NativeAction[]>();
-  for (const r of input.routes) {
-    const handler = handlers.get(r.handler);
-    if (handler === undefined) throw new Error(`plan names handler ${r.handler}, which the registry lacks`);
-    routes.set(Dispatcher.key(r.arch, r.nr), { name: r.name, handler, args: r.args });
-    const native = input.native ? handler.native?.(r.arch, r.nr, r.name, ctx) : undefined;
-    if (native !== undefined) {
-      const list = nativeByArch.get(AUDIT_ARCH[r.arch]) ?? [];
-      list.push({ ...native, nr: r.nr });
-      nativeByArch.set(AUDIT_ARCH[r.arch], list);
+  try {
+    for (const fd of input.moreListenerFds ?? []) addon.addListener(h, fd);
+    const nativeByArch = new Map<number, NativeAction[]>();
+    for (const r of input.routes) {
+      const handler = handlers.get(r.handler);
+      if (handler === undefined) throw new Error(`plan names handler ${r.handler}, which the registry lacks`);
+      routes.set(Dispatcher.key(r.arch, r.nr), { name: r.name, handler, args: r.args });
+      const native = input.native ? handler.native?.(r.arch, r.nr, r.name, ctx) : undefined;
+      if (native !== undefined) {
+        const list = nativeByArch.get(AUDIT_ARCH[r.arch]) ?? [];
+        list.push({ ...native, nr: r.nr });
+        nativeByArch.set(AUDIT_ARCH[r.arch], list);
+      }
     }
+    for (const [audit, actions] of nativeByArch) addon.setActions(h, audit, actions);
+  } catch (err) {
+    // A loop that cannot start must not hold the listener: closed, every trapped call fails with ENOSYS.
+    addon.close(h);
+    trace?.close();
+    throw err;
   }
-  for (const [audit, actions] of nativeByArch) addon.setActions(h, audit, actions);
   post({ type: 'ready', handle: h });
 
   const dispatcher = new Dispatcher(addon, routes, ctx);
-  const trace = input.traceFile === undefined ? undefined : new TraceWriter(input.traceFile);
   const stats = new Map<string, CallStat>();
   let error: string | undefined;
   try {

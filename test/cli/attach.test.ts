@@ -31,10 +31,10 @@ describe('cr-shim attach', () => {
     }
   }, 60_000);
 
-  it('a process that does not exist: one line, usage status', async () => {
+  it('a process that does not exist: one line, the status dump gives (125)', async () => {
     const r = await runCli(['attach', '--quiet', '--kernel', '3.10.0', '999999999']);
-    expect(r.status).toBe(EXIT_USAGE);
-    expect(r.stderr).toBe('cr-shim: attach: no such process 999999999; give the pid of a running process\n');
+    expect(r.status).toBe(125);
+    expect(r.stderr).toBe('cr-shim: attach: no process 999999999; check the PID (ps -p PID)\n');
   });
 
   it('without --kernel or with a bad pid: usage errors', async () => {

@@ -23,7 +23,7 @@ import { describeResult, runProcess } from '../helpers/run-process.js';
 interface Refusal {
   why: string;
   args: string[];
-  prepare?: 'non-empty' | 'file';
+  prepare?: 'non-empty' | 'file' | 'other-owner' | 'others-write';
   status: number;
   stderr: string;
   after: 'absent' | 'unchanged';
@@ -44,6 +44,21 @@ afterAll(() => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
+/** The distinct permission bits of the directories and of the files under `dir` (itself included). */
+function modes(dir: string): { dirs: number[]; files: number[] } {
+  const dirs = new Set<number>();
+  const files = new Set<number>();
+  const walk = (p: string): void => {
+    const st = fs.lstatSync(p);
+    if (st.isDirectory()) {
+      dirs.add(st.mode & 0o7777);
+      for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+    } else if (st.isFile()) files.add(st.mode & 0o7777);
+  };
+  walk(dir);
+  return { dirs: [...dirs].sort(), files: [...files].sort() };
+}
+
 async function start(argv: string[], name: string) {
   const s = await startToFile(argv, path.join(work, `${name}.out`));
   started.push(s.pid);
@@ -63,6 +78,8 @@ describe('dump', () => {
     expect(m.persona).toBeUndefined();
     expect(m.shimFilter).toBeUndefined();
     expect(Date.now() - Date.parse(m.time)).toBeLessThan(120_000);
+    // The image holds the process's memory: private to root unless --share.
+    expect(modes(img)).toEqual({ dirs: [0o700], files: [0o600] });
     await waitGone(s.pid);
   });
 
@@ -90,8 +107,9 @@ describe('dump', () => {
   it('--leave-running leaves the tree running; options after -- reach criu verbatim', async () => {
     const s = await start([programPath('sleeper')], 'leave');
     const img = path.join(work, 'leave');
-    const r = await runCli(['dump', '--leave-running', String(s.pid), img, '--', '--file-locks']);
+    const r = await runCli(['dump', '--leave-running', '--share', String(s.pid), img, '--', '--file-locks']);
     expect(r.status, describeResult(r)).toBe(0);
+    expect(modes(img)).toEqual({ dirs: [0o755], files: [0o644] });
     expect(readManifest(img)!.dump?.criuArgs).toEqual(['--leave-running', '--file-locks']);
     const before = s.output().length;
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -152,6 +170,12 @@ describe('dump refusals', () => {
       fs.writeFileSync(path.join(img, 'notes.txt'), 'keep me\n');
     } else if (row.prepare === 'file') {
       fs.writeFileSync(img, 'a file\n');
+    } else if (row.prepare === 'other-owner') {
+      fs.mkdirSync(img, { mode: 0o755 });
+      fs.chownSync(img, 65534, 65534);
+    } else if (row.prepare === 'others-write') {
+      fs.mkdirSync(img);
+      fs.chmodSync(img, 0o1777);
     }
     const before = hashDir(img);
     const fill = (s: string) => s.replaceAll('{pid}', String(live)).replaceAll('{dead}', String(dead)).replaceAll('{img}', img);

@@ -19,17 +19,17 @@ const EXIT_SHIM_FAILED = 125;
 const EXIT_USAGE = 2;
 
 describe('cr-shim restore', () => {
-  it('a missing image: one line naming it, usage status', async () => {
+  it('a missing image: one line naming it, the status check and convert give (125)', async () => {
     const r = await runCli(['restore', '/nonexistent/img']);
-    expect(r.status).toBe(EXIT_USAGE);
-    expect(r.stderr).toBe('cr-shim: restore: /nonexistent/img: no such directory; give the directory cr-shim dump (or criu dump -D) wrote\n');
+    expect(r.status).toBe(125);
+    expect(r.stderr).toBe('cr-shim: open image: image directory /nonexistent/img does not exist; give the directory cr-shim dump wrote\n');
   });
 
   it('a directory that is not an image: one line', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-notimg-'));
     const r = await runCli(['restore', dir]);
-    expect(r.status).toBe(EXIT_USAGE);
-    expect(r.stderr).toMatch(/^cr-shim: restore: .* is not a CRIU image directory \(no inventory\.img\)[^\n]*\n$/);
+    expect(r.status).toBe(125);
+    expect(r.stderr).toMatch(/^cr-shim: open image: .* (is empty|has no inventory\.img): not a CRIU image directory[^\n]*\n$/);
   });
 
   it('options cr-shim owns cannot be passed through to criu', async () => {

@@ -193,6 +193,24 @@ describe('failures', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it.each([
+    ['a directory', (dir: string) => dir],
+    ['a file in a missing directory', (dir: string) => path.join(dir, 'missing', 'trace.jsonl')],
+  ])('--trace to %s: refused on one line before the program starts', async (_what, tracePath) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-trace-'));
+    try {
+      const marker = path.join(dir, 'ran');
+      const file = tracePath(dir);
+      // uname is translated under 2.6.32: with a dead supervisor it would block forever.
+      const r = await runCli(['run', '--trace', file, '--kernel', '2.6.32', '--', 'sh', '-c', `uname -r; : > ${marker}`], { timeoutMs: 20_000 });
+      expect(r.status, describeResult(r)).toBe(125);
+      expect(r.stderr).toMatch(new RegExp(`^cr-shim: --trace: cannot write ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*\n$`));
+      expect(fs.existsSync(marker)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('no program: usage error', async () => {
     const r = await runCli(['run', '--kernel', '4.19']);
     expect(r.status).toBe(2);

@@ -1,5 +1,6 @@
 /** IMG/cr-shim.json: schema verdicts as data (cases/manifests.json), reading and writing. */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TableError } from '../../src/errors.js';
@@ -71,5 +72,25 @@ describe('reading and writing', () => {
   it('names the file and the JSON problem for a manifest that is not JSON', () => {
     fs.writeFileSync(path.join(dir, MANIFEST_FILE), '{ "schema": 1,');
     expect(() => readManifest(dir)).toThrow(new RegExp(`${path.join(dir, MANIFEST_FILE).replace(/\//g, '\\/')}: /: not JSON`));
+  });
+});
+
+describe('writeManifest in a directory someone else could write', () => {
+  it('a symlink planted at the temporary name makes the write fail; its target is untouched', () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-planted-'));
+    const victim = path.join(d, 'root-only');
+    fs.writeFileSync(victim, 'keep\n', { mode: 0o600 });
+    fs.symlinkSync(victim, path.join(d, `${MANIFEST_FILE}.${process.pid}.tmp`));
+    expect(() => writeManifest(d, cases.base)).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+    expect(fs.readFileSync(victim, 'utf8')).toBe('keep\n');
+    expect(fs.existsSync(path.join(d, MANIFEST_FILE))).toBe(false);
+  });
+
+  it('writes 0600 by default, the mode asked otherwise', () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-mode-'));
+    writeManifest(d, cases.base);
+    expect(fs.statSync(path.join(d, MANIFEST_FILE)).mode & 0o7777).toBe(0o600);
+    writeManifest(d, cases.base, 0o644);
+    expect(fs.statSync(path.join(d, MANIFEST_FILE)).mode & 0o7777).toBe(0o644);
   });
 });

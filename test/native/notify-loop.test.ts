@@ -2,7 +2,7 @@
 // a hand-written filter, the listener goes to cr_shim_notify, recv runs on a
 // worker thread as in the supervisor.
 import { type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_ARCH } from '../../src/arch.js';
@@ -194,6 +194,19 @@ describe('loop lifecycle', () => {
     // A worker returning to recv after close() sees the end of the loop, not an error.
     expect(addon.recv(h)).toBeNull();
     expect(() => addon.stats(h)).toThrow(expect.objectContaining({ code: 'EBADF' }));
+  });
+  it('takes a verdict for every syscall number the table schema allows, and none beyond', () => {
+    const schema = JSON.parse(readFileSync(new URL('../../tables/schema/syscall-table.schema.json', import.meta.url), 'utf8')) as {
+      properties: { syscalls: { items: { properties: { nr: { maximum: number } } } } };
+    };
+    const max = schema.properties.syscalls.items.properties.nr.maximum;
+    const h = addon.open(openSync('/dev/null', 'r'));
+    try {
+      expect(() => addon.setActions(h, X86_64, [{ nr: max, kind: NativeKind.errno, errno: 1 }])).not.toThrow();
+      expect(() => addon.setActions(h, X86_64, [{ nr: max + 1, kind: NativeKind.errno, errno: 1 }])).toThrow(/nr out of range/);
+    } finally {
+      addon.close(h);
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { UsageError } from '../../errors.js';
 import { prepareSession } from '../session.js';
 import { attach } from '../../inject/attach.js';
 import { formatStats } from '../stats-report.js';
+import { assertTraceWritable } from '../../supervisor/trace.js';
 
 export const attachSpec: CommandSpec = {
   name: 'attach',
@@ -27,6 +28,7 @@ export async function attachCommand(p: Parsed): Promise<number> {
   if (kernel === undefined) throw new UsageError('attach', 'no --kernel given', { code: 'EUSAGE', hint: `usage: ${attachSpec.usage}` });
   const quiet = flag(p.options.quiet);
   const trace = str(p.options.trace);
+  if (trace !== undefined) assertTraceWritable(trace);
   const session = prepareSession(kernel);
   if (!quiet) for (const n of session.notices) process.stderr.write(`cr-shim: ${n}\n`);
   const pid = Number(pidText);

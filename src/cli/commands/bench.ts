@@ -24,6 +24,7 @@ import { runBench } from '../../mechanisms/bench/run-bench.js';
 import type { MechBenchReport } from '../../mechanisms/bench/report.js';
 import { formatTable } from '../../mechanisms/bench/table.js';
 import { renderSvg } from '../../mechanisms/bench/svg.js';
+import { writeStdout } from '../stdout.js';
 
 /** The package root, from src/cli/commands/ or dist/cli/commands/. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -124,7 +125,7 @@ export async function benchCommand(p: Parsed): Promise<number> {
     targets: targets.map(({ t, unavailable }) => ({ id: t.id, title: t.title, note: t.note, ...(unavailable === undefined ? {} : { unavailable }) })),
     cells,
   };
-  process.stdout.write(formatTable(report));
+  await writeStdout(formatTable(report));
   const json = str(p.options.json);
   if (json) fs.writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
   const svg = str(p.options.svg);

@@ -28,6 +28,8 @@ import { commOf, readThreadFilters, threadsOf } from '../../bpf/task-filters.js'
 import { TableRegistry } from '../../tables/registry.js';
 import { flag, helpText, parseArgs, str } from '../args.js';
 import type { CommandSpec, OptionSpec, Parsed } from '../args.js';
+import { writeStdout } from '../stdout.js';
+import { errorLine } from '../error-line.js';
 
 const KERNEL: OptionSpec = { name: 'kernel', value: 'RELEASE', help: 'name syscalls with this release\'s tables (default: this host\'s)' };
 const ARCH: OptionSpec = { name: 'arch', value: 'ARCH', help: `assume this ABI before the filter checks one (${ARCHES.join(', ')})` };
@@ -107,12 +109,12 @@ export const bpfSpec: CommandSpec = {
  * exits right after the command returns, and a pipe takes only 64 KiB at once.
  */
 export function writeOut(data: string | Buffer): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(data, (err) => (err ? reject(err) : resolve())));
+  return writeStdout(data);
 }
 
-/** One line on stderr in the entry point's format; exit status 1 (the input was refused). */
+/** One line on stderr in the entry point's format; exit status 1 (the filter was refused). */
 export function refuse(err: ShimError): number {
-  process.stderr.write(`cr-shim: ${err.op}: ${err.message}${err.hint ? `; ${err.hint}` : ''}\n`);
+  process.stderr.write(errorLine(err));
   return 1;
 }
 
@@ -136,7 +138,8 @@ export async function bpfCommand(p: Parsed): Promise<number> {
     const parsed = parseArgs(sub.spec, argv);
     return await sub.run({ positionals: parsed.positionals, options: { ...p.options, ...parsed.options } });
   } catch (err) {
-    if (err instanceof ShimError && !(err instanceof UsageError)) return refuse(err);
+    // Exit 1 is a verdict on the filter itself; a file, process or image that is not there is 125.
+    if (err instanceof BpfError) return refuse(err);
     throw err;
   }
 }
@@ -194,7 +197,7 @@ async function asmCommand(p: Parsed): Promise<number> {
   try {
     fs.writeFileSync(out, bytes);
   } catch (cause) {
-    throw new BpfError(op, `${out}: cannot write (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
+    throw new ShimError(op, `${out}: cannot write (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
   }
   return 0;
 }
@@ -276,34 +279,19 @@ async function dumpCommand(p: Parsed): Promise<number> {
     source = { title: `pid ${pid}${comm ? ` (${comm})` : ''}`, holder: 'thread', order: 'filter 0 is the oldest, the kernel runs every filter and the strictest verdict wins' };
     extra = { pid, comm };
   } else {
-    throw new BpfError(op, `${target}: neither a process id nor a CRIU image directory`, { code: 'ENOENT' });
+    throw new ShimError(op, `${target}: neither a process id nor a CRIU image directory`, { code: 'ENOENT', hint: 'give a PID or the directory cr-shim dump wrote' });
   }
   await writeOut(flag(p.options.json) ? `${JSON.stringify(dumpJson(source, sharing, extra), null, 2)}\n` : dumpText(source, sharing, opts));
   return 0;
 }
 
-/** What src/criu/image/seccomp.ts's readImageFilters(imgDir) returns: the CRIU image reader's contract. */
-interface ImageFilters {
-  filters: { index: number; insns: Buffer; prev?: number; flags: number }[];
-  tasks: { pid: number; filterIndex?: number; mode: number }[];
-}
-
-// Loaded only for image directories, through a specifier tsc does not resolve,
-// so this command builds and runs without the image reader.
-const IMAGE_READER = '../../criu/image/seccomp.js';
-
-async function readImage(dir: string): Promise<ImageFilters> {
-  let reader: { readImageFilters?: (imgDir: string) => ImageFilters };
-  try {
-    reader = (await import(IMAGE_READER)) as typeof reader;
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw cause;
-    reader = {};
-  }
-  if (typeof reader.readImageFilters !== 'function') {
-    throw new BpfError('bpf dump', `${dir}: this build cannot read CRIU images (no ${IMAGE_READER.slice('../../'.length)})`, { code: 'ENOSYS' });
-  }
-  return reader.readImageFilters(dir);
+/** The filters of a CRIU image directory, once it has been opened as one (refused with one line when it is not). */
+async function readImage(dir: string): Promise<ReturnType<typeof import('../../criu/image/seccomp.js').readImageFilters>> {
+  // Loaded only for image directories: the image reader is not part of every bpf command.
+  const { openImageDir } = await import('../../criu/image-dir.js');
+  const { readImageFilters } = await import('../../criu/image/seccomp.js');
+  openImageDir(dir);
+  return readImageFilters(dir);
 }
 
 function isDirectory(path: string): boolean {

@@ -10,8 +10,10 @@ import { UsageError } from '../../errors.js';
 import { locateCriu } from '../../criu/binary.js';
 import { checkImage } from '../../criu/check.js';
 import { renderCheck } from '../../criu/check-text.js';
+import { openImageDir } from '../../criu/image-dir.js';
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
+import { writeStdout } from '../stdout.js';
 
 export const checkSpec: CommandSpec = {
   name: 'check',
@@ -27,11 +29,13 @@ export const checkSpec: CommandSpec = {
 export async function checkCommand(p: Parsed): Promise<number> {
   const [imgDir, extra] = p.positionals;
   if (imgDir === undefined || extra !== undefined) throw new UsageError('check', 'needs exactly one image directory', { code: 'EUSAGE', hint: `usage: ${checkSpec.usage}` });
+  // The image first: a directory that is no image is refused the same way with or without a criu.
+  openImageDir(imgDir);
   const explicit = str(p.options.criu);
   const criu = await locateCriu(explicit === undefined ? {} : { explicit });
   const kernel = str(p.options.kernel);
   const report = await checkImage(imgDir, { criu, ...(kernel !== undefined ? { kernel } : {}) });
   const out = flag(p.options.json) ? `${JSON.stringify(report, null, 2)}\n` : renderCheck(report);
-  await new Promise<void>((resolve) => process.stdout.write(out, () => resolve()));
+  await writeStdout(out);
   return report.restorable ? 0 : 1;
 }

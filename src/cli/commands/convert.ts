@@ -11,13 +11,15 @@ import { convertImage, requiredConversions, withDroppedCaps } from '../../criu/c
 import { openImageDir } from '../../criu/image-dir.js';
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag } from '../args.js';
+import { writeStdout } from '../stdout.js';
 
 export const convertSpec: CommandSpec = {
   name: 'convert',
-  usage: 'cr-shim convert IMG OUT [--drop-caps CAP[,CAP...]] [--json]',
+  usage: 'cr-shim convert IMG OUT [--drop-caps CAP[,CAP...]] [--copy-links] [--json]',
   summary: 'Write image IMG to the new directory OUT with the conversions a restore here needs (cr-shim\'s own filter and parent-death signal, capabilities the host cannot grant); IMG stays untouched.',
   options: [
     { name: 'drop-caps', value: 'CAPS', help: 'also drop these capabilities from every task (e.g. CAP_SYS_RESOURCE,sys_nice)', repeat: true },
+    { name: 'copy-links', help: 'copy the content of symlinks inside IMG as plain files (default: refuse an image holding any)' },
     { name: 'json', help: 'print the conversions applied as JSON' },
   ],
 };
@@ -28,9 +30,10 @@ export async function convertCommand(p: Parsed): Promise<number> {
     throw new UsageError('convert', 'needs an image directory and a new output directory', { code: 'EUSAGE', hint: `usage: ${convertSpec.usage}` });
   }
   const asked = parseCaps((p.options['drop-caps'] as string[] | undefined) ?? []);
-  openImageDir(src);
+  const links = flag(p.options['copy-links']) ? 'copy-content' : 'refuse';
+  openImageDir(src, undefined, { links });
   const conversions = withDroppedCaps(requiredConversions(src), asked);
-  const result = convertImage(src, dst, conversions);
+  const result = convertImage(src, dst, conversions, { links });
   let out: string;
   if (flag(p.options.json)) {
     out = `${JSON.stringify({ source: src, output: dst, conversions, applied: result.applied, rewritten: result.rewritten }, null, 2)}\n`;
@@ -39,6 +42,6 @@ export async function convertCommand(p: Parsed): Promise<number> {
   } else {
     out = result.applied.map((a) => `${a}\n`).join('') + `wrote ${dst} (rewrote ${result.rewritten.join(', ')}); ${src} is unchanged\n`;
   }
-  await new Promise<void>((resolve) => process.stdout.write(out, () => resolve()));
+  await writeStdout(out);
   return 0;
 }

@@ -10,6 +10,7 @@ import { criuCheck, locateCriu } from '../../criu/binary.js';
 import { probeKernelFeatures, type Feature } from '../../criu/kernel-features.js';
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
+import { writeStdout } from '../stdout.js';
 
 export const doctorSpec: CommandSpec = {
   name: 'doctor',
@@ -50,6 +51,6 @@ export async function doctorCommand(p: Parsed): Promise<number> {
   const out = flag(p.options.json)
     ? `${JSON.stringify({ ok: healthy, features }, null, 2)}\n`
     : features.map((f) => `${f.name.padEnd(width)}${f.state.padEnd(9)}${f.detail}\n`).join('') + (healthy ? '' : 'something cr-shim needs is missing (lines marked missing above)\n');
-  await new Promise<void>((resolve) => process.stdout.write(out, () => resolve()));
+  await writeStdout(out);
   return healthy ? 0 : 1;
 }

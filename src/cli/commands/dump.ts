@@ -7,17 +7,18 @@
  */
 import { UsageError } from '../../errors.js';
 import { locateCriu } from '../../criu/binary.js';
-import { dumpProcess } from '../../criu/dump.js';
+import { checkTarget, dumpProcess } from '../../criu/dump.js';
 import { MANIFEST_FILE } from '../../criu/manifest.js';
 import { DEFAULT_GRACE_MS, UnmovableError } from '../../criu/unmovable/guard.js';
 import { dryRun } from '../../criu/unmovable/dry-run.js';
 import type { CommandSpec, Parsed } from '../args.js';
-import { flag, str } from '../args.js';
+import { flag, ownAndPassThrough, str } from '../args.js';
 import path from 'node:path';
+import { writeStdout } from '../stdout.js';
 
 export const dumpSpec: CommandSpec = {
   name: 'dump',
-  usage: 'cr-shim dump PID IMG [--criu PATH] [--shell-job] [--leave-running] [--tcp-established] [--terminate-unmovable [--grace SECONDS]] [--pre-dump N] [-- CRIU-DUMP-OPTIONS...] | cr-shim dump --dry-run PID [--json] [CRIU-OPTIONS]',
+  usage: 'cr-shim dump PID IMG [--criu PATH] [--share] [--shell-job] [--leave-running] [--tcp-established] [--terminate-unmovable [--grace SECONDS]] [--pre-dump N] [-- CRIU-DUMP-OPTIONS...] | cr-shim dump --dry-run PID [--json] [CRIU-OPTIONS]',
   summary: 'Checkpoint process PID and its descendants into the new directory IMG with criu dump, recording the kernel and cr-shim persona in IMG/cr-shim.json. Before anything is frozen, the live tree is walked for state that cannot move (devices, perf events, connections, ...): the dump refuses with the list, or ends the tasks holding it with --terminate-unmovable.',
   options: [
     { name: 'dry-run', help: 'only walk the live tree and list, per task, what cannot move and why; nothing is frozen or written (exit 0: all can move, 1: something cannot)' },
@@ -30,6 +31,7 @@ export const dumpSpec: CommandSpec = {
     { name: 'track-mem', help: 'criu --track-mem: track memory changes for a later incremental dump' },
     { name: 'prev-images-dir', value: 'DIR', help: 'criu --prev-images-dir: the previous (pre-)dump, relative to IMG' },
     { name: 'pre-dump', value: 'N', help: 'run N criu pre-dump iterations into IMG/pre-1..N first (needs soft-dirty memory tracking)' },
+    { name: 'share', help: 'make IMG readable by every local user (0755/0644; default 0700/0600): it exposes the whole memory of the dumped processes, keys and tokens included' },
     { name: 'json', help: 'print the manifest written, as JSON' },
   ],
 };
@@ -38,7 +40,7 @@ const PASS_FLAGS = ['shell-job', 'leave-running', 'tcp-established', 'track-mem'
 
 export async function dumpCommand(p: Parsed): Promise<number> {
   if (flag(p.options['dry-run'])) return dryRunCommand(p);
-  const [pidText, imgDir, ...passThrough] = p.positionals;
+  const { own: [pidText, imgDir], passThrough } = ownAndPassThrough(dumpSpec, p, 2);
   if (pidText === undefined || imgDir === undefined) throw new UsageError('dump', 'needs a PID and an image directory', { code: 'EUSAGE', hint: `usage: ${dumpSpec.usage}` });
   if (!/^\d+$/.test(pidText)) throw new UsageError('dump', `not a PID: ${pidText}`, { code: 'EUSAGE', hint: `usage: ${dumpSpec.usage}` });
   const graceMs = graceOf(p);
@@ -52,11 +54,12 @@ export async function dumpCommand(p: Parsed): Promise<number> {
   criuArgs.push(...passThrough);
   const unmovable = { terminate: flag(p.options['terminate-unmovable']), graceMs, notice: (line: string) => process.stderr.write(`cr-shim: ${line}\n`) };
 
+  checkTarget(Number(pidText));
   const explicit = str(p.options.criu);
   const criu = await locateCriu(explicit === undefined ? {} : { explicit });
   let result;
   try {
-    result = await dumpProcess({ pid: Number(pidText), imgDir, criu, criuArgs, preDumps: Number(preText), unmovable });
+    result = await dumpProcess({ pid: Number(pidText), imgDir, criu, criuArgs, preDumps: Number(preText), unmovable, share: flag(p.options.share) });
   } catch (err) {
     if (err instanceof UnmovableError) for (const line of err.details) process.stderr.write(`${line}\n`);
     throw err;
@@ -76,7 +79,7 @@ export async function dumpCommand(p: Parsed): Promise<number> {
     out += `manifest ${path.join(path.resolve(imgDir), MANIFEST_FILE)}\n`;
   }
   for (const n of result.notices) process.stderr.write(`cr-shim: ${n}\n`);
-  await new Promise<void>((resolve) => process.stdout.write(out, () => resolve()));
+  await writeStdout(out);
   return 0;
 }
 

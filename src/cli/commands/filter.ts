@@ -7,7 +7,7 @@
  * 2 usage (an unknown release or arch).
  */
 import { ARCHES, isArch } from '../../arch.js';
-import { ShimError, UsageError } from '../../errors.js';
+import { BpfError, UsageError } from '../../errors.js';
 import { filterJson, filterText } from '../../bpf/filter-report.js';
 import { tableNaming } from '../../bpf/syscall-names.js';
 import { flag, str } from '../args.js';
@@ -39,7 +39,7 @@ export async function filterCommand(p: Parsed): Promise<number> {
     const opts = { syscallName: tableNaming(session.registry, session.persona.mainline).syscallName, ...(only ? { only } : {}) };
     text = flag(p.options.json) ? `${JSON.stringify(filterJson(facts, opts), null, 2)}\n` : filterText(facts, opts);
   } catch (err) {
-    if (err instanceof ShimError && !(err instanceof UsageError)) return refuse(err);
+    if (err instanceof BpfError) return refuse(err);
     throw err;
   }
   await writeOut(text);

@@ -9,6 +9,7 @@ import { capturePersona } from '../../persona/capture.js';
 import { personaFileName, validatePersonaFile } from '../../persona/file.js';
 import { parseProbeOutput } from '../../oracle/probe-result.js';
 import { TableRegistry } from '../../tables/registry.js';
+import { writeStdout } from '../stdout.js';
 
 export const personaSpec: CommandSpec = {
   name: 'persona',
@@ -52,6 +53,6 @@ export async function personaCommand(p: Parsed): Promise<number> {
   validatePersonaFile(persona, out);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify(persona, null, 2)}\n`);
-  process.stdout.write(`${out}: ${persona.release} (${persona.mainline}); ${persona.probe.absent.length} absent, ${persona.probe.extra.length} extra against the ${persona.mainline} table\n`);
+  await writeStdout(`${out}: ${persona.release} (${persona.mainline}); ${persona.probe.absent.length} absent, ${persona.probe.extra.length} extra against the ${persona.mainline} table\n`);
   return 0;
 }

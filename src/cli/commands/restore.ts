@@ -1,31 +1,48 @@
 /** `cr-shim restore [--kernel R] [--criu PATH] [--stats] [--trace FILE] [--quiet] IMG [-- CRIU-OPTIONS...]` */
 import type { CommandSpec, Parsed } from '../args.js';
-import { flag, str } from '../args.js';
+import { flag, ownAndPassThrough, str } from '../args.js';
 import { UsageError } from '../../errors.js';
 import { prepareSession } from '../session.js';
 import { restore } from '../../restore/restore.js';
 import { formatStats } from '../stats-report.js';
+import { DEFAULT_CRIU_LIMITS } from '../../restore/watchdog.js';
+
+/** A positive number of seconds or MiB given with `name`, or the default. */
+function positive(v: Parsed['options'][string], name: string, dflt: number): number {
+  const text = str(v);
+  if (text === undefined) return dflt;
+  if (!/^\d+(\.\d+)?$/.test(text) || Number(text) <= 0) throw new UsageError('restore', `${name} needs a positive number, not ${text}`, { code: 'EUSAGE' });
+  return Number(text);
+}
+import { assertTraceWritable } from '../../supervisor/trace.js';
 
 export const restoreSpec: CommandSpec = {
   name: 'restore',
-  usage: 'cr-shim restore [--kernel RELEASE] [--criu PATH] [--stats] [--trace FILE] [--quiet] IMG [-- CRIU-OPTIONS...]',
+  usage: 'cr-shim restore [--kernel RELEASE] [--criu PATH] [--criu-timeout SECONDS] [--criu-log-limit MIB] [--stats] [--trace FILE] [--quiet] IMG [-- CRIU-OPTIONS...]',
   summary: 'Restore the CRIU image IMG under the shim, presenting the kernel it was taken on; exit with its root\'s status.',
   options: [
     { name: 'kernel', value: 'RELEASE', help: 'kernel to present (default: the one IMG/cr-shim.json records, else this host\'s)' },
     { name: 'criu', value: 'PATH', help: 'the criu to run (default: $CR_SHIM_CRIU, .cache/criu-root/criu, PATH)' },
     { name: 'stats', help: 'print per translated syscall the count and mean latency at exit' },
     { name: 'trace', value: 'FILE', help: 'write one JSON line per translated call to FILE' },
+    { name: 'criu-timeout', value: 'SECONDS', help: `kill criu restore and the partial tree after SECONDS (default ${DEFAULT_CRIU_LIMITS.timeoutMs / 1000})` },
+    { name: 'criu-log-limit', value: 'MIB', help: `kill criu restore and the partial tree once its log passes MIB (default ${DEFAULT_CRIU_LIMITS.maxLogBytes / 2 ** 20}; a damaged image can make it grow 10 MB/s)` },
     { name: 'quiet', help: 'no notices on stderr' },
   ],
 };
 
 export async function restoreCommand(p: Parsed): Promise<number> {
-  const [imgDir, ...criuArgs] = p.positionals;
+  const { own: [imgDir], passThrough: criuArgs } = ownAndPassThrough(restoreSpec, p, 1);
   if (imgDir === undefined) throw new UsageError('restore', 'no image directory given', { code: 'EUSAGE', hint: `usage: ${restoreSpec.usage}` });
   const quiet = flag(p.options.quiet);
   const trace = str(p.options.trace);
+  if (trace !== undefined) assertTraceWritable(trace);
   const kernel = str(p.options.kernel);
   const criu = str(p.options.criu);
+  const limits = {
+    timeoutMs: positive(p.options['criu-timeout'], '--criu-timeout', DEFAULT_CRIU_LIMITS.timeoutMs / 1000) * 1000,
+    maxLogBytes: positive(p.options['criu-log-limit'], '--criu-log-limit', DEFAULT_CRIU_LIMITS.maxLogBytes / 2 ** 20) * 2 ** 20,
+  };
   const result = await restore({
     imgDir,
     criuArgs,
@@ -35,6 +52,7 @@ export async function restoreCommand(p: Parsed): Promise<number> {
     ...(trace !== undefined ? { traceFile: trace } : {}),
     notice: (line) => quiet || process.stderr.write(`cr-shim: ${line}\n`),
     prepare: (release) => prepareSession(release),
+    limits,
   });
   if (flag(p.options.stats)) process.stderr.write(formatStats(result.stats, result.native, result.session.routes));
   if (result.status === undefined) {

@@ -6,6 +6,7 @@ import { prepareSession } from '../session.js';
 import { mechanismById } from '../../mechanisms/registry.js';
 import { MECHANISM_IDS } from '../../mechanisms/types.js';
 import { formatPeakRss, formatStats } from '../stats-report.js';
+import { assertTraceWritable } from '../../supervisor/trace.js';
 
 export const runSpec: CommandSpec = {
   name: 'run',
@@ -32,6 +33,7 @@ export async function runCommand(p: Parsed): Promise<number> {
   };
   for (const n of session.notices) notice(n);
   const trace = str(p.options.trace);
+  if (trace !== undefined) assertTraceWritable(trace);
   const result = await mechanism.run({
     argv: p.positionals,
     session,

@@ -19,6 +19,7 @@ import { outputFormat } from '../format/output-format.js';
 import { renderDiff } from '../format/tables-diff.js';
 import { renderList, type ListReport, type StatusCounts } from '../format/tables-list.js';
 import { renderShow, type ResolvedRelease, type ShowReport } from '../format/tables-show.js';
+import { writeStdout } from '../stdout.js';
 
 export const tablesSpec: CommandSpec = {
   name: 'tables',
@@ -156,6 +157,6 @@ export async function tablesCommand(p: Parsed): Promise<number> {
     const want = sub.args.length ? sub.args.join(' ') : 'no arguments';
     throw new UsageError(`tables ${name}`, `takes ${want}, got ${args.length ? args.join(' ') : 'none'}`, { code: 'EUSAGE', hint: usage() });
   }
-  process.stdout.write(sub.run(p, args));
+  await writeStdout(sub.run(p, args));
   return 0;
 }

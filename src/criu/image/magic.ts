@@ -23,6 +23,10 @@ export const MAGIC = {
   /** Before creds moved into thread_core, one creds-PID.img per task. */
   creds: 0x54023547,
   stats: 0x57093306,
+  mm: 0x57492820,
+  pagemap: 0x56084025,
+  fs: 0x51403912,
+  timens: 0x43114433,
 } as const;
 
 export type ImageKind = keyof typeof MAGIC;
