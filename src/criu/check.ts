@@ -13,7 +13,7 @@ import type { Action } from '../plan/types.js';
 import { errnoName } from '../supervisor/errno.js';
 import { TableRegistry } from '../tables/registry.js';
 import { mainlineOf } from '../tables/release.js';
-import { criuCheck, type CriuBinary } from './binary.js';
+import { cannotRead, criuCheck, type CriuBinary } from './binary.js';
 import { requiredConversions, type Conversion } from './convert.js';
 import { filesThatCannotMove, type FileProblem } from './file-check.js';
 import { CoreImage } from './image/core.js';
@@ -46,7 +46,7 @@ export interface CheckReport {
   pids: PidProblem[];
   conversions: Conversion[];
   warnings: string[];
-  criu: { path: string; version: string; source: string; ok: boolean; output: string };
+  criu: { path: string; version: string; source: string; ok: boolean; output: string; /** It can read this image (not older than the criu that dumped it). */ readsImage: boolean };
   /** No file, PID or CRIU check stands in the way (conversions may still be needed). */
   restorable: boolean;
 }
@@ -117,6 +117,8 @@ export async function checkImage(imgDir: string, opts: CheckOptions): Promise<Ch
   if (source.from === 'assumed host') warnings.unshift('unknown source kernel (no cr-shim.json, no --kernel): assuming this host\'s kernel');
   if (persona.mainline !== source.mainline) warnings.push(`no syscall table for ${source.mainline}: using the nearest lower release ${persona.mainline}`);
 
+  const tooOld = m !== undefined ? cannotRead(opts.criu, m.criu.version, imgDir) : undefined;
+  if (tooOld !== undefined) warnings.push(`${tooOld}: cr-shim restore refuses it`);
   const check = await criuCheck(opts.criu.path);
   const files = filesThatCannotMove(readRegFiles(imgDir));
   const pids = pidProblems(image.pstree);
@@ -132,7 +134,7 @@ export async function checkImage(imgDir: string, opts: CheckOptions): Promise<Ch
     pids,
     conversions: requiredConversions(imgDir),
     warnings,
-    criu: { path: opts.criu.path, version: opts.criu.version, source: opts.criu.source, ok: check.ok, output: check.output.trim() },
-    restorable: files.length === 0 && pids.length === 0 && check.ok,
+    criu: { path: opts.criu.path, version: opts.criu.version, source: opts.criu.source, ok: check.ok, output: check.output.trim(), readsImage: tooOld === undefined },
+    restorable: files.length === 0 && pids.length === 0 && check.ok && tooOld === undefined,
   };
 }

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ShimError, UsageError } from '../errors.js';
-import { locateCriu } from '../criu/binary.js';
+import { assertCanRead, locateCriu } from '../criu/binary.js';
 import { convertImage, requiredConversions } from '../criu/convert.js';
 import { readManifest } from '../criu/manifest.js';
 import { recordSupervised } from '../criu/supervised-record.js';
@@ -90,6 +90,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
   const session = opts.prepare(choice.release);
   for (const n of session.notices) opts.notice(n);
   const criu = await locateCriu(opts.criu === undefined ? {} : { explicit: opts.criu });
+  if (manifest !== undefined) assertCanRead(criu, manifest.criu.version, opts.imgDir);
 
   // Before criu runs: orphans of the restored tree must come back to us to be reaped.
   becomeSubreaper();

@@ -76,4 +76,27 @@ describe('cr-shim restore', () => {
     // It never ran: not one more tick after the dump.
     expect(readProgress(s.state)!.counter).toBe(atDump);
   }, 60_000);
+
+  it('an image a newer criu dumped: refused with one line naming both versions, nothing restored, the image untouched', async () => {
+    const s = await startUnderShim('single', '4.19');
+    const img = path.join(path.dirname(s.state), 'img');
+    const dump = await runCli(['dump', String(s.pid), img], { timeoutMs: 60_000 });
+    expect(dump.status, describeResult(dump)).toBe(0);
+    await s.shimExited;
+    const file = path.join(img, 'cr-shim.json');
+    const m = JSON.parse(fs.readFileSync(file, 'utf8')) as { criu: { version: string } };
+    m.criu.version = '99.1.0';
+    fs.writeFileSync(file, JSON.stringify(m));
+    const before = fingerprint(img);
+    const atDump = readProgress(s.state)!.counter;
+    const criu = await locateCriu();
+    const r = await runCli(['restore', img], { timeoutMs: 60_000 });
+    expect(r.status, describeResult(r)).toBe(EXIT_SHIM_FAILED);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe(
+      `cr-shim: restore: ${img} was dumped by criu 99.1.0 and the criu at hand (${criu.path}, from ${criu.source === 'env' ? 'CR_SHIM_CRIU' : criu.source === 'private-root' ? 'the private root' : criu.source}) is ${criu.version}: an older CRIU cannot read a newer one's images; use criu 99.1 or newer (scripts/setup-criu.sh provisions one; pass --criu PATH or set CR_SHIM_CRIU)`,
+    );
+    expect(alive(s.pid)).toBe(false);
+    expect(fingerprint(img)).toEqual(before);
+    expect(readProgress(s.state)!.counter).toBe(atDump);
+  }, 60_000);
 });
