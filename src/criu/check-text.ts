@@ -16,6 +16,7 @@ export function renderCheck(r: CheckReport): string {
     persona: `the kernel cr-shim presented to the program${d ? `; dumped on ${d.kernel.release}` : ''}`,
     manifest: 'the kernel it was dumped on',
     '--kernel': 'given with --kernel',
+    'image vDSO': 'inferred from the LINUX_VERSION_CODE in the image\'s vDSO; the distribution\'s release suffix is unknown',
     'assumed host': 'unknown, assumed to be this host\'s',
   }[r.source.from];
   out += line('source', `${r.source.release} (${whence})`);

@@ -23,6 +23,8 @@ import { openImageDir } from './image-dir.js';
 import type { Manifest } from './manifest.js';
 import { pidProblems, type PidProblem } from './pids.js';
 import { filterSha256 } from './supervised-record.js';
+import { imageKernel } from './image-kernel.js';
+import { chooseKernel, type KernelChoice } from './source-kernel.js';
 
 export interface SyscallDifference {
   nr: number;
@@ -37,7 +39,7 @@ export interface CheckReport {
   /** From the manifest: when and by what the image was made. */
   dumped?: { time: string; crShim: string; criu: string; pid?: number; kernel: Manifest['kernel'] };
   /** The kernel whose syscall surface the program expects, and where that came from. */
-  source: { release: string; mainline: string; from: 'persona' | 'manifest' | '--kernel' | 'assumed host' };
+  source: { release: string; mainline: string; from: 'persona' | 'manifest' | '--kernel' | 'image vDSO' | 'assumed host' };
   persona?: { release: string; mainline: string };
   host: { release: string; mainline: string; arch: string };
   tasks: { pid: number; ppid: number; comm?: string; threads: number[]; zombie?: true }[];
@@ -56,6 +58,14 @@ export interface CheckOptions {
   kernel?: string;
   criu: CriuBinary;
 }
+
+const FROM = {
+  flag: '--kernel',
+  'manifest-persona': 'persona',
+  'manifest-kernel': 'manifest',
+  'image-vdso': 'image vDSO',
+  host: 'assumed host',
+} as const satisfies Record<KernelChoice['source'], CheckReport['source']['from']>;
 
 function actionText(a: Action): string {
   if (a.kind === 'notify') return `emulated by ${a.handler}`;
@@ -91,11 +101,8 @@ export async function checkImage(imgDir: string, opts: CheckOptions): Promise<Ch
   const registry = new TableRegistry();
   const host = probeHost({ registry });
 
-  let source: CheckReport['source'];
-  if (opts.kernel !== undefined) source = { release: opts.kernel, mainline: mainlineOf(opts.kernel), from: '--kernel' };
-  else if (m?.persona) source = { release: m.persona.release, mainline: m.persona.mainline, from: 'persona' };
-  else if (m) source = { release: m.kernel.release, mainline: m.kernel.mainline, from: 'manifest' };
-  else source = { release: os.release(), mainline: mainlineOf(os.release()), from: 'assumed host' };
+  const choice = chooseKernel(opts.kernel, m, os.release(), imgDir, () => imageKernel(imgDir, image.pstree));
+  const source: CheckReport['source'] = { release: choice.release, mainline: mainlineOf(choice.release), from: FROM[choice.source] };
 
   const persona = resolvePersona(source.release, registry);
   const plan = planFor(persona, registry, host);
@@ -114,7 +121,8 @@ export async function checkImage(imgDir: string, opts: CheckOptions): Promise<Ch
   });
 
   const warnings = notifyingFilters(imgDir, m?.shimFilter?.sha256);
-  if (source.from === 'assumed host') warnings.unshift('unknown source kernel (no cr-shim.json, no --kernel): assuming this host\'s kernel');
+  if (source.from === 'assumed host') warnings.unshift('unknown source kernel (no cr-shim.json, no --kernel, no version note in the image\'s vDSO): assuming this host\'s kernel');
+  if (source.from === 'image vDSO' && choice.notice) warnings.unshift(choice.notice);
   if (persona.mainline !== source.mainline) warnings.push(`no syscall table for ${source.mainline}: using the nearest lower release ${persona.mainline}`);
 
   const tooOld = m !== undefined ? cannotRead(opts.criu, m.criu.version, imgDir) : undefined;

@@ -1,7 +1,7 @@
 /**
  * `cr-shim restore IMG`: the tree comes back under the shim.
  *
- *   IMG → kernel to present (manifest, --kernel, or the host's, said aloud)
+ *   IMG → kernel to present (--kernel, the manifest, the image's vDSO note, or the host's; guesses said aloud)
  *       → conversions CRIU needs on this host, applied to a copy (IMG is only read)
  *       → criu restore --leave-stopped --restore-sibling -d   (every task held stopped)
  *       → cr-shim-inject: a filter and a listener per process (no task has run)
@@ -15,7 +15,10 @@ import path from 'node:path';
 import { ShimError, UsageError } from '../errors.js';
 import { assertCanRead, locateCriu } from '../criu/binary.js';
 import { convertImage, requiredConversions } from '../criu/convert.js';
+import { imageKernel } from '../criu/image-kernel.js';
+import { readPstree } from '../criu/image/pstree.js';
 import { readManifest } from '../criu/manifest.js';
+import { chooseKernel } from '../criu/source-kernel.js';
 import { recordSupervised } from '../criu/supervised-record.js';
 import type { Session } from '../cli/session.js';
 import { injectFilter, InjectError } from '../inject/injector.js';
@@ -23,7 +26,6 @@ import { killTree, listTree } from '../inject/tree.js';
 import { superviseTree, type AdoptResult } from '../supervisor/adopt.js';
 import { becomeSubreaper } from '../supervisor/reaper.js';
 import { sys } from '../supervisor/libc.js';
-import { chooseKernel } from './source-kernel.js';
 import { checkPassThrough, criuRestoreStopped } from './criu-restore.js';
 
 const SIGCONT = 18;
@@ -85,7 +87,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
   assertImage(opts.imgDir);
   checkPassThrough(opts.criuArgs);
   const manifest = readManifest(opts.imgDir);
-  const choice = chooseKernel(opts.kernel, manifest, os.release(), opts.imgDir);
+  const choice = chooseKernel(opts.kernel, manifest, os.release(), opts.imgDir, () => imageKernel(opts.imgDir, readPstree(opts.imgDir)));
   if (choice.notice) opts.notice(choice.notice);
   const session = opts.prepare(choice.release);
   for (const n of session.notices) opts.notice(n);
