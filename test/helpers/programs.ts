@@ -24,6 +24,7 @@ export const PROGRAM_NAMES = [
   'cr-subject',
   'own-filter',
   'net-server',
+  'uts-switch',
 ] as const;
 export type ProgramName = (typeof PROGRAM_NAMES)[number];
 

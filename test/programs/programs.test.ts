@@ -70,6 +70,7 @@ describe('usage errors exit EINVAL', () => {
     { name: 'sleeper', args: ['x'] },
     { name: 'own-filter', args: ['--nope'] },
     { name: 'net-server', args: ['extra'] },
+    { name: 'uts-switch', args: ['only-one'] },
     { name: 'cr-subject', args: ['nope', '/tmp/cr-subject-usage'] },
     { name: 'cr-subject', args: [] },
   ];
