@@ -1,4 +1,5 @@
 /** Numbers and tables for people: the stdout table and the pieces docs/PERFORMANCE.md reuses. */
+import { downtimeRows } from './downtime-table.js';
 import type { BenchReport, Cell, TargetResult, Unit } from './types.js';
 
 /** A value in its display unit: ns timings as µs (3 decimals: 1 ns resolution), ms with 1 decimal. */
@@ -115,5 +116,6 @@ export function formatReport(r: BenchReport): string {
     const shim = r.cells.find((c) => c.scenario === 'startup' && c.mechanism === 'cr-shim');
     if (shim) out.push(`measured cr-shim run -- /bin/true (startup scenario): ${fmtValue(shim.summary.median, 'ms')} median\n`);
   }
+  if (r.downtime) out.push(textTable(downtimeRows(r.downtime)));
   return out.join('\n');
 }

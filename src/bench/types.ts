@@ -197,4 +197,24 @@ export interface BenchReport {
   cells: Cell[];
   targets: TargetResult[];
   startup?: { phases: PhaseSummary[]; runs: number };
+  /** Checkpoint downtime, plain CRIU vs cr-shim on the same process and image (downtime.ts). */
+  downtime?: DowntimeReport;
+}
+
+/** One downtime comparison: ms per run for plain CRIU and for cr-shim, alternated. */
+export interface DowntimeRow {
+  id: 'dump' | 'restore';
+  title: string;
+  criu: Summary;
+  crShim: Summary;
+  /** Median over pairs of (cr-shim − criu), ms. */
+  delta: number;
+  /** The goal: cr-shim within this many ms of plain CRIU. */
+  limitMs: number;
+}
+
+export interface DowntimeReport {
+  runs: number;
+  criu: string;
+  rows: DowntimeRow[];
 }

@@ -14,16 +14,14 @@ import { lazySysctlLookup } from '../handlers/sysctl-table.js';
 import { Dispatcher, type Route } from './dispatch.js';
 import { TraceWriter, decodeArgs } from './trace.js';
 import { TraceeMemory } from './tracee-memory.js';
-import type { CallStat, WorkerInput, WorkerMessage } from './worker-protocol.js';
+import type { CallStat, WorkerCommand, WorkerInput, WorkerMessage } from './worker-protocol.js';
 
 function post(m: WorkerMessage): void {
   parentPort!.postMessage(m);
 }
 
-function main(input: WorkerInput): void {
+function main(input: WorkerInput, fds: number[]): void {
   const addon = loadNotifyAddon();
-  const h = addon.open(input.listenerFd);
-  for (const fd of input.moreListenerFds ?? []) addon.addListener(h, fd);
   const handlers = makeHandlers(lazySysctlLookup());
   const ctx = { persona: input.persona };
 
@@ -40,6 +38,10 @@ function main(input: WorkerInput): void {
       nativeByArch.set(AUDIT_ARCH[r.arch], list);
     }
   }
+  const [first, ...more] = fds;
+  if (first === undefined) throw new Error('no listener given');
+  const h = addon.open(first);
+  for (const fd of more) addon.addListener(h, fd);
   for (const [audit, actions] of nativeByArch) addon.setActions(h, audit, actions);
   post({ type: 'ready', handle: h });
 
@@ -72,4 +74,5 @@ function main(input: WorkerInput): void {
   }
 }
 
-main(workerData as WorkerInput);
+// Modules are loaded by now; the listeners may still be on their way (restore: CRIU still restoring).
+parentPort!.once('message', (m: WorkerCommand) => main(workerData as WorkerInput, m.fds));

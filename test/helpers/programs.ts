@@ -25,6 +25,7 @@ export const PROGRAM_NAMES = [
   'own-filter',
   'net-server',
   'uts-switch',
+  'stamp',
 ] as const;
 export type ProgramName = (typeof PROGRAM_NAMES)[number];
 

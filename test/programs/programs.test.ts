@@ -71,6 +71,7 @@ describe('usage errors exit EINVAL', () => {
     { name: 'own-filter', args: ['--nope'] },
     { name: 'net-server', args: ['extra'] },
     { name: 'uts-switch', args: ['only-one'] },
+    { name: 'stamp', args: [] },
     { name: 'cr-subject', args: ['nope', '/tmp/cr-subject-usage'] },
     { name: 'cr-subject', args: [] },
   ];
