@@ -17,6 +17,7 @@
  * task), and `personality`, `setns` and `unshare` pass through it so that what it caches about
  * a task is dropped when the task changes it (unameWatch below).
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import { E } from '../supervisor/errno.js';
 import type { Call, Handler, HandlerContext, Reply } from './types.js';
@@ -74,6 +75,20 @@ export function utsnameBytes(syscall: string, persona: Persona, task: TaskUts, m
   const out = Buffer.alloc(fields * width);
   for (let i = 0; i < fields; i++) put(out, i, width, values[i] ?? '');
   return out;
+}
+
+/**
+ * This process's own names and no personality: for a mechanism that cannot look at the
+ * calling task (sigsys answers inside the program from verdicts fixed at start).
+ */
+export function startupTaskUts(): TaskUts {
+  let domainname = '(none)';
+  try {
+    domainname = fs.readFileSync('/proc/sys/kernel/domainname', 'utf8').trimEnd();
+  } catch {
+    // keep the kernel's default
+  }
+  return { nodename: os.hostname(), domainname, personality: 0 };
 }
 
 /** The native loop's template: the utsname with empty names, then the UNAME26 release and the PER_LINUX32 machine fields. */
