@@ -59,6 +59,7 @@
 
 #include "cleanup.h"
 #include "seccomp-compat.h"
+#include "task-uts.h"
 
 
 /* Mirrors NativeKind in src/native/addon-types.ts. */
@@ -68,6 +69,8 @@ enum native_kind {
 	NK_ERRNO = 2,
 	NK_WRITE_ARG = 3,
 	NK_PATH_WATCH = 4,
+	NK_UNAME = 5,
+	NK_FORGET_TASK = 6,
 };
 
 /* Verdicts per arch, indexed by syscall number: every number tables/schema/syscall-table.schema.json
@@ -85,8 +88,9 @@ struct verdict {
 	uint8_t arg;
 	int32_t err;
 	int64_t val;
-	uint8_t *bytes;	/* writeArg */
+	uint8_t *bytes;	/* writeArg; uname: the template, then the UNAME26 release and the PER_LINUX32 machine fields */
 	size_t len;
+	uint32_t width;	/* uname: bytes per utsname field */
 	char **names;	/* pathWatch: last path components that JS wants to see */
 	size_t nnames;
 };
@@ -506,6 +510,24 @@ static bool bad_action(napi_env env, uint32_t index, const char *why)
 	return false;
 }
 
+/*
+ * uname: `bytes` is FIELDS + 2 fields of `width` bytes: the utsname the persona answers
+ * (nodename and domainname left for the call), then the release under UNAME26 and the
+ * machine under PER_LINUX32 (both computed in TypeScript for the persona's kernel).
+ */
+static bool parse_uname_layout(napi_env env, napi_value a, uint32_t index, struct verdict *d)
+{
+	napi_value v;
+	bool has = false;
+	uint32_t width;
+	if (!prop(env, a, "width", &v, &has) || !has || !get_u32(env, v, "width", &width))
+		return has ? false : bad_action(env, index, "width missing");
+	if (width < 2 || width > UTS_FIELD || d->len % width != 0 || d->len / width < 7 || d->len / width > 8)
+		return bad_action(env, index, "uname bytes must be 5 or 6 fields of width, plus 2");
+	d->width = width;
+	return true;
+}
+
 /* Fill t->v[action.nr] from one NativeAction object. */
 static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch_table *t)
 {
@@ -537,6 +559,9 @@ static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch
 		d->err = (int32_t)e;
 		return true;
 	}
+	case NK_FORGET_TASK:
+		return true;
+	case NK_UNAME:
 	case NK_WRITE_ARG: {
 		uint32_t arg;
 		int64_t val = 0;
@@ -569,6 +594,8 @@ static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch
 		d->len = len;
 		d->arg = (uint8_t)arg;
 		d->val = val;
+		if (kind == NK_UNAME)
+			return parse_uname_layout(env, a, index, d);
 		return true;
 	}
 	case NK_PATH_WATCH: {
@@ -784,6 +811,53 @@ static bool last_component_in(char *path, char *const *names, size_t nnames)
 
 enum outcome { ANSWERED, DEFERRED, GONE };
 
+#define PER_MASK 0x00ff
+#define PER_LINUX32 0x0008
+#define UNAME26 0x0020000
+
+/* Copy `src` into a utsname field, cut to width-1 and NUL-padded, as the kernel's fixed arrays hold it. */
+static void put_field(uint8_t *field, uint32_t width, const char *src)
+{
+	size_t len = strnlen(src, width - 1);
+	memcpy(field, src, len);
+	memset(field + len, 0, width - len);
+}
+
+/*
+ * The persona's utsname with the calling task's own parts: nodename and domainname of its
+ * UTS namespace now, the machine and release its personality selects. DEFERRED when the
+ * task cannot be looked at (JS answers, or finds it gone).
+ */
+static enum outcome answer_uname(int listener, const struct verdict *v, const struct seccomp_notif *n,
+				 struct seccomp_notif_resp *resp)
+{
+	struct task_uts u;
+	uint8_t buf[8 * UTS_FIELD];
+	uint32_t w = v->width;
+	size_t fields = v->len / w - 2, size = fields * w;
+	if (task_uts((pid_t)n->pid, &u) != 0)
+		return DEFERRED;
+	memcpy(buf, v->bytes, size);
+	put_field(buf + 1 * w, w, u.nodename);
+	if (fields > 5)
+		put_field(buf + 5 * w, w, u.domainname);
+	if (u.personality & UNAME26)
+		memcpy(buf + 2 * w, v->bytes + size, w);
+	if ((u.personality & PER_MASK) == PER_LINUX32)
+		memcpy(buf + 4 * w, v->bytes + size + w, w);
+	/* The pid may have been reused once the task died: check the id before writing. */
+	if (!id_valid(listener, n->id))
+		return GONE;
+	struct iovec local = { buf, size };
+	struct iovec remote = { (void *)(uintptr_t)n->data.args[v->arg], size };
+	ssize_t wrote = process_vm_writev((pid_t)n->pid, &local, 1, &remote, 1, 0);
+	if (wrote != (ssize_t)size)
+		resp->error = -EFAULT;
+	else
+		resp->val = v->val;
+	return ANSWERED;
+}
+
 /* Fill resp for a native verdict; DEFERRED when JS must decide after all, GONE when the task left. */
 static enum outcome decide(int listener, const struct verdict *v, const struct seccomp_notif *n,
 			   struct seccomp_notif_resp *resp)
@@ -808,6 +882,12 @@ static enum outcome decide(int listener, const struct verdict *v, const struct s
 			resp->val = v->val;
 		return ANSWERED;
 	}
+	case NK_UNAME:
+		return answer_uname(listener, v, n, resp);
+	case NK_FORGET_TASK:
+		task_uts_forget((pid_t)n->pid);
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		return ANSWERED;
 	case NK_PATH_WATCH: {
 		char path[PATH_MAX];
 		/* Unreadable: JS answers, producing the proper EFAULT from the real call. */
@@ -1029,6 +1109,42 @@ static napi_value nl_respond(napi_env env, napi_callback_info info)
 	return make_i32(env, rc);
 }
 
+/* taskUts(tid): { nodename, domainname, personality } of a thread now, or null when it is gone. */
+static napi_value nl_task_uts(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1], obj, v;
+	uint32_t tid;
+	struct task_uts u;
+	if (!get_args(env, info, 1, argv) || !get_u32(env, argv[0], "tid", &tid))
+		return NULL;
+	int err = task_uts((pid_t)tid, &u);
+	if (err == ESRCH)
+		return null_value(env);
+	if (err != 0) {
+		throw_errno(env, "read the task's UTS namespace", err);
+		return NULL;
+	}
+	napi_create_object(env, &obj);
+	napi_create_string_utf8(env, u.nodename, NAPI_AUTO_LENGTH, &v);
+	set_prop(env, obj, "nodename", v);
+	napi_create_string_utf8(env, u.domainname, NAPI_AUTO_LENGTH, &v);
+	set_prop(env, obj, "domainname", v);
+	napi_create_uint32(env, (uint32_t)u.personality, &v);
+	set_prop(env, obj, "personality", v);
+	return obj;
+}
+
+/* forgetTask(tid): drop what is cached about a thread's namespace and personality. */
+static napi_value nl_forget_task(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	uint32_t tid;
+	if (!get_args(env, info, 1, argv) || !get_u32(env, argv[0], "tid", &tid))
+		return NULL;
+	task_uts_forget((pid_t)tid);
+	return NULL;
+}
+
 static napi_value nl_id_valid(napi_env env, napi_callback_info info)
 {
 	napi_value argv[2], result;
@@ -1178,6 +1294,8 @@ NAPI_MODULE_INIT()
 		{ "stats", NULL, nl_stats, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "stop", NULL, nl_stop, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "close", NULL, nl_close, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "taskUts", NULL, nl_task_uts, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "forgetTask", NULL, nl_forget_task, NULL, NULL, NULL, napi_enumerable, NULL },
 	};
 	if (napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns) != napi_ok)
 		return NULL;

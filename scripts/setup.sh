@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 
 missing=()
 # proot and runsc (gVisor): the comparison targets of `cr-shim bench` (its test runs them).
-for pkg in gcc make gcc-multilib proot runsc; do
+# iptables: CRIU's network lock (its default method) for `criu dump/restore --tcp-established`
+# runs iptables-restore to hold established connections while the tree is down.
+for pkg in gcc make gcc-multilib proot runsc iptables; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

@@ -1,5 +1,6 @@
 /** Numbers and tables for people: the stdout table and the pieces docs/PERFORMANCE.md reuses. */
 import { containerRows } from './containers.js';
+import { downtimeRows } from './downtime-table.js';
 import type { BenchReport, Cell, TargetResult, Unit } from './types.js';
 
 /** A value in its display unit: ns timings as µs (3 decimals: 1 ns resolution), ms with 1 decimal. */
@@ -118,5 +119,6 @@ export function formatReport(r: BenchReport): string {
   }
   if (r.containers && 'unavailable' in r.containers) out.push(`containers: not measured (${r.containers.unavailable})\n`);
   else if (r.containers) out.push(textTable(containerRows(r.containers)));
+  if (r.downtime) out.push(textTable(downtimeRows(r.downtime)));
   return out.join('\n');
 }

@@ -16,6 +16,7 @@ import { cpuPressure, hostInfo } from './host-info.js';
 import { MECHANISMS } from './mechanisms/registry.js';
 import { runAll } from './runner.js';
 import { benchScenarios } from './scenarios.js';
+import { measureDowntime } from './downtime.js';
 import { measureStartup } from './startup.js';
 import { containersUnavailable, measureContainers } from './containers.js';
 import { locateCriu } from '../criu/binary.js';
@@ -36,7 +37,8 @@ const spec: CommandSpec = {
     { name: 'no-doc', help: 'leave the document alone' },
     { name: 'quick', help: 'a smoke run: 2 rounds, 1/20 of the calls, 1 start-up probe (numbers are not for the doc)' },
     { name: 'startup-runs', value: 'N', help: 'runs of the start-up breakdown probe (default 5; 0 skips it)' },
-    { name: 'scenario', value: 'ID', repeat: true, help: 'only these scenarios (getppid, uname, enosys, startup, containers: Podman downtime, run when podman is installed)' },
+    { name: 'downtime-runs', value: 'N', help: 'alternated runs of each checkpoint downtime comparison, plain CRIU vs cr-shim (default 5; 0 skips it)' },
+    { name: 'scenario', value: 'ID', repeat: true, help: 'only these scenarios (getppid, uname, enosys, startup, downtime, containers: Podman downtime, run when podman is installed)' },
     { name: 'mechanism', value: 'ID', repeat: true, help: `only these mechanisms (${MECHANISMS.map((m) => m.id).join(', ')})` },
     { name: 'render', value: 'JSON', help: 'regenerate the document from a saved run, measuring nothing' },
   ],
@@ -95,6 +97,7 @@ async function main(argv: string[]): Promise<number> {
   const quick = flag(p.options.quick);
   const rounds = count(str(p.options.rounds), 'rounds', quick ? 2 : 6, 1);
   const startupRuns = count(str(p.options['startup-runs']), 'startup-runs', quick ? 1 : 5, 0);
+  const downtimeRuns = count(str(p.options['downtime-runs']), 'downtime-runs', quick ? 1 : 5, 0);
   const kernel = str(p.options.kernel) ?? '5.10';
   const started = new Date();
   const loadStart = os.loadavg();
@@ -104,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
   const { ctx, refused, unimplemented, dispose } = setUp(kernel);
   try {
     const allScenarios = benchScenarios({ refused, unimplemented, scale: quick ? 0.05 : 1 });
-    const wantScenarios = only(p.options.scenario, 'scenario', [...allScenarios.map((s) => s.id), 'containers']);
+    const wantScenarios = only(p.options.scenario, 'scenario', [...allScenarios.map((s) => s.id), 'containers', 'downtime']);
     const scenarios = allScenarios.filter((s) => !wantScenarios || wantScenarios.includes(s.id));
     const unavailable = new Map(MECHANISMS.map((m) => [m.id, m.unavailable(ctx)]));
     const mechanisms = MECHANISMS.filter((m) => (!wantMechanisms || wantMechanisms.includes(m.id)) && unavailable.get(m.id) === undefined);
@@ -136,6 +139,11 @@ async function main(argv: string[]): Promise<number> {
         containers = await measureContainers({ rounds, kernel, cliPath: ctx.cliPath, criu: criu.path, env: ctx.env });
       }
     }
+    let downtime: BenchReport['downtime'];
+    if (downtimeRuns > 0 && (!wantScenarios || wantScenarios.includes('downtime'))) {
+      process.stderr.write(`bench: checkpoint downtime, plain CRIU vs cr-shim (${downtimeRuns} runs each)\n`);
+      downtime = await measureDowntime(kernel, ctx.cliPath, downtimeRuns, ctx.env);
+    }
 
     const report: BenchReport = {
       format: 1,
@@ -147,6 +155,7 @@ async function main(argv: string[]): Promise<number> {
       targets: evaluateTargets(cells),
       ...(startup ? { startup } : {}),
       ...(containers ? { containers } : {}),
+      ...(downtime ? { downtime } : {}),
     };
     process.stdout.write(formatReport(report));
     const json = str(p.options.json);

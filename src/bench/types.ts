@@ -201,4 +201,24 @@ export interface BenchReport {
   startup?: { phases: PhaseSummary[]; runs: number };
   /** Container downtime (containers.ts), or why it was not measured. */
   containers?: ContainerDowntime | { unavailable: string };
+  /** Checkpoint downtime, plain CRIU vs cr-shim on the same process and image (downtime.ts). */
+  downtime?: DowntimeReport;
+}
+
+/** One downtime comparison: ms per run for plain CRIU and for cr-shim, alternated. */
+export interface DowntimeRow {
+  id: 'dump' | 'restore';
+  title: string;
+  criu: Summary;
+  crShim: Summary;
+  /** Median over pairs of (cr-shim − criu), ms. */
+  delta: number;
+  /** The goal: cr-shim within this many ms of plain CRIU. */
+  limitMs: number;
+}
+
+export interface DowntimeReport {
+  runs: number;
+  criu: string;
+  rows: DowntimeRow[];
 }

@@ -10,16 +10,42 @@
  * not on tmpfs it warns "Can't keep kdat cache on non-tempfs". Only the verdict counts.
  */
 import { execFile } from 'node:child_process';
-import { access, constants } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { access, constants, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ShimError } from '../errors.js';
 
 const execFileAsync = promisify(execFile);
 
-/** Oldest CRIU cr-shim accepts: restore of images from older kernels needs 4.1's fixes. */
-export const MIN_CRIU_VERSION = { major: 4, minor: 1 } as const;
+/** The oldest CRIU cr-shim accepts on a host, and why. */
+export interface CriuFloor {
+  major: number;
+  minor: number;
+  /** Why that floor, for doctor and for the refusal. */
+  reason: string;
+}
+
+/**
+ * The oldest CRIU that works on a host running `hostRelease` (the same floor as
+ * scripts/setup-criu.sh). Since Linux 6.16 the kernel refuses SO_PASSCRED/SO_PASSSEC on
+ * sockets other than unix, netlink and bluetooth, and CRIU 4.1 asks for them on every
+ * internet socket at dump (CRIU issues 2705 and 2718, fixed in 4.2). Below 6.16, 4.1
+ * suffices: older CRIUs cannot restore onto kernels that map [vvar_vclock] (3.17.1 fails
+ * with "Unexpected rt vDSO area bounds" on 6.18) and miss fixes restores of older images need.
+ */
+export function criuFloor(hostRelease: string): CriuFloor {
+  const [major = 0, minor = 0] = hostRelease.split(/[.-]/).map(Number);
+  if (major > 6 || (major === 6 && minor >= 16)) {
+    return {
+      major: 4,
+      minor: 2,
+      reason: `Linux ${major}.${minor} (6.16+) refuses SO_PASSCRED/SO_PASSSEC on internet sockets and CRIU 4.1 cannot dump a process holding one (CRIU issues 2705, 2718; fixed in 4.2)`,
+    };
+  }
+  return { major: 4, minor: 1, reason: 'older CRIUs cannot restore onto kernels that map [vvar_vclock] and lack fixes restores of older images need' };
+}
 
 const FIX = 'run scripts/setup-criu.sh or pass --criu PATH';
 
@@ -30,6 +56,10 @@ export interface CriuBinary {
   /** As printed by `criu --version`, e.g. "4.1.1". */
   version: string;
   source: CriuSource;
+  /** The Debian suite scripts/setup-criu.sh took it from (its root's .suite file), if known. */
+  suite?: string;
+  /** The floor it was vetted against on this host. */
+  floor: CriuFloor;
 }
 
 export interface CriuCheck {
@@ -52,9 +82,9 @@ export function privateRootCriu(env: NodeJS.ProcessEnv = process.env): string {
  * Find the criu to run, in order: the --criu flag, $CR_SHIM_CRIU, the private root
  * built by scripts/setup-criu.sh, then PATH. A flag or env value that does not work
  * is an error, not a reason to look further. Throws ShimError (code 'ECRIU') when
- * nothing is found or the criu found is older than 4.1.
+ * nothing is found or the criu found is older than criuFloor(hostRelease).
  */
-export async function locateCriu(opts: { explicit?: string } = {}): Promise<CriuBinary> {
+export async function locateCriu(opts: { explicit?: string; hostRelease?: string } = {}): Promise<CriuBinary> {
   const env = process.env;
   let candidate: { path: string; source: CriuSource } | undefined;
   if (opts.explicit !== undefined) {
@@ -79,13 +109,46 @@ export async function locateCriu(opts: { explicit?: string } = {}): Promise<Criu
     });
   }
   const version = await criuVersion(path);
-  if (!atLeast(version, MIN_CRIU_VERSION)) {
-    const min = `${MIN_CRIU_VERSION.major}.${MIN_CRIU_VERSION.minor}`;
-    throw new ShimError('locate criu', `criu ${path} (from ${describe(source)}) is version ${version}, older than ${min}: ${FIX}`, {
+  const floor = criuFloor(opts.hostRelease ?? os.release());
+  if (!atLeast(version, floor)) {
+    throw new ShimError('locate criu', `criu ${path} (from ${describe(source)}) is version ${version}, older than ${floor.major}.${floor.minor} which this host needs (${floor.reason}): ${FIX}`, {
       code: 'ECRIU',
     });
   }
-  return { path, version, source };
+  const suite = await suiteOf(path);
+  return { path, version, source, floor, ...(suite !== undefined ? { suite } : {}) };
+}
+
+/**
+ * Refuse a criu older than the one that dumped the image: CRIU reads images of its own
+ * version and older, not newer (4.1.1 restoring a 4.2.1 image fails with "vdso: ELF header
+ * magic mismatch"). Throws ShimError (code 'ECRIU') naming both versions and the fix.
+ */
+export function assertCanRead(criu: CriuBinary, dumpedBy: string, imgDir: string): void {
+  const problem = cannotRead(criu, dumpedBy, imgDir);
+  if (problem === undefined) return;
+  const [major = 0, minor = 0] = dumpedBy.split('.').map(Number);
+  throw new ShimError('restore', problem, {
+    code: 'ECRIU',
+    hint: `use criu ${major}.${minor} or newer (scripts/setup-criu.sh provisions one; pass --criu PATH or set CR_SHIM_CRIU)`,
+  });
+}
+
+/** Why `criu` cannot read an image `dumpedBy` made (same major.minor or newer reads it), or undefined when it can. Pure. */
+export function cannotRead(criu: Pick<CriuBinary, 'path' | 'version' | 'source'>, dumpedBy: string, imgDir: string): string | undefined {
+  const [major = 0, minor = 0] = dumpedBy.split('.').map(Number);
+  if (atLeast(criu.version, { major, minor })) return undefined;
+  return `${imgDir} was dumped by criu ${dumpedBy} and the criu at hand (${criu.path}, from ${describe(criu.source)}) is ${criu.version}: an older CRIU cannot read a newer one's images`;
+}
+
+/** The `.suite` file scripts/setup-criu.sh leaves next to the wrapper it writes. */
+async function suiteOf(path: string): Promise<string | undefined> {
+  try {
+    const suite = (await readFile(join(dirname(path), '.suite'), 'utf8')).trim();
+    return suite === '' ? undefined : suite;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The version `criu --version` prints, e.g. "4.1.1". Throws ShimError (code 'ECRIU') if it cannot be run or parsed. */

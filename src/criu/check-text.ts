@@ -16,6 +16,7 @@ export function renderCheck(r: CheckReport): string {
     persona: `the kernel cr-shim presented to the program${d ? `; dumped on ${d.kernel.release}` : ''}`,
     manifest: 'the kernel it was dumped on',
     '--kernel': 'given with --kernel',
+    'image vDSO': 'inferred from the LINUX_VERSION_CODE in the image\'s vDSO; the distribution\'s release suffix is unknown',
     'assumed host': 'unknown, assumed to be this host\'s',
   }[r.source.from];
   out += line('source', `${r.source.release} (${whence})`);
@@ -56,7 +57,7 @@ export function renderCheck(r: CheckReport): string {
   const verdictLine = r.criu.output.split('\n').filter((l) => /^Looks good|^Error|Warn/.test(l)).slice(-3).join(' / ') || r.criu.output.split('\n').pop() || '';
   out += line('criu', `${r.criu.version} at ${r.criu.path} (${r.criu.source}); criu check: ${r.criu.ok ? 'ok' : 'FAILED'}: ${verdictLine}`);
 
-  const problems = r.damaged.length + r.files.length + r.pids.length + (r.criu.ok ? 0 : 1);
+  const problems = r.damaged.length + r.files.length + r.pids.length + (r.criu.ok ? 0 : 1) + (r.criu.readsImage ? 0 : 1);
   out += line(
     'verdict',
     problems > 0

@@ -13,7 +13,7 @@ import type { Action } from '../plan/types.js';
 import { errnoName } from '../supervisor/errno.js';
 import { TableRegistry } from '../tables/registry.js';
 import { mainlineOf } from '../tables/release.js';
-import { criuCheck, type CriuBinary } from './binary.js';
+import { cannotRead, criuCheck, type CriuBinary } from './binary.js';
 import { requiredConversions, type Conversion } from './convert.js';
 import { filesThatCannotMove, type FileProblem } from './file-check.js';
 import { CoreImage } from './image/core.js';
@@ -25,6 +25,8 @@ import type { Manifest } from './manifest.js';
 import { pidProblems, type PidProblem } from './pids.js';
 import { filterSha256 } from './supervised-record.js';
 import { renderLeftBehind } from './unmovable/report.js';
+import { imageKernel } from './image-kernel.js';
+import { chooseKernel, type KernelChoice } from './source-kernel.js';
 
 export interface SyscallDifference {
   nr: number;
@@ -39,7 +41,7 @@ export interface CheckReport {
   /** From the manifest: when and by what the image was made. */
   dumped?: { time: string; crShim: string; criu: string; pid?: number; kernel: Manifest['kernel'] };
   /** The kernel whose syscall surface the program expects, and where that came from. */
-  source: { release: string; mainline: string; from: 'persona' | 'manifest' | '--kernel' | 'assumed host' };
+  source: { release: string; mainline: string; from: 'persona' | 'manifest' | '--kernel' | 'image vDSO' | 'assumed host' };
   persona?: { release: string; mainline: string };
   host: { release: string; mainline: string; arch: string };
   tasks: { pid: number; ppid: number; comm?: string; threads: number[]; zombie?: true }[];
@@ -50,7 +52,7 @@ export interface CheckReport {
   pids: PidProblem[];
   conversions: Conversion[];
   warnings: string[];
-  criu: { path: string; version: string; source: string; ok: boolean; output: string };
+  criu: { path: string; version: string; source: string; ok: boolean; output: string; /** It can read this image (not older than the criu that dumped it). */ readsImage: boolean };
   /** No damage, file, PID or CRIU check stands in the way (conversions may still be needed). */
   restorable: boolean;
 }
@@ -60,6 +62,14 @@ export interface CheckOptions {
   kernel?: string;
   criu: CriuBinary;
 }
+
+const FROM = {
+  flag: '--kernel',
+  'manifest-persona': 'persona',
+  'manifest-kernel': 'manifest',
+  'image-vdso': 'image vDSO',
+  host: 'assumed host',
+} as const satisfies Record<KernelChoice['source'], CheckReport['source']['from']>;
 
 function actionText(a: Action): string {
   if (a.kind === 'notify') return `emulated by ${a.handler}`;
@@ -95,11 +105,8 @@ export async function checkImage(imgDir: string, opts: CheckOptions): Promise<Ch
   const registry = new TableRegistry();
   const host = probeHost({ registry });
 
-  let source: CheckReport['source'];
-  if (opts.kernel !== undefined) source = { release: opts.kernel, mainline: mainlineOf(opts.kernel), from: '--kernel' };
-  else if (m?.persona) source = { release: m.persona.release, mainline: m.persona.mainline, from: 'persona' };
-  else if (m) source = { release: m.kernel.release, mainline: m.kernel.mainline, from: 'manifest' };
-  else source = { release: os.release(), mainline: mainlineOf(os.release()), from: 'assumed host' };
+  const choice = chooseKernel(opts.kernel, m, os.release(), imgDir, () => imageKernel(imgDir, image.pstree));
+  const source: CheckReport['source'] = { release: choice.release, mainline: mainlineOf(choice.release), from: FROM[choice.source] };
 
   const persona = resolvePersona(source.release, registry);
   const plan = planFor(persona, registry, host);
@@ -119,9 +126,12 @@ export async function checkImage(imgDir: string, opts: CheckOptions): Promise<Ch
 
   const warnings = notifyingFilters(imgDir, m?.shimFilter?.sha256);
   if (m?.leftBehind) warnings.push(...renderLeftBehind(m.leftBehind));
-  if (source.from === 'assumed host') warnings.unshift('unknown source kernel (no cr-shim.json, no --kernel): assuming this host\'s kernel');
+  if (source.from === 'assumed host') warnings.unshift('unknown source kernel (no cr-shim.json, no --kernel, no version note in the image\'s vDSO): assuming this host\'s kernel');
+  if (source.from === 'image vDSO' && choice.notice) warnings.unshift(choice.notice);
   if (persona.mainline !== source.mainline) warnings.push(`no syscall table for ${source.mainline}: using the nearest lower release ${persona.mainline}`);
 
+  const tooOld = m !== undefined ? cannotRead(opts.criu, m.criu.version, imgDir) : undefined;
+  if (tooOld !== undefined) warnings.push(`${tooOld}: cr-shim restore refuses it`);
   const check = await criuCheck(opts.criu.path);
   const files = filesThatCannotMove(readRegFiles(imgDir));
   const pids = pidProblems(image.pstree);
@@ -139,7 +149,7 @@ export async function checkImage(imgDir: string, opts: CheckOptions): Promise<Ch
     pids,
     conversions: requiredConversions(imgDir),
     warnings,
-    criu: { path: opts.criu.path, version: opts.criu.version, source: opts.criu.source, ok: check.ok, output: check.output.trim() },
-    restorable: damaged.length === 0 && files.length === 0 && pids.length === 0 && check.ok,
+    criu: { path: opts.criu.path, version: opts.criu.version, source: opts.criu.source, ok: check.ok, output: check.output.trim(), readsImage: tooOld === undefined },
+    restorable: damaged.length === 0 && files.length === 0 && pids.length === 0 && check.ok && tooOld === undefined,
   };
 }

@@ -5,7 +5,7 @@
  * allowed when the host has it and refused with ENOSYS when the persona lacks it.
  */
 import type { Emulation, Handler, RuleFacts } from './types.js';
-import { uname } from './uname.js';
+import { uname, unameWatch } from './uname.js';
 import { procIdentity } from './proc-identity.js';
 import { makeSysctlHandler, type SysctlLookup } from './sysctl.js';
 import { iopl, ioperm } from './ioport.js';
@@ -22,7 +22,11 @@ const otherKernel = (f: RuleFacts): boolean => !f.sameKernel;
 
 const UNAME: Emulation = {
   handler: 'uname', support: 'full', when: otherKernel,
-  note: 'sysname, release and version from the persona; nodename, machine and domainname are the real ones, read when the shim starts',
+  note: 'sysname, release and version from the persona; nodename and domainname from the calling task\'s UTS namespace at the time of the call; machine the real one, i686 under PER_LINUX32; UNAME26 as the persona\'s kernel did (from 3.1: 2.6.40+minor on 3.x, 2.6.60+minor from 4.0)',
+};
+const UNAME_WATCH: Emulation = {
+  handler: 'uname-watch', support: 'full', when: otherKernel,
+  note: 'runs as asked; passes the supervisor (one round trip) so that uname follows the task\'s new personality or UTS namespace',
 };
 const PROC_IDENTITY: Emulation = {
   handler: 'proc-identity', support: 'partial', when: otherKernel,
@@ -35,6 +39,9 @@ export const EMULATIONS: Readonly<Record<string, readonly Emulation[]>> = {
   uname: [UNAME],
   olduname: [UNAME],
   oldolduname: [{ ...UNAME, note: UNAME.note + '; fields cut to 8 bytes as struct oldold_utsname holds' }],
+  personality: [UNAME_WATCH],
+  setns: [UNAME_WATCH],
+  unshare: [UNAME_WATCH],
   open: [PROC_IDENTITY],
   openat: [PROC_IDENTITY],
   openat2: [PROC_IDENTITY],
@@ -70,7 +77,7 @@ export function emulationFor(name: string, facts: RuleFacts): Emulation | undefi
 /** Handlers by id. The sysctl lookup comes from the tables, so it is given at start. */
 export function makeHandlers(sysctl: SysctlLookup): ReadonlyMap<string, Handler> {
   const list: Handler[] = [
-    uname, procIdentity, iopl, ioperm, lookupDcookie, nfsservctl, bdflush, sockoptPasscred, initModule, finitModule, deleteModule, kexecLoad,
+    uname, unameWatch, procIdentity, iopl, ioperm, lookupDcookie, nfsservctl, bdflush, sockoptPasscred, initModule, finitModule, deleteModule, kexecLoad,
     makeSysctlHandler('sysctl', sysctl, false),
     makeSysctlHandler('sysctl-stub', sysctl, true),
   ];

@@ -38,6 +38,15 @@ export const NativeKind = {
    * re-reads the path, which another thread may have changed.
    */
   pathWatch: 4,
+  /**
+   * uname: write the persona's utsname (`bytes`: the template, `width` bytes per field,
+   * then the UNAME26 release field and the PER_LINUX32 machine field) with the calling
+   * task's nodename and domainname (its UTS namespace, now) and the machine and release
+   * its personality selects (native/task-uts.c), then return `val`.
+   */
+  uname: 5,
+  /** Drop what is cached about the task's namespace and personality (it is changing them), then continue. */
+  forgetTask: 6,
 } as const;
 export type NativeKindName = keyof typeof NativeKind;
 
@@ -54,6 +63,8 @@ export interface NativeAction {
   arg?: number;
   /** writeArg: copied into C memory by setActions; 1 byte..1 MiB. */
   bytes?: Uint8Array;
+  /** uname: bytes per utsname field. */
+  width?: number;
   /** writeArg: the return value (default 0). */
   val?: number;
   /** pathWatch: last path components that JS handles. */
@@ -132,6 +143,19 @@ export interface NotifyAddon {
    * future, of that filter with ENOSYS. Closing an unknown handle does nothing.
    */
   close(h: NotifyHandle): void;
+  /**
+   * The thread's nodename and domainname (read in its UTS namespace now) and personality;
+   * null when it is gone. The same lookup, and cache, as the native uname answer.
+   */
+  taskUts(tid: number): TaskUts | null;
+  /** Drop what is cached about the thread's namespace and personality. */
+  forgetTask(tid: number): void;
+}
+
+export interface TaskUts {
+  nodename: string;
+  domainname: string;
+  personality: number;
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * `cr-shim restore IMG`: the tree comes back under the shim.
  *
- *   IMG → kernel to present (manifest, --kernel, or the host's, said aloud)
+ *   IMG → kernel to present (--kernel, the manifest, the image's vDSO note, or the host's; guesses said aloud)
  *       → conversions CRIU needs on this host, applied to a copy (IMG is only read)
- *       → criu restore --leave-stopped --restore-sibling -d   (every task held stopped)
+ *       → criu restore --leave-stopped --restore-sibling -d   (every task held stopped; the
+ *                                                          supervisor worker starts meanwhile)
  *       → cr-shim-inject: a filter and a listener per process (no task has run)
  *       → SIGCONT the tree, supervise it, exit with the root's status
  *
@@ -12,19 +13,22 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ShimError } from '../errors.js';
-import { locateCriu } from '../criu/binary.js';
+import { ShimError, UsageError } from '../errors.js';
+import { assertCanRead, locateCriu } from '../criu/binary.js';
 import { convertImage, requiredConversions } from '../criu/convert.js';
 import { openImageDir } from '../criu/image-dir.js';
+import { imageKernel } from '../criu/image-kernel.js';
+import { readPstree } from '../criu/image/pstree.js';
+import { chooseKernel } from '../criu/source-kernel.js';
 import { recordSupervised } from '../criu/supervised-record.js';
 import { renderLeftBehind } from '../criu/unmovable/report.js';
 import type { Session } from '../cli/session.js';
 import { injectFilter, InjectError } from '../inject/injector.js';
 import { killTree, listTree } from '../inject/tree.js';
 import { superviseTree, type AdoptResult } from '../supervisor/adopt.js';
+import { prestartWorker } from '../supervisor/worker-thread.js';
 import { becomeSubreaper } from '../supervisor/reaper.js';
 import { sys } from '../supervisor/libc.js';
-import { chooseKernel } from './source-kernel.js';
 import { checkPassThrough, criuRestoreStopped } from './criu-restore.js';
 import { DEFAULT_CRIU_LIMITS, watchCriuPhase, type CriuLimits } from './watchdog.js';
 
@@ -73,25 +77,39 @@ async function restoreStopped(opts: RestoreOptions, criu: string, signal: AbortS
 /** Restore, inject, resume and supervise. Throws ShimError subclasses; the tree is killed when it cannot be supervised. */
 export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
   checkPassThrough(opts.criuArgs);
+  // Downtime: `criu --version` runs while the manifest is read and the session prepared, and the
+  // supervisor worker loads its modules while CRIU restores, so the restored tasks wait only for
+  // the injection (npm run bench: downtime).
+  const locating = locateCriu(opts.criu === undefined ? {} : { explicit: opts.criu });
+  locating.catch(() => undefined);
   // The same refusals, lines and statuses as check and convert (no image, damaged, other arch).
   const manifest = openImageDir(opts.imgDir).manifest;
   // What the dump ended because it could not move: the tree comes back without it.
   if (manifest?.leftBehind) for (const line of renderLeftBehind(manifest.leftBehind)) opts.notice(line);
-  const choice = chooseKernel(opts.kernel, manifest, os.release(), opts.imgDir);
+  const choice = chooseKernel(opts.kernel, manifest, os.release(), opts.imgDir, () => imageKernel(opts.imgDir, readPstree(opts.imgDir)));
   if (choice.notice) opts.notice(choice.notice);
   const session = opts.prepare(choice.release);
   for (const n of session.notices) opts.notice(n);
-  const criu = await locateCriu(opts.criu === undefined ? {} : { explicit: opts.criu });
+  const criu = await locating;
+  if (manifest !== undefined) assertCanRead(criu, manifest.criu.version, opts.imgDir);
 
   // Before criu runs: orphans of the restored tree must come back to us to be reaped.
   becomeSubreaper();
-  // Under the watchdog: a time and log limit, and a signal kills the partial tree (watchdog.ts).
-  const root = await watchCriuPhase((signal) => restoreStopped(opts, criu.path, signal));
+  const worker = prestartWorker({ persona: session.persona, routes: session.routes, native: opts.native, ...(opts.traceFile ? { traceFile: opts.traceFile } : {}) });
+  let root: number;
+  try {
+    // Under the watchdog: a time and log limit, and a signal kills the partial tree (watchdog.ts).
+    root = await watchCriuPhase((signal) => restoreStopped(opts, criu.path, signal));
+  } catch (err) {
+    await worker.cancel();
+    throw err;
+  }
 
   let injected;
   try {
     injected = await injectFilter({ pids: [root], descendants: true, filter: session.filter });
   } catch (err) {
+    await worker.cancel();
     const held = err instanceof InjectError ? err.processes : [];
     killTree([root, ...held]);
     if (err instanceof ShimError) {
@@ -108,7 +126,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
   try {
     const result = await superviseTree({
       listenerFds: injected.listeners.map((l) => l.fd),
-      worker: { persona: session.persona, routes: session.routes, native: opts.native, ...(opts.traceFile ? { traceFile: opts.traceFile } : {}) },
+      worker,
       root,
       rootIs: 'child',
       // Every process is filtered now: only then may any of them run.

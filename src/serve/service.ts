@@ -25,7 +25,7 @@ import { manifestFor } from '../criu/dump.js';
 import { loadManifestSchema, readManifest, writeManifest } from '../criu/manifest.js';
 import { findSupervision, recordSupervised } from '../criu/supervised-record.js';
 import { loadNotifyAddon } from '../native/addon.js';
-import { chooseKernel } from '../restore/source-kernel.js';
+import { chooseKernel } from '../criu/source-kernel.js';
 import { sys } from '../supervisor/libc.js';
 import { startWorker, type SupervisorWorker } from '../supervisor/worker-thread.js';
 import { formatReply, parseRequest, type Reply, type Request } from './protocol.js';
@@ -205,7 +205,7 @@ export class Service {
     // that cannot start kills the tree (treeFailed), as a failed one does.
     if (r.worker === undefined) {
       r.root = req.pid;
-      const started = startWorker({ listenerFd: fd, persona: r.session.persona, routes: r.session.routes, native: true });
+      const started = startWorker({ persona: r.session.persona, routes: r.session.routes, native: true }, [fd]);
       r.worker = started;
       this.trees.add(r.sid, async () => (await started.catch(() => undefined))?.stop());
       started.then(

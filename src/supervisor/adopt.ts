@@ -19,7 +19,7 @@ import type { NativeStat } from '../native/addon-types.js';
 import { sys } from './libc.js';
 import { SignalForwarder } from './signal-forwarder.js';
 import { reapChildren } from './reaper.js';
-import { startWorker } from './worker-thread.js';
+import { startWorker, type PendingWorker } from './worker-thread.js';
 import type { CallStat, WorkerInput } from './worker-protocol.js';
 
 const SYS_pidfd_open = 434;
@@ -30,7 +30,8 @@ const FOREIGN_POLL_MS = 100;
 export interface AdoptOptions {
   /** One listener per process, taken by the injector (ownership passes to the worker). */
   listenerFds: number[];
-  worker: Omit<WorkerInput, 'listenerFd' | 'moreListenerFds'>;
+  /** The worker's input, or a worker started earlier (restore starts it while CRIU restores). */
+  worker: WorkerInput | PendingWorker;
   root: number;
   /** 'child': reap the root for its status; 'foreign': watch it, its status cannot be read. */
   rootIs: 'child' | 'foreign';
@@ -49,9 +50,8 @@ export interface AdoptResult {
 
 /** Supervise an injected tree until it is gone. Throws ShimError when the supervisor fails (the tree is killed). */
 export async function superviseTree(opts: AdoptOptions): Promise<AdoptResult> {
-  const [first, ...more] = opts.listenerFds;
-  if (first === undefined) throw new ShimError('supervise', 'no listener to supervise', { code: 'EINVAL' });
-  const w = await startWorker({ ...opts.worker, listenerFd: first, moreListenerFds: more });
+  if (opts.listenerFds.length === 0) throw new ShimError('supervise', 'no listener to supervise', { code: 'EINVAL' });
+  const w = 'attach' in opts.worker ? await opts.worker.attach(opts.listenerFds) : await startWorker(opts.worker, opts.listenerFds);
   let finished = false;
 
   const signals = new SignalForwarder();

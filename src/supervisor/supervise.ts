@@ -47,7 +47,7 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
       noNewPrivs: opts.noNewPrivs,
       // The program starts only once the loop has its native actions, so even its first calls are answered natively.
       beforeExec: async (listenerFd) => {
-        supervisor = await startWorker({ ...opts.worker, listenerFd });
+        supervisor = await startWorker(opts.worker, [listenerFd]);
       },
     });
     signals.attach((sig) => child.kill(sig));

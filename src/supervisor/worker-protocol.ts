@@ -13,10 +13,12 @@ export interface RouteSpec {
 }
 
 /** What the main thread hands the supervisor worker (structured-cloned). */
+/**
+ * What the worker starts from. Its listeners come later, in a WorkerCommand, so that the
+ * worker can load its modules and plan while the tasks are still being made (restore starts
+ * it while CRIU restores).
+ */
 export interface WorkerInput {
-  listenerFd: number;
-  /** Further listeners polled by the same loop (restore and attach: one per process). */
-  moreListenerFds?: number[];
   persona: Persona;
   routes: RouteSpec[];
   /** Answer hot calls in C. Off with --trace, so every call is seen and written. */
@@ -32,6 +34,9 @@ export interface CallStat {
   /** 'native' when answered in C, 'js' when by a TypeScript handler. */
   path: 'native' | 'js';
 }
+
+/** Parent to worker: the listeners to poll (restore and attach: one per process), given once. */
+export type WorkerCommand = { type: 'listeners'; fds: number[] };
 
 export type WorkerMessage =
   | { type: 'ready'; handle: NotifyHandle }

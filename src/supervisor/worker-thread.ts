@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { ShimError } from '../errors.js';
 import { loadNotifyAddon } from '../native/addon.js';
 import type { NotifyHandle } from '../native/addon-types.js';
-import type { WorkerInput, WorkerMessage } from './worker-protocol.js';
+import type { WorkerCommand, WorkerInput, WorkerMessage } from './worker-protocol.js';
 
 export type WorkerDone = WorkerMessage & { type: 'done' };
 
@@ -20,30 +20,60 @@ export interface SupervisorWorker {
   stop(): Promise<void>;
 }
 
-/**
- * Start the worker on `input` and resolve once it is ready: the listeners are
- * in its loop and the native actions set, so the tasks may run from then on.
- */
-export async function startWorker(input: WorkerInput): Promise<SupervisorWorker> {
+/** A worker started before its listeners exist: modules load while the caller makes the tasks. */
+export interface PendingWorker {
+  /** Hand the listeners over (ownership passes) and resolve once the loop is ready, as startWorker. */
+  attach(listenerFds: number[]): Promise<SupervisorWorker>;
+  /** End a worker that never got its listeners. */
+  cancel(): Promise<void>;
+}
+
+/** Start the worker on `input` now; it waits for its listeners (attach). */
+export function prestartWorker(input: WorkerInput): PendingWorker {
   const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: input });
-  const handle = await new Promise<number>((resolve, reject) => {
-    worker.once('message', (m: WorkerMessage) => (m.type === 'ready' ? resolve(m.handle) : reject(new Error('worker spoke out of turn'))));
-    worker.once('error', reject);
-  });
-  const done = new Promise<WorkerDone>((resolve, reject) => {
-    worker.on('message', (m: WorkerMessage) => m.type === 'done' && resolve(m));
-    worker.once('error', reject);
-    worker.once('exit', (code) => code !== 0 && reject(new ShimError('supervisor worker', `exited with code ${code}`)));
-  });
-  // Observed by the caller; never an unhandled rejection when it stops first.
-  done.catch(() => undefined);
+  // A failure before attach is reported by attach; never an unhandled 'error' event.
+  let failed: unknown;
+  const onEarlyError = (e: unknown) => (failed = e);
+  worker.once('error', onEarlyError);
   return {
-    worker,
-    handle,
-    done,
-    stop: async () => {
-      loadNotifyAddon().stop(handle);
+    attach: async (listenerFds) => {
+      worker.off('error', onEarlyError);
+      if (failed !== undefined) throw failed;
+      const ready = new Promise<number>((resolve, reject) => {
+        worker.once('message', (m: WorkerMessage) => (m.type === 'ready' ? resolve(m.handle) : reject(new Error('worker spoke out of turn'))));
+        worker.once('error', reject);
+        worker.once('exit', (code) => reject(new ShimError('supervisor worker', `exited with code ${code} before it was ready`)));
+      });
+      const command: WorkerCommand = { type: 'listeners', fds: listenerFds };
+      worker.postMessage(command);
+      const handle = await ready;
+      const done = new Promise<WorkerDone>((resolve, reject) => {
+        worker.on('message', (m: WorkerMessage) => m.type === 'done' && resolve(m));
+        worker.once('error', reject);
+        worker.once('exit', (code) => code !== 0 && reject(new ShimError('supervisor worker', `exited with code ${code}`)));
+      });
+      // Observed by the caller; never an unhandled rejection when it stops first.
+      done.catch(() => undefined);
+      return {
+        worker,
+        handle,
+        done,
+        stop: async () => {
+          loadNotifyAddon().stop(handle);
+          await worker.terminate();
+        },
+      };
+    },
+    cancel: async () => {
       await worker.terminate();
     },
   };
+}
+
+/**
+ * Start the worker on `input` with its listeners and resolve once it is ready: the listeners
+ * are in its loop and the native actions set, so the tasks may run from then on.
+ */
+export function startWorker(input: WorkerInput, listenerFds: number[]): Promise<SupervisorWorker> {
+  return prestartWorker(input).attach(listenerFds);
 }

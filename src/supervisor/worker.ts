@@ -14,24 +14,26 @@ import { lazySysctlLookup } from '../handlers/sysctl-table.js';
 import { Dispatcher, type Route } from './dispatch.js';
 import { TraceWriter, decodeArgs } from './trace.js';
 import { TraceeMemory } from './tracee-memory.js';
-import type { CallStat, WorkerInput, WorkerMessage } from './worker-protocol.js';
+import type { CallStat, WorkerCommand, WorkerInput, WorkerMessage } from './worker-protocol.js';
 
 function post(m: WorkerMessage): void {
   parentPort!.postMessage(m);
 }
 
-function main(input: WorkerInput): void {
+function main(input: WorkerInput, fds: number[]): void {
   // Opened before the listener: a trace file that cannot be written fails the start (the caller
   // kills the program), never a loop that has taken the listener and then dies, leaving every
   // trapped call of the program blocked.
   const trace = input.traceFile === undefined ? undefined : new TraceWriter(input.traceFile);
   const addon = loadNotifyAddon();
-  const h = addon.open(input.listenerFd);
+  const [first, ...more] = fds;
+  if (first === undefined) throw new Error('no listener given');
+  const h = addon.open(first);
+  for (const fd of more) addon.addListener(h, fd);
   const handlers = makeHandlers(lazySysctlLookup());
   const ctx = { persona: input.persona };
   const routes = new Map<string, Route & { args: string[] }>();
   try {
-    for (const fd of input.moreListenerFds ?? []) addon.addListener(h, fd);
     const nativeByArch = new Map<number, NativeAction[]>();
     for (const r of input.routes) {
       const handler = handlers.get(r.handler);
@@ -46,7 +48,7 @@ function main(input: WorkerInput): void {
     }
     for (const [audit, actions] of nativeByArch) addon.setActions(h, audit, actions);
   } catch (err) {
-    // A loop that cannot start must not hold the listener: closed, every trapped call fails with ENOSYS.
+    // A loop that cannot start must not hold the listeners: closed, every trapped call fails with ENOSYS.
     addon.close(h);
     trace?.close();
     throw err;
@@ -81,4 +83,5 @@ function main(input: WorkerInput): void {
   }
 }
 
-main(workerData as WorkerInput);
+// Modules are loaded by now; the listeners may still be on their way (restore: CRIU still restoring).
+parentPort!.once('message', (m: WorkerCommand) => main(workerData as WorkerInput, m.fds));

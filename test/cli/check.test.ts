@@ -18,6 +18,7 @@ import { readPstree } from '../../src/criu/image/pstree.js';
 import { programPath } from '../helpers/programs.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
 import { runCli } from '../helpers/run-cli.js';
+import { liveVdsoVersion } from '../helpers/live-vdso.js';
 import { describeResult } from '../helpers/run-process.js';
 
 const work = tempDir('check');
@@ -148,14 +149,29 @@ describe('check', () => {
     expect(text.stdout).toMatch(/^verdict {5}restorable after the conversions above$/m);
   });
 
-  it('without a manifest: the source kernel is unknown and said to be assumed', async () => {
+  it('without a manifest: the source kernel is read from the vDSO note in the image, and said to be inferred', async () => {
     const img = path.join(work, 'no-manifest');
     copyImage(plainImg, img);
     fs.rmSync(path.join(img, 'cr-shim.json'));
+    const live = liveVdsoVersion();
     const rep = await check(img, 0);
-    expect(rep.source.from).toBe('assumed host');
-    expect(rep.warnings[0]).toBe('unknown source kernel (no cr-shim.json, no --kernel): assuming this host\'s kernel');
-    expect((await runCli(['check', img])).stdout).toMatch(/^image {7}.* \(no cr-shim\.json: a plain CRIU image\)$/m);
+    expect(rep.source).toMatchObject({ release: live.release, from: 'image vDSO' });
+    expect(rep.warnings[0]).toMatch(new RegExp(`^${img.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has no cr-shim\\.json and no --kernel was given: the vDSO of process \\d+ in the image says Linux ${live.release.replaceAll('.', '\\.')} \\(LINUX_VERSION_CODE 0x0*${live.code.toString(16)}\\), .*the note cannot tell the distribution's release suffix`));
+    const text = (await runCli(['check', img])).stdout;
+    expect(text).toMatch(/^image {7}.* \(no cr-shim\.json: a plain CRIU image\)$/m);
+    expect(text).toContain(`source      ${live.release} (inferred from the LINUX_VERSION_CODE in the image's vDSO; the distribution's release suffix is unknown)\n`);
+    // --kernel still wins.
+    expect((await check(img, 0, ['--kernel', '4.19'])).source).toEqual({ release: '4.19', mainline: '4.19', from: '--kernel' });
+  });
+
+  it('without a manifest and without a readable vDSO: the host kernel, assumed, with the reason', async () => {
+    const img = path.join(work, 'no-manifest-no-mm');
+    copyImage(plainImg, img);
+    fs.rmSync(path.join(img, 'cr-shim.json'));
+    for (const f of fs.readdirSync(img).filter((n) => n.startsWith('mm-'))) fs.rmSync(path.join(img, f));
+    const rep = await check(img, 0);
+    expect(rep.source).toMatchObject({ release: os.release(), from: 'assumed host' });
+    expect(rep.warnings[0]).toBe('unknown source kernel (no cr-shim.json, no --kernel, no version note in the image\'s vDSO): assuming this host\'s kernel');
   });
 
   it('--kernel 2.6.32 names the calls that old kernel had and this host lacks or changed', async () => {

@@ -3,6 +3,8 @@
  * --json, and a missing criu reported as missing (exit 1) rather than as a crash.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import { criuFloor } from '../../src/criu/binary.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Feature } from '../../src/criu/kernel-features.js';
 import { ensureCriu, SETUP_TIMEOUT_MS } from '../criu/helpers/criu.js';
@@ -39,6 +41,9 @@ describe('doctor', () => {
     const names = r.stdout.trimEnd().split('\n').map((l) => l.split(/ {2,}/)[0]);
     expect(names).toEqual(FEATURES);
     expect(r.stdout).toMatch(/^criu +ok +\d+\.\d+(\.\d+)? at \S+ \(from /m);
+    // Which floor, and why: the same rule scripts/setup-criu.sh applies.
+    const floor = criuFloor(os.release());
+    expect(r.stdout).toContain(`; at least ${floor.major}.${floor.minor} here: ${floor.reason}\n`);
     expect(r.stdout).toMatch(/^criu check +ok +Looks good\.$/m);
     expect(r.stdout).toMatch(/^SECCOMP_RET_USER_NOTIF +ok /m);
   });

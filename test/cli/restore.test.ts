@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { locateCriu } from '../../src/criu/binary.js';
+import { liveVdsoVersion } from '../helpers/live-vdso.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
 import { runCli, startCli } from '../helpers/run-cli.js';
 import { describeResult } from '../helpers/run-process.js';
@@ -40,7 +41,7 @@ describe('cr-shim restore', () => {
     expect(r.stderr).toMatch(/^cr-shim: restore: criu option --leave-running is cr-shim's to set; /);
   });
 
-  it('without a manifest or --kernel, says it assumes the host kernel, and presents it', async () => {
+  it('without a manifest or --kernel, infers the kernel from the vDSO note in the image, says so, and presents it', async () => {
     const s = await startSubject('single');
     const img = path.join(path.dirname(s.state), 'img');
     fs.mkdirSync(img);
@@ -53,8 +54,11 @@ describe('cr-shim restore', () => {
     const report = await askReport(s.state);
     const r = await restore.result;
     expect(r.status, describeResult(r)).toBe(42);
-    expect(r.stderr).toContain(`has no cr-shim.json and no --kernel was given: assuming the image was taken on this host's kernel ${os.release()}`);
-    expect(report).toMatchObject({ release: os.release(), sysctl_errno: 'ENOSYS' });
+    // The note's value comes from this machine's own vDSO, never from a committed build string.
+    const live = liveVdsoVersion();
+    expect(r.stderr).toContain(`${img} has no cr-shim.json and no --kernel was given: the vDSO of process ${s.pid} in the image says Linux ${live.release} (LINUX_VERSION_CODE 0x`);
+    expect(r.stderr).toContain("the note cannot tell the distribution's release suffix");
+    expect(report).toMatchObject({ release: live.release, sysctl_errno: 'ENOSYS' });
   }, 60_000);
 
   it('when injection fails, the restored tree is killed with one line and the image is untouched', async () => {
@@ -74,6 +78,29 @@ describe('cr-shim restore', () => {
     expect(alive(s.pid)).toBe(false);
     expect(fingerprint(img)).toEqual(before);
     // It never ran: not one more tick after the dump.
+    expect(readProgress(s.state)!.counter).toBe(atDump);
+  }, 60_000);
+
+  it('an image a newer criu dumped: refused with one line naming both versions, nothing restored, the image untouched', async () => {
+    const s = await startUnderShim('single', '4.19');
+    const img = path.join(path.dirname(s.state), 'img');
+    const dump = await runCli(['dump', String(s.pid), img], { timeoutMs: 60_000 });
+    expect(dump.status, describeResult(dump)).toBe(0);
+    await s.shimExited;
+    const file = path.join(img, 'cr-shim.json');
+    const m = JSON.parse(fs.readFileSync(file, 'utf8')) as { criu: { version: string } };
+    m.criu.version = '99.1.0';
+    fs.writeFileSync(file, JSON.stringify(m));
+    const before = fingerprint(img);
+    const atDump = readProgress(s.state)!.counter;
+    const criu = await locateCriu();
+    const r = await runCli(['restore', img], { timeoutMs: 60_000 });
+    expect(r.status, describeResult(r)).toBe(EXIT_SHIM_FAILED);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe(
+      `cr-shim: restore: ${img} was dumped by criu 99.1.0 and the criu at hand (${criu.path}, from ${criu.source === 'env' ? 'CR_SHIM_CRIU' : criu.source === 'private-root' ? 'the private root' : criu.source}) is ${criu.version}: an older CRIU cannot read a newer one's images; use criu 99.1 or newer (scripts/setup-criu.sh provisions one; pass --criu PATH or set CR_SHIM_CRIU)`,
+    );
+    expect(alive(s.pid)).toBe(false);
+    expect(fingerprint(img)).toEqual(before);
     expect(readProgress(s.state)!.counter).toBe(atDump);
   }, 60_000);
 });

@@ -25,6 +25,9 @@ export const PROGRAM_NAMES = [
   'own-filter',
   'holders',
   'sockopt',
+  'net-server',
+  'uts-switch',
+  'stamp',
 ] as const;
 export type ProgramName = (typeof PROGRAM_NAMES)[number];
 

@@ -28,9 +28,17 @@ async function criuFeatures(explicit: string | undefined): Promise<Feature[]> {
   try {
     const criu = await locateCriu(explicit === undefined ? {} : { explicit });
     const check = await criuCheck(criu.path);
-    const verdict = check.output.trim().split('\n').filter((l) => !/RLIMIT_NOFILE/.test(l)).slice(-1)[0] ?? '';
+    // criu prints the verdict on stdout and its warnings on stderr (4.2 warns here that hardware
+    // breakpoints do not work): the verdict is the line that says so, else the last one.
+    const lines = check.output.trim().split('\n').filter((l) => !/RLIMIT_NOFILE/.test(l));
+    const verdict = lines.find((l) => /^Looks good/.test(l)) ?? lines.at(-1) ?? '';
     return [
-      { name: 'criu', state: 'ok', detail: `${criu.version} at ${criu.path} (from ${SOURCE_TEXT[criu.source]})`, required: true },
+      {
+        name: 'criu',
+        state: 'ok',
+        detail: `${criu.version} at ${criu.path} (from ${SOURCE_TEXT[criu.source]}${criu.suite ? `, Debian ${criu.suite}` : ''}); at least ${criu.floor.major}.${criu.floor.minor} here: ${criu.floor.reason}`,
+        required: true,
+      },
       { name: 'criu check', state: check.ok ? 'ok' : 'missing', detail: verdict, required: true },
     ];
   } catch (err) {

@@ -20,11 +20,11 @@ export const MAGIC = {
   regFiles: 0x50363636,
   remapFilePath: 0x59133954,
   seccomp: 0x64413049,
+  mm: 0x57492820,
+  pagemap: 0x56084025,
   /** Before creds moved into thread_core, one creds-PID.img per task. */
   creds: 0x54023547,
   stats: 0x57093306,
-  mm: 0x57492820,
-  pagemap: 0x56084025,
   fs: 0x51403912,
   timens: 0x43114433,
 } as const;

@@ -15,6 +15,7 @@ import { makeHandlers } from '../../handlers/registry.js';
 import { identityFiles } from '../../handlers/proc-identity.js';
 import { loadSysctlLookup } from '../../handlers/sysctl-table.js';
 import { NativeKind } from '../../native/addon-types.js';
+import { startupTaskUts, utsnameBytes } from '../../handlers/uname.js';
 import type { Plan } from '../../plan/types.js';
 import { handlerOf } from '../../plan/arg-rules.js';
 
@@ -60,7 +61,12 @@ export function sigsysConfig(session: Session): SigsysConfig {
           lines.push(`errno ${e.nr} ${v.errno}`);
           break;
         case NativeKind.continue:
+        case NativeKind.forgetTask:
           lines.push(`continue ${e.nr}`);
+          break;
+        case NativeKind.uname:
+          // Inside the program nothing can look at the caller's namespace: the names at start.
+          lines.push(`write ${e.nr} ${v.arg} ${v.val ?? 0} ${utsnameBytes(e.name, session.persona, startupTaskUts()).toString('hex')}`);
           break;
         case NativeKind.writeArg:
           lines.push(`write ${e.nr} ${v.arg} ${v.val ?? 0} ${Buffer.from(v.bytes!).toString('hex')}`);

@@ -1,14 +1,17 @@
-// Which kernel a restore presents: verdicts as data (cases/kernel-choice.json).
+// Which kernel a restore presents and check checks against: verdicts as data (cases/kernel-choice.json).
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/criu/manifest.js';
-import { chooseKernel, type KernelChoice } from '../../src/restore/source-kernel.js';
+import type { ImageKernel } from '../../src/criu/image-kernel.js';
+import { chooseKernel, type KernelChoice } from '../../src/criu/source-kernel.js';
 import { mainlineOf } from '../../src/tables/release.js';
 
 interface Case {
   why: string;
   flag?: string;
   manifest?: { persona?: string; kernel: string };
+  /** What the image's vDSO says; absent: never asked (a test fails if it is). */
+  image?: ImageKernel | { reason: string };
   expect: KernelChoice;
 }
 
@@ -29,6 +32,10 @@ function manifest(m: Case['manifest']): Manifest | undefined {
 
 describe('chooseKernel', () => {
   it.each(cases)('$why', (c) => {
-    expect(chooseKernel(c.flag, manifest(c.manifest), '6.18.44-host', 'IMG')).toEqual(c.expect);
+    const fromImage = (): ImageKernel | { reason: string } => {
+      if (c.image === undefined) throw new Error('the vDSO was read although the flag or the manifest decides');
+      return c.image;
+    };
+    expect(chooseKernel(c.flag, manifest(c.manifest), '6.18.44-host', 'IMG', fromImage)).toEqual(c.expect);
   });
 });
