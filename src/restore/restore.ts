@@ -16,13 +16,13 @@ import { ShimError, UsageError } from '../errors.js';
 import { locateCriu } from '../criu/binary.js';
 import { convertImage, requiredConversions } from '../criu/convert.js';
 import { readManifest } from '../criu/manifest.js';
-import { recordSupervised } from '../criu/supervised-record.js';
 import type { Session } from '../cli/session.js';
 import { injectFilter, InjectError } from '../inject/injector.js';
 import { killTree, listTree } from '../inject/tree.js';
 import { superviseTree, type AdoptResult } from '../supervisor/adopt.js';
 import { becomeSubreaper } from '../supervisor/reaper.js';
 import { sys } from '../supervisor/libc.js';
+import { guardSupervisedTree } from '../supervisor/tree-guard.js';
 import { chooseKernel } from './source-kernel.js';
 import { checkPassThrough, criuRestoreStopped } from './criu-restore.js';
 
@@ -111,7 +111,15 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
     throw err;
   }
   const processes = injected.processes;
-  const unrecord = recordSupervised(root, session.persona, session.filter);
+  let guarded;
+  try {
+    // Still stopped: every task goes into the guarded cgroup before any runs (CRIU put them in the image's).
+    guarded = await guardSupervisedTree(root, () => [...new Set([...processes, ...listTree(root)])], session.persona, session.filter, injected.listeners.map((l) => l.fd));
+  } catch (err) {
+    killTree([root, ...processes]);
+    throw err;
+  }
+  let finished = false;
   try {
     const result = await superviseTree({
       listenerFds: injected.listeners.map((l) => l.fd),
@@ -124,8 +132,9 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
       },
       tree: () => listTree(root),
     });
+    finished = true;
     return { ...result, session, root };
   } finally {
-    unrecord();
+    await guarded.end(finished ? 'release' : 'kill');
   }
 }
