@@ -1,6 +1,7 @@
 /**
  * Which processes run under a cr-shim supervisor, and as what kernel: while `cr-shim run`,
- * `restore` or `attach` supervises a tree it keeps /run/cr-shim/PID.json for the tree's root, so
+ * `restore` or `attach` supervises a tree it keeps /run/cr-shim/tree-SUPERVISOR.json (one tree per
+ * supervisor; named after the supervisor because the root may exit first, as a daemon's does), so
  * `cr-shim dump` of any task of that tree can record the persona and recognise cr-shim's filter
  * in the dump.
  *
@@ -89,7 +90,7 @@ export function cgroupOf(pid: number, procDir = '/proc'): string | undefined {
  */
 export function recordSupervised(pid: number, persona: { release: string; mainline: string }, filter: Uint8Array, cgroup?: string): () => void {
   const dir = recordDir();
-  const file = path.join(dir, `${pid}.json`);
+  const file = path.join(dir, `tree-${process.pid}.json`);
   const startTime = startTimeOf(pid);
   const supervisorStartTime = startTimeOf(process.pid);
   if (startTime === undefined || supervisorStartTime === undefined) return () => undefined;
@@ -137,7 +138,7 @@ function liveRecords(procDir: string): SupervisedRecord[] {
   const dir = recordDir();
   let names: string[];
   try {
-    names = fs.readdirSync(dir).filter((n) => /^\d+\.json$/.test(n));
+    names = fs.readdirSync(dir).filter((n) => /^tree-\d+\.json$/.test(n));
   } catch {
     return [];
   }

@@ -67,7 +67,8 @@ export function cgroup2Mount(mountinfo: string): string | undefined {
   return undefined;
 }
 
-function mountCgroup2(): string {
+/** The cgroup2 hierarchy's root directory, mounted under cr-shim's run directory first if the host has none. Throws ShimError. */
+export function cgroup2Root(): string {
   const fromInfo = cgroup2Mount(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
   if (fromInfo !== undefined) return fromInfo;
   const dir = path.join(recordDir(), 'cgroup2');
@@ -129,7 +130,7 @@ function safeRead(file: string): string {
  * Throws ShimError (op "guard the tree") when no cgroup can be made or the guard does not start.
  */
 export async function guardTree(listenerFds: readonly number[] = []): Promise<TreeGuard> {
-  const mount = mountCgroup2();
+  const mount = cgroup2Root();
   const own = cgroupOf(process.pid) ?? '/';
   const parent = path.join(mount, own);
   sweepStale(parent);
@@ -207,14 +208,16 @@ async function startGuard(dir: string, listenerFds: readonly number[]): Promise<
     release: async (how) => {
       if (released) return;
       released = true;
-      // Wait for the guard to have removed the cgroup: keep the loop alive until it exits.
-      child.ref();
-      const exited = new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) resolve();
-        else child.once('exit', () => resolve());
+      // The guard's end closes its side of the channel, once the cgroup is removed. Its exit status
+      // may be reaped by the subreaper's loop (src/supervisor/reaper.ts), so 'exit' is not waited for.
+      (channel as unknown as { ref?: () => void }).ref?.();
+      const closed = new Promise<void>((resolve) => {
+        channel.once('close', () => resolve());
+        channel.once('end', () => resolve());
       });
-      channel.end(`${how}\n`);
-      await exited;
+      channel.write(`${how}\n`);
+      channel.resume();
+      await closed;
       channel.destroy();
     },
   };
