@@ -111,9 +111,13 @@ function moveInto(procs: string, pid: number): void {
   } catch (cause) {
     // Gone, or a zombie (ESRCH, EINVAL): it runs nothing any more.
     const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ESRCH' || !fs.existsSync(`/proc/${pid}`) || /^State:\s+[ZX]/m.test(safeRead(`/proc/${pid}/status`))) return;
+    if (code === 'ESRCH' || !fs.existsSync(`/proc/${pid}`) || isZombie(pid)) return;
     throw new ShimError('guard the tree', `cannot move process ${pid} into ${path.dirname(procs)}: ${(cause as Error).message}`, { cause, code });
   }
+}
+
+function isZombie(pid: number): boolean {
+  return /^State:\s+[ZX]/m.test(safeRead(`/proc/${pid}/status`));
 }
 
 function safeRead(file: string): string {
@@ -156,9 +160,10 @@ export async function guardTree(listenerFds: readonly number[] = []): Promise<Tr
     path: cgPath,
     adopt(list) {
       for (let round = 0; round < ADOPT_ROUNDS; round++) {
+        // A zombie cannot be moved, and runs nothing any more.
         const outside = list().filter((p) => {
           const cg = cgroupOf(p);
-          return cg !== undefined && cg !== cgPath && !cg.startsWith(`${cgPath}/`);
+          return cg !== undefined && cg !== cgPath && !cg.startsWith(`${cgPath}/`) && !isZombie(p);
         });
         if (outside.length === 0) {
           // A restored tree came back in the cgroup of the supervisor it was dumped under, which CRIU recreated: empty now.

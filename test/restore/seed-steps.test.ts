@@ -64,7 +64,9 @@ async function cycle(mode: SubjectMode) {
   const restore = startCli(['restore', img], { timeoutMs: 60_000 });
   try {
     // Running again, and on from where it was: not restarted at 0.
-    await waitProgress(s.state, (p) => p.counter > atDump, 30_000);
+    await waitProgress(s.state, (p) => p.counter > atDump, 30_000).catch((err: Error) => {
+      throw new Error(`${err.message}\ncr-shim restore said: ${restore.stderr()}`);
+    });
     if (mode === 'files') process.kill(s.pid, 'SIGUSR2');
     const report = await askReport(s.state);
     const result = await restore.result;

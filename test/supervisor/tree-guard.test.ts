@@ -148,13 +148,16 @@ describe('SIGKILL of cr-shim while it supervises', () => {
     expect(readProgress(state)!.release).toBe('4.19');
   }, 60_000);
 
-  it('restore: the restored daemon dies with it', async () => {
+  it('restore (of a daemon dumped by a thread\'s id): the restored daemon dies with it', async () => {
     const { shim, daemon, state } = await daemonUnderRun('4.19', 'restore');
     const img = path.join(path.dirname(state), 'img');
     const tids = threadsOf(daemon);
-    const dump = await runCli(['dump', String(daemon), img], { timeoutMs: 60_000 });
+    // Dumped by one of its threads' ids: its process is what CRIU dumps, under its persona.
+    const thread = tids.find((t) => t !== daemon)!;
+    const dump = await runCli(['dump', String(thread), img], { timeoutMs: 60_000 });
     expect(dump.status, describeResult(dump)).toBe(0);
-    expect(readManifest(img)?.persona?.release, describeResult(dump)).toBe('4.19');
+    expect(dump.stderr).toContain(`${thread} is a thread of process ${daemon}: dumping that process and its descendants`);
+    expect(readManifest(img), describeResult(dump)).toMatchObject({ persona: { release: '4.19' }, dump: { pid: daemon } });
     await waitFor('cr-shim run to end', () => (shim.exitCode !== null ? true : undefined));
     const atDump = readProgress(state)!.counter;
     // CRIU restores every task into its old PID: none may be taken meanwhile.
