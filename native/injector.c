@@ -5,7 +5,9 @@
  * CRIU's compel infects a task: seize every thread of every process so none of
  * them runs, make one thread per process call
  * seccomp(SET_MODE_FILTER, NEW_LISTENER | TSYNC | TSYNC_ESRCH) (TSYNC puts all
- * its threads under the filter), let the supervisor copy the listener out with
+ * its threads under the filter; when their filters differ TSYNC refuses with
+ * ESRCH, and every thread then calls it without TSYNC, one listener each),
+ * let the supervisor copy the listener out with
  * pidfd_getfd, make the thread close its own copy, put its registers back and
  * detach, leaving every task as stopped or running as it was found.
  * Verbs, as in compel: seize, prepare (find a syscall site), syscall, cure.
@@ -20,7 +22,8 @@
  *   OUT     ::= { SEIZED } { LISTENER TAKEN } ( DONE | ERROR )
  *   SEIZED  ::= "seized " PID " " NTHREADS "\n"   every live thread of PID is held
  *   LISTENER::= "listener " PID " " FD "\n"        the filter is in PID; FD is the
- *                                                  listener's number inside PID
+ *                                                  listener's number inside PID (one
+ *                                                  per thread when TSYNC refused)
  *   TAKEN   ::= "taken " PID "\n"                  (stdin) the supervisor holds its copy
  *   DONE    ::= "done\n"                           every task detached, exit status 0
  *   ERROR   ::= "error " PID " " OP " " ERRNO "\n" OP is one word (seize, seccomp, ...);
@@ -491,6 +494,92 @@ static long call(struct thread *t, const struct user_regs_struct *saved, uint64_
 	return inject_syscall(t, saved, site, nr, args, ret);
 }
 
+/*
+ * seccomp(SET_MODE_FILTER, flags, prog) called by thread t; EACCES (no
+ * CAP_SYS_ADMIN, no no_new_privs) sets no_new_privs on t and retries once.
+ * 0 with *ret the kernel's answer, or -1 with errno and *op set.
+ */
+static int install(struct thread *t, const struct user_regs_struct *saved, uint64_t site, uint64_t flags,
+		   uint64_t prog, long *ret, const char **op)
+{
+	*op = "seccomp";
+	if (call(t, saved, site, SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog, 0, 0, 0, ret) < 0)
+		return -1;
+	if (*ret != -EACCES)
+		return 0;
+	*op = "prctl-no-new-privs";
+	if (call(t, saved, site, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0, ret) < 0)
+		return -1;
+	if (*ret < 0)
+		return 0;
+	*op = "seccomp";
+	return call(t, saved, site, SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog, 0, 0, 0, ret);
+}
+
+/*
+ * The listener is fd `listener` in p: say so, wait until the supervisor holds
+ * its copy, then make thread t close it. 0, or -1 with errno (and *ret for a
+ * failed close) and *op set.
+ */
+static int hand_over(struct proc *p, struct thread *t, const struct user_regs_struct *saved, uint64_t site,
+		     long listener, long *ret, const char **op)
+{
+	printf("listener %d %ld\n", p->pid, listener);
+	fflush(stdout);
+	char line[64], want[64];
+	snprintf(want, sizeof(want), "taken %d\n", p->pid);
+	*op = "read-taken";
+	if (read_line(line, sizeof(line)) < 0)
+		return -1;
+	errno = EPROTO;
+	if (strcmp(line, want) != 0)
+		return -1;
+	*op = "close-listener";
+	if (call(t, saved, site, SYS_close, (uint64_t)listener, 0, 0, 0, 0, 0, ret) < 0)
+		return -1;
+	if (*ret < 0) {
+		errno = (int)-*ret;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The threads of p run under different filters, so TSYNC refused (ESRCH):
+ * every held thread installs the filter itself, without TSYNC, and each gets
+ * its own listener (a thread's chain may hold one). Threads created later
+ * inherit their creator's filter, listener included. `first` already ran the
+ * refused call with `first_saved` as its registers; every other thread's are
+ * put back here.
+ */
+static int infect_each_thread(struct proc *p, struct thread *first, const struct user_regs_struct *first_saved,
+			      uint64_t site, uint64_t prog, struct failure *f)
+{
+	const char *op = "getregs";
+	long ret = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		struct thread *u = &p->threads[i];
+		struct user_regs_struct own;
+		if (!u->held)
+			continue;
+		if (u != first && ptrace(PTRACE_GETREGS, u->tid, 0, &own) < 0)
+			return fail(f, p->pid, "getregs", errno);
+		const struct user_regs_struct *saved = u == first ? first_saved : &own;
+		int err = 0;
+		if (install(u, saved, site, SECCOMP_FILTER_FLAG_NEW_LISTENER, prog, &ret, &op) < 0)
+			err = errno;
+		else if (ret < 0)
+			err = (int)-ret;
+		else if (hand_over(p, u, saved, site, ret, &ret, &op) < 0)
+			err = errno;
+		if (u != first)
+			ptrace(PTRACE_SETREGS, u->tid, 0, &own);
+		if (err)
+			return fail(f, p->pid, op, err);
+	}
+	return 0;
+}
+
 /* The filter goes in, the listener comes out, the registers go back. */
 static int infect(struct proc *p, const struct filter *flt, struct failure *f)
 {
@@ -534,44 +623,27 @@ static int infect(struct proc *p, const struct filter *flt, struct failure *f)
 
 	const uint64_t flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC |
 			       SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
-	op = "seccomp";
-	if (call(t, &saved, site, SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, (uint64_t)scratch, 0, 0, 0, &ret) < 0)
+	if (install(t, &saved, site, flags, (uint64_t)scratch, &ret, &op) < 0)
 		goto failed;
-	if (ret == -EACCES) {
-		op = "prctl-no-new-privs";
-		if (call(t, &saved, site, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0, &ret) < 0)
-			goto failed;
+	if (ret == -ESRCH) {
+		/* One listener per thread instead; its failure is reported there, after its cure. */
+		if (infect_each_thread(p, t, &saved, site, (uint64_t)scratch, f) < 0) {
+			call(t, &saved, site, SYS_munmap, (uint64_t)scratch, size, 0, 0, 0, 0, &ret);
+			ptrace(PTRACE_SETREGS, t->tid, 0, &saved);
+			return -1;
+		}
+	} else {
 		if (ret < 0)
 			goto failed_ret;
-		op = "seccomp";
-		if (call(t, &saved, site, SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, (uint64_t)scratch, 0, 0, 0, &ret) < 0)
+		if (hand_over(p, t, &saved, site, ret, &ret, &op) < 0)
 			goto failed;
 	}
-	if (ret < 0)
-		goto failed_ret;
-	long listener = ret;
 
 	op = "munmap";
 	if (call(t, &saved, site, SYS_munmap, (uint64_t)scratch, size, 0, 0, 0, 0, &ret) < 0)
 		goto failed;
 	scratch = -1;
 
-	printf("listener %d %ld\n", p->pid, listener);
-	fflush(stdout);
-	char line[64], want[64];
-	snprintf(want, sizeof(want), "taken %d\n", p->pid);
-	op = "read-taken";
-	if (read_line(line, sizeof(line)) < 0)
-		goto failed;
-	errno = EPROTO;
-	if (strcmp(line, want) != 0)
-		goto failed;
-
-	op = "close-listener";
-	if (call(t, &saved, site, SYS_close, (uint64_t)listener, 0, 0, 0, 0, 0, &ret) < 0)
-		goto failed;
-	if (ret < 0)
-		goto failed_ret;
 	op = "setregs";
 	if (ptrace(PTRACE_SETREGS, t->tid, 0, &saved) < 0)
 		goto failed;
