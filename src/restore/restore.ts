@@ -16,6 +16,7 @@ import { ShimError, UsageError } from '../errors.js';
 import { locateCriu } from '../criu/binary.js';
 import { convertImage, requiredConversions } from '../criu/convert.js';
 import { readManifest } from '../criu/manifest.js';
+import { STALE_NOTIFY_HINT, staleNotifyFilters, staleNotifyReason } from '../criu/stale-listeners.js';
 import type { Session } from '../cli/session.js';
 import { injectFilter, InjectError } from '../inject/injector.js';
 import { killTree, listTree } from '../inject/tree.js';
@@ -85,6 +86,14 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
   assertImage(opts.imgDir);
   checkPassThrough(opts.criuArgs);
   const manifest = readManifest(opts.imgDir);
+  // Never restored silently into ENOSYS: a USER_NOTIF filter without its listener is refused.
+  const stale = staleNotifyFilters(opts.imgDir, manifest?.shimFilter?.sha256);
+  if (stale.length > 0) {
+    throw new ShimError('restore', `${opts.imgDir}: ${staleNotifyReason(stale[0]!)}${stale.length > 1 ? ` (and ${stale.length - 1} more such filters)` : ''}; nothing was restored`, {
+      code: 'ENOTSUP',
+      hint: STALE_NOTIFY_HINT,
+    });
+  }
   const choice = chooseKernel(opts.kernel, manifest, os.release(), opts.imgDir);
   if (choice.notice) opts.notice(choice.notice);
   const session = opts.prepare(choice.release);

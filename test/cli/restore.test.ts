@@ -56,6 +56,28 @@ describe('cr-shim restore', () => {
     expect(report).toMatchObject({ release: os.release(), sysctl_errno: 'ENOSYS' });
   }, 60_000);
 
+  it('an image with a USER_NOTIF filter and no listener (a shimmed tree dumped by plain criu) is refused with the reason; check says so too', async () => {
+    const s = await startUnderShim('single', '4.19');
+    const img = path.join(path.dirname(s.state), 'img');
+    fs.mkdirSync(img);
+    const criu = await locateCriu();
+    await promisify(execFile)(criu.path, ['dump', '-t', String(s.pid), '-D', img, '-o', path.join(path.dirname(img), 'dump.log')]);
+    await s.shimExited;
+    const before = fingerprint(img);
+    const atDump = readProgress(s.state)!.counter;
+    const r = await runCli(['restore', img], { timeoutMs: 60_000 });
+    expect(r.status, describeResult(r)).toBe(125);
+    expect(r.stderr).toMatch(
+      new RegExp(`^cr-shim: restore: ${img}: seccomp filter 0 \\(not cr-shim's\\) returns SECCOMP_RET_USER_NOTIF: its supervisor's listener is not in the image, .*; nothing was restored; if it is cr-shim's filter from a plain criu dump .*\n$`),
+    );
+    expect(fingerprint(img)).toEqual(before);
+    expect(alive(s.pid)).toBe(false);
+    expect(readProgress(s.state)!.counter).toBe(atDump);
+    const check = await runCli(['check', '--json', img], { timeoutMs: 60_000 });
+    expect(check.status, describeResult(check)).toBe(1);
+    expect(JSON.parse(check.stdout)).toMatchObject({ staleListeners: [0], restorable: false });
+  }, 60_000);
+
   it('threads under different filters (one with its own): restored, every thread under the shim through its own listener', async () => {
     const s = await startUnderShim('divergent', '4.19');
     const img = path.join(path.dirname(s.state), 'img');
