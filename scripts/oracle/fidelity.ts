@@ -11,6 +11,7 @@
  * (`npm run fidelity` does): the shim side runs dist/ the way a user does.
  * Exit status: 0 when every difference is classified, 1 when some are unexplained, 2 on a failure.
  */
+import { hostKernelLabel } from '../../src/host/kernel-label.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -167,7 +168,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const host = execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim();
   const doc = renderFidelity({
-    host: `${host}, ${pickAccel() === 'kvm' ? 'KVM' : 'no KVM'}`,
+    host: `${hostKernelLabel(host)}, ${pickAccel() === 'kvm' ? 'KVM' : 'no KVM'}`,
     probeArgs: args.argv.join(' '),
     unsafe: UNSAFE.map((u) => `${u.name} (${u.why})`),
     kernels: reports,

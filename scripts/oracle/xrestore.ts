@@ -326,7 +326,8 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   fs.rmSync(XK_DIR, { recursive: true, force: true });
-  const section = renderXrestore({ host: os.release(), rows, guests: guests.map(({ suite, g }) => ({ suite, release: g.release, accel: g.accel, bootSeconds: g.bootSeconds })) });
+  const host = { release: os.release(), procVersion: fs.readFileSync('/proc/version', 'utf8').trim() };
+  const section = renderXrestore({ host, rows, guests: guests.map(({ suite, g }) => ({ suite, release: g.release, accel: g.accel, bootSeconds: g.bootSeconds })) });
   const doc = path.join(ROOT, 'docs', 'FIDELITY.md');
   if (write && only.length === 0) fs.writeFileSync(doc, spliceSection(fs.existsSync(doc) ? fs.readFileSync(doc, 'utf8') : '', section));
   else process.stdout.write(section);

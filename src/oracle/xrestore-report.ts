@@ -2,6 +2,7 @@
  * The "Cross-kernel restore" section of docs/FIDELITY.md, written by scripts/oracle/xrestore.ts
  * between two marker lines, so the rest of the file (scripts/oracle/fidelity.ts's) is left alone.
  */
+import { hostKernelLabel, redactHostAnswer } from '../host/kernel-label.js';
 
 export const SECTION_BEGIN = '<!-- cross-kernel-restore: begin (scripts/oracle/xrestore.ts) -->';
 export const SECTION_END = '<!-- cross-kernel-restore: end -->';
@@ -24,14 +25,15 @@ export interface XRow {
 }
 
 export interface XReport {
-  host: string;
+  /** The host's uname -r and /proc/version: shown as a release number and placeholders, never verbatim. */
+  host: { release: string; procVersion: string };
   guests: { suite: string; release: string; accel: string; bootSeconds: number | undefined }[];
   rows: XRow[];
 }
 
-function cell(r: Record<string, string> | undefined, key: string): string {
+function cell(r: Record<string, string> | undefined, key: string, host: XReport['host']): string {
   const v = r?.[key];
-  return v === undefined || v === '' ? '—' : `\`${v.replace(/\|/g, '\\|')}\``;
+  return v === undefined || v === '' ? '—' : `\`${redactHostAnswer(v, host).replace(/\|/g, '\\|')}\``;
 }
 
 /** The section, markers included. */
@@ -40,7 +42,7 @@ export function renderXrestore(rep: XReport): string {
     SECTION_BEGIN,
     '## Cross-kernel restore',
     '',
-    `cr-subject dumped in each guest kernel by that distribution's criu (bullseye ships none: bookworm's runs there), restored on this host (${rep.host}) twice: under \`cr-shim restore\` and with plain criu after \`cr-shim convert\`. Each row's program counts on from where it was dumped; \`guest\` is an undumped twin's answer on the guest kernel.`,
+    `cr-subject dumped in each guest kernel by that distribution's criu (bullseye ships none: bookworm's runs there), restored on this host (${hostKernelLabel(rep.host.release)}) twice: under \`cr-shim restore\` and with plain criu after \`cr-shim convert\`. Each row's program counts on from where it was dumped; \`guest\` is an undumped twin's answer on the guest kernel.`,
     '',
     '| kernel | criu | program | where | counter (dumped at) | uname -r | /proc/version | lookup_dcookie | threads | verdict |',
     '|---|---|---|---|---|---|---|---|---|---|',
@@ -50,7 +52,7 @@ export function renderXrestore(rep: XReport): string {
     for (const [where, rep2] of [['guest', r.guest], ['cr-shim restore', r.shim], ['plain criu restore', r.plain]] as const) {
       const counter = where === 'guest' ? `${rep2?.counter ?? '—'} (twin)` : `${rep2?.counter ?? '—'} (${r.dumpedCounter ?? '?'})`;
       const threads = rep2?.threads ? `${rep2.threads_alive ?? '?'}/${rep2.threads}` : '—';
-      out.push(`| ${r.release} | ${r.criu} | ${r.case} | ${where} | ${counter} | ${cell(rep2, 'release')} | ${cell(rep2, 'proc_version')} | ${cell(rep2, 'lookup_dcookie_errno')} | ${threads} | ${where === 'guest' ? verdict : ''} |`);
+      out.push(`| ${r.release} | ${r.criu} | ${r.case} | ${where} | ${counter} | ${cell(rep2, 'release', rep.host)} | ${cell(rep2, 'proc_version', rep.host)} | ${cell(rep2, 'lookup_dcookie_errno', rep.host)} | ${threads} | ${where === 'guest' ? verdict : ''} |`);
     }
   }
   const conversions = [...new Set(rep.rows.flatMap((r) => r.conversions))];

@@ -16,6 +16,8 @@ describe('spliceSection', () => {
   });
 });
 
+const HOST = { release: '6.18.0-build7', procVersion: 'Linux version 6.18.0-build7 (b@h) #1' };
+
 describe('renderXrestore', () => {
   const row: XRow = {
     suite: 'bullseye',
@@ -25,18 +27,23 @@ describe('renderXrestore', () => {
     dumpedCounter: 40,
     guest: { counter: '0', release: '5.10.0-46-amd64', lookup_dcookie_errno: 'EINVAL' },
     shim: { counter: '47', release: '5.10.0-46-amd64', lookup_dcookie_errno: 'EINVAL' },
-    plain: { counter: '47', release: '6.18.0', lookup_dcookie_errno: 'ENOSYS' },
+    plain: { counter: '47', release: HOST.release, proc_version: HOST.procVersion, lookup_dcookie_errno: 'ENOSYS' },
     conversions: ['drop-caps: dropped CAP_SYS_RESOURCE'],
     failures: [],
   };
-  const text = renderXrestore({ host: '6.18.0', guests: [{ suite: 'bullseye', release: row.release, accel: 'tcg', bootSeconds: 18 }], rows: [row] });
+  const text = renderXrestore({ host: HOST, guests: [{ suite: 'bullseye', release: row.release, accel: 'tcg', bootSeconds: 18 }], rows: [row] });
   it('shows the guest, the shim and the plain restore side by side', () => {
     expect(text).toContain('| 5.10.0-46-amd64 | 3.17.1 | dynamic | cr-shim restore | 47 (40) | `5.10.0-46-amd64` |');
-    expect(text).toContain('| plain criu restore | 47 (40) | `6.18.0` | — | `ENOSYS` |');
+    expect(text).toContain("| plain criu restore | 47 (40) | `(this host's uname -r)` | `(this host's /proc/version)` | `ENOSYS` |");
     expect(text).toContain('| guest | 0 (twin) |');
+  });
+  it("names the host by its release number only, never its build string or /proc/version", () => {
+    expect(text).toContain('restored on this host (Linux 6.18.0)');
+    expect(text).not.toContain(HOST.release);
+    expect(text).not.toContain(HOST.procVersion);
   });
   it('names the conversions', () => expect(text).toContain('applies by itself): drop-caps: dropped CAP_SYS_RESOURCE.'));
   it('escapes a pipe in a failure', () => {
-    expect(renderXrestore({ host: 'h', guests: [], rows: [{ ...row, failures: ['a | b'] }] })).toContain('FAIL: a \\| b');
+    expect(renderXrestore({ host: HOST, guests: [], rows: [{ ...row, failures: ['a | b'] }] })).toContain('FAIL: a \\| b');
   });
 });
