@@ -86,21 +86,20 @@ export function cgroup2Root(): string {
   return dir;
 }
 
-/** Remove guard cgroups whose cr-shim is gone and that hold nobody (a restore recreates the dumped one). Best effort. */
-function sweepStale(parent: string): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(parent);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const m = GUARD_NAME.exec(name);
+/**
+ * Remove the cgroups a restored tree came back in, now that it has left them: CRIU recreates
+ * the guard cgroup of the cr-shim the image was dumped under. Only those (a dead cr-shim's,
+ * by name) and only the ones this tree left: another restore may be about to move its tasks
+ * into one CRIU just made, so no wider sweep. Best effort (rmdir fails on a populated one).
+ */
+function removeLeft(mount: string, left: ReadonlySet<string>): void {
+  for (const cg of left) {
+    const m = GUARD_NAME.exec(path.posix.basename(cg));
     if (m === null || startTimeOf(Number(m[1])) === m[2]) continue;
     try {
-      fs.rmdirSync(path.join(parent, name));
+      fs.rmdirSync(path.join(mount, cg));
     } catch {
-      // Populated (a restored tree not moved yet) or removed meanwhile.
+      // Still populated, or removed meanwhile.
     }
   }
 }
@@ -137,7 +136,6 @@ export async function guardTree(listenerFds: readonly number[] = []): Promise<Tr
   const mount = cgroup2Root();
   const own = cgroupOf(process.pid) ?? '/';
   const parent = path.join(mount, own);
-  sweepStale(parent);
   const name = `cr-shim.${process.pid}.${startTimeOf(process.pid) ?? '0'}`;
   const dir = path.join(parent, name);
   try {
@@ -159,18 +157,21 @@ export async function guardTree(listenerFds: readonly number[] = []): Promise<Tr
     dir,
     path: cgPath,
     adopt(list) {
+      const left = new Set<string>();
       for (let round = 0; round < ADOPT_ROUNDS; round++) {
         // A zombie cannot be moved, and runs nothing any more.
-        const outside = list().filter((p) => {
+        const outside = list().flatMap((p) => {
           const cg = cgroupOf(p);
-          return cg !== undefined && cg !== cgPath && !cg.startsWith(`${cgPath}/`) && !isZombie(p);
+          return cg !== undefined && cg !== cgPath && !cg.startsWith(`${cgPath}/`) && !isZombie(p) ? [{ p, cg }] : [];
         });
         if (outside.length === 0) {
-          // A restored tree came back in the cgroup of the supervisor it was dumped under, which CRIU recreated: empty now.
-          sweepStale(parent);
+          removeLeft(mount, left);
           return;
         }
-        for (const p of outside) moveInto(procs, p);
+        for (const { p, cg } of outside) {
+          moveInto(procs, p);
+          left.add(cg);
+        }
       }
       throw new ShimError('guard the tree', `the tree kept forking outside ${dir} for ${ADOPT_ROUNDS} rounds`, { code: 'EAGAIN' });
     },

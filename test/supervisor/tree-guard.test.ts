@@ -152,6 +152,7 @@ describe('SIGKILL of cr-shim while it supervises', () => {
     const { shim, daemon, state } = await daemonUnderRun('4.19', 'restore');
     const img = path.join(path.dirname(state), 'img');
     const tids = threadsOf(daemon);
+    const dumpedIn = guardCgroup(daemon);
     // Dumped by one of its threads' ids: its process is what CRIU dumps, under its persona.
     const thread = tids.find((t) => t !== daemon)!;
     const dump = await runCli(['dump', String(thread), img], { timeoutMs: 60_000 });
@@ -169,6 +170,8 @@ describe('SIGKILL of cr-shim while it supervises', () => {
     });
     const cgroup = guardCgroup(daemon);
     expect(cgroup).toContain(`/cr-shim.${restore.pid}.`);
+    // CRIU put the tree back into the cgroup of the cr-shim run it was dumped under; left behind empty, it is removed.
+    expect(fs.existsSync(path.join(cgroup2Root(), dumpedIn))).toBe(false);
     await expectAllDeadAfterKill(restore.pid, [daemon, ...threadsOf(daemon)], cgroup);
     const r = await restore.result;
     expect(r.signal).toBe('SIGKILL');
