@@ -6,6 +6,7 @@
 #   cr-shim-ptrace-launch helper: fork the program so a tracer thread can seize it, install a TRACE filter, exec
 #   cr_shim_sigsys.so    LD_PRELOAD library: SIGSYS handler and a TRAP filter installed in the program itself
 #   cr_shim_criu.so      CRIU plugin: records and restores shimmed trees through `cr-shim serve` (cr-shim plugin install)
+#   cr-shim-guard        helper: outlive the supervisor; kill the supervised tree's cgroup if the supervisor dies
 {
   "target_defaults": {
     "defines": ["_GNU_SOURCE"],
@@ -33,6 +34,11 @@
       "target_name": "cr-shim-inject",
       "type": "executable",
       "sources": ["native/injector.c", "native/infect.c"]
+    },
+    {
+      "target_name": "cr-shim-guard",
+      "type": "executable",
+      "sources": ["native/guardian.c"]
     },
     {
       "target_name": "cr-shim-ptrace-launch",

@@ -377,7 +377,7 @@ static int on_resume_late(int pid)
 		if (ptrace(PTRACE_SETOPTIONS, pid, 0, (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_SUSPEND_SECCOMP)) < 0)
 			infect_fail(&f, pid, "ptrace-setoptions", errno);
 		else
-			rc = infect_process(pid, &t, st.filter, st.filter_len, hand_listener, NULL, &f);
+			rc = infect_process(pid, &t, NULL, 0, st.filter, st.filter_len, hand_listener, NULL, &f);
 		if (t.held) {
 			if (t.requeue)
 				syscall(SYS_tgkill, pid, pid, t.requeue);

@@ -143,9 +143,88 @@ static long call(struct infect_thread *t, const struct user_regs_struct *saved, 
 	return inject_syscall(t, saved, site, nr, args, ret);
 }
 
+/*
+ * seccomp(SET_MODE_FILTER, flags, prog) called by thread t; EACCES (no
+ * CAP_SYS_ADMIN, no no_new_privs) sets no_new_privs on t and retries once.
+ * 0 with *ret the kernel's answer, or -1 with errno and *op set.
+ */
+static int install(struct infect_thread *t, const struct user_regs_struct *saved, uint64_t site, uint64_t flags,
+		   uint64_t prog, long *ret, const char **op)
+{
+	*op = "seccomp";
+	if (call(t, saved, site, SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog, 0, 0, 0, ret) < 0)
+		return -1;
+	if (*ret != -EACCES)
+		return 0;
+	*op = "prctl-no-new-privs";
+	if (call(t, saved, site, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0, ret) < 0)
+		return -1;
+	if (*ret < 0)
+		return 0;
+	*op = "seccomp";
+	return call(t, saved, site, SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog, 0, 0, 0, ret);
+}
+
+/*
+ * The listener is fd `listener` in pid: hand it to TAKE, then make thread t
+ * close the task's copy. 0, or -1 with errno and *op set.
+ */
+static int hand_over(pid_t pid, struct infect_thread *t, const struct user_regs_struct *saved, uint64_t site,
+		     long listener, infect_take_fn take, void *ctx, long *ret, const char **op)
+{
+	*op = "take-listener";
+	if (take(ctx, pid, listener) < 0)
+		return -1;
+	*op = "close-listener";
+	if (call(t, saved, site, SYS_close, (uint64_t)listener, 0, 0, 0, 0, 0, ret) < 0)
+		return -1;
+	if (*ret < 0) {
+		errno = (int)-*ret;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The threads of pid run under different filters, so TSYNC refused (ESRCH):
+ * every held thread installs the filter itself, without TSYNC, and each gets
+ * its own listener (a thread's chain may hold one). Threads created later
+ * inherit their creator's filter, listener included. `first` already ran the
+ * refused call with `first_saved` as its registers; every other thread's are
+ * put back here.
+ */
+static int infect_each_thread(pid_t pid, struct infect_thread *threads, size_t n, struct infect_thread *first,
+			      const struct user_regs_struct *first_saved, uint64_t site, uint64_t prog,
+			      infect_take_fn take, void *ctx, struct infect_failure *f)
+{
+	const char *op = "getregs";
+	long ret = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct infect_thread *u = &threads[i];
+		struct user_regs_struct own;
+		if (!u->held)
+			continue;
+		if (u != first && ptrace(PTRACE_GETREGS, u->tid, 0, &own) < 0)
+			return infect_fail(f, pid, "getregs", errno);
+		const struct user_regs_struct *saved = u == first ? first_saved : &own;
+		int err = 0;
+		if (install(u, saved, site, SECCOMP_FILTER_FLAG_NEW_LISTENER, prog, &ret, &op) < 0)
+			err = errno;
+		else if (ret < 0)
+			err = (int)-ret;
+		else if (hand_over(pid, u, saved, site, ret, take, ctx, &ret, &op) < 0)
+			err = errno;
+		if (u != first)
+			ptrace(PTRACE_SETREGS, u->tid, 0, &own);
+		if (err)
+			return infect_fail(f, pid, op, err);
+	}
+	return 0;
+}
+
 /* The filter goes in, the listener comes out, the registers go back. */
-int infect_process(pid_t pid, struct infect_thread *t, const unsigned char *filter, size_t len, infect_take_fn take,
-		   void *ctx, struct infect_failure *f)
+int infect_process(pid_t pid, struct infect_thread *t, struct infect_thread *threads, size_t n,
+		   const unsigned char *filter, size_t len, infect_take_fn take, void *ctx, struct infect_failure *f)
 {
 	struct user_regs_struct saved;
 	uint64_t site;
@@ -184,37 +263,27 @@ int infect_process(pid_t pid, struct infect_thread *t, const unsigned char *filt
 
 	const uint64_t flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC |
 			       SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
-	op = "seccomp";
-	if (call(t, &saved, site, SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, (uint64_t)scratch, 0, 0, 0, &ret) < 0)
+	if (install(t, &saved, site, flags, (uint64_t)scratch, &ret, &op) < 0)
 		goto failed;
-	if (ret == -EACCES) {
-		op = "prctl-no-new-privs";
-		if (call(t, &saved, site, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0, &ret) < 0)
-			goto failed;
+	if (ret == -ESRCH && threads != NULL) {
+		/* One listener per thread instead; its failure is reported there, after its cure. */
+		if (infect_each_thread(pid, threads, n, t, &saved, site, (uint64_t)scratch, take, ctx, f) < 0) {
+			call(t, &saved, site, SYS_munmap, (uint64_t)scratch, size, 0, 0, 0, 0, &ret);
+			ptrace(PTRACE_SETREGS, t->tid, 0, &saved);
+			return -1;
+		}
+	} else {
 		if (ret < 0)
 			goto failed_ret;
-		op = "seccomp";
-		if (call(t, &saved, site, SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, (uint64_t)scratch, 0, 0, 0, &ret) < 0)
+		if (hand_over(pid, t, &saved, site, ret, take, ctx, &ret, &op) < 0)
 			goto failed;
 	}
-	if (ret < 0)
-		goto failed_ret;
-	long listener = ret;
 
 	op = "munmap";
 	if (call(t, &saved, site, SYS_munmap, (uint64_t)scratch, size, 0, 0, 0, 0, &ret) < 0)
 		goto failed;
 	scratch = -1;
 
-	op = "take-listener";
-	if (take(ctx, pid, listener) < 0)
-		goto failed;
-
-	op = "close-listener";
-	if (call(t, &saved, site, SYS_close, (uint64_t)listener, 0, 0, 0, 0, 0, &ret) < 0)
-		goto failed;
-	if (ret < 0)
-		goto failed_ret;
 	op = "setregs";
 	if (ptrace(PTRACE_SETREGS, t->tid, 0, &saved) < 0)
 		goto failed;

@@ -12,7 +12,7 @@
  *    registers go back unchanged, which keeps an interrupted call's restart
  *    semantics.
  *  - NEW_LISTENER with TSYNC needs TSYNC_ESRCH (5.7), or the return value would
- *    be ambiguous. EACCES: the task lacks CAP_SYS_ADMIN and no_new_privs; set
+ *    be ambiguous; ESRCH then means the threads' filters differ. EACCES: the task lacks CAP_SYS_ADMIN and no_new_privs; set
  *    it (permanent, inherited) and retry. EBUSY: a thread already sits under a
  *    filter with a live listener (one per thread at most).
  *  - The listener must not stay in the task: the program could answer its own
@@ -56,10 +56,14 @@ typedef int (*infect_take_fn)(void *ctx, pid_t pid, long remote_fd);
 /*
  * Install the filter (raw struct sock_filter bytes) in process PID through its
  * held thread T, hand the listener to TAKE, close the task's copy and put T's
- * registers back. Returns 0, or -1 with *f set (registers restored and no
- * scratch mapping left behind where the task is still there).
+ * registers back. When PID's threads run under different filters TSYNC refuses
+ * (ESRCH): with THREADS (all N threads of PID, held ones used) every held
+ * thread then installs the filter itself, one listener each, each handed to
+ * TAKE; without (NULL) the refusal is the failure. Returns 0, or -1 with *f set
+ * (registers restored and no scratch mapping left behind where the task is
+ * still there).
  */
-int infect_process(pid_t pid, struct infect_thread *t, const unsigned char *filter, size_t len, infect_take_fn take,
-		   void *ctx, struct infect_failure *f);
+int infect_process(pid_t pid, struct infect_thread *t, struct infect_thread *threads, size_t n,
+		   const unsigned char *filter, size_t len, infect_take_fn take, void *ctx, struct infect_failure *f);
 
 #endif

@@ -5,7 +5,9 @@
  * CRIU's compel infects a task: seize every thread of every process so none of
  * them runs, make one thread per process call
  * seccomp(SET_MODE_FILTER, NEW_LISTENER | TSYNC | TSYNC_ESRCH) (TSYNC puts all
- * its threads under the filter), let the supervisor copy the listener out with
+ * its threads under the filter; when their filters differ TSYNC refuses with
+ * ESRCH, and every thread then calls it without TSYNC, one listener each),
+ * let the supervisor copy the listener out with
  * pidfd_getfd, make the thread close its own copy, put its registers back and
  * detach, leaving every task as stopped or running as it was found.
  * Verbs, as in compel: seize, prepare (find a syscall site), syscall, cure.
@@ -20,7 +22,8 @@
  *   OUT     ::= { SEIZED } { LISTENER TAKEN } ( DONE | ERROR )
  *   SEIZED  ::= "seized " PID " " NTHREADS "\n"   every live thread of PID is held
  *   LISTENER::= "listener " PID " " FD "\n"        the filter is in PID; FD is the
- *                                                  listener's number inside PID
+ *                                                  listener's number inside PID (one
+ *                                                  per thread when TSYNC refused)
  *   TAKEN   ::= "taken " PID "\n"                  (stdin) the supervisor holds its copy
  *   DONE    ::= "done\n"                           every task detached, exit status 0
  *   ERROR   ::= "error " PID " " OP " " ERRNO "\n" OP is one word (seize, seccomp, ...);
@@ -375,7 +378,7 @@ static int infect(struct proc *p, const struct filter *flt, struct infect_failur
 	struct infect_thread *t = pick_thread(p);
 	if (!t)
 		return 0; /* every thread died meanwhile: nothing left to filter */
-	return infect_process(p->pid, t, flt->bytes, flt->len, take_by_protocol, NULL, f);
+	return infect_process(p->pid, t, p->threads, p->n, flt->bytes, flt->len, take_by_protocol, NULL, f);
 }
 
 /* ---- cure: let go of everything ---- */

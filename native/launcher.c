@@ -26,10 +26,13 @@
  *        (one stderr line "cr-shim-launch: <operation>: <strerror>")
  *   126  exec failed for any reason other than ENOENT
  *   127  exec failed with ENOENT (one stderr line "cr-shim: PROGRAM: <strerror>")
+ * A file the kernel refuses with ENOEXEC is not handed to /bin/sh as
+ * execvp(3) would (exec-program.h): 126, and the stderr line names the cause
+ * when the header shows it ("... (a 32-bit x86 (i386) program: ...)").
  *
  * After the filter is installed the launcher itself makes only write, read,
- * close, execve (possibly several, execvp walks PATH) and exit_group, so a
- * plan must allow those. PR_SET_PDEATHSIG, the parent check and close-on-exec
+ * close, execve (possibly several, PATH is walked) and exit_group, so a
+ * plan must allow those; after ENOEXEC it also opens the file to name the cause. PR_SET_PDEATHSIG, the parent check and close-on-exec
  * on fd 3 are done before the filter for that reason.
  */
 #include <errno.h>
@@ -45,6 +48,7 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "exec-program.h"
 
 /* One stderr line naming the failed operation; returns -1 for `return fail(...)`. */
 static int fail(const char *op, int err)
@@ -195,10 +199,11 @@ int main(int argc, char **argv)
 	if (prepare(no_new_privs) < 0)
 		return EXIT_LAUNCHER;
 
-	execvp(program[0], program);
+	static char path[PATH_MAX];
+	exec_program(program, path);
+	int status = exec_failed(program[0], path);
 	int err = errno;
-	fprintf(stderr, "cr-shim: %s: %s\n", program[0], strerror(err));
 	/* Best effort: the exit status carries the same fact if the supervisor misses this. */
 	(void)write_u32(CHANNEL_FD, (uint32_t)err);
-	return err == ENOENT ? EXIT_NOT_FOUND : EXIT_EXEC_FAILED;
+	return status;
 }

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "exec-program.h"
 
 static int fail(const char *op, int err)
 {
@@ -87,10 +88,9 @@ static void program(char **argv, unsigned short count, int no_new_privs)
 		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
 			goto failed;
 	}
-	execvp(argv[0], argv);
-	int err = errno;
-	fprintf(stderr, "cr-shim: %s: %s\n", argv[0], strerror(err));
-	_exit(err == ENOENT ? EXIT_NOT_FOUND : EXIT_EXEC_FAILED);
+	static char path[PATH_MAX];
+	exec_program(argv, path);
+	_exit(exec_failed(argv[0], path));
 failed:
 	fail(op, errno);
 	_exit(EXIT_LAUNCHER);

@@ -57,7 +57,7 @@ export function renderCheck(r: CheckReport): string {
   const verdictLine = r.criu.output.split('\n').filter((l) => /^Looks good|^Error|Warn/.test(l)).slice(-3).join(' / ') || r.criu.output.split('\n').pop() || '';
   out += line('criu', `${r.criu.version} at ${r.criu.path} (${r.criu.source}); criu check: ${r.criu.ok ? 'ok' : 'FAILED'}: ${verdictLine}`);
 
-  const problems = r.damaged.length + r.files.length + r.pids.length + (r.criu.ok ? 0 : 1) + (r.criu.readsImage ? 0 : 1);
+  const problems = r.damaged.length + r.files.length + r.pids.length + (r.criu.ok ? 0 : 1) + (r.criu.readsImage ? 0 : 1) + r.staleListeners.length;
   out += line(
     'verdict',
     problems > 0

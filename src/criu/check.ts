@@ -4,8 +4,6 @@
  * the host cannot grant and the conversions that fix it, and CRIU's own verdict. Reads only.
  */
 import os from 'node:os';
-import { decode } from '../bpf/encode.js';
-import { BPF_K, BPF_RET, SECCOMP_RET, SECCOMP_RET_ACTION_FULL } from '../bpf/insn.js';
 import { probeHost } from '../host/probe.js';
 import { resolvePersona } from '../persona/resolve.js';
 import { planFor } from '../plan/for-persona.js';
@@ -18,7 +16,6 @@ import { requiredConversions, type Conversion } from './convert.js';
 import { filesThatCannotMove, type FileProblem } from './file-check.js';
 import { CoreImage } from './image/core.js';
 import { readRegFiles } from './image/files.js';
-import { readImageFilters } from './image/seccomp.js';
 import { openImageDir } from './image-dir.js';
 import { imageProblems } from './image-consistency.js';
 import type { Manifest } from './manifest.js';
@@ -27,6 +24,7 @@ import { filterSha256 } from './supervised-record.js';
 import { renderLeftBehind } from './unmovable/report.js';
 import { imageKernel } from './image-kernel.js';
 import { chooseKernel, type KernelChoice } from './source-kernel.js';
+import { staleNotifyFilters, staleNotifyReason } from './stale-listeners.js';
 
 export interface SyscallDifference {
   nr: number;
@@ -52,6 +50,8 @@ export interface CheckReport {
   pids: PidProblem[];
   conversions: Conversion[];
   warnings: string[];
+  /** Filters (seccomp.img indices) returning USER_NOTIF whose listener the image lacks: restore refuses them. */
+  staleListeners: number[];
   criu: { path: string; version: string; source: string; ok: boolean; output: string; /** It can read this image (not older than the criu that dumped it). */ readsImage: boolean };
   /** No damage, file, PID or CRIU check stands in the way (conversions may still be needed). */
   restorable: boolean;
@@ -75,27 +75,6 @@ function actionText(a: Action): string {
   if (a.kind === 'notify') return `emulated by ${a.handler}`;
   if (a.kind === 'errno') return `errno ${errnoName(a.errno)}`;
   return 'allowed';
-}
-
-/** Programs' own filters that hand calls to a supervisor: the listener does not survive a dump. */
-function notifyingFilters(imgDir: string, shimSha: string | undefined): string[] {
-  const out: string[] = [];
-  for (const f of readImageFilters(imgDir).filters) {
-    if (shimSha !== undefined && filterSha256(f.insns) === shimSha) continue;
-    let insns;
-    try {
-      insns = decode(f.insns);
-    } catch {
-      continue;
-    }
-    const notifies = insns.some((i) => i.code === (BPF_RET | BPF_K) && ((i.k & SECCOMP_RET_ACTION_FULL) >>> 0) === SECCOMP_RET.USER_NOTIF);
-    if (notifies) {
-      out.push(
-        `seccomp filter ${f.index} (not cr-shim's) returns SECCOMP_RET_USER_NOTIF: its supervisor's listener is not in the image, so after a restore those calls fail with ENOSYS`,
-      );
-    }
-  }
-  return out;
 }
 
 /** Build the report. Throws ImageError or TableError for an image that cannot be read at all. */
@@ -124,7 +103,8 @@ export async function checkImage(imgDir: string, opts: CheckOptions): Promise<Ch
     return { pid: t.pid, ppid: t.ppid, ...(comm !== undefined ? { comm } : {}), threads: t.threads, ...(image.zombies.includes(t.pid) ? { zombie: true as const } : {}) };
   });
 
-  const warnings = notifyingFilters(imgDir, m?.shimFilter?.sha256);
+  const stale = staleNotifyFilters(imgDir, m?.shimFilter?.sha256);
+  const warnings = stale.map(staleNotifyReason);
   if (m?.leftBehind) warnings.push(...renderLeftBehind(m.leftBehind));
   if (source.from === 'assumed host') warnings.unshift('unknown source kernel (no cr-shim.json, no --kernel, no version note in the image\'s vDSO): assuming this host\'s kernel');
   if (source.from === 'image vDSO' && choice.notice) warnings.unshift(choice.notice);
@@ -149,7 +129,9 @@ export async function checkImage(imgDir: string, opts: CheckOptions): Promise<Ch
     pids,
     conversions: requiredConversions(imgDir),
     warnings,
+    staleListeners: stale,
     criu: { path: opts.criu.path, version: opts.criu.version, source: opts.criu.source, ok: check.ok, output: check.output.trim(), readsImage: tooOld === undefined },
-    restorable: damaged.length === 0 && files.length === 0 && pids.length === 0 && check.ok && tooOld === undefined,
+    // cr-shim restore refuses an image with a listener it cannot bring back.
+    restorable: damaged.length === 0 && files.length === 0 && pids.length === 0 && check.ok && tooOld === undefined && stale.length === 0,
   };
 }

@@ -131,11 +131,24 @@ export function manifestFor(
   return { manifest, pstree };
 }
 
+/** The process a task id belongs to (Tgid of /proc/TID/status): CRIU dumps processes, not threads. */
+function processOf(tid: number): number {
+  try {
+    const tgid = /^Tgid:\s*(\d+)$/m.exec(fs.readFileSync(`/proc/${tid}/status`, 'utf8'))?.[1];
+    return tgid === undefined ? tid : Number(tgid);
+  } catch {
+    return tid;
+  }
+}
+
 /** Dump `pid` and its descendants into `imgDir`. Throws UsageError, ShimError or CriuError; see the file comment for what is left on disk. */
-export async function dumpProcess(req: DumpRequest): Promise<DumpResult> {
-  checkTarget(req.pid);
-  const imgDir = path.resolve(req.imgDir);
+export async function dumpProcess(request: DumpRequest): Promise<DumpResult> {
+  checkTarget(request.pid);
   const notices: string[] = [];
+  const tgid = processOf(request.pid);
+  if (tgid !== request.pid) notices.push(`${request.pid} is a thread of process ${tgid}: dumping that process and its descendants`);
+  const req = { ...request, pid: tgid };
+  const imgDir = path.resolve(req.imgDir);
   const supervision = findSupervision(req.pid);
   if (req.preDumps > 0) await ensureMemoryTracking(req.criu.path);
   const undo = prepareDir(imgDir);

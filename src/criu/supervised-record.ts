@@ -1,15 +1,22 @@
 /**
- * Which processes run under a cr-shim supervisor, and as what kernel: while `cr-shim run`
- * supervises a tree it keeps /run/cr-shim/PID.json for the tree's root, so `cr-shim dump` can
- * record the persona and recognise cr-shim's filter in the dump.
+ * Which processes run under a cr-shim supervisor, and as what kernel: while `cr-shim run`,
+ * `restore` or `attach` supervises a tree it keeps /run/cr-shim/tree-SUPERVISOR.json (one tree per
+ * supervisor; named after the supervisor because the root may exit first, as a daemon's does), so
+ * `cr-shim dump` of any task of that tree can record the persona and recognise cr-shim's filter
+ * in the dump.
  *
- *   RECORD ::= { "pid": N, "startTime": TICKS, "supervisor": N,
- *                "persona": { "release": R, "mainline": M }, "filterSha256": HEX64 }
+ *   RECORD ::= { "pid": N, "startTime": TICKS, "supervisor": N, "supervisorStartTime": TICKS,
+ *                "persona": { "release": R, "mainline": M }, "filterSha256": HEX64,
+ *                "cgroup": PATH? }
  *
- * A pid can be reused once its process is gone (a supervisor killed by SIGKILL leaves its record
- * behind), so a record counts only while the pid's start time (field 22 of /proc/PID/stat, clock
- * ticks since boot) is the one recorded and the supervisor is alive. Records that fail this are
- * removed by whoever comes across them next (a new record, a lookup).
+ * A task belongs to the record's tree when it is the root (same pid and start time, field 22 of
+ * /proc/PID/stat, clock ticks since boot: pids are reused), descends from the root or from the
+ * supervisor (cr-shim is a child subreaper, so a daemonized descendant whose parent exited is
+ * re-parented to it), or sits in the tree's cgroup (`cgroup`, the path /proc/PID/cgroup shows in
+ * the v2 hierarchy, src/supervisor/tree-guard.ts), which every task of the tree inherits
+ * wherever it is re-parented. A record counts only while its supervisor is alive (pid and start
+ * time); a supervisor killed by SIGKILL leaves its record behind, and whoever comes across it next
+ * (a new record, a lookup) removes it.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -19,8 +26,11 @@ export interface SupervisedRecord {
   pid: number;
   startTime: string;
   supervisor: number;
+  /** Absent in records written before it was added: the supervisor's pid alone counts then. */
+  supervisorStartTime?: string;
   persona: { release: string; mainline: string };
   filterSha256: string;
+  cgroup?: string;
 }
 
 /** /run/cr-shim, or $CR_SHIM_RUN_DIR. */
@@ -61,25 +71,41 @@ export function parentOf(pid: number, procDir = '/proc'): number | undefined {
 }
 
 /**
+ * The cgroup v2 path of `pid` as /proc/PID/cgroup shows it ("0::PATH"); undefined when the
+ * process is gone or the v2 hierarchy is not in use.
+ */
+export function cgroupOf(pid: number, procDir = '/proc'): string | undefined {
+  try {
+    return /^0::(.*)$/m.exec(fs.readFileSync(path.join(procDir, String(pid), 'cgroup'), 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Record that `pid` (a tree's root) runs under this process's supervision with `persona` and
- * `filter`. Returns the function that removes the record; call it when supervision ends.
+ * `filter`, its tasks in `cgroup` (v2 path) when given. Returns the function that removes the
+ * record; call it when supervision ends.
  * Never throws: the record only informs a later dump, and a read-only /run must not stop a run.
  */
-export function recordSupervised(pid: number, persona: { release: string; mainline: string }, filter: Uint8Array): () => void {
+export function recordSupervised(pid: number, persona: { release: string; mainline: string }, filter: Uint8Array, cgroup?: string): () => void {
   const dir = recordDir();
-  const file = path.join(dir, `${pid}.json`);
+  const file = path.join(dir, `tree-${process.pid}.json`);
   const startTime = startTimeOf(pid);
-  if (startTime === undefined) return () => undefined;
+  const supervisorStartTime = startTimeOf(process.pid);
+  if (startTime === undefined || supervisorStartTime === undefined) return () => undefined;
   const record: SupervisedRecord = {
     pid,
     startTime,
     supervisor: process.pid,
+    supervisorStartTime,
     persona: { release: persona.release, mainline: persona.mainline },
     filterSha256: filterSha256(filter),
+    ...(cgroup !== undefined ? { cgroup } : {}),
   };
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-    sweepStale(dir);
+    liveRecords('/proc');
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, `${JSON.stringify(record)}\n`);
     fs.renameSync(tmp, file);
@@ -94,40 +120,56 @@ function readRecord(file: string): SupervisedRecord | undefined {
     const r = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<SupervisedRecord>;
     if (typeof r.pid !== 'number' || typeof r.startTime !== 'string' || typeof r.supervisor !== 'number') return undefined;
     if (typeof r.filterSha256 !== 'string' || typeof r.persona?.release !== 'string' || typeof r.persona.mainline !== 'string') return undefined;
+    if (r.cgroup !== undefined && typeof r.cgroup !== 'string') return undefined;
     return r as SupervisedRecord;
   } catch {
     return undefined;
   }
 }
 
+/** The supervisor is still the process that wrote the record. */
 function isLive(r: SupervisedRecord, procDir: string): boolean {
-  return r.startTime === startTimeOf(r.pid, procDir) && startTimeOf(r.supervisor, procDir) !== undefined;
+  const now = startTimeOf(r.supervisor, procDir);
+  return now !== undefined && (r.supervisorStartTime === undefined || r.supervisorStartTime === now);
 }
 
-/** Remove the records of trees whose supervisor or root is gone (or torn records). Best effort. */
-function sweepStale(dir: string, procDir = '/proc'): void {
-  for (const name of fs.readdirSync(dir)) {
-    if (!/^\d+\.json$/.test(name)) continue;
-    const r = readRecord(path.join(dir, name));
-    if (r === undefined || !isLive(r, procDir)) fs.rmSync(path.join(dir, name), { force: true });
+/** Every live record; stale and torn ones are removed on the way. */
+function liveRecords(procDir: string): SupervisedRecord[] {
+  const dir = recordDir();
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => /^tree-\d+\.json$/.test(n));
+  } catch {
+    return [];
   }
+  const out: SupervisedRecord[] = [];
+  for (const name of names) {
+    const r = readRecord(path.join(dir, name));
+    if (r !== undefined && isLive(r, procDir)) out.push(r);
+    // Stale or torn: nobody will ever use it.
+    else fs.rmSync(path.join(dir, name), { force: true });
+  }
+  return out;
 }
 
 /**
- * The live record of the cr-shim supervision `pid` runs under: its own, or its nearest
- * ancestor's (a child forked by the supervised program inherits the filter). Undefined when
- * neither `pid` nor an ancestor is a supervised root.
+ * The live record of the cr-shim supervision `pid` runs under (see the file comment for what
+ * belongs to a tree). Undefined when `pid` is in no supervised tree.
  */
 export function findSupervision(pid: number, procDir = '/proc'): SupervisedRecord | undefined {
-  const dir = recordDir();
+  const records = liveRecords(procDir);
+  if (records.length === 0) return undefined;
+  const cgroup = cgroupOf(pid, procDir);
+  const inCgroup = records.find((r) => r.cgroup !== undefined && cgroup !== undefined && (cgroup === r.cgroup || cgroup.startsWith(`${r.cgroup}/`)));
+  if (inCgroup !== undefined) return inCgroup;
   const seen = new Set<number>();
   for (let p: number | undefined = pid; p !== undefined && p > 1 && !seen.has(p); p = parentOf(p, procDir)) {
     seen.add(p);
-    const file = path.join(dir, `${p}.json`);
-    const r = readRecord(file);
-    if (r !== undefined && r.pid === p && isLive(r, procDir)) return r;
-    // Stale or torn (absent is a no-op): nobody will ever use it.
-    fs.rmSync(file, { force: true });
+    const root = records.find((r) => r.pid === p && r.startTime === startTimeOf(p, procDir));
+    if (root !== undefined) return root;
+    // An orphan re-parented to the subreaper supervisor; the supervisor itself is not supervised.
+    const adopted = p !== pid ? records.find((r) => r.supervisor === p) : undefined;
+    if (adopted !== undefined) return adopted;
   }
   return undefined;
 }

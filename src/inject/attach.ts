@@ -5,11 +5,12 @@
  *
  * PID is not our child: its end is watched (pidfd), its status cannot be read.
  */
-import fs from 'node:fs';
+import fs, { closeSync } from 'node:fs';
 import { ShimError, UsageError } from '../errors.js';
-import { recordSupervised, parentOf } from '../criu/supervised-record.js';
+import { parentOf } from '../criu/supervised-record.js';
 import type { Session } from '../cli/session.js';
 import { superviseTree, type AdoptResult } from '../supervisor/adopt.js';
+import { guardSupervisedTree } from '../supervisor/tree-guard.js';
 import { injectFilter, InjectError } from './injector.js';
 import { killTree, listTree } from './tree.js';
 
@@ -54,16 +55,27 @@ export async function attach(opts: AttachOptions): Promise<AdoptResult> {
     throw new ShimError(err.op, `${err.message}${outcome}`, { cause: err, code: err.code, ...(err.hint ? { hint: err.hint } : {}) });
   }
   opts.notice(ATTACH_NOTICE);
-  const unrecord = recordSupervised(pid, session.persona, session.filter);
+  let guarded;
   try {
-    return await superviseTree({
+    // The tree runs on while it is moved: adopt() lists it again until nothing forked outside.
+    guarded = await guardSupervisedTree(pid, () => listTree(pid), session.persona, session.filter, injected.listeners.map((l) => l.fd));
+  } catch (err) {
+    for (const l of injected.listeners) closeSync(l.fd);
+    killTree(injected.processes);
+    throw err;
+  }
+  let finished = false;
+  try {
+    const result = await superviseTree({
       listenerFds: injected.listeners.map((l) => l.fd),
       worker: { persona: session.persona, routes: session.routes, native: opts.native, ...(opts.traceFile ? { traceFile: opts.traceFile } : {}) },
       root: pid,
       rootIs: 'foreign',
       tree: () => listTree(pid),
     });
+    finished = true;
+    return result;
   } finally {
-    unrecord();
+    await guarded.end(finished ? 'release' : 'kill');
   }
 }

@@ -143,8 +143,8 @@ export interface LaunchOptions {
   stdio?: [StdioNull | StdioPipe, StdioNull | StdioPipe, StdioNull | StdioPipe];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** Runs once the listener is ours and before the launcher may exec: set up the loop here. */
-  beforeExec?: (listenerFd: number) => void | Promise<void>;
+  /** Runs once the listener is ours and before the launcher may exec (`pid` is the launcher's): set up the loop here. */
+  beforeExec?: (listenerFd: number, pid: number) => void | Promise<void>;
 }
 
 export interface Launched {
@@ -202,7 +202,7 @@ export async function launchUnderFilter(
     if (remoteFd < 0) throw kernelError('seccomp(SET_MODE_FILTER)', -remoteFd);
     const listenerFd = takeListener(child.pid!, remoteFd);
     try {
-      await opts.beforeExec?.(listenerFd);
+      await opts.beforeExec?.(listenerFd, child.pid!);
     } catch (err) {
       closeSync(listenerFd);
       throw err;

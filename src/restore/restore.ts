@@ -20,8 +20,8 @@ import { openImageDir } from '../criu/image-dir.js';
 import { imageKernel } from '../criu/image-kernel.js';
 import { readPstree } from '../criu/image/pstree.js';
 import { chooseKernel } from '../criu/source-kernel.js';
-import { recordSupervised } from '../criu/supervised-record.js';
 import { renderLeftBehind } from '../criu/unmovable/report.js';
+import { STALE_NOTIFY_HINT, staleNotifyFilters, staleNotifyReason } from '../criu/stale-listeners.js';
 import type { Session } from '../cli/session.js';
 import { injectFilter, InjectError } from '../inject/injector.js';
 import { killTree, listTree } from '../inject/tree.js';
@@ -29,6 +29,7 @@ import { superviseTree, type AdoptResult } from '../supervisor/adopt.js';
 import { prestartWorker } from '../supervisor/worker-thread.js';
 import { becomeSubreaper } from '../supervisor/reaper.js';
 import { sys } from '../supervisor/libc.js';
+import { guardSupervisedTree } from '../supervisor/tree-guard.js';
 import { checkPassThrough, criuRestoreStopped } from './criu-restore.js';
 import { DEFAULT_CRIU_LIMITS, watchCriuPhase, type CriuLimits } from './watchdog.js';
 
@@ -87,6 +88,14 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
   // What the dump ended because it could not move: the tree comes back without it.
   if (manifest?.leftBehind) for (const line of renderLeftBehind(manifest.leftBehind)) opts.notice(line);
   const choice = chooseKernel(opts.kernel, manifest, os.release(), opts.imgDir, () => imageKernel(opts.imgDir, readPstree(opts.imgDir)));
+  // Never restored silently into ENOSYS: a USER_NOTIF filter without its listener is refused.
+  const stale = staleNotifyFilters(opts.imgDir, manifest?.shimFilter?.sha256);
+  if (stale.length > 0) {
+    throw new ShimError('restore', `${opts.imgDir}: ${staleNotifyReason(stale[0]!)}${stale.length > 1 ? ` (and ${stale.length - 1} more such filters)` : ''}; nothing was restored`, {
+      code: 'ENOTSUP',
+      hint: STALE_NOTIFY_HINT,
+    });
+  }
   if (choice.notice) opts.notice(choice.notice);
   const session = opts.prepare(choice.release);
   for (const n of session.notices) opts.notice(n);
@@ -122,7 +131,15 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
     throw err;
   }
   const processes = injected.processes;
-  const unrecord = recordSupervised(root, session.persona, session.filter);
+  let guarded;
+  try {
+    // Still stopped: every task goes into the guarded cgroup before any runs (CRIU put them in the image's).
+    guarded = await guardSupervisedTree(root, () => [...new Set([...processes, ...listTree(root)])], session.persona, session.filter, injected.listeners.map((l) => l.fd));
+  } catch (err) {
+    killTree([root, ...processes]);
+    throw err;
+  }
+  let finished = false;
   try {
     const result = await superviseTree({
       listenerFds: injected.listeners.map((l) => l.fd),
@@ -135,8 +152,9 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
       },
       tree: () => listTree(root),
     });
+    finished = true;
     return { ...result, session, root };
   } finally {
-    unrecord();
+    await guarded.end(finished ? 'release' : 'kill');
   }
 }

@@ -11,13 +11,13 @@
 import os from 'node:os';
 import { ShimError } from '../errors.js';
 import { launchUnderFilter, LAUNCHER_EXIT } from '../native/launcher.js';
-import { recordSupervised } from '../criu/supervised-record.js';
 import type { NativeStat } from '../native/addon-types.js';
 import { sys } from './libc.js';
 import type { CallStat, WorkerInput } from './worker-protocol.js';
 import { SignalForwarder } from './signal-forwarder.js';
 import { becomeSubreaper, reapChildren } from './reaper.js';
 import { startWorker, type SupervisorWorker } from './worker-thread.js';
+import { guardSupervisedTree, type GuardedTree } from './tree-guard.js';
 
 
 export interface SuperviseOptions {
@@ -41,18 +41,19 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
 
   const signals = new SignalForwarder();
   let supervisor: SupervisorWorker | undefined;
+  let guarded: GuardedTree | undefined;
   let finished = false;
   try {
     const { child } = await launchUnderFilter(program, args, opts.filter, {
       noNewPrivs: opts.noNewPrivs,
       // The program starts only once the loop has its native actions, so even its first calls are answered natively.
-      beforeExec: async (listenerFd) => {
+      // Before exec, too, the launcher goes into the guarded cgroup: nothing it forks escapes.
+      beforeExec: async (listenerFd, pid) => {
+        guarded = await guardSupervisedTree(pid, () => [pid], opts.worker.persona, opts.filter, [listenerFd]);
         supervisor = await startWorker(opts.worker, [listenerFd]);
       },
     });
     signals.attach((sig) => child.kill(sig));
-    // For `cr-shim dump`: which persona this tree sees and which filter in a dump is ours.
-    const unrecord = recordSupervised(child.pid!, opts.worker.persona, opts.filter);
     // Node's child_process reaps the launcher itself; the rest are orphans re-parented to us.
     const onChld = () => void reapChildren(child.pid!);
     process.on('SIGCHLD', onChld);
@@ -75,10 +76,11 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
       }
       return { status, stats: done.stats, native: done.native };
     } finally {
-      unrecord();
       process.off('SIGCHLD', onChld);
     }
   } finally {
+    // A supervisor that failed killed the program; a daemon it left must not run on either.
+    await guarded?.end(finished ? 'release' : 'kill');
     signals.dispose();
     // A worker blocked in native recv cannot be terminated from JS: wake it first.
     if (!finished) await supervisor?.stop();

@@ -12,6 +12,7 @@ import { programPath } from '../helpers/programs.js';
 import { parseOutput } from '../helpers/parse-output.js';
 import { describeResult } from '../helpers/run-process.js';
 import { hostSyscallNumber } from '../helpers/syscall-numbers.js';
+import { ia32Available } from '../helpers/host-ia32.js';
 
 interface VerdictRow {
   kernel: string | null;
@@ -24,6 +25,14 @@ interface VerdictRow {
   retPositive?: boolean;
   why: string;
 }
+
+interface ExecFailureRow {
+  why: string;
+  file: 'ia32' | 'aout' | 'path-aout' | 'script';
+  status: number;
+  stderr: string;
+}
+const execFailures = (JSON.parse(fs.readFileSync(new URL('./cases/exec-failures.json', import.meta.url), 'utf8')) as { rows: ExecFailureRow[] }).rows;
 
 const verdicts = JSON.parse(fs.readFileSync(new URL('./cases/run-verdicts.json', import.meta.url), 'utf8')) as { rows: VerdictRow[] };
 
@@ -179,6 +188,31 @@ describe('failures', () => {
     const r = await runCli(['run', '--', '/nonexistent/prog']);
     expect(r.status).toBe(127);
     expect(r.stderr).toMatch(/\/nonexistent\/prog: No such file or directory/);
+  });
+
+  it.each(execFailures)('exec refused with ENOEXEC: $why', async (row) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-exec-'));
+    try {
+      // struct exec: a_info (ZMAGIC 0413 in its low 16 bits), then text, data, bss sizes...; nothing runs it.
+      const aout = Buffer.alloc(32);
+      aout.writeUInt32LE(0o413 | (0x64 << 16), 0);
+      fs.writeFileSync(path.join(dir, 'aout'), aout, { mode: 0o755 });
+      fs.writeFileSync(path.join(dir, 'script'), 'echo ran-by-a-shell\n', { mode: 0o755 });
+      const argv = { ia32: programPath('uname', 'ia32'), aout: path.join(dir, 'aout'), 'path-aout': 'aout', script: path.join(dir, 'script') }[row.file];
+      const r = await runCli(['run', '--quiet', '--', argv], { env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? '/usr/bin:/bin'}` } });
+      if (row.file === 'ia32' && ia32Available()) {
+        // This host runs ia32 programs: nothing to refuse.
+        expect(r.status, describeResult(r)).toBe(0);
+        return;
+      }
+      expect(r.status, describeResult(r)).toBe(row.status);
+      expect(r.stdout).toBe('');
+      const escaped = argv.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      // One line, the cause in parentheses at its end.
+      expect(r.stderr).toMatch(new RegExp(`^cr-shim: ${escaped}: ${row.stderr}[^\\n]*\\)\\n$`));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([

@@ -27,9 +27,18 @@ export async function startUnderShim(mode: SubjectMode, kernel: string): Promise
   });
   const shimExited = new Promise<number | null>((resolve) => shim.once('exit', (code) => resolve(code)));
   await waitProgress(state, (p) => p.release === kernel && p.counter >= 2, 20_000);
-  const pid = childrenOf(shim.pid!)[0];
+  // A daemon says who it is; otherwise the program is cr-shim's child that is not its guard.
+  const pid = mode === 'daemon' ? Number(fs.readFileSync(`${state}.daemon`, 'utf8')) : childrenOf(shim.pid!).find((c) => comm(c) !== 'cr-shim-guard');
   if (pid === undefined) throw new Error(`cr-shim run ${shim.pid} has no child`);
   return { shim, pid, state, shimExited };
+}
+
+function comm(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 
 /** name → "sha256 mtime" of every file in dir: any write, even one putting the same bytes back, shows. */

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { programPath } from '../helpers/programs.js';
 
-export type SubjectMode = 'single' | 'tree' | 'files' | 'threads' | 'divergent';
+export type SubjectMode = 'single' | 'tree' | 'files' | 'threads' | 'divergent' | 'daemon';
 
 export interface Progress {
   counter: number;

@@ -1,5 +1,5 @@
 /*
- * cr-subject single|tree|files|threads|divergent STATEFILE
+ * cr-subject single|tree|files|threads|divergent|daemon STATEFILE
  *
  * A checkpoint/restore subject. Its stdio may all be /dev/null (so CRIU sees
  * no pipes to the outside): it speaks through files next to STATEFILE.
@@ -27,6 +27,9 @@
  *   divergent as threads, but thread 0 first installs an allow-all seccomp
  *            filter on itself alone, so the threads' filters differ and no
  *            filter can be synchronised onto all of them (TSYNC fails).
+ *   daemon   daemonizes first: forks, the first process exits 0 at once, the
+ *            child calls setsid, writes its pid to STATEFILE.daemon
+ *            (atomically) and goes on as threads.
  *
  * Report keys: mode, pid, counter, release (SYS_uname), sysctl_osrelease or
  * sysctl_errno (_sysctl {CTL_KERN, KERN_OSRELEASE}), version (SYS_uname),
@@ -181,7 +184,7 @@ static void setup(const char *mode)
 		sigemptyset(&sa.sa_mask);
 		if (sigaction(SIGUSR2, &sa, NULL) < 0)
 			kv_die(PROG, "sigaction", errno);
-	} else if (strcmp(mode, "threads") == 0 || strcmp(mode, "divergent") == 0) {
+	} else if (strcmp(mode, "threads") == 0 || strcmp(mode, "divergent") == 0 || strcmp(mode, "daemon") == 0) {
 		diverge = strcmp(mode, "divergent") == 0;
 		for (size_t i = 0; i < NTHREADS; i++) {
 			int err = pthread_create(&threads[i].id, NULL, thread_main, (void *)i);
@@ -191,8 +194,27 @@ static void setup(const char *mode)
 		while (diverge == 1)
 			tick();
 	} else if (strcmp(mode, "single") != 0) {
-		kv_usage(PROG " single|tree|files|threads|divergent STATEFILE");
+		kv_usage(PROG " single|tree|files|threads|divergent|daemon STATEFILE");
 	}
+}
+
+/* The classic daemon's first step: the caller sees its child exit 0, the work goes on in a grandchild of nobody. */
+static void daemonize(void)
+{
+	pid_t child = fork();
+	if (child < 0)
+		kv_die(PROG, "fork", errno);
+	if (child > 0)
+		_exit(0);
+	char line[32];
+	int len = snprintf(line, sizeof(line), "%d\n", getpid());
+	int fd = open(path_with(".daemon.tmp"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		kv_die(PROG, "open daemon pid file", errno);
+	write_all(fd, line, (size_t)len, "write daemon pid");
+	close(fd);
+	if (rename(path_with(".daemon.tmp"), path_with(".daemon")) < 0)
+		kv_die(PROG, "rename daemon pid file", errno);
 }
 
 static void report_sysctl(void)
@@ -289,7 +311,7 @@ static void report(const char *mode, unsigned long counter)
 		kv_long("sigusr1_pending", sigismember(&pending, SIGUSR1));
 		kv_long("sigusr2_count", sigusr2_count);
 	}
-	if (strcmp(mode, "threads") == 0 || strcmp(mode, "divergent") == 0) {
+	if (strcmp(mode, "threads") == 0 || strcmp(mode, "divergent") == 0 || strcmp(mode, "daemon") == 0) {
 		unsigned long before[NTHREADS];
 		for (size_t i = 0; i < NTHREADS; i++)
 			before[i] = threads[i].counter;
@@ -320,9 +342,11 @@ static void report(const char *mode, unsigned long counter)
 int main(int argc, char **argv)
 {
 	if (argc != 3)
-		kv_usage(PROG " single|tree|files|threads|divergent STATEFILE");
+		kv_usage(PROG " single|tree|files|threads|divergent|daemon STATEFILE");
 	const char *mode = argv[1];
 	statefile = argv[2];
+	if (strcmp(mode, "daemon") == 0)
+		daemonize();
 	/* Its own session and process group, so CRIU needs no --shell-job. Fails only if already a leader. */
 	setsid();
 

@@ -1,0 +1,265 @@
+/**
+ * Never unsupervised: a supervised tree dies with its supervisor, whatever killed it.
+ *
+ * Every task of the tree goes into a cgroup of its own in the cgroup v2 hierarchy
+ * (cr-shim.PID.STARTTIME, under cr-shim's own v2 cgroup), before it runs a single
+ * unsupervised instruction; children inherit it wherever they are re-parented, so a daemonized
+ * descendant stays in. A small native guard (native/guardian.c) watches the supervisor through a
+ * pidfd: if the supervisor ends without releasing it (SIGKILL included), the guard writes
+ * cgroup.kill (5.14+; the kernel marks the cgroup first, so no fork escapes) and removes the
+ * cgroup. PR_SET_PDEATHSIG alone cannot do this: it covers one process, images restored from
+ * elsewhere do not carry it, and a daemon's is cleared on fork.
+ *
+ * The guard also holds a copy of every listener. A listener closed by its supervisor's death
+ * makes each trapped call fail with ENOSYS at once (the kernel's answer without a listener);
+ * one held open makes it wait for an answer instead, so the program never sees a wrong answer
+ * between the supervisor's death and the kill, only the kill.
+ *
+ * Only the v2 hierarchy is used, which on a v1 "hybrid" host holds no controllers: moving a task
+ * there changes none of its v1 cgroups (memory, pids, ...), only the "0::" line of
+ * /proc/PID/cgroup. When no cgroup2 is mounted, cr-shim mounts one under its run directory.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { ShimError } from '../errors.js';
+import { buildOutput } from '../native/addon.js';
+import { cgroupOf, recordDir, recordSupervised, startTimeOf } from '../criu/supervised-record.js';
+
+export const GUARD_PATH = buildOutput('cr-shim-guard');
+
+/** Rounds of "list the tree, move it in" before giving up on a tree that keeps forking. */
+const ADOPT_ROUNDS = 50;
+const GUARD_NAME = /^cr-shim\.(\d+)\.(\d+)$/;
+
+export interface TreeGuard {
+  /** The cgroup's directory, e.g. /sys/fs/cgroup/unified/cr-shim.123.456. */
+  readonly dir: string;
+  /** Its path as /proc/PID/cgroup shows it ("0::" line). */
+  readonly path: string;
+  /**
+   * Move every process `list` returns into the cgroup, and list again until all of them are in
+   * (a process forked while its parent was being moved is caught by the next round).
+   * Throws ShimError when a live process cannot be moved.
+   */
+  adopt(list: () => readonly number[]): void;
+  /**
+   * Supervision ended. 'release': the guard removes the cgroup, kills nothing, and exits;
+   * 'kill': it kills whatever is left in the cgroup first (the supervisor failed).
+   */
+  release(how?: 'release' | 'kill'): Promise<void>;
+}
+
+/*
+ * /proc/self/mountinfo ::= { ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] "-" FSTYPE SOURCE SUPER }
+ * Mount points escape space, tab, newline and backslash as octal (\040).
+ */
+/** Mount point of the cgroup2 hierarchy's root in `mountinfo`, or undefined. */
+export function cgroup2Mount(mountinfo: string): string | undefined {
+  for (const line of mountinfo.split('\n')) {
+    const [left, right] = line.split(' - ');
+    if (right === undefined || right.split(' ')[0] !== 'cgroup2') continue;
+    const f = left!.split(' ');
+    if (f[3] !== '/') continue;
+    return f[4]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  }
+  return undefined;
+}
+
+/** The cgroup2 hierarchy's root directory, mounted under cr-shim's run directory first if the host has none. Throws ShimError. */
+export function cgroup2Root(): string {
+  const fromInfo = cgroup2Mount(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+  if (fromInfo !== undefined) return fromInfo;
+  const dir = path.join(recordDir(), 'cgroup2');
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    execFileSync('mount', ['-t', 'cgroup2', 'cgroup2', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (cause) {
+    const stderr = (cause as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new ShimError('guard the tree', `no cgroup2 hierarchy is mounted and mounting one at ${dir} failed${stderr ? `: ${stderr}` : ''}`, {
+      cause,
+      code: 'ENOTSUP',
+      hint: 'cr-shim needs the cgroup v2 hierarchy (Linux 5.14+ for cgroup.kill) to kill a tree whose supervisor died; mount it (mount -t cgroup2 none /sys/fs/cgroup/unified) and run as root',
+    });
+  }
+  return dir;
+}
+
+/**
+ * Remove the cgroups a restored tree came back in, now that it has left them: CRIU recreates
+ * the guard cgroup of the cr-shim the image was dumped under. Only those (a dead cr-shim's,
+ * by name) and only the ones this tree left: another restore may be about to move its tasks
+ * into one CRIU just made, so no wider sweep. Best effort (rmdir fails on a populated one).
+ */
+function removeLeft(mount: string, left: ReadonlySet<string>): void {
+  for (const cg of left) {
+    const m = GUARD_NAME.exec(path.posix.basename(cg));
+    if (m === null || startTimeOf(Number(m[1])) === m[2]) continue;
+    try {
+      fs.rmdirSync(path.join(mount, cg));
+    } catch {
+      // Still populated, or removed meanwhile.
+    }
+  }
+}
+
+function moveInto(procs: string, pid: number): void {
+  try {
+    fs.writeFileSync(procs, `${pid}\n`);
+  } catch (cause) {
+    // Gone, or a zombie (ESRCH, EINVAL): it runs nothing any more.
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH' || !fs.existsSync(`/proc/${pid}`) || isZombie(pid)) return;
+    throw new ShimError('guard the tree', `cannot move process ${pid} into ${path.dirname(procs)}: ${(cause as Error).message}`, { cause, code });
+  }
+}
+
+function isZombie(pid: number): boolean {
+  return /^State:\s+[ZX]/m.test(safeRead(`/proc/${pid}/status`));
+}
+
+function safeRead(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Create this supervisor's cgroup and start its guard. Call once per supervised tree, before any
+ * of the tree's tasks may run; adopt() them, then release() when supervision ends normally.
+ * Throws ShimError (op "guard the tree") when no cgroup can be made or the guard does not start.
+ */
+export async function guardTree(listenerFds: readonly number[] = []): Promise<TreeGuard> {
+  const mount = cgroup2Root();
+  const own = cgroupOf(process.pid) ?? '/';
+  const parent = path.join(mount, own);
+  const name = `cr-shim.${process.pid}.${startTimeOf(process.pid) ?? '0'}`;
+  const dir = path.join(parent, name);
+  try {
+    fs.mkdirSync(dir);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST') {
+      throw new ShimError('guard the tree', `cannot create the cgroup ${dir}: ${(cause as Error).message}`, {
+        cause,
+        code,
+        hint: 'cr-shim must run as root with the cgroup v2 hierarchy writable',
+      });
+    }
+  }
+  const guard = await startGuard(dir, listenerFds);
+  const procs = path.join(dir, 'cgroup.procs');
+  const cgPath = path.posix.join(own, name);
+  return {
+    dir,
+    path: cgPath,
+    adopt(list) {
+      const left = new Set<string>();
+      for (let round = 0; round < ADOPT_ROUNDS; round++) {
+        // A zombie cannot be moved, and runs nothing any more.
+        const outside = list().flatMap((p) => {
+          const cg = cgroupOf(p);
+          return cg !== undefined && cg !== cgPath && !cg.startsWith(`${cgPath}/`) && !isZombie(p) ? [{ p, cg }] : [];
+        });
+        if (outside.length === 0) {
+          removeLeft(mount, left);
+          return;
+        }
+        for (const { p, cg } of outside) {
+          moveInto(procs, p);
+          left.add(cg);
+        }
+      }
+      throw new ShimError('guard the tree', `the tree kept forking outside ${dir} for ${ADOPT_ROUNDS} rounds`, { code: 'EAGAIN' });
+    },
+    release: (how = 'release') => guard.release(how),
+  };
+}
+
+async function startGuard(dir: string, listenerFds: readonly number[]): Promise<{ release: (how: 'release' | 'kill') => Promise<void> }> {
+  // Its own session: a ^C to cr-shim's process group must not reach it. The listeners are its fds 4 and on, held, never read.
+  const child: ChildProcess = spawn(GUARD_PATH, [String(process.pid), dir], {
+    stdio: ['ignore', 'ignore', 'inherit', 'pipe', ...listenerFds],
+    detached: true,
+  });
+  const channel = child.stdio[3] as (Readable & Writable) | null | undefined;
+  const failed = (message: string) => {
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      // Removed by the guard already, or never made.
+    }
+    return new ShimError('guard the tree', message, { code: 'EPROTO', hint: 'run npm install to build native/' });
+  };
+  if (!channel) throw failed('cr-shim-guard has no fd 3 channel');
+  channel.on('error', () => undefined);
+  const ready = await new Promise<boolean>((resolve) => {
+    let text = '';
+    channel.on('data', (c: Buffer) => {
+      text += c.toString();
+      if (text.includes('ready\n')) resolve(true);
+    });
+    child.once('error', () => resolve(false));
+    child.once('exit', () => resolve(false));
+  });
+  if (!ready) throw failed(`cannot start ${GUARD_PATH}`);
+  // The guard must not keep cr-shim's event loop alive; it exits on its own at release.
+  child.unref();
+  (channel as unknown as { unref?: () => void }).unref?.();
+  let released = false;
+  return {
+    release: async (how) => {
+      if (released) return;
+      released = true;
+      // The guard's end closes its side of the channel, once the cgroup is removed. Its exit status
+      // may be reaped by the subreaper's loop (src/supervisor/reaper.ts), so 'exit' is not waited for.
+      (channel as unknown as { ref?: () => void }).ref?.();
+      const closed = new Promise<void>((resolve) => {
+        channel.once('close', () => resolve());
+        channel.once('end', () => resolve());
+      });
+      channel.write(`${how}\n`);
+      channel.resume();
+      await closed;
+      channel.destroy();
+    },
+  };
+}
+
+export interface GuardedTree {
+  /** Supervision ended: forget the record; release the guard, or have it kill what is left of the tree. */
+  end(how?: 'release' | 'kill'): Promise<void>;
+}
+
+/**
+ * The one hook of run, restore and attach: guard the tree rooted at `root` (every process
+ * `list` returns goes into the cgroup; the guard holds `listenerFds` open) and record its
+ * supervision for `cr-shim dump`. Call it
+ * before any task of the tree runs unsupervised code. Throws ShimError from guardTree or adopt
+ * (the guard is released first; the caller kills the tree).
+ */
+export async function guardSupervisedTree(
+  root: number,
+  list: () => readonly number[],
+  persona: { release: string; mainline: string },
+  filter: Uint8Array,
+  listenerFds: readonly number[],
+): Promise<GuardedTree> {
+  const guard = await guardTree(listenerFds);
+  try {
+    guard.adopt(list);
+  } catch (err) {
+    await guard.release('kill');
+    throw err;
+  }
+  const unrecord = recordSupervised(root, persona, filter, guard.path);
+  return {
+    end: async (how = 'release') => {
+      unrecord();
+      await guard.release(how);
+    },
+  };
+}
