@@ -30,6 +30,12 @@ want_major=4 want_minor=1
 IFS=. read -r kmajor kminor _ <<<"$(uname -r)"
 if ((kmajor > 6 || (kmajor == 6 && kminor >= 16))); then want_minor=2; fi
 
+# One run at a time per root: tests and set-up may call this script at once, and a second
+# run would unpack into (and wipe) the tree the first is still checking.
+mkdir -p "$(dirname "$root")"
+exec 9>"$root.lock"
+flock 9
+
 log() { printf 'setup-criu: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
