@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CriuBinary } from '../../src/criu/binary.js';
 import { readImageFilters } from '../../src/criu/image/seccomp.js';
 import { readManifest } from '../../src/criu/manifest.js';
@@ -83,8 +83,7 @@ describe('dump', () => {
     expect(tasks).toEqual([{ pid: s.pid, filterIndex: m.shimFilter!.index, mode: 2 }]);
     await waitGone(s.pid);
     // cr-shim run saw its program killed by the dump and removed its record on the way out.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(findSupervision(s.pid)).toBeUndefined();
+    await vi.waitFor(() => expect(findSupervision(s.pid)).toBeUndefined(), { timeout: 10_000, interval: 50 });
   });
 
   it('--leave-running leaves the tree running; options after -- reach criu verbatim', async () => {
@@ -93,10 +92,10 @@ describe('dump', () => {
     const r = await runCli(['dump', '--leave-running', String(s.pid), img, '--', '--file-locks']);
     expect(r.status, describeResult(r)).toBe(0);
     expect(readManifest(img)!.dump?.criuArgs).toEqual(['--leave-running', '--file-locks']);
+    // Still running: it goes on writing (the sleeper prints a counter line once a second).
     const before = s.output().length;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await vi.waitFor(() => expect(s.output().length).toBeGreaterThan(before), { timeout: 10_000, interval: 50 });
     expect(fs.readFileSync(`/proc/${s.pid}/status`, 'utf8')).not.toMatch(/^State:\s+[ZX]/m);
-    expect(s.output().length).toBeGreaterThan(before);
   });
 
   it('--pre-dump: iterations where the kernel tracks memory, a clear refusal where it does not', async () => {
