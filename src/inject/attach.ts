@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import { ShimError, UsageError } from '../errors.js';
 import { recordSupervised, parentOf } from '../criu/supervised-record.js';
-import type { Session } from '../cli/session.js';
+import type { Session } from '../supervisor/session.js';
 import { superviseTree, type AdoptResult } from '../supervisor/adopt.js';
 import { injectFilter, InjectError } from './injector.js';
 import { killTree, listTree } from './tree.js';

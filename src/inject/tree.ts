@@ -4,7 +4,7 @@
  * children it forked). And the way out when a tree may not run on unsupervised.
  */
 import fs from 'node:fs';
-import { sys } from '../supervisor/libc.js';
+import { sys } from '../native/libc.js';
 
 const SIGKILL = 9;
 

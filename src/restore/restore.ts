@@ -17,12 +17,12 @@ import { locateCriu } from '../criu/binary.js';
 import { convertImage, requiredConversions } from '../criu/convert.js';
 import { readManifest } from '../criu/manifest.js';
 import { recordSupervised } from '../criu/supervised-record.js';
-import type { Session } from '../cli/session.js';
+import type { Session } from '../supervisor/session.js';
 import { injectFilter, InjectError } from '../inject/injector.js';
 import { killTree, listTree } from '../inject/tree.js';
 import { superviseTree, type AdoptResult } from '../supervisor/adopt.js';
 import { becomeSubreaper } from '../supervisor/reaper.js';
-import { sys } from '../supervisor/libc.js';
+import { sys } from '../native/libc.js';
 import { chooseKernel } from './source-kernel.js';
 import { checkPassThrough, criuRestoreStopped } from './criu-restore.js';
 
@@ -37,7 +37,7 @@ export interface RestoreOptions {
   traceFile?: string;
   /** Where notices go (stderr unless --quiet). */
   notice: (line: string) => void;
-  /** Builds the session for the chosen release (src/cli/session.ts). */
+  /** Builds the session for the chosen release (src/supervisor/session.ts). */
   prepare: (release: string) => Session;
 }
 

@@ -12,7 +12,7 @@ import type { CriuBinary } from '../../src/criu/binary.js';
 import { readImageFilters } from '../../src/criu/image/seccomp.js';
 import { readManifest } from '../../src/criu/manifest.js';
 import { findSupervision } from '../../src/criu/supervised-record.js';
-import { prepareSession } from '../../src/cli/session.js';
+import { prepareSession } from '../../src/supervisor/session.js';
 import { ensureCriu, SETUP_TIMEOUT_MS } from '../criu/helpers/criu.js';
 import { hashDir, killQuietly, startToFile, tempDir, underShim, waitGone } from '../criu/helpers/images.js';
 import { programPath } from '../helpers/programs.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sysctlPermitted } from '../../src/handlers/sysctl.js';
-import { parseStatus } from '../../src/supervisor/tracee-creds.js';
+import { parseStatus } from '../../src/native/tracee-creds.js';
 
 const READ = 4;
 const WRITE = 2;

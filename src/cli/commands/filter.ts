@@ -12,7 +12,7 @@ import { filterJson, filterText } from '../../bpf/filter-report.js';
 import { tableNaming } from '../../bpf/syscall-names.js';
 import { flag, str } from '../args.js';
 import type { CommandSpec, Parsed } from '../args.js';
-import { prepareSession } from '../session.js';
+import { prepareSession } from '../../supervisor/session.js';
 import { refuse, writeOut } from './bpf.js';
 
 export const filterSpec: CommandSpec = {
