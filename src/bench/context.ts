@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { prepareSession } from '../cli/session.js';
+import { prepareSession } from '../supervisor/session.js';
 import { ShimError } from '../errors.js';
 import { buildOutput } from '../native/addon.js';
 import { benchFilters } from './filters.js';

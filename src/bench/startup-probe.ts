@@ -6,7 +6,7 @@
  *
  * Project modules are imported dynamically, so that loading them is a timed
  * phase of its own (as in cr-shim, where main.js imports them all statically
- * before it runs). The steps mirror src/cli/session.ts prepareSession and
+ * before it runs). The steps mirror src/supervisor/session.ts prepareSession and
  * src/supervisor/supervise.ts; the session itself is then built once more
  * by prepareSession, untimed, to hand supervise exactly what `run` would.
  */
@@ -34,7 +34,7 @@ async function main(kernel: string): Promise<Record<string, number>> {
   const { compilePlan } = await import('../bpf/compile.js');
   const { encode } = await import('../bpf/encode.js');
   const { HOST_ARCHES } = await import('../arch.js');
-  const { prepareSession } = await import('../cli/session.js');
+  const { prepareSession } = await import('../supervisor/session.js');
   const { supervise } = await import('../supervisor/supervise.js');
   const { launchUnderFilter } = await import('../native/launcher.js');
   t = performance.now();

@@ -23,7 +23,7 @@
 import fs from 'node:fs';
 import koffi from 'koffi';
 import { KernelError } from '../errors.js';
-import { sys } from '../supervisor/libc.js';
+import { sys } from '../native/libc.js';
 import { INSN_SIZE } from './encode.js';
 
 const libc = koffi.load('libc.so.6');

@@ -8,7 +8,7 @@ import { probeHost } from '../host/probe.js';
 import { resolvePersona } from '../persona/resolve.js';
 import { planFor } from '../plan/for-persona.js';
 import type { Action } from '../plan/types.js';
-import { errnoName } from '../supervisor/errno.js';
+import { errnoName } from '../native/errno.js';
 import { TableRegistry } from '../tables/registry.js';
 import { mainlineOf } from '../tables/release.js';
 import { cannotRead, criuCheck, type CriuBinary } from './binary.js';

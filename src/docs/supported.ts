@@ -10,8 +10,8 @@ import type { HostProbe } from '../host/probe.js';
 import { planArch } from '../plan/compute.js';
 import type { Action, PlanEntry } from '../plan/types.js';
 import type { TableRegistry } from '../tables/registry.js';
-import { errnoName } from '../supervisor/errno.js';
-import { KNOWN_DIFFERENCES } from '../oracle/known-differences.js';
+import { errnoName } from '../native/errno.js';
+import { KNOWN_DIFFERENCES } from './known-differences.js';
 import { UNMOVABLE_KINDS } from '../criu/unmovable/rules.js';
 
 export interface Treatment {

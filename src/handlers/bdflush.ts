@@ -3,8 +3,8 @@
  * (fs/buffer.c): EPERM without CAP_SYS_ADMIN, else 0. Its func 1 made the
  * calling thread exit, which a supervisor cannot do for a task; it answers 0.
  */
-import { E } from '../supervisor/errno.js';
-import { CAP, hasCap, readCreds } from '../supervisor/tracee-creds.js';
+import { E } from '../native/errno.js';
+import { CAP, hasCap, readCreds } from '../native/tracee-creds.js';
 import type { Call, Handler, Reply } from './types.js';
 
 export const bdflush: Handler = {

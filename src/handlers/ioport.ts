@@ -5,7 +5,7 @@
  * telling the program its kernel lacks the calls. The requests that would need
  * the privilege are refused, so no program gains I/O port access it could not have.
  */
-import { E } from '../supervisor/errno.js';
+import { E } from '../native/errno.js';
 import type { Call, Handler, Reply } from './types.js';
 
 const IO_BITMAP_BITS = 65536n;

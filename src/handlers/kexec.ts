@@ -10,8 +10,8 @@
  * as with kernel.kexec_load_disabled=1: there is no image loader behind it here.
  */
 import { compareReleases } from '../tables/release.js';
-import { E } from '../supervisor/errno.js';
-import { CAP, hasCap, readCreds } from '../supervisor/tracee-creds.js';
+import { E } from '../native/errno.js';
+import { CAP, hasCap, readCreds } from '../native/tracee-creds.js';
 import type { Call, Handler, HandlerContext, Reply } from './types.js';
 
 const KEXEC_ARCH_MASK = 0xffff0000;

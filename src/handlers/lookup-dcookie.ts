@@ -4,8 +4,8 @@
  * (EPERM), then answers EINVAL when no profiler holds the cookie table, which
  * is always the case for a program restored here.
  */
-import { E } from '../supervisor/errno.js';
-import { CAP, hasCap, readCreds } from '../supervisor/tracee-creds.js';
+import { E } from '../native/errno.js';
+import { CAP, hasCap, readCreds } from '../native/tracee-creds.js';
 import type { Call, Handler, Reply } from './types.js';
 
 export const lookupDcookie: Handler = {

@@ -17,8 +17,8 @@
  */
 import fs from 'node:fs';
 import { compareReleases } from '../tables/release.js';
-import { E } from '../supervisor/errno.js';
-import { CAP, hasCap, readCreds } from '../supervisor/tracee-creds.js';
+import { E } from '../native/errno.js';
+import { CAP, hasCap, readCreds } from '../native/tracee-creds.js';
 import type { Call, Handler, HandlerContext, Reply } from './types.js';
 
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);

@@ -7,7 +7,7 @@
  *
  * struct nfsctl_arg { int ca_version; ... }: ca_version is the first int.
  */
-import { E } from '../supervisor/errno.js';
+import { E } from '../native/errno.js';
 import type { Call, Handler, Reply } from './types.js';
 
 const NFSCTL_VERSION = 0x0201;

@@ -10,8 +10,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { E } from '../supervisor/errno.js';
-import { sys } from '../supervisor/libc.js';
+import { E } from '../native/errno.js';
+import { sys } from '../native/libc.js';
 import { NativeKind } from '../native/addon-types.js';
 import type { Persona } from '../persona/types.js';
 import type { Call, Handler, HandlerContext, Reply } from './types.js';

@@ -12,8 +12,8 @@
  * and the length written back (EFAULT when either write fails).
  */
 import fs from 'node:fs';
-import { E } from '../supervisor/errno.js';
-import { sys } from '../supervisor/libc.js';
+import { E } from '../native/errno.js';
+import { sys } from '../native/libc.js';
 import type { Call, Handler, Reply } from './types.js';
 
 const SYS_pidfd_open = 434;

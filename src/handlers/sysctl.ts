@@ -16,8 +16,8 @@
  * anyone else the other bits; EACCES otherwise.
  */
 import fs from 'node:fs';
-import { E } from '../supervisor/errno.js';
-import { readCreds, type TraceeCreds } from '../supervisor/tracee-creds.js';
+import { E } from '../native/errno.js';
+import { readCreds, type TraceeCreds } from '../native/tracee-creds.js';
 import { identityFiles } from './proc-identity.js';
 import type { Call, Handler, HandlerContext, Reply } from './types.js';
 

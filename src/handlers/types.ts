@@ -1,7 +1,7 @@
 import type { Arch } from '../arch.js';
 import type { Persona } from '../persona/types.js';
 import type { NativeAction } from '../native/addon-types.js';
-import type { TraceeMemory } from '../supervisor/tracee-memory.js';
+import type { TraceeMemory } from '../native/tracee-memory.js';
 
 /** How a handler answers one notification. */
 export type Reply =

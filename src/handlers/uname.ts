@@ -19,7 +19,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { E } from '../supervisor/errno.js';
+import { E } from '../native/errno.js';
 import type { Call, Handler, HandlerContext, Reply } from './types.js';
 import type { Persona } from '../persona/types.js';
 import { NativeKind, type TaskUts } from '../native/addon-types.js';

@@ -8,7 +8,7 @@
 import fs, { closeSync } from 'node:fs';
 import { ShimError, UsageError } from '../errors.js';
 import { parentOf } from '../criu/supervised-record.js';
-import type { Session } from '../cli/session.js';
+import type { Session } from '../supervisor/session.js';
 import { superviseTree, type AdoptResult } from '../supervisor/adopt.js';
 import { guardSupervisedTree } from '../supervisor/tree-guard.js';
 import { injectFilter, InjectError } from './injector.js';

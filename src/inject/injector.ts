@@ -18,7 +18,7 @@ import { getSystemErrorMap } from 'node:util';
 import { ShimError } from '../errors.js';
 import { buildOutput } from '../native/addon.js';
 import { takeListener } from '../native/launcher.js';
-import { errnoName } from '../supervisor/errno.js';
+import { errnoName } from '../native/errno.js';
 
 export const INJECTOR_PATH = buildOutput('cr-shim-inject');
 

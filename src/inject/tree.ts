@@ -3,7 +3,7 @@
  * src/host/proc-tree.ts (re-exported here for the injector's callers).
  */
 import { listTree } from '../host/proc-tree.js';
-import { sys } from '../supervisor/libc.js';
+import { sys } from '../native/libc.js';
 
 export { childrenOf, listTree } from '../host/proc-tree.js';
 

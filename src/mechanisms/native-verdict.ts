@@ -7,8 +7,8 @@
 import type { Arch } from '../arch.js';
 import type { HandlerContext, Handler, Reply } from '../handlers/types.js';
 import { NativeKind, type NativeAction } from '../native/addon-types.js';
-import { E } from '../supervisor/errno.js';
-import type { TraceeMemory } from '../supervisor/tracee-memory.js';
+import { E } from '../native/errno.js';
+import type { TraceeMemory } from '../native/tracee-memory.js';
 
 export type Verdict = Omit<NativeAction, 'nr'>;
 

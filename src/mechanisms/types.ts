@@ -8,7 +8,7 @@
  *   ptrace  SECCOMP_RET_TRACE       a tracer thread stops the task, answers through its registers
  *   sigsys  SECCOMP_RET_TRAP        a SIGSYS handler inside the task (LD_PRELOAD), answers from a table
  */
-import type { Session } from '../cli/session.js';
+import type { Session } from '../supervisor/session.js';
 import type { SuperviseResult } from '../supervisor/supervise.js';
 
 export const MECHANISM_IDS = ['notify', 'ptrace', 'sigsys'] as const;

@@ -12,8 +12,8 @@
  */
 import type { PlanEntry } from '../plan/types.js';
 import type { SyscallEntry, SyscallTable } from '../tables/types.js';
-import { KNOWN_DIFFERENCES, type KnownClass, type KnownDifference } from './known-differences.js';
-import { outcomes, type Outcome, type ProbeResult } from './probe-result.js';
+import { KNOWN_DIFFERENCES, type KnownClass, type KnownDifference } from '../docs/known-differences.js';
+import { outcomes, type Outcome, type ProbeResult } from '../persona/probe-result.js';
 
 export type DiffClass = 'agree' | 'host-build' | 'distro-build' | 'table' | KnownClass | 'unexplained';
 

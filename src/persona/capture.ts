@@ -2,7 +2,7 @@
  * From the oracle probe's output on a real kernel to a persona file: its identity as uname(2)
  * and /proc/version gave it, and where its syscall surface departs from its mainline table.
  */
-import { outcomes, type ProbeResult } from '../oracle/probe-result.js';
+import { outcomes, type ProbeResult } from './probe-result.js';
 import type { TableRegistry } from '../tables/registry.js';
 import { mainlineOf, nearestKnown } from '../tables/release.js';
 import type { PersonaFile } from './file.js';

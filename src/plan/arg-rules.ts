@@ -8,7 +8,7 @@
  */
 import type { ArgTable } from '../tables/arg-table.js';
 import { unknownValues } from '../tables/arg-table.js';
-import { errno } from '../supervisor/errno.js';
+import { errno } from '../native/errno.js';
 import type { ArgRule, PlanEntry } from './types.js';
 
 export interface ArgPolicy {

@@ -10,7 +10,7 @@
 import type { Arch } from '../arch.js';
 import type { SyscallEntry, SyscallTable } from '../tables/types.js';
 import { emulationFor } from '../handlers/registry.js';
-import { errno } from '../supervisor/errno.js';
+import { errno } from '../native/errno.js';
 import type { Action, ArchPlan, ArgRule, Plan, PlanEntry } from './types.js';
 import type { ArgTable } from '../tables/arg-table.js';
 import { argRulesFor } from './arg-rules.js';

@@ -22,13 +22,13 @@ import { readPstree } from '../criu/image/pstree.js';
 import { chooseKernel } from '../criu/source-kernel.js';
 import { renderLeftBehind } from '../criu/unmovable/report.js';
 import { STALE_NOTIFY_HINT, staleNotifyFilters, staleNotifyReason } from '../criu/stale-listeners.js';
-import type { Session } from '../cli/session.js';
+import type { Session } from '../supervisor/session.js';
 import { injectFilter, InjectError } from '../inject/injector.js';
 import { killTree, listTree } from '../inject/tree.js';
 import { superviseTree, type AdoptResult } from '../supervisor/adopt.js';
 import { prestartWorker } from '../supervisor/worker-thread.js';
 import { becomeSubreaper } from '../supervisor/reaper.js';
-import { sys } from '../supervisor/libc.js';
+import { sys } from '../native/libc.js';
 import { guardSupervisedTree } from '../supervisor/tree-guard.js';
 import { checkPassThrough, criuRestoreStopped } from './criu-restore.js';
 import { DEFAULT_CRIU_LIMITS, watchCriuPhase, type CriuLimits } from './watchdog.js';
@@ -44,7 +44,7 @@ export interface RestoreOptions {
   traceFile?: string;
   /** Where notices go (stderr unless --quiet). */
   notice: (line: string) => void;
-  /** Builds the session for the chosen release (src/cli/session.ts). */
+  /** Builds the session for the chosen release (src/supervisor/session.ts). */
   prepare: (release: string) => Session;
   /** The watchdog's limits on criu restore (default DEFAULT_CRIU_LIMITS). */
   limits?: CriuLimits;

@@ -9,8 +9,8 @@
  */
 import fs from 'node:fs';
 import { KernelError } from '../errors.js';
-import { errnoName } from '../supervisor/errno.js';
-import { sys, sysBlocking } from '../supervisor/libc.js';
+import { errnoName } from '../native/errno.js';
+import { sys, sysBlocking } from '../native/libc.js';
 
 const AF_UNIX = 1;
 const SOCK_SEQPACKET = 5;

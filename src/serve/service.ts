@@ -19,14 +19,14 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ShimError } from '../errors.js';
-import type { Session } from '../cli/session.js';
+import type { Session } from '../supervisor/session.js';
 import { convertImageInPlace, requiredConversions } from '../criu/convert.js';
 import { manifestFor } from '../criu/dump.js';
 import { loadManifestSchema, readManifest, writeManifest } from '../criu/manifest.js';
 import { findSupervision, recordSupervised } from '../criu/supervised-record.js';
 import { loadNotifyAddon } from '../native/addon.js';
 import { chooseKernel } from '../criu/source-kernel.js';
-import { sys } from '../supervisor/libc.js';
+import { sys } from '../native/libc.js';
 import { startWorker, type SupervisorWorker } from '../supervisor/worker-thread.js';
 import { formatReply, parseRequest, type Reply, type Request } from './protocol.js';
 import { ServedTrees } from './served-trees.js';

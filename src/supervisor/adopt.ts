@@ -16,7 +16,7 @@
 import os from 'node:os';
 import { ShimError } from '../errors.js';
 import type { NativeStat } from '../native/addon-types.js';
-import { sys } from './libc.js';
+import { sys } from '../native/libc.js';
 import { SignalForwarder } from './signal-forwarder.js';
 import { reapChildren } from './reaper.js';
 import { startWorker, type PendingWorker } from './worker-thread.js';

@@ -6,9 +6,9 @@
 import { archFromAudit, type Arch } from '../arch.js';
 import type { NotifyAddon, NotifyHandle, Notification } from '../native/addon-types.js';
 import type { Call, Handler, HandlerContext, Reply } from '../handlers/types.js';
-import { E } from './errno.js';
-import { TraceeMemory } from './tracee-memory.js';
-import { sys } from './libc.js';
+import { E } from '../native/errno.js';
+import { TraceeMemory } from '../native/tracee-memory.js';
+import { sys } from '../native/libc.js';
 
 /** SECCOMP_USER_NOTIF_FLAG_CONTINUE from <linux/seccomp.h>. */
 const FLAG_CONTINUE = 1;

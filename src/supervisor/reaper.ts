@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { ShimError } from '../errors.js';
-import { sys } from './libc.js';
+import { sys } from '../native/libc.js';
 
 const PR_SET_CHILD_SUBREAPER = 36;
 const WNOHANG = 1;

@@ -12,7 +12,7 @@ import os from 'node:os';
 import { ShimError } from '../errors.js';
 import { launchUnderFilter, LAUNCHER_EXIT } from '../native/launcher.js';
 import type { NativeStat } from '../native/addon-types.js';
-import { sys } from './libc.js';
+import { sys } from '../native/libc.js';
 import type { CallStat, WorkerInput } from './worker-protocol.js';
 import { SignalForwarder } from './signal-forwarder.js';
 import { becomeSubreaper, reapChildren } from './reaper.js';

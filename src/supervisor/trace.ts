@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import type { Arch } from '../arch.js';
 import { ShimError } from '../errors.js';
-import type { TraceeMemory } from './tracee-memory.js';
-import { errnoName } from './errno.js';
+import type { TraceeMemory } from '../native/tracee-memory.js';
+import { errnoName } from '../native/errno.js';
 
 export function decodeArgs(signature: readonly string[], args: readonly bigint[], mem: TraceeMemory, arch: Arch): Record<string, string | number> {
   const out: Record<string, string | number> = {};

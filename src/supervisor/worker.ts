@@ -13,7 +13,7 @@ import { makeHandlers } from '../handlers/registry.js';
 import { lazySysctlLookup } from '../handlers/sysctl-table.js';
 import { Dispatcher, type Route } from './dispatch.js';
 import { TraceWriter, decodeArgs } from './trace.js';
-import { TraceeMemory } from './tracee-memory.js';
+import { TraceeMemory } from '../native/tracee-memory.js';
 import type { CallStat, WorkerCommand, WorkerInput, WorkerMessage } from './worker-protocol.js';
 
 function post(m: WorkerMessage): void {

@@ -12,7 +12,7 @@ import { emulate } from '../../src/bpf/emulate.js';
 import type { Program } from '../../src/bpf/insn.js';
 import { computePlan } from '../../src/plan/compute.js';
 import type { Plan } from '../../src/plan/types.js';
-import { errnoName } from '../../src/supervisor/errno.js';
+import { errnoName } from '../../src/native/errno.js';
 import { TableRegistry } from '../../src/tables/registry.js';
 import { parseOutput } from '../helpers/parse-output.js';
 import { programPath } from '../helpers/programs.js';

@@ -85,6 +85,17 @@ describe('emu', () => {
     expect(r.stdout).toBe(`${verdict}\n`);
   });
 
+  it.concurrent.each([
+    ['i386', 'getppid', 'KILL_PROCESS'],
+    ['amd64', 'getppid', 'ERRNO(1)'],
+    ['x32', '110', 'KILL_PROCESS'],
+    ['x32', '0x4000006e', 'KILL_PROCESS'],
+  ])('libseccomp\'s and seccomp-tools\' names: --arch %s %s is %s', async (arch, call, verdict) => {
+    const r = await runCli(['bpf', 'emu', file('bytes.bin'), '--arch', arch, call]);
+    expect(r.status, describeResult(r)).toBe(0);
+    expect(r.stdout).toBe(`${verdict}\n`);
+  });
+
   it.concurrent('another arch, and --path: the instructions executed', async () => {
     const r = await runCli(['bpf', 'emu', file('bytes.bin'), '--arch', 'ia32', 'getppid', '--path']);
     expect(r.stdout.split('\n')).toEqual([

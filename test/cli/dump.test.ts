@@ -7,12 +7,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CriuBinary } from '../../src/criu/binary.js';
 import { readImageFilters } from '../../src/criu/image/seccomp.js';
 import { readManifest } from '../../src/criu/manifest.js';
 import { findSupervision } from '../../src/criu/supervised-record.js';
-import { prepareSession } from '../../src/cli/session.js';
+import { prepareSession } from '../../src/supervisor/session.js';
 import { ensureCriu, SETUP_TIMEOUT_MS } from '../criu/helpers/criu.js';
 import { hashDir, killQuietly, startToFile, tempDir, underShim, waitGone } from '../criu/helpers/images.js';
 import { programPath } from '../helpers/programs.js';
@@ -100,8 +100,7 @@ describe('dump', () => {
     expect(tasks).toEqual([{ pid: s.pid, filterIndex: m.shimFilter!.index, mode: 2 }]);
     await waitGone(s.pid);
     // cr-shim run saw its program killed by the dump and removed its record on the way out.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(findSupervision(s.pid)).toBeUndefined();
+    await vi.waitFor(() => expect(findSupervision(s.pid)).toBeUndefined(), { timeout: 10_000, interval: 50 });
   });
 
   it('--leave-running leaves the tree running; options after -- reach criu verbatim', async () => {
@@ -111,10 +110,10 @@ describe('dump', () => {
     expect(r.status, describeResult(r)).toBe(0);
     expect(modes(img)).toEqual({ dirs: [0o755], files: [0o644] });
     expect(readManifest(img)!.dump?.criuArgs).toEqual(['--leave-running', '--file-locks']);
+    // Still running: it goes on writing (the sleeper prints a counter line once a second).
     const before = s.output().length;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await vi.waitFor(() => expect(s.output().length).toBeGreaterThan(before), { timeout: 10_000, interval: 50 });
     expect(fs.readFileSync(`/proc/${s.pid}/status`, 'utf8')).not.toMatch(/^State:\s+[ZX]/m);
-    expect(s.output().length).toBeGreaterThan(before);
   });
 
   it('--pre-dump: iterations where the kernel tracks memory, a clear refusal where it does not', async () => {

@@ -1,6 +1,6 @@
 /**
  * `cr-shim tables list | show | diff` through the real CLI: text, JSON and CSV, and the
- * one-line errors. The rows themselves are checked as data in test/tables/{diff,show}.test.ts.
+ * one-line errors. The rows themselves are checked as data in test/plan/{diff,show}.unit.test.ts.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireShimBuilt } from '../helpers/require-build.js';

@@ -168,10 +168,11 @@ describe('loop lifecycle', () => {
 
   it('stop wakes a blocked recv', async () => {
     const r = await run('sleep', ['30'], [NR.uname]);
-    const t0 = Date.now();
+    // Give the worker time to block in NOTIF_RECV (sleep makes no trapped call), then stop it
+    // from the main thread. A stop that came first is also answered with null, so the verdict
+    // holds either way; the test's own timeout bounds how long the wake-up may take.
     setTimeout(() => addon.stop(r.handle), 100);
     expect(await r.worker.next()).toBeNull();
-    expect(Date.now() - t0).toBeLessThan(5000);
     // Later calls return null at once.
     expect(addon.recv(r.handle)).toBeNull();
   });

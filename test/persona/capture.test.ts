@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { capturePersona } from '../../src/persona/capture.js';
 import { validatePersonaFile } from '../../src/persona/file.js';
-import type { ProbeRecord } from '../../src/oracle/probe-result.js';
+import type { ProbeRecord } from '../../src/persona/probe-result.js';
 import { TableRegistry } from '../../src/tables/registry.js';
 
 const registry = new TableRegistry();

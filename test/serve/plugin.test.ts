@@ -10,7 +10,7 @@ import type { CriuBinary } from '../../src/criu/binary.js';
 import { readManifest } from '../../src/criu/manifest.js';
 import { readImageFilters } from '../../src/criu/image/seccomp.js';
 import { filterSha256 } from '../../src/criu/supervised-record.js';
-import { prepareSession } from '../../src/cli/session.js';
+import { prepareSession } from '../../src/supervisor/session.js';
 import { ensureCriu, SETUP_TIMEOUT_MS } from '../criu/helpers/criu.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
 import { startCli } from '../helpers/run-cli.js';

@@ -2,7 +2,7 @@
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
 import { UsageError } from '../../errors.js';
-import { prepareSession } from '../session.js';
+import { prepareSession } from '../../supervisor/session.js';
 import { attach } from '../../inject/attach.js';
 import { formatStats } from '../stats-report.js';
 import { assertTraceWritable } from '../../supervisor/trace.js';

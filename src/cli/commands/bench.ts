@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
 import { ShimError, UsageError } from '../../errors.js';
-import { prepareSession } from '../session.js';
+import { prepareSession } from '../../supervisor/session.js';
 import { compilePlan } from '../../bpf/compile.js';
 import { encode } from '../../bpf/encode.js';
 import { withoutNotify } from '../../bench/filters.js';

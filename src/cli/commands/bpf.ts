@@ -8,9 +8,9 @@
  * naming the input; 2 usage.
  */
 import fs from 'node:fs';
-import { ARCHES, AUDIT_ARCH, isArch } from '../../arch.js';
 import type { Arch } from '../../arch.js';
 import { BpfError, ShimError, UsageError } from '../../errors.js';
+import { abiNamesText, resolveAbi, resolveTableAbi, seccompCall, type BpfAbi } from '../../bpf/abi-names.js';
 import { disasm, returnName } from '../../bpf/disasm.js';
 import type { DisasmOptions } from '../../bpf/disasm.js';
 import { dumpJson, dumpText } from '../../bpf/dump-report.js';
@@ -32,7 +32,7 @@ import { writeStdout } from '../stdout.js';
 import { errorLine } from '../error-line.js';
 
 const KERNEL: OptionSpec = { name: 'kernel', value: 'RELEASE', help: 'name syscalls with this release\'s tables (default: this host\'s)' };
-const ARCH: OptionSpec = { name: 'arch', value: 'ARCH', help: `assume this ABI before the filter checks one (${ARCHES.join(', ')})` };
+const ARCH: OptionSpec = { name: 'arch', value: 'ARCH', help: `assume this ABI before the filter checks one (${abiNamesText({ x32: false })})` };
 
 interface Sub {
   spec: CommandSpec;
@@ -61,7 +61,7 @@ const emuSpec: CommandSpec = {
   usage: 'cr-shim bpf emu FILE --arch ARCH SYSCALL [ARG...] [--path] [--ip N] [--kernel RELEASE]',
   summary: 'Run a filter (raw or notation) on one syscall, by name or number, and print its verdict: ALLOW, ERRNO(38), USER_NOTIF, ...',
   options: [
-    { name: 'arch', value: 'ARCH', help: `the syscall's ABI (${ARCHES.join(', ')}; default x86_64)` },
+    { name: 'arch', value: 'ARCH', help: `the syscall's ABI (${abiNamesText()}; default x86_64; x32 takes a syscall number)` },
     { name: 'path', help: 'also print the instructions executed, in order' },
     { name: 'ip', value: 'N', help: 'seccomp_data.instruction_pointer (default 0)' },
     KERNEL,
@@ -147,8 +147,7 @@ export async function bpfCommand(p: Parsed): Promise<number> {
 function archOption(p: Parsed, cmd: string): Arch | undefined {
   const a = str(p.options.arch);
   if (a === undefined) return undefined;
-  if (!isArch(a)) throw new UsageError(cmd, `unknown arch ${a}`, { code: 'EUSAGE', hint: `one of ${ARCHES.join(', ')}` });
-  return a;
+  return resolveTableAbi(cmd, a);
 }
 
 function naming(p: Parsed): SyscallNaming {
@@ -212,12 +211,19 @@ function int64(s: string, what: string): bigint {
   return BigInt.asUintN(64, v);
 }
 
-function syscallNr(s: string, arch: Arch, names: SyscallNaming): number {
+function syscallNr(s: string, abi: BpfAbi, names: SyscallNaming): number {
   if (INT.test(s)) {
     const v = int64(s, 'syscall number');
     // seccomp_data.nr is an int: the kernel passes the low 32 bits.
     return Number(BigInt.asUintN(32, v));
   }
+  if (abi.x32) {
+    throw new UsageError('bpf emu', `--arch ${abi.name}: cr-shim has no x32 syscall table to look ${s} up in`, {
+      code: 'EUSAGE',
+      hint: 'give the x32 syscall number (the 0x40000000 bit is added)',
+    });
+  }
+  const arch = abi.arch;
   const nr = names.syscallNumber(arch, s);
   if (nr === undefined) {
     throw new UsageError('bpf emu', `no ${arch} syscall named ${s} in the tables of ${names.releases[arch] ?? 'any release'}`, {
@@ -233,15 +239,16 @@ async function emuCommand(p: Parsed): Promise<number> {
   const [file, call, ...args] = p.positionals;
   if (file === undefined || call === undefined) throw new UsageError(op, 'needs FILE and SYSCALL', { code: 'EUSAGE', hint: `usage: ${emuSpec.usage}` });
   if (args.length > 6) throw new UsageError(op, `${args.length} arguments; a syscall has at most 6`, { code: 'EUSAGE' });
-  const arch = archOption(p, op) ?? 'x86_64';
+  const given = str(p.options.arch);
+  const abi = resolveAbi(op, given ?? 'x86_64');
   const names = naming(p);
-  const nr = syscallNr(call, arch, names);
+  const data = seccompCall(abi, syscallNr(call, abi, names));
   const ip = str(p.options.ip);
   const input = await readInput(op, file);
   // Text notation names syscalls for the arch it checks; assume the one asked for.
   const insns = loadInput(op, input, { syscallNumber: names.syscallNumber });
   validateInput(op, input, insns);
-  const v = emulate(insns, { nr, arch: AUDIT_ARCH[arch], args: args.map((a, i) => int64(a, `argument ${i}`)), ...(ip ? { ip: int64(ip, 'ip') } : {}) });
+  const v = emulate(insns, { nr: data.nr, arch: data.arch, args: args.map((a, i) => int64(a, `argument ${i}`)), ...(ip ? { ip: int64(ip, 'ip') } : {}) });
   const out = [verdictText(v.value)];
   if (flag(p.options.path)) {
     const lines = disasm(insns, { syscallName: names.syscallName }).split('\n');

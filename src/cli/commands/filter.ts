@@ -7,12 +7,13 @@
  * 2 usage (an unknown release or arch).
  */
 import { ARCHES, isArch } from '../../arch.js';
-import { BpfError, UsageError } from '../../errors.js';
+import { BpfError, ShimError, UsageError } from '../../errors.js';
+import { abiNamesText, resolveTableAbi } from '../../bpf/abi-names.js';
 import { filterJson, filterText } from '../../bpf/filter-report.js';
 import { tableNaming } from '../../bpf/syscall-names.js';
 import { flag, str } from '../args.js';
 import type { CommandSpec, Parsed } from '../args.js';
-import { prepareSession } from '../session.js';
+import { prepareSession } from '../../supervisor/session.js';
 import { refuse, writeOut } from './bpf.js';
 
 export const filterSpec: CommandSpec = {
@@ -21,7 +22,7 @@ export const filterSpec: CommandSpec = {
   summary: 'Print the seccomp filter cr-shim installs for a kernel persona, with the plan behind each branch.',
   options: [
     { name: 'kernel', value: 'RELEASE', help: 'kernel to present, as for cr-shim run (default: this host\'s)' },
-    { name: 'arch', value: 'ARCH', help: `only what applies to this ABI (${ARCHES.join(', ')})` },
+    { name: 'arch', value: 'ARCH', help: `only what applies to this ABI (${abiNamesText({ x32: false })})` },
     { name: 'json', help: 'JSON: the bytes as hex, every insn with its text and comment, the plan with its runs' },
     { name: 'quiet', help: 'no notices on stderr' },
   ],
@@ -29,8 +30,8 @@ export const filterSpec: CommandSpec = {
 
 export async function filterCommand(p: Parsed): Promise<number> {
   if (p.positionals.length > 0) throw new UsageError('filter', `unexpected argument ${p.positionals[0]}`, { code: 'EUSAGE', hint: `usage: ${filterSpec.usage}` });
-  const only = str(p.options.arch);
-  if (only !== undefined && !isArch(only)) throw new UsageError('filter', `unknown arch ${only}`, { code: 'EUSAGE', hint: `one of ${ARCHES.join(', ')}` });
+  const given = str(p.options.arch);
+  const only = given === undefined ? undefined : resolveTableAbi('filter', given);
   let text: string;
   try {
     const session = prepareSession(str(p.options.kernel), { checkHost: false });

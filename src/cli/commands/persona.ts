@@ -7,7 +7,7 @@ import { str } from '../args.js';
 import { ShimError, UsageError } from '../../errors.js';
 import { capturePersona } from '../../persona/capture.js';
 import { personaFileName, validatePersonaFile } from '../../persona/file.js';
-import { parseProbeOutput } from '../../oracle/probe-result.js';
+import { parseProbeOutput } from '../../persona/probe-result.js';
 import { TableRegistry } from '../../tables/registry.js';
 import { writeStdout } from '../stdout.js';
 

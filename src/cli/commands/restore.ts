@@ -2,7 +2,7 @@
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, ownAndPassThrough, str } from '../args.js';
 import { UsageError } from '../../errors.js';
-import { prepareSession } from '../session.js';
+import { prepareSession } from '../../supervisor/session.js';
 import { restore } from '../../restore/restore.js';
 import { formatStats } from '../stats-report.js';
 import { DEFAULT_CRIU_LIMITS } from '../../restore/watchdog.js';

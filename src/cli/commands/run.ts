@@ -2,7 +2,7 @@
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
 import { UsageError } from '../../errors.js';
-import { prepareSession } from '../session.js';
+import { prepareSession } from '../../supervisor/session.js';
 import { mechanismById } from '../../mechanisms/registry.js';
 import { MECHANISM_IDS } from '../../mechanisms/types.js';
 import { formatPeakRss, formatStats } from '../stats-report.js';

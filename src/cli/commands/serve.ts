@@ -3,7 +3,7 @@ import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
 import { UsageError } from '../../errors.js';
 import { locateCriu } from '../../criu/binary.js';
-import { prepareSession } from '../session.js';
+import { prepareSession } from '../../supervisor/session.js';
 import { defaultSocketPath } from '../../serve/paths.js';
 import { Service, type PlainPolicy } from '../../serve/service.js';
 import { resolvePersona } from '../../persona/resolve.js';

@@ -1,17 +1,17 @@
 /**
  * `cr-shim tables list | show RELEASE | diff A B`: the syscall tables as a research instrument.
- * This file finds the tables and the host; src/tables/show.ts and diff.ts compute the rows,
+ * This file finds the tables and the host; src/plan/show.ts and diff.ts compute the rows,
  * src/cli/format/tables-*.ts print them.
  */
 import path from 'node:path';
 import { ARCHES, HOST_ARCHES, isArch, type Arch } from '../../arch.js';
 import { UsageError } from '../../errors.js';
 import { probeHost } from '../../host/probe.js';
-import { diffTables } from '../../tables/diff.js';
+import { diffTables } from '../../plan/diff.js';
 import { TableRegistry } from '../../tables/registry.js';
 import { mainlineOf } from '../../tables/release.js';
 import { releaseRanges } from '../../tables/release-ranges.js';
-import { showTable } from '../../tables/show.js';
+import { showTable } from '../../plan/show.js';
 import type { SyscallTable } from '../../tables/types.js';
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';

@@ -1,6 +1,6 @@
 /** Output of `cr-shim tables diff A B`: what differs between two releases and what cr-shim does about it. */
 import type { Arch } from '../../arch.js';
-import { DIFF_KINDS, type DiffKind, type DiffRow } from '../../tables/diff.js';
+import { DIFF_KINDS, type DiffKind, type DiffRow } from '../../plan/diff.js';
 import { toCsv } from './csv.js';
 import { toJson, type OutputFormat } from './output-format.js';
 import type { ResolvedRelease } from './tables-show.js';

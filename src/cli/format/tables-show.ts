@@ -1,6 +1,6 @@
 /** Output of `cr-shim tables show RELEASE`: one release's table and cr-shim's answer to each call. */
 import type { Arch } from '../../arch.js';
-import type { ShowResult, ShowRow } from '../../tables/show.js';
+import type { ShowResult, ShowRow } from '../../plan/show.js';
 import type { SyscallTable, TableSource } from '../../tables/types.js';
 import { toCsv } from './csv.js';
 import { toJson, type OutputFormat } from './output-format.js';

@@ -13,8 +13,8 @@
  * The kernel answers for the network namespace of the asking socket: cr-shim's own.
  */
 import { KernelError } from '../../errors.js';
-import { errnoName } from '../../supervisor/errno.js';
-import { sys } from '../../supervisor/libc.js';
+import { errnoName } from '../../native/errno.js';
+import { sys } from '../../native/libc.js';
 
 const AF_NETLINK = 16;
 const AF_UNIX = 1;

@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { KernelError, ShimError } from '../../errors.js';
 import { buildOutput } from '../../native/addon.js';
 import { FrameReader, LAUNCHER_EXIT, encodeFilterFrame } from '../../native/launcher.js';
-import { errnoName } from '../../supervisor/errno.js';
+import { errnoName } from '../../native/errno.js';
 import type { SuperviseResult } from '../../supervisor/supervise.js';
 import type { TracerInput, TracerMessage } from './tracer-protocol.js';
 

@@ -10,7 +10,7 @@
 import { compilePlan } from '../../bpf/compile.js';
 import { encode } from '../../bpf/encode.js';
 import { SECCOMP_RET } from '../../bpf/insn.js';
-import type { Session } from '../../cli/session.js';
+import type { Session } from '../../supervisor/session.js';
 import { makeHandlers } from '../../handlers/registry.js';
 import { identityFiles } from '../../handlers/proc-identity.js';
 import { loadSysctlLookup } from '../../handlers/sysctl-table.js';

@@ -6,15 +6,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { CoreImage, listCoreTids } from '../../../src/criu/image/core.js';
 import { parseOutput } from '../../helpers/parse-output.js';
 import { CLI_PATH } from '../../helpers/run-cli.js';
 
-export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `cr-shim-${prefix}-`));
-}
+export { tempDir } from '../../helpers/temp-dir.js';
 
 export interface Started {
   child: ChildProcess;

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Arch } from '../../src/arch.js';
-import { showTable } from '../../src/tables/show.js';
+import { showTable } from '../../src/plan/show.js';
 import { TableRegistry } from '../../src/tables/registry.js';
 
 interface Case {

@@ -6,7 +6,7 @@ import { loadArgTableFile, validateJson } from '../../src/tables/load.js';
 import { defaultTablesDir } from '../../src/tables/paths.js';
 
 interface KnownCase { value: Partial<ArgValue> & { name: string }; release: string; expect: 'yes' | 'no' | 'unknown' }
-const cases = JSON.parse(fs.readFileSync(new URL('./cases/arg-known.json', import.meta.url), 'utf8')) as KnownCase[];
+const cases = JSON.parse(fs.readFileSync(new URL('../plan/cases/arg-known.json', import.meta.url), 'utf8')) as KnownCase[];
 
 describe('arg tables', () => {
   const table = loadArgTableFile();

@@ -4,8 +4,8 @@
  */
 import { EMULATIONS } from '../handlers/registry.js';
 import type { Support } from '../handlers/types.js';
-import type { PlanEntry } from '../plan/types.js';
-import { errnoName } from '../supervisor/errno.js';
+import type { PlanEntry } from './types.js';
+import { errnoName } from '../native/errno.js';
 
 export interface Verdict {
   /** allow: the filter lets the call through; errno: answered in BPF; handler: sent to the supervisor. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Arch } from '../../src/arch.js';
 import { computePlan, planArch } from '../../src/plan/compute.js';
 import type { Action } from '../../src/plan/types.js';
-import { errnoName } from '../../src/supervisor/errno.js';
+import { errnoName } from '../../src/native/errno.js';
 import { TableRegistry } from '../../src/tables/registry.js';
 
 interface Row { arch: Arch; persona: string; name: string; expect: string; basis: string }

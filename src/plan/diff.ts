@@ -9,10 +9,10 @@
  *   changed  both have it, but its number, status, signature or Kconfig gate differ
  */
 import type { Arch } from '../arch.js';
-import { planArch } from '../plan/compute.js';
-import type { PlanEntry } from '../plan/types.js';
-import type { SyscallEntry, SyscallStatus, SyscallTable } from './types.js';
-import { verdictOf, type Verdict } from './plan-verdict.js';
+import { planArch } from './compute.js';
+import type { PlanEntry } from './types.js';
+import type { SyscallEntry, SyscallStatus, SyscallTable } from '../tables/types.js';
+import { verdictOf, type Verdict } from './verdict.js';
 
 export type DiffKind = 'added' | 'removed' | 'gutted' | 'changed';
 export const DIFF_KINDS: readonly DiffKind[] = ['removed', 'gutted', 'added', 'changed'];

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CriuError, runCriu } from '../../src/criu/run-criu.js';
-import { tempDir } from './helpers/images.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const dir = tempDir('fake-criu');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -11,7 +11,7 @@ import { disasm } from '../../src/bpf/disasm.js';
 import { emulate } from '../../src/bpf/emulate.js';
 import { decode, encode } from '../../src/bpf/encode.js';
 import { validate } from '../../src/bpf/validate.js';
-import { prepareSession } from '../../src/cli/session.js';
+import { prepareSession } from '../../src/supervisor/session.js';
 import { BpfError } from '../../src/errors.js';
 import { SeededRandom } from '../helpers/seeded-random.js';
 

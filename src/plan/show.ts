@@ -3,9 +3,9 @@
  * that release is the persona on a given host. Pure: tables in, rows out.
  */
 import type { Arch } from '../arch.js';
-import { planArch } from '../plan/compute.js';
-import type { SyscallEntry, SyscallStatus, SyscallTable } from './types.js';
-import { verdictOf, type Verdict } from './plan-verdict.js';
+import { planArch } from './compute.js';
+import type { SyscallEntry, SyscallStatus, SyscallTable } from '../tables/types.js';
+import { verdictOf, type Verdict } from './verdict.js';
 
 export interface ShowInput {
   arch: Arch;

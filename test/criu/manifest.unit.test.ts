@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TableError } from '../../src/errors.js';
 import { MANIFEST_FILE, readManifest, validateManifest, writeManifest, type Manifest } from '../../src/criu/manifest.js';
-import { tempDir } from './helpers/images.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 interface Row {
   why: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareProbes, summarize, type DiffClass } from '../../src/oracle/compare.js';
-import type { ProbeRecord, ProbeResult } from '../../src/oracle/probe-result.js';
+import type { ProbeRecord, ProbeResult } from '../../src/persona/probe-result.js';
 import type { PlanEntry } from '../../src/plan/types.js';
 import type { SyscallEntry, SyscallTable } from '../../src/tables/types.js';
 

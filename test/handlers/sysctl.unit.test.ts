@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { makeSysctlHandler, sysctlPermitted, type BinarySysctl } from '../../src/handlers/sysctl.js';
 import type { Call } from '../../src/handlers/types.js';
 import { resolvePersona } from '../../src/persona/resolve.js';
-import type { TraceeMemory } from '../../src/supervisor/tracee-memory.js';
+import type { TraceeMemory } from '../../src/native/tracee-memory.js';
 import { TableRegistry } from '../../src/tables/registry.js';
-import { parseStatus } from '../../src/supervisor/tracee-creds.js';
+import { parseStatus } from '../../src/native/tracee-creds.js';
 
 const READ = 4;
 const WRITE = 2;

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Arch } from '../../src/arch.js';
-import { diffTables, type DiffRow } from '../../src/tables/diff.js';
+import { diffTables, type DiffRow } from '../../src/plan/diff.js';
 import { TableRegistry } from '../../src/tables/registry.js';
 
 interface Case {

@@ -1,7 +1,7 @@
 /** The registry is data: every row must name a real syscall and a real handler. */
 import { describe, expect, it } from 'vitest';
 import { EMULATIONS, handlerIds, makeHandlers } from '../../src/handlers/registry.js';
-import { errno } from '../../src/supervisor/errno.js';
+import { errno } from '../../src/native/errno.js';
 import { TableRegistry } from '../../src/tables/registry.js';
 
 const registry = new TableRegistry();

@@ -16,7 +16,7 @@ import { encode } from '../bpf/encode.js';
 import type { Program } from '../bpf/insn.js';
 import { TableRegistry } from '../tables/registry.js';
 import { mainlineOf } from '../tables/release.js';
-import type { RouteSpec } from '../supervisor/worker-protocol.js';
+import type { RouteSpec } from './worker-protocol.js';
 
 export interface Session {
   registry: TableRegistry;

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { applyVerdict, lastComponentIn, type Verdict } from '../../src/mechanisms/native-verdict.js';
-import type { TraceeMemory } from '../../src/supervisor/tracee-memory.js';
+import type { TraceeMemory } from '../../src/native/tracee-memory.js';
 
 interface ApplyRow {
   verdict: Omit<Verdict, 'bytes'> & { bytes?: string };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PstreeEntry } from '../../src/criu/image/pstree.js';
 import { pidProblems } from '../../src/criu/pids.js';
-import { tempDir } from './helpers/images.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const proc = tempDir('proc');
 fs.mkdirSync(path.join(proc, 'sys/kernel'), { recursive: true });
