@@ -26,7 +26,7 @@
     {
       "target_name": "cr-shim-launch",
       "type": "executable",
-      "sources": ["native/launcher.c"]
+      "sources": ["native/launcher.c", "native/identity-mount.c"]
     },
     {
       "target_name": "cr-shim-inject",

@@ -7,10 +7,10 @@ import type { HostProbe } from '../host/probe.js';
 import type { Persona } from '../persona/types.js';
 import type { TableRegistry } from '../tables/registry.js';
 import type { SyscallTable } from '../tables/types.js';
-import { computePlan } from './compute.js';
+import { computePlan, DEFAULT_VIEW, type PlanView } from './compute.js';
 import type { Plan } from './types.js';
 
-export function planFor(persona: Persona, registry: TableRegistry, host: HostProbe): Plan {
+export function planFor(persona: Persona, registry: TableRegistry, host: HostProbe, view: PlanView = DEFAULT_VIEW): Plan {
   // The host's own release is the host's own build: what it lacks, the persona lacks too.
   const sameBuild = persona.release === host.release;
   return computePlan(
@@ -21,6 +21,7 @@ export function planFor(persona: Persona, registry: TableRegistry, host: HostPro
       host: registry.resolve(arch, host.mainline).table,
       hostMissing: new Set(arch === 'x86_64' || arch === 'ia32' ? host.missing[arch] : []),
       sameKernel: sameBuild,
+      view,
     })),
   );
 }

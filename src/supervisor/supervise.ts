@@ -25,6 +25,8 @@ export interface SuperviseOptions {
   filter: Uint8Array;
   worker: Omit<WorkerInput, 'listenerFd'>;
   noNewPrivs?: boolean;
+  /** Identity files bind-mounted in a private mount namespace (LaunchOptions.identity). */
+  identity?: ReadonlyMap<string, string>;
 }
 
 export interface SuperviseResult {
@@ -45,6 +47,7 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
   try {
     const { child } = await launchUnderFilter(program, args, opts.filter, {
       noNewPrivs: opts.noNewPrivs,
+      ...(opts.identity ? { identity: opts.identity } : {}),
       // The program starts only once the loop has its native actions, so even its first calls are answered natively.
       beforeExec: async (listenerFd) => {
         supervisor = await startWorker({ ...opts.worker, listenerFd });
