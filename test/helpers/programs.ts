@@ -23,6 +23,7 @@ export const PROGRAM_NAMES = [
   'sleeper',
   'cr-subject',
   'own-filter',
+  'identity-leaks',
 ] as const;
 export type ProgramName = (typeof PROGRAM_NAMES)[number];
 

@@ -69,6 +69,8 @@ describe('usage errors exit EINVAL', () => {
     { name: 'loop-mt', args: ['open=', '10', '1'] },
     { name: 'sleeper', args: ['x'] },
     { name: 'own-filter', args: ['--nope'] },
+    { name: 'identity-leaks', args: [] },
+    { name: 'identity-leaks', args: ['a', 'b'] },
     { name: 'cr-subject', args: ['nope', '/tmp/cr-subject-usage'] },
     { name: 'cr-subject', args: [] },
   ];
