@@ -44,6 +44,13 @@ const AT_FDCWD = -100;
 const MFD_CLOEXEC = 1;
 const MFD_ALLOW_SEALING = 2;
 
+/**
+ * For mechanisms that cannot open as the task (ptrace, sigsys): the last path components worth a
+ * look in TypeScript, and the argument holding the path, as the old path pre-filter used them.
+ */
+export const WATCHED_NAMES: readonly string[] = ['version', 'osrelease', 'ostype'];
+export const pathArgOf = (form: number): number => (form === OpenForm.open ? 0 : 1);
+
 /** Where each open-family call keeps its dirfd, path and flags. */
 function decode(call: Call): { dirfd: number; pathArg: bigint; flags: number } | 'kernel' {
   const a = call.args;
