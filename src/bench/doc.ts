@@ -8,6 +8,7 @@
  * A file without END_MARKER is treated as all generated, and gets a stub for
  * the analysis.
  */
+import { renderOpenHeavy } from './open-heavy.js';
 import { cellRows, fmtValue, fmtVerdict, fmtTargetValue, fmtPercent } from './format.js';
 import type { BenchReport, Cell } from './types.js';
 
@@ -96,6 +97,7 @@ export function renderGenerated(r: BenchReport): string {
       '',
     );
   }
+  if (r.openHeavy) lines.push(...renderOpenHeavy(r.openHeavy, r.config.kernel));
   lines.push(
     '### Method',
     '',

@@ -18,6 +18,7 @@ import { runAll } from './runner.js';
 import { benchScenarios } from './scenarios.js';
 import { measureStartup } from './startup.js';
 import { evaluateTargets } from './targets.js';
+import { measureOpenHeavy, openHeavyMissing } from './open-heavy.js';
 import type { BenchReport } from './types.js';
 
 const DEFAULT_DOC = path.join(ROOT, 'docs', 'PERFORMANCE.md');
@@ -34,7 +35,7 @@ const spec: CommandSpec = {
     { name: 'no-doc', help: 'leave the document alone' },
     { name: 'quick', help: 'a smoke run: 2 rounds, 1/20 of the calls, 1 start-up probe (numbers are not for the doc)' },
     { name: 'startup-runs', value: 'N', help: 'runs of the start-up breakdown probe (default 5; 0 skips it)' },
-    { name: 'scenario', value: 'ID', repeat: true, help: 'only these scenarios (getppid, uname, enosys, startup)' },
+    { name: 'scenario', value: 'ID', repeat: true, help: 'only these scenarios (getppid, uname, enosys, startup, open-heavy)' },
     { name: 'mechanism', value: 'ID', repeat: true, help: `only these mechanisms (${MECHANISMS.map((m) => m.id).join(', ')})` },
     { name: 'render', value: 'JSON', help: 'regenerate the document from a saved run, measuring nothing' },
   ],
@@ -102,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
   const { ctx, refused, unimplemented, dispose } = setUp(kernel);
   try {
     const allScenarios = benchScenarios({ refused, unimplemented, scale: quick ? 0.05 : 1 });
-    const wantScenarios = only(p.options.scenario, 'scenario', allScenarios.map((s) => s.id));
+    const wantScenarios = only(p.options.scenario, 'scenario', [...allScenarios.map((s) => s.id), 'open-heavy']);
     const scenarios = allScenarios.filter((s) => !wantScenarios || wantScenarios.includes(s.id));
     const unavailable = new Map(MECHANISMS.map((m) => [m.id, m.unavailable(ctx)]));
     const mechanisms = MECHANISMS.filter((m) => (!wantMechanisms || wantMechanisms.includes(m.id)) && unavailable.get(m.id) === undefined);
@@ -122,6 +123,13 @@ async function main(argv: string[]): Promise<number> {
       startup = { phases: await measureStartup(kernel, ctx.cliPath, startupRuns, ctx.env), runs: startupRuns };
     }
 
+    let openHeavy: BenchReport['openHeavy'];
+    if (!wantScenarios || wantScenarios.includes('open-heavy')) {
+      const missing = openHeavyMissing();
+      if (missing) process.stderr.write(`bench: skipping open-heavy: ${missing}\n`);
+      else openHeavy = await measureOpenHeavy(ctx, quick ? 1 : Math.min(rounds, 5), (line) => process.stderr.write(`bench: ${line}\n`));
+    }
+
     const report: BenchReport = {
       format: 1,
       host: hostInfo(started, loadStart, pressureStart),
@@ -131,6 +139,7 @@ async function main(argv: string[]): Promise<number> {
       cells,
       targets: evaluateTargets(cells),
       ...(startup ? { startup } : {}),
+      ...(openHeavy ? { openHeavy } : {}),
     };
     process.stdout.write(formatReport(report));
     const json = str(p.options.json);
