@@ -168,11 +168,14 @@ static int read_creds(pid_t pid, struct task_creds *c)
 /* A task whose user namespace is not ours: its capabilities mean nothing here. */
 static bool foreign_userns(pid_t pid)
 {
-	char path[64], theirs[64], ours[64];
+	static __thread char ours[64];
+	static __thread ssize_t ours_len = -1;
+	char path[64], theirs[64];
+	if (ours_len < 0)
+		ours_len = readlink("/proc/self/ns/user", ours, sizeof(ours) - 1);
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
 	ssize_t a = readlink(path, theirs, sizeof(theirs) - 1);
-	ssize_t b = readlink("/proc/self/ns/user", ours, sizeof(ours) - 1);
-	return a < 0 || b < 0 || a != b || memcmp(theirs, ours, (size_t)a) != 0;
+	return a < 0 || ours_len < 0 || a != ours_len || memcmp(theirs, ours, (size_t)a) != 0;
 }
 
 /* ---- credentials of the calling thread ---- */
@@ -236,11 +239,11 @@ static bool on_procfs(int fd, const struct stat *st)
 	return major(st->st_dev) == 0 && fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
 }
 
-/* The persona's fd for what fd opened, or -1 when it is not an identity file. */
-static int identity_match(int fd, const struct open_job *j)
+/* The persona's fd for what fd (whose fstat is st) opened, or -1 when it is not an identity file. */
+static int identity_match(int fd, const struct stat *stp, const struct open_job *j)
 {
-	struct stat st, id;
-	if (fstat(fd, &st) != 0 || !on_procfs(fd, &st))
+	struct stat st = *stp, id;
+	if (!on_procfs(fd, &st))
 		return -1;
 	for (size_t i = 0; i < j->nids; i++) {
 		if (fstatat(j->root, j->ids[i].path, &id, 0) == 0 && id.st_dev == st.st_dev && id.st_ino == st.st_ino) {
@@ -272,11 +275,11 @@ static enum identity_outcome send_fd(const struct open_job *j, int fd, struct se
 	return IDENTITY_REPLY;
 }
 
-/* Open as the task (creds already taken by the caller) and answer. */
-static enum identity_outcome open_and_answer(struct open_job *j, int fd, struct seccomp_notif_resp *resp)
+/* Answer with fd, which the task's open gave (st: its fstat), or with the persona's text instead. */
+static enum identity_outcome open_and_answer(struct open_job *j, int fd, const struct stat *st, struct seccomp_notif_resp *resp)
 {
 	autoclose int opened = fd;
-	autoclose int persona = identity_match(opened, j);
+	autoclose int persona = identity_match(opened, st, j);
 	return send_fd(j, persona >= 0 ? persona : opened, resp);
 }
 
@@ -447,9 +450,23 @@ static int walk_open(struct open_job *j, const struct open_how *how)
 	}
 }
 
+/* The task's fs credentials are this thread's already (a root task under a root supervisor): nothing to switch. */
+static bool same_creds(const struct task_creds *t, const struct own_creds *o)
+{
+	uint64_t eff = (uint64_t)o->caps[1].effective << 32 | o->caps[0].effective;
+	if (t->fsuid != o->fsuid || t->fsgid != o->fsgid || t->cap_eff != eff || t->ngroups != o->ngroups)
+		return false;
+	for (int i = 0; i < t->ngroups; i++)
+		if (t->groups[i] != (uint32_t)o->groups[i])
+			return false;
+	return true;
+}
+
 static int open_as_task(struct open_job *j, uint64_t extra_flags)
 {
-	int err = become(&j->creds, &thread_own, !foreign_userns(j->pid));
+	bool foreign = foreign_userns(j->pid);
+	bool switch_creds = foreign || !same_creds(&j->creds, &thread_own);
+	int err = switch_creds ? become(&j->creds, &thread_own, !foreign) : 0;
 	if (err) {
 		unbecome(&thread_own);
 		errno = err;
@@ -470,14 +487,15 @@ static int open_as_task(struct open_job *j, uint64_t extra_flags)
 	if (fd < 0 && errno == ELOOP && !(j->user_resolve & RESOLVE_NO_SYMLINKS))
 		fd = walk_open(j, &how);
 	err = errno;
-	unbecome(&thread_own);
+	if (switch_creds)
+		unbecome(&thread_own);
 	errno = err;
 	return fd;
 }
 
 static void job_free(struct open_job *j)
 {
-	if (j->base >= 0)
+	if (j->base >= 0 && j->base != j->root)
 		close(j->base);
 	if (j->root >= 0)
 		close(j->root);
@@ -492,8 +510,13 @@ static void *blocking_open(void *arg)
 	struct open_job *j = arg;
 	struct seccomp_notif_resp resp = { .id = j->id };
 	if (prepare_thread() == 0) {
+		struct stat st;
 		int fd = open_as_task(j, 0);
-		enum identity_outcome o = fd < 0 ? (resp.error = -errno, IDENTITY_REPLY) : open_and_answer(j, fd, &resp);
+		enum identity_outcome o = IDENTITY_REPLY;
+		if (fd < 0 || fstat(fd, &st) != 0)
+			resp.error = -errno;
+		else
+			o = open_and_answer(j, fd, &st, &resp);
 		if (o == IDENTITY_REPLY)
 			ioctl(j->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 	} else {
@@ -616,7 +639,7 @@ enum identity_outcome identity_open(int listener, const struct seccomp_notif *n,
 	if (read_creds(j.pid, &j.creds) != 0 || open_proc_link(j.pid, "root", &j.root) != 0)
 		goto gone;
 	if (j.path[0] == '/' && !(j.how.resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))) {
-		j.base = fcntl(j.root, F_DUPFD_CLOEXEC, 0);
+		j.base = j.root;
 		j.how.resolve |= RESOLVE_IN_ROOT;
 	} else {
 		char what[32];
@@ -637,13 +660,18 @@ enum identity_outcome identity_open(int listener, const struct seccomp_notif *n,
 	} else if (fd < 0) {
 		err = errno;
 		goto reply;
-	} else if (!(j.how.flags & (O_NONBLOCK | O_PATH)) && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+	} else if (fstat(fd, &st) != 0) {
+		err = errno;
+		close(fd);
+		goto reply;
+	} else if (!(j.how.flags & (O_NONBLOCK | O_PATH)) && S_ISFIFO(st.st_mode)) {
 		close(fd);
 		o = hand_over(&j, resp);
 	} else {
+		/* F_SETFL sets only the status flags (O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME, O_NONBLOCK): the task's, without ours. */
 		if (!(j.how.flags & (O_NONBLOCK | O_PATH)))
-			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-		o = open_and_answer(&j, fd, resp);
+			fcntl(fd, F_SETFL, (int)(j.how.flags & ~(uint64_t)FASYNC)); /* open(2) ignores O_ASYNC; F_SETFL would not */
+		o = open_and_answer(&j, fd, &st, resp);
 	}
 	goto out;
 gone:
@@ -653,7 +681,7 @@ reply:
 	resp->error = -err;
 	o = IDENTITY_REPLY;
 out:
-	if (j.base >= 0)
+	if (j.base >= 0 && j.base != j.root)
 		close(j.base);
 	if (j.root >= 0)
 		close(j.root);
