@@ -22,13 +22,14 @@
     {
       "target_name": "cr_shim_notify",
       "sources": ["native/notify-loop.c", "native/task-uts.c"],
+      "sources": ["native/notify-loop.c", "native/identity-open.c"],
       "defines": ["NAPI_VERSION=8"],
       "libraries": ["-lpthread"]
     },
     {
       "target_name": "cr-shim-launch",
       "type": "executable",
-      "sources": ["native/launcher.c"]
+      "sources": ["native/launcher.c", "native/identity-mount.c"]
     },
     {
       "target_name": "cr-shim-inject",

@@ -1,7 +1,9 @@
 /*
- * cr-shim-launch [--no-new-privs] -- PROGRAM ARGS...
+ * cr-shim-launch [--no-new-privs] [--identity-stage DIR --identity TARGET=TEXT ...] -- PROGRAM ARGS...
  *
- * Install a seccomp filter that the supervisor sends over fd 3, hand the
+ * With --identity, first enter a private mount namespace where each TARGET
+ * (e.g. /proc/version) reads TEXT (native/identity-mount.c). Then install a
+ * seccomp filter that the supervisor sends over fd 3, hand the
  * supervisor the filter's listener, then exec PROGRAM under the filter. One
  * job, then exec: everything else (plans, BPF, the notification loop) lives in
  * the supervisor.
@@ -49,6 +51,9 @@
 
 #include "channel.h"
 #include "exec-program.h"
+#include "identity-mount.h"
+
+#define USAGE "usage: cr-shim-launch [--no-new-privs] [--identity-stage DIR --identity TARGET=TEXT ...] -- PROGRAM ARGS...\n"
 
 /* One stderr line naming the failed operation; returns -1 for `return fail(...)`. */
 static int fail(const char *op, int err)
@@ -138,8 +143,15 @@ failed:
 	return -err;
 }
 
+/* The identity overlay, if asked for: before the filter, which may refuse mount(2). */
+struct identity_request {
+	const char *stage;
+	struct identity_file files[IDENTITY_MAX_FILES];
+	size_t n;
+};
+
 /* Everything up to exec. 0, or -1 after its one stderr line. */
-static int prepare(int no_new_privs)
+static int prepare(int no_new_privs, const struct identity_request *identity)
 {
 	const char *op = NULL;
 	unsigned short count = 0;
@@ -147,6 +159,8 @@ static int prepare(int no_new_privs)
 	int listener;
 
 	if (bind_to_parent() < 0)
+		return -1;
+	if (identity->n > 0 && identity_mount(identity->stage, identity->files, identity->n) < 0)
 		return -1;
 	op = "fcntl(fd 3, F_SETFD)";
 	if (fcntl(CHANNEL_FD, F_SETFD, FD_CLOEXEC) < 0)
@@ -176,27 +190,42 @@ failed:
 	return fail(op, errno);
 }
 
+/* --identity TARGET=TEXT: split at the first '=' (a target is an absolute path without one). */
+static int add_identity(struct identity_request *r, char *arg)
+{
+	char *eq = strchr(arg, '=');
+	if (!eq || arg[0] != '/' || r->n == IDENTITY_MAX_FILES)
+		return -1;
+	*eq = '\0';
+	r->files[r->n++] = (struct identity_file){ .target = arg, .text = eq + 1 };
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int no_new_privs = 0;
+	struct identity_request identity = { 0 };
 	int i = 1;
 
 	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "--no-new-privs") == 0) {
 			no_new_privs = 1;
+		} else if (strcmp(argv[i], "--identity-stage") == 0 && i + 1 < argc) {
+			identity.stage = argv[++i];
+		} else if (strcmp(argv[i], "--identity") == 0 && i + 1 < argc && add_identity(&identity, argv[i + 1]) == 0) {
+			i++;
 		} else {
-			fprintf(stderr, "cr-shim-launch: unknown option %s\n"
-					"usage: cr-shim-launch [--no-new-privs] -- PROGRAM ARGS...\n", argv[i]);
+			fprintf(stderr, "cr-shim-launch: bad option %s\n" USAGE, argv[i]);
 			return EXIT_LAUNCHER;
 		}
 	}
-	if (i + 1 >= argc) {
-		fprintf(stderr, "usage: cr-shim-launch [--no-new-privs] -- PROGRAM ARGS...\n");
+	if (i + 1 >= argc || (identity.n > 0 && !identity.stage)) {
+		fprintf(stderr, USAGE);
 		return EXIT_LAUNCHER;
 	}
 	char **program = &argv[i + 1];
 
-	if (prepare(no_new_privs) < 0)
+	if (prepare(no_new_privs, &identity) < 0)
 		return EXIT_LAUNCHER;
 
 	static char path[PATH_MAX];

@@ -58,6 +58,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "identity-open.h"
 #include "seccomp-compat.h"
 #include "task-uts.h"
 
@@ -71,6 +72,7 @@ enum native_kind {
 	NK_PATH_WATCH = 4,
 	NK_UNAME = 5,
 	NK_FORGET_TASK = 6,
+	NK_OPEN_IDENTITY = 7,
 };
 
 /* Verdicts per arch, indexed by syscall number: every number tables/schema/syscall-table.schema.json
@@ -93,6 +95,8 @@ struct verdict {
 	uint32_t width;	/* uname: bytes per utsname field */
 	char **names;	/* pathWatch: last path components that JS wants to see */
 	size_t nnames;
+	struct identity_entry *ids;	/* openIdentity: the files answered with the persona's text */
+	size_t nids;
 };
 
 struct arch_stats {
@@ -173,6 +177,9 @@ static void arch_table_free(struct arch_table *t)
 		for (size_t i = 0; i < v->nnames; i++)
 			free(v->names[i]);
 		free(v->names);
+		for (size_t i = 0; i < v->nids; i++)
+			free(v->ids[i].path);
+		free(v->ids);
 	}
 	free(t);
 }
@@ -528,6 +535,49 @@ static bool parse_uname_layout(napi_env env, napi_value a, uint32_t index, struc
 	return true;
 }
 
+/* openIdentity: arg is the open_form, identity an array of { path, fd }. */
+static bool parse_open_identity(napi_env env, napi_value a, uint32_t index, struct verdict *d)
+{
+	napi_value v, list;
+	bool has = false, is_array = false;
+	uint32_t form, n;
+
+	if (!prop(env, a, "arg", &v, &has) || !has || !get_u32(env, v, "arg", &form))
+		return has ? false : bad_action(env, index, "arg (the open form) missing");
+	if (form > OPEN_FORM_OPENAT2)
+		return bad_action(env, index, "arg out of range 0..2 (open, openat, openat2)");
+	d->arg = (uint8_t)form;
+	if (!prop(env, a, "identity", &list, &has))
+		return false;
+	if (has)
+		napi_is_array(env, list, &is_array);
+	if (!is_array)
+		return bad_action(env, index, "identity must be an array of { path, fd }");
+	napi_get_array_length(env, list, &n);
+	if (n > IDENTITY_MAX_ENTRIES)
+		return bad_action(env, index, "identity: at most 16 files");
+	d->ids = calloc(n ? n : 1, sizeof(*d->ids));
+	if (!d->ids)
+		return bad_action(env, index, "out of memory");
+	for (uint32_t i = 0; i < n; i++) {
+		napi_value e, pv, fv;
+		bool hp = false, hf = false;
+		int32_t fd;
+		size_t len;
+		napi_get_element(env, list, i, &e);
+		if (!prop(env, e, "path", &pv, &hp) || !prop(env, e, "fd", &fv, &hf) || !hp || !hf ||
+		    napi_get_value_string_utf8(env, pv, NULL, 0, &len) != napi_ok || napi_get_value_int32(env, fv, &fd) != napi_ok || fd < 0)
+			return bad_action(env, index, "identity entries must be { path: string, fd: number }");
+		d->ids[i].path = malloc(len + 1);
+		if (!d->ids[i].path)
+			return bad_action(env, index, "out of memory");
+		d->nids = i + 1;
+		napi_get_value_string_utf8(env, pv, d->ids[i].path, len + 1, &len);
+		d->ids[i].fd = fd;
+	}
+	return true;
+}
+
 /* Fill t->v[action.nr] from one NativeAction object. */
 static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch_table *t)
 {
@@ -542,7 +592,7 @@ static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch
 	if (!prop(env, a, "kind", &v, &has) || !has || !get_u32(env, v, "kind", &kind))
 		return has ? false : bad_action(env, index, "kind missing");
 	struct verdict *d = &t->v[nr];
-	if (d->kind != NK_DEFER || d->bytes || d->names)
+	if (d->kind != NK_DEFER || d->bytes || d->names || d->ids)
 		return bad_action(env, index, "nr given twice");
 	d->kind = (uint8_t)kind;
 
@@ -630,6 +680,8 @@ static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch
 		}
 		return true;
 	}
+	case NK_OPEN_IDENTITY:
+		return parse_open_identity(env, a, index, d);
 	default:
 		return bad_action(env, index, "unknown kind");
 	}
@@ -809,7 +861,7 @@ static bool last_component_in(char *path, char *const *names, size_t nnames)
 	return false;
 }
 
-enum outcome { ANSWERED, DEFERRED, GONE };
+enum outcome { ANSWERED, SENT, DEFERRED, GONE };
 
 #define PER_MASK 0x00ff
 #define PER_LINUX32 0x0008
@@ -899,6 +951,15 @@ static enum outcome decide(int listener, const struct verdict *v, const struct s
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 		return ANSWERED;
 	}
+	case NK_OPEN_IDENTITY:
+		switch (identity_open(listener, n, (enum open_form)v->arg, v->ids, v->nids, resp)) {
+		case IDENTITY_SENT:
+			return SENT;
+		case IDENTITY_GONE:
+			return GONE;
+		default:
+			return ANSWERED;
+		}
 	default:
 		return DEFERRED;
 	}
@@ -1059,8 +1120,8 @@ static napi_value nl_recv(napi_env env, napi_callback_info info)
 		struct arch_stats *st = table_for(r.set, n->data.arch)->stats;
 		__atomic_add_fetch(&st->count[n->data.nr], 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&st->ns[n->data.nr], sent - received, __ATOMIC_RELAXED);
-		/* ENOENT: the task was killed while we decided; nothing to answer. */
-		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT) {
+		/* ENOENT: the task was killed while we decided; nothing to answer. SENT: answered already. */
+		if (o == ANSWERED && ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT) {
 			throw_errno(env, "seccomp NOTIF_SEND", errno);
 			return NULL;
 		}

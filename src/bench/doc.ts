@@ -9,6 +9,7 @@
  * the analysis.
  */
 import { containerRows } from './containers.js';
+import { renderOpenHeavy } from './open-heavy.js';
 import { cellRows, fmtValue, fmtVerdict, fmtTargetValue, fmtPercent } from './format.js';
 import { downtimeRows } from './downtime-table.js';
 import type { BenchReport, Cell } from './types.js';
@@ -123,6 +124,7 @@ export function renderGenerated(r: BenchReport): string {
       '',
     );
   }
+  if (r.openHeavy) lines.push(...renderOpenHeavy(r.openHeavy, r.config.kernel));
   lines.push(
     '### Method',
     '',

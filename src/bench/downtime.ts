@@ -94,7 +94,7 @@ export async function measureDowntime(kernel: string, cliPath: string, runs: num
     // The subject, under the shim, stdio to a file (CRIU dumps no pipe to us).
     const out = path.join(work, 'subject.out');
     const fd = fs.openSync(out, 'w');
-    const shim = spawn(process.execPath, [cliPath, 'run', '--quiet', '--kernel', kernel, '--', stampPath, stampFile], { stdio: ['ignore', fd, fd], env, detached: true });
+    const shim = spawn(process.execPath, [cliPath, 'run', '--quiet', '--dumpable', '--kernel', kernel, '--', stampPath, stampFile], { stdio: ['ignore', fd, fd], env, detached: true });
     fs.closeSync(fd);
     started.push(shim);
     const pid = await until('the subject to start', () => {

@@ -21,6 +21,7 @@ import { measureStartup } from './startup.js';
 import { containersUnavailable, measureContainers } from './containers.js';
 import { locateCriu } from '../criu/binary.js';
 import { evaluateTargets } from './targets.js';
+import { measureOpenHeavy, openHeavyMissing } from './open-heavy.js';
 import type { BenchReport } from './types.js';
 
 const DEFAULT_DOC = path.join(ROOT, 'docs', 'PERFORMANCE.md');
@@ -38,7 +39,7 @@ const spec: CommandSpec = {
     { name: 'quick', help: 'a smoke run: 2 rounds, 1/20 of the calls, 1 start-up probe (numbers are not for the doc)' },
     { name: 'startup-runs', value: 'N', help: 'runs of the start-up breakdown probe (default 5; 0 skips it)' },
     { name: 'downtime-runs', value: 'N', help: 'alternated runs of each checkpoint downtime comparison, plain CRIU vs cr-shim (default 5; 0 skips it)' },
-    { name: 'scenario', value: 'ID', repeat: true, help: 'only these scenarios (getppid, uname, enosys, startup, downtime, containers: Podman downtime, run when podman is installed)' },
+    { name: 'scenario', value: 'ID', repeat: true, help: 'only these scenarios (getppid, uname, enosys, startup, downtime, open-heavy, containers: Podman downtime, run when podman is installed)' },
     { name: 'mechanism', value: 'ID', repeat: true, help: `only these mechanisms (${MECHANISMS.map((m) => m.id).join(', ')})` },
     { name: 'render', value: 'JSON', help: 'regenerate the document from a saved run, measuring nothing' },
   ],
@@ -107,7 +108,7 @@ async function main(argv: string[]): Promise<number> {
   const { ctx, refused, unimplemented, dispose } = setUp(kernel);
   try {
     const allScenarios = benchScenarios({ refused, unimplemented, scale: quick ? 0.05 : 1 });
-    const wantScenarios = only(p.options.scenario, 'scenario', [...allScenarios.map((s) => s.id), 'containers', 'downtime']);
+    const wantScenarios = only(p.options.scenario, 'scenario', [...allScenarios.map((s) => s.id), 'containers', 'downtime', 'open-heavy']);
     const scenarios = allScenarios.filter((s) => !wantScenarios || wantScenarios.includes(s.id));
     const unavailable = new Map(MECHANISMS.map((m) => [m.id, m.unavailable(ctx)]));
     const mechanisms = MECHANISMS.filter((m) => (!wantMechanisms || wantMechanisms.includes(m.id)) && unavailable.get(m.id) === undefined);
@@ -144,6 +145,12 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`bench: checkpoint downtime, plain CRIU vs cr-shim (${downtimeRuns} runs each)\n`);
       downtime = await measureDowntime(kernel, ctx.cliPath, downtimeRuns, ctx.env);
     }
+    let openHeavy: BenchReport['openHeavy'];
+    if (!wantScenarios || wantScenarios.includes('open-heavy')) {
+      const missing = openHeavyMissing();
+      if (missing) process.stderr.write(`bench: skipping open-heavy: ${missing}\n`);
+      else openHeavy = await measureOpenHeavy(ctx, quick ? 1 : Math.min(rounds, 5), (line) => process.stderr.write(`bench: ${line}\n`));
+    }
 
     const report: BenchReport = {
       format: 1,
@@ -156,6 +163,7 @@ async function main(argv: string[]): Promise<number> {
       ...(startup ? { startup } : {}),
       ...(containers ? { containers } : {}),
       ...(downtime ? { downtime } : {}),
+      ...(openHeavy ? { openHeavy } : {}),
     };
     process.stdout.write(formatReport(report));
     const json = str(p.options.json);

@@ -5,6 +5,7 @@
  * mechanisms on one scenario. New mechanisms (ptrace, SIGSYS, proot, gVisor)
  * and scenario parameters (threads) slot in without touching the runner.
  */
+import type { OpenHeavyReport } from './open-heavy.js';
 
 /** What one run of a per-call scenario makes the loop program do (its first argument). */
 import type { ContainerDowntime } from './containers.js';
@@ -199,6 +200,8 @@ export interface BenchReport {
   cells: Cell[];
   targets: TargetResult[];
   startup?: { phases: PhaseSummary[]; runs: number };
+  /** Issue 11: open-heavy workload and trapped opens (src/bench/open-heavy.ts). */
+  openHeavy?: OpenHeavyReport;
   /** Container downtime (containers.ts), or why it was not measured. */
   containers?: ContainerDowntime | { unavailable: string };
   /** Checkpoint downtime, plain CRIU vs cr-shim on the same process and image (downtime.ts). */

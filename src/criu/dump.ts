@@ -52,6 +52,25 @@ export function checkTarget(pid: number): void {
   if (!fs.existsSync(`/proc/${pid}`)) throw new ShimError('dump', `no process ${pid}`, { code: 'ESRCH', hint: 'check the PID (ps -p PID)' });
 }
 
+/**
+ * `cr-shim run` without --dumpable puts its tree in a private mount namespace (identity files by
+ * bind mount). CRIU cannot dump it: the program's inherited stdio were opened in cr-shim's
+ * namespace, whose mounts the dumped namespace lacks ("Can't lookup mount=N for fd=0").
+ */
+function refuseIdentityNamespace(pid: number): void {
+  let theirs: string;
+  try {
+    theirs = fs.readlinkSync(`/proc/${pid}/ns/mnt`);
+  } catch {
+    return; // gone: the dump itself reports it
+  }
+  if (theirs === fs.readlinkSync('/proc/self/ns/mnt')) return;
+  throw new UsageError('dump', `process ${pid} runs in cr-shim run's private mount namespace (the persona's /proc files are bind mounts there), which CRIU cannot dump`, {
+    code: 'EXDEV',
+    hint: 'start the program with cr-shim run --dumpable to checkpoint it later',
+  });
+}
+
 /** Prepare an empty image directory; returns the function that undoes it after a failure. */
 function prepareDir(imgDir: string): () => void {
   if (fs.existsSync(imgDir)) {
@@ -150,6 +169,7 @@ export async function dumpProcess(request: DumpRequest): Promise<DumpResult> {
   const req = { ...request, pid: tgid };
   const imgDir = path.resolve(req.imgDir);
   const supervision = findSupervision(req.pid);
+  if (supervision !== undefined) refuseIdentityNamespace(req.pid);
   if (req.preDumps > 0) await ensureMemoryTracking(req.criu.path);
   const undo = prepareDir(imgDir);
 

@@ -13,6 +13,7 @@ import type { TableRegistry } from '../tables/registry.js';
 import { errnoName } from '../native/errno.js';
 import { KNOWN_DIFFERENCES } from './known-differences.js';
 import { UNMOVABLE_KINDS } from '../criu/unmovable/rules.js';
+import { IDENTITY_LEAKS } from './identity-leaks.js';
 
 export interface Treatment {
   arch: Arch;
@@ -113,6 +114,16 @@ export function renderSupported(registry: TableRegistry, host: HostProbe): strin
     '- **ia32** (32-bit programs on the 64-bit kernel): tables, plan and filter are built and the filter\'s ia32 verdicts are checked in the BPF emulator; this host boots with 32-bit emulation switched off, so ia32 programs cannot run here and the ia32 handlers are not yet tested on real processes. Planned: run them under the qemu harness.',
     '- **x32**: refused with ENOSYS (this host was built without CONFIG_X86_X32_ABI and no table describes x32).',
     '- **Any other audit arch**: refused with ENOSYS.',
+    '',
+    '## The kernel\'s identity: every way around it',
+    '',
+    '`cr-shim run` gives the program its own mount namespace in which /proc/version and /proc/sys/kernel/{osrelease,version,ostype} are read-only bind mounts of the persona\'s text (as LXCFS does for containers), so open, openat and openat2 stay out of the filter and cost nothing. A tree restored or attached to cannot change its mount namespace (nor can one started with `run --dumpable`, which CRIU could not dump otherwise): there the native loop performs every open itself, as the task would, and answers with the fd it opened (SECCOMP_ADDFD_FLAG_SEND), or with the persona\'s text when that fd is one of the identity files, judged by device and inode. `cr-shim dump` refuses a tree in run\'s namespace and names `--dumpable`.',
+    '',
+    'The open is the task\'s own: the path is resolved from its root (RESOLVE_IN_ROOT against /proc/PID/root), cwd or dirfd, with /proc/self and /proc/thread-self meaning the task, magic links followed by the kernel; fsuid, fsgid, groups and effective capabilities are the task\'s (taken on the loop\'s thread for the open; none for a task in another user namespace), and so is its umask. A FIFO\'s blocking open waits on a helper thread. Differences left: a terminal opened without O_NOCTTY never becomes the task\'s controlling terminal; a chrooted task\'s relative path that climbs above its cwd is bounded by cr-shim\'s root, not the task\'s; LSM labels are cr-shim\'s.',
+    '',
+    '| vector | run | restore, attach, run --dumpable | why |',
+    '|---|---|---|---|',
+    ...IDENTITY_LEAKS.map((l) => `| ${esc(l.vector)} | ${l.run} | ${l.supervised} | ${esc(l.why)} |`),
     '',
     '## Differences from real kernels',
     '',

@@ -1,18 +1,23 @@
 /**
- * open/openat/openat2 of the /proc files that tell the kernel's identity. A
- * read-only open of one of them gets a sealed memfd holding the persona's text
- * (one memfd per text, reopened read-only for each open);
- * every other open runs in the kernel unchanged.
+ * open/openat/openat2 under restore, attach and run --dumpable (a plain run
+ * bind-mounts the identity files instead and never traps an open).
  *
- * The native loop pre-filters: it reads the path and comes here only when the
- * last component is one of the watched names (see `native`), so ordinary opens
- * cost one notification round trip and no JavaScript.
+ * Native (the default): the loop performs every open itself, as the task
+ * would, and answers with the fd, or with a sealed memfd holding the persona's
+ * text when the file opened is one of the identity files (decided by device
+ * and inode, native/identity-open.c): no path variant, fd reopen or racing
+ * thread gets around it.
+ *
+ * `handle` (--trace, which sends every call through TypeScript) still decides
+ * by the path it reads and lets the kernel open everything else
+ * (CONTINUE): a racing thread can get past it. It is for observing, not for
+ * holding the identity.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { E } from '../native/errno.js';
 import { sys } from '../native/libc.js';
-import { NativeKind } from '../native/addon-types.js';
+import { NativeKind, OpenForm } from '../native/addon-types.js';
 import type { Persona } from '../persona/types.js';
 import type { Call, Handler, HandlerContext, Reply } from './types.js';
 
@@ -26,7 +31,6 @@ export function identityFiles(p: Persona): Map<string, string> {
   ]);
 }
 
-const WATCHED_NAMES = ['version', 'osrelease', 'ostype'];
 
 // <asm-generic/fcntl.h>, the same for x86_64 and ia32.
 const O_ACCMODE = 0o3;
@@ -39,6 +43,13 @@ const AT_FDCWD = -100;
 // <linux/memfd.h>, <linux/fcntl.h>
 const MFD_CLOEXEC = 1;
 const MFD_ALLOW_SEALING = 2;
+
+/**
+ * For mechanisms that cannot open as the task (ptrace, sigsys): the last path components worth a
+ * look in TypeScript, and the argument holding the path, as the old path pre-filter used them.
+ */
+export const WATCHED_NAMES: readonly string[] = ['version', 'osrelease', 'ostype'];
+export const pathArgOf = (form: number): number => (form === OpenForm.open ? 0 : 1);
 
 /** Where each open-family call keeps its dirfd, path and flags. */
 function decode(call: Call): { dirfd: number; pathArg: bigint; flags: number } | 'kernel' {
@@ -128,7 +139,9 @@ export const procIdentity: Handler = {
     if (!call.stillValid()) return { kind: 'error', errno: E.ENOENT! };
     return { kind: 'addfd', fd: readOnlyFdFor(text), cloexec: (d.flags & O_CLOEXEC) !== 0 };
   },
-  native(_arch, _nr, name) {
-    return { kind: NativeKind.pathWatch, arg: name === 'open' ? 0 : 1, names: WATCHED_NAMES };
+  native(_arch, _nr, name, ctx) {
+    const form = name === 'open' ? OpenForm.open : name === 'openat' ? OpenForm.openat : OpenForm.openat2;
+    const identity = [...identityFiles(ctx.persona)].map(([file, text]) => ({ path: file.slice(1), fd: sealedMemfd(text) }));
+    return { kind: NativeKind.openIdentity, arg: form, identity };
   },
 };

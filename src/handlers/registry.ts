@@ -19,6 +19,8 @@ import { behaviourHandlerIds } from './behaviours.js';
 
 const hostLacks = (f: RuleFacts): boolean => !f.hostHas;
 const otherKernel = (f: RuleFacts): boolean => !f.sameKernel;
+/** Restore and attach: the tree shares cr-shim's mount namespace, so opens are the supervisor's to answer. */
+const identityNotMounted = (f: RuleFacts): boolean => !f.sameKernel && !f.identityMounted;
 
 const UNAME: Emulation = {
   handler: 'uname', support: 'full', when: otherKernel,
@@ -29,8 +31,8 @@ const UNAME_WATCH: Emulation = {
   note: 'runs as asked; passes the supervisor (one round trip) so that uname follows the task\'s new personality or UTS namespace',
 };
 const PROC_IDENTITY: Emulation = {
-  handler: 'proc-identity', support: 'partial', when: otherKernel,
-  note: 'read-only opens of /proc/version and /proc/sys/kernel/{osrelease,version,ostype} return the persona\'s text (the fd is a sealed memfd, so fstat shows a memfd); other opens run unchanged but cost one notification round trip',
+  handler: 'proc-identity', support: 'partial', when: identityNotMounted,
+  note: 'restore and attach (run bind-mounts the identity files instead and leaves opens alone): opens of /proc/version and /proc/sys/kernel/{osrelease,version,ostype} return the persona\'s text (the fd is a sealed memfd, so fstat shows a memfd); other opens cost one notification round trip',
 };
 const HOST_BUILD_LACKS = 'this host\'s kernel was built without it';
 
@@ -66,6 +68,10 @@ export const EMULATIONS: Readonly<Record<string, readonly Emulation[]>> = {
   kexec_file_load: [{ errno: 'EPERM', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_KEXEC_FILE): EPERM, as for a caller without CAP_SYS_BOOT` }],
   map_shadow_stack: [{ errno: 'EOPNOTSUPP', support: 'full', when: hostLacks, note: `${HOST_BUILD_LACKS} (CONFIG_X86_USER_SHADOW_STACK): EOPNOTSUPP, as a kernel with it answers on a CPU without user shadow stacks` }],
   bdflush: [{ handler: 'bdflush', support: 'partial', when: hostLacks, note: 'removed in 5.15, a no-op before: EPERM without CAP_SYS_ADMIN, else 0; func 1 (exit the thread) answers 0 instead' }],
+  io_uring_setup: [{
+    errno: 'EPERM', support: 'partial', when: (f) => !f.sameKernel && !f.ioUring,
+    note: 'EPERM, as a kernel with kernel.io_uring_disabled=2 answers: io_uring requests (IORING_OP_OPENAT, READ, ...) never pass through seccomp, so a ring would read the host\'s /proc/version; --allow-io-uring lets rings be made, and that leak with them',
+  }],
   uselib: [{ errno: 'ENOEXEC', support: 'partial', when: hostLacks, note: 'removed (ia32, CONFIG_USELIB): ENOEXEC, what it answered for any ELF shared library; a.out libraries are not loaded' }],
 };
 

@@ -51,6 +51,10 @@ export interface RuleFacts {
   hostHas: boolean;
   /** The persona is this host's own kernel (no --kernel): identity needs no translation. */
   sameKernel: boolean;
+  /** The identity files are bind mounts in the program's own mount namespace (run), so opens need no handler. */
+  identityMounted: boolean;
+  /** The user opted in to io_uring (--allow-io-uring), accepting that its requests bypass the filter. */
+  ioUring: boolean;
 }
 
 /**

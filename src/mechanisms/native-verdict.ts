@@ -7,6 +7,7 @@
 import type { Arch } from '../arch.js';
 import type { HandlerContext, Handler, Reply } from '../handlers/types.js';
 import { NativeKind, type NativeAction } from '../native/addon-types.js';
+import { pathArgOf, WATCHED_NAMES } from '../handlers/proc-identity.js';
 import { E } from '../native/errno.js';
 import type { TraceeMemory } from '../native/tracee-memory.js';
 
@@ -36,9 +37,12 @@ export function applyVerdict(v: Verdict, args: readonly bigint[], mem: TraceeMem
       return { kind: 'error', errno: v.errno! };
     case NativeKind.writeArg:
       return mem.write(args[v.arg!]!, v.bytes!) ? { kind: 'return', val: BigInt(v.val ?? 0) } : { kind: 'error', errno: E.EFAULT! };
-    case NativeKind.pathWatch: {
-      const p = mem.readString(args[v.arg!]!);
-      if (typeof p !== 'string' || lastComponentIn(p, v.names ?? [])) return 'handler';
+    case NativeKind.pathWatch:
+    case NativeKind.openIdentity: {
+      // openIdentity is the notify loop's own open; here it falls back to the path pre-filter.
+      const watch = v.kind === NativeKind.pathWatch ? { arg: v.arg!, names: v.names ?? [] } : { arg: pathArgOf(v.arg!), names: WATCHED_NAMES };
+      const p = mem.readString(args[watch.arg]!);
+      if (typeof p !== 'string' || lastComponentIn(p, watch.names)) return 'handler';
       return { kind: 'continue' };
     }
     default:

@@ -2,6 +2,7 @@
 import { SECCOMP_RET } from '../bpf/insn.js';
 import { supervise } from '../supervisor/supervise.js';
 import type { Mechanism } from './types.js';
+import { identityFiles } from '../handlers/proc-identity.js';
 
 export const notifyMechanism: Mechanism = {
   id: 'notify',
@@ -12,6 +13,8 @@ export const notifyMechanism: Mechanism = {
       argv,
       filter: session.filter,
       noNewPrivs,
+      // The host's own persona needs no overlay: its files already read what they should.
+      ...(session.view.identityMounted && session.persona.release !== session.host.release ? { identity: identityFiles(session.persona) } : {}),
       worker: { persona: session.persona, routes: session.routes, native: traceFile === undefined, ...(traceFile ? { traceFile } : {}) },
     }),
 };

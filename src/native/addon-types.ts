@@ -47,7 +47,18 @@ export const NativeKind = {
   uname: 5,
   /** Drop what is cached about the task's namespace and personality (it is changing them), then continue. */
   forgetTask: 6,
+  /**
+   * Perform the open-family call in the supervisor, as the task would (its root, cwd or dirfd,
+   * fsuid, fsgid, groups, capabilities, umask), decide by the file opened (device and inode),
+   * and answer with SECCOMP_ADDFD_FLAG_SEND: the fd opened, or a new read-only description of
+   * `identity[i].fd` when the file is the procfs file at `identity[i].path` under the task's
+   * root. `arg` is the OpenForm. native/identity-open.c; no check-then-use race.
+   */
+  openIdentity: 7,
 } as const;
+
+/** Where an open-family call keeps its arguments (native/identity-open.h enum open_form). */
+export const OpenForm = { open: 0, openat: 1, openat2: 2 } as const;
 export type NativeKindName = keyof typeof NativeKind;
 
 /**
@@ -69,6 +80,8 @@ export interface NativeAction {
   val?: number;
   /** pathWatch: last path components that JS handles. */
   names?: string[];
+  /** openIdentity: up to 16 files, path relative to the task's root ("proc/version"), fd a sealed memfd the caller keeps open. */
+  identity?: { path: string; fd: number }[];
 }
 
 /** struct seccomp_notif, decoded. args are bigint: they are full 64-bit registers. */

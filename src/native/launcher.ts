@@ -11,7 +11,9 @@
  *              | ERRNO:u32 EOF     exec failed
  */
 import { spawn, type ChildProcess, type StdioNull, type StdioPipe } from 'node:child_process';
-import { closeSync } from 'node:fs';
+import { closeSync, mkdtempSync, rmdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { getSystemErrorMap } from 'node:util';
 import koffi from 'koffi';
@@ -143,6 +145,11 @@ export interface LaunchOptions {
   stdio?: [StdioNull | StdioPipe, StdioNull | StdioPipe, StdioNull | StdioPipe];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * Identity files by bind mount: target path → text. The launcher enters a private mount
+   * namespace and binds each text read-only over its target before the filter (native/identity-mount.c).
+   */
+  identity?: ReadonlyMap<string, string>;
   /** Runs once the listener is ours and before the launcher may exec (`pid` is the launcher's): set up the loop here. */
   beforeExec?: (listenerFd: number, pid: number) => void | Promise<void>;
 }
@@ -167,6 +174,17 @@ export async function launchUnderFilter(
   opts: LaunchOptions = {},
 ): Promise<Launched> {
   const flags = opts.noNewPrivs ? ['--no-new-privs'] : [];
+  // The launcher mounts a tmpfs on this empty directory inside its own namespace only; the host sees it empty.
+  const stage = opts.identity && opts.identity.size > 0 ? mkdtempSync(path.join(os.tmpdir(), 'cr-shim-identity-')) : undefined;
+  if (stage !== undefined) {
+    flags.push('--identity-stage', stage);
+    for (const [target, text] of opts.identity!) flags.push('--identity', `${target}=${text}`);
+  }
+  let staged = stage !== undefined;
+  const removeStage = (): void => {
+    if (staged) rmdirSync(stage!);
+    staged = false;
+  };
   const [stdin, stdout, stderr] = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
   const child = spawn(LAUNCHER_PATH, [...flags, '--', program, ...args], {
     stdio: [stdin, stdout, stderr, 'pipe'],
@@ -192,7 +210,7 @@ export async function launchUnderFilter(
   try {
     await spawned;
     channel.write(encodeFilterFrame(filter));
-    const reply = await reader.read(4, 'listener fd');
+    const reply = await reader.read(4, 'listener fd').finally(removeStage);
     if (!reply) {
       throw new ShimError('cr-shim-launch', 'the launcher exited before installing the filter (see its stderr)', {
         code: 'EPROTO',
@@ -214,6 +232,7 @@ export async function launchUnderFilter(
     });
     return { child, listenerFd, exec };
   } catch (err) {
+    removeStage();
     channel.destroy();
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     throw err;

@@ -33,7 +33,19 @@ export interface ArchInput {
   argTable?: ArgTable;
   /** Options that turn behaviour rows on (e.g. TIOCSTI, a known hole). */
   behaviourOptions?: ReadonlySet<string>;
+  /** How the supervised tree is started; default: opens trapped, io_uring refused. */
+  view?: PlanView;
 }
+
+/** What about the supervised tree changes the plan beyond the two tables. */
+export interface PlanView {
+  /** run's launcher bind-mounts the identity files in a private mount namespace (restore and attach cannot). */
+  identityMounted: boolean;
+  /** --allow-io-uring: io_uring_setup is let through although its requests bypass seccomp. */
+  ioUring: boolean;
+}
+
+export const DEFAULT_VIEW: PlanView = { identityMounted: false, ioUring: false };
 
 export function planArch(input: ArchInput): ArchPlan {
   const { arch, persona, host, hostMissing } = input;
@@ -45,7 +57,7 @@ export function planArch(input: ArchInput): ArchPlan {
   for (const nr of [...byNr.keys()].sort((a, b) => a - b)) {
     const { p, h } = byNr.get(nr)!;
     const name = p?.name ?? h!.name;
-    const entry: PlanEntry = { nr, name, ...decide(arch, persona.release, p, h, hostMissing, input.sameKernel ?? false) };
+    const entry: PlanEntry = { nr, name, ...decide(arch, persona.release, p, h, hostMissing, input.sameKernel ?? false, input.view ?? DEFAULT_VIEW) };
     const rules = input.sameKernel ? [] : argRules(input, entry);
     if (rules.length > 0) entry.argRules = rules;
     entries.push(entry);
@@ -54,14 +66,14 @@ export function planArch(input: ArchInput): ArchPlan {
 }
 
 function decide(
-  arch: Arch, personaRelease: string, p: SyscallEntry | undefined, h: SyscallEntry | undefined, hostMissing: ReadonlySet<string>, sameKernel: boolean,
+  arch: Arch, personaRelease: string, p: SyscallEntry | undefined, h: SyscallEntry | undefined, hostMissing: ReadonlySet<string>, sameKernel: boolean, view: PlanView,
 ): Pick<PlanEntry, 'action' | 'reason' | 'basis'> {
   if (!has(p)) {
     const why = p?.status === 'removed' ? (p.changedIn ? `removed in ${p.changedIn}` : p.note ?? 'removed') : `not yet in ${personaRelease}`;
     return { action: ENOSYS, reason: why, basis: 'absent' };
   }
   const hostHas = has(h) && h.name === p.name && !hostMissing.has(p.name);
-  const rule = emulationFor(p.name, { arch, personaRelease, personaStatus: p.status, hostHas, sameKernel });
+  const rule = emulationFor(p.name, { arch, personaRelease, personaStatus: p.status, hostHas, sameKernel, ...view });
   if (rule !== undefined) {
     if ('errno' in rule) return { action: { kind: 'errno', errno: errno(rule.errno) }, reason: rule.note, basis: 'emulated' };
     return { action: { kind: 'notify', handler: rule.handler }, reason: rule.note, basis: 'emulated' };

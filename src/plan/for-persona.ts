@@ -7,12 +7,14 @@ import type { HostProbe } from '../host/probe.js';
 import type { Persona } from '../persona/types.js';
 import type { TableRegistry } from '../tables/registry.js';
 import type { SyscallTable } from '../tables/types.js';
-import { computePlan } from './compute.js';
+import { computePlan, DEFAULT_VIEW, type PlanView } from './compute.js';
 import type { Plan } from './types.js';
 
 export interface PlanOptions {
   /** Behaviour rows to turn on that are off by default (known holes, e.g. "tiocsti"). */
   behaviourOptions?: ReadonlySet<string>;
+  /** How the supervised tree is started; default: opens trapped, io_uring refused. */
+  view?: PlanView;
 }
 
 export function planFor(persona: Persona, registry: TableRegistry, host: HostProbe, opts: PlanOptions = {}): Plan {
@@ -28,6 +30,7 @@ export function planFor(persona: Persona, registry: TableRegistry, host: HostPro
       sameKernel: sameBuild,
       ...(registry.argTable(arch) ? { argTable: registry.argTable(arch)! } : {}),
       ...(opts.behaviourOptions ? { behaviourOptions: opts.behaviourOptions } : {}),
+      view: opts.view ?? DEFAULT_VIEW,
     })),
   );
 }

@@ -10,6 +10,7 @@ import { hostPersona, resolvePersona } from '../persona/resolve.js';
 import type { Persona } from '../persona/types.js';
 import { planFor } from '../plan/for-persona.js';
 import { handlerOf } from '../plan/arg-rules.js';
+import { DEFAULT_VIEW, type PlanView } from '../plan/compute.js';
 import type { Plan } from '../plan/types.js';
 import { compilePlan } from '../bpf/compile.js';
 import { encode } from '../bpf/encode.js';
@@ -26,12 +27,20 @@ export interface Session {
   program: Program;
   filter: Buffer;
   routes: RouteSpec[];
+  /** How the tree is presented beyond the tables: identity by bind mount (run) or by the supervisor; io_uring. */
+  view: PlanView;
   /** Things to tell the user before the program starts (nearest-release choice). */
   notices: string[];
 }
 
+export interface SessionOptions {
+  checkHost?: boolean;
+  /** Default: opens trapped and answered by the supervisor (restore, attach), io_uring refused. */
+  view?: PlanView;
+}
+
 /** Build a session for a requested kernel; with none, the host's own release (no translation but the filter's checks). */
-export function prepareSession(kernel: string | undefined, opts: { checkHost?: boolean } = {}): Session {
+export function prepareSession(kernel: string | undefined, opts: SessionOptions = {}): Session {
   if (opts.checkHost !== false) assertHostSupported();
   const registry = new TableRegistry();
   const host = probeHost({ registry });
@@ -42,7 +51,8 @@ export function prepareSession(kernel: string | undefined, opts: { checkHost?: b
   } else if (kernel !== undefined && kernel !== persona.mainline) {
     notices.push(`kernel ${kernel}: using the syscall tables of ${persona.mainline}`);
   }
-  const plan = planFor(persona, registry, host);
+  const view = opts.view ?? DEFAULT_VIEW;
+  const plan = planFor(persona, registry, host, { view });
   const program = compilePlan(plan);
   const routes: RouteSpec[] = [];
   for (const ap of plan.arches) {
@@ -53,5 +63,5 @@ export function prepareSession(kernel: string | undefined, opts: { checkHost?: b
       routes.push({ arch: ap.arch, nr: e.nr, name: e.name, handler, args: sig });
     }
   }
-  return { registry, host, persona, plan, program, filter: encode(program.insns), routes, notices };
+  return { registry, host, persona, plan, program, filter: encode(program.insns), routes, view, notices };
 }

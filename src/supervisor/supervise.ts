@@ -25,6 +25,8 @@ export interface SuperviseOptions {
   filter: Uint8Array;
   worker: Omit<WorkerInput, 'listenerFd'>;
   noNewPrivs?: boolean;
+  /** Identity files bind-mounted in a private mount namespace (LaunchOptions.identity). */
+  identity?: ReadonlyMap<string, string>;
 }
 
 export interface SuperviseResult {
@@ -46,6 +48,7 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
   try {
     const { child } = await launchUnderFilter(program, args, opts.filter, {
       noNewPrivs: opts.noNewPrivs,
+      ...(opts.identity ? { identity: opts.identity } : {}),
       // The program starts only once the loop has its native actions, so even its first calls are answered natively.
       // Before exec, too, the launcher goes into the guarded cgroup: nothing it forks escapes.
       beforeExec: async (listenerFd, pid) => {

@@ -262,7 +262,7 @@ describe('observability', () => {
 
   it('--trace writes one JSON line per translated call with decoded arguments', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-trace-')), 'trace.jsonl');
-    const r = await runCli(['run', '--quiet', '--trace', file, '--kernel', '2.6.32', '--', programPath('proc-identity')]);
+    const r = await runCli(['run', '--quiet', '--dumpable', '--trace', file, '--kernel', '2.6.32', '--', programPath('proc-identity')]);
     expect(r.status, describeResult(r)).toBe(0);
     const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const opens = lines.filter((l) => l.syscall === 'open' || l.syscall === 'openat');

@@ -28,6 +28,7 @@ export const PROGRAM_NAMES = [
   'net-server',
   'uts-switch',
   'stamp',
+  'identity-leaks',
 ] as const;
 export type ProgramName = (typeof PROGRAM_NAMES)[number];
 

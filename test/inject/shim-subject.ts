@@ -22,7 +22,7 @@ export interface ShimSubject {
 /** Start it and wait until the subject ticks under the persona. */
 export async function startUnderShim(mode: SubjectMode, kernel: string): Promise<ShimSubject> {
   const state = stateFile('cr-shim-cr-');
-  const shim = spawn(process.execPath, [CLI_PATH, 'run', '--quiet', '--kernel', kernel, '--', programPath('cr-subject'), mode, state], {
+  const shim = spawn(process.execPath, [CLI_PATH, 'run', '--quiet', '--dumpable', '--kernel', kernel, '--', programPath('cr-subject'), mode, state], {
     stdio: 'ignore',
   });
   const shimExited = new Promise<number | null>((resolve) => shim.once('exit', (code) => resolve(code)));

@@ -72,6 +72,8 @@ describe('usage errors exit EINVAL', () => {
     { name: 'net-server', args: ['extra'] },
     { name: 'uts-switch', args: ['only-one'] },
     { name: 'stamp', args: [] },
+    { name: 'identity-leaks', args: [] },
+    { name: 'identity-leaks', args: ['a', 'b'] },
     { name: 'cr-subject', args: ['nope', '/tmp/cr-subject-usage'] },
     { name: 'cr-subject', args: [] },
     { name: 'holders', args: [] },

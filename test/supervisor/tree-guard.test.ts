@@ -122,7 +122,7 @@ function guardCgroup(pid: number): string {
 /** A fresh state file; `cr-subject daemon` under `cr-shim run`, its daemon ticking under the persona. */
 async function daemonUnderRun(kernel: string, name: string) {
   const state = path.join(fs.mkdtempSync(path.join(work, `${name}-`)), 'state');
-  const shim = spawn(process.execPath, [CLI_PATH, 'run', '--quiet', '--kernel', kernel, '--', programPath('cr-subject'), 'daemon', state], { stdio: 'ignore', detached: true });
+  const shim = spawn(process.execPath, [CLI_PATH, 'run', '--quiet', '--dumpable', '--kernel', kernel, '--', programPath('cr-subject'), 'daemon', state], { stdio: 'ignore', detached: true });
   started.push(shim.pid!);
   const daemon = await waitFor('the daemon pid file', () => readDaemonPid(state));
   started.push(daemon);

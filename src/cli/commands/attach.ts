@@ -1,4 +1,4 @@
-/** `cr-shim attach --kernel R [--stats] [--trace FILE] PID` */
+/** `cr-shim attach --kernel R [--allow-io-uring] [--stats] [--trace FILE] PID` */
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
 import { UsageError } from '../../errors.js';
@@ -6,6 +6,7 @@ import { prepareSession } from '../../supervisor/session.js';
 import { attach } from '../../inject/attach.js';
 import { formatStats } from '../stats-report.js';
 import { assertTraceWritable } from '../../supervisor/trace.js';
+import { ALLOW_IO_URING_HELP } from '../run-view.js';
 
 export const attachSpec: CommandSpec = {
   name: 'attach',
@@ -13,6 +14,7 @@ export const attachSpec: CommandSpec = {
   summary: 'Put the running process PID and its descendants under the shim for the rest of their lives.',
   options: [
     { name: 'kernel', value: 'RELEASE', help: 'kernel to present, e.g. 3.10.0, 4.19 (required)' },
+    { name: 'allow-io-uring', help: ALLOW_IO_URING_HELP },
     { name: 'stats', help: 'print per translated syscall the count and mean latency at exit' },
     { name: 'trace', value: 'FILE', help: 'write one JSON line per translated call to FILE' },
     { name: 'quiet', help: 'no notices on stderr (the one that the filter cannot be removed is always printed)' },
@@ -29,7 +31,7 @@ export async function attachCommand(p: Parsed): Promise<number> {
   const quiet = flag(p.options.quiet);
   const trace = str(p.options.trace);
   if (trace !== undefined) assertTraceWritable(trace);
-  const session = prepareSession(kernel);
+  const session = prepareSession(kernel, { view: { identityMounted: false, ioUring: flag(p.options['allow-io-uring']) } });
   if (!quiet) for (const n of session.notices) process.stderr.write(`cr-shim: ${n}\n`);
   const pid = Number(pidText);
   const result = await attach({

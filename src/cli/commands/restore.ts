@@ -1,4 +1,4 @@
-/** `cr-shim restore [--kernel R] [--criu PATH] [--stats] [--trace FILE] [--quiet] IMG [-- CRIU-OPTIONS...]` */
+/** `cr-shim restore [--kernel R] [--criu PATH] [--allow-io-uring] [--stats] [--trace FILE] [--quiet] IMG [-- CRIU-OPTIONS...]` */
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, ownAndPassThrough, str } from '../args.js';
 import { UsageError } from '../../errors.js';
@@ -15,6 +15,7 @@ function positive(v: Parsed['options'][string], name: string, dflt: number): num
   return Number(text);
 }
 import { assertTraceWritable } from '../../supervisor/trace.js';
+import { ALLOW_IO_URING_HELP } from '../run-view.js';
 
 export const restoreSpec: CommandSpec = {
   name: 'restore',
@@ -23,6 +24,7 @@ export const restoreSpec: CommandSpec = {
   options: [
     { name: 'kernel', value: 'RELEASE', help: 'kernel to present (default: the one IMG/cr-shim.json records, else this host\'s)' },
     { name: 'criu', value: 'PATH', help: 'the criu to run (default: $CR_SHIM_CRIU, .cache/criu-root/criu, PATH)' },
+    { name: 'allow-io-uring', help: ALLOW_IO_URING_HELP },
     { name: 'stats', help: 'print per translated syscall the count and mean latency at exit' },
     { name: 'trace', value: 'FILE', help: 'write one JSON line per translated call to FILE' },
     { name: 'criu-timeout', value: 'SECONDS', help: `kill criu restore and the partial tree after SECONDS (default ${DEFAULT_CRIU_LIMITS.timeoutMs / 1000})` },
@@ -51,7 +53,7 @@ export async function restoreCommand(p: Parsed): Promise<number> {
     ...(criu !== undefined ? { criu } : {}),
     ...(trace !== undefined ? { traceFile: trace } : {}),
     notice: (line) => quiet || process.stderr.write(`cr-shim: ${line}\n`),
-    prepare: (release) => prepareSession(release),
+    prepare: (release) => prepareSession(release, { view: { identityMounted: false, ioUring: flag(p.options['allow-io-uring']) } }),
     limits,
   });
   if (flag(p.options.stats)) process.stderr.write(formatStats(result.stats, result.native, result.session.routes));

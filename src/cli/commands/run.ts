@@ -7,15 +7,18 @@ import { mechanismById } from '../../mechanisms/registry.js';
 import { MECHANISM_IDS } from '../../mechanisms/types.js';
 import { formatPeakRss, formatStats } from '../stats-report.js';
 import { assertTraceWritable } from '../../supervisor/trace.js';
+import { ALLOW_IO_URING_HELP, DUMPABLE_HELP, runView } from '../run-view.js';
 
 export const runSpec: CommandSpec = {
   name: 'run',
-  usage: 'cr-shim run [--kernel RELEASE] [--mechanism M] [--stats] [--trace FILE] [--] PROGRAM [ARGS...]',
+  usage: 'cr-shim run [--kernel RELEASE] [--mechanism M] [--dumpable] [--allow-io-uring] [--stats] [--trace FILE] [--] PROGRAM [ARGS...]',
   summary: 'Run PROGRAM under the shim, seeing the syscall surface and identity of kernel RELEASE.',
   stopAtPositional: true,
   options: [
     { name: 'kernel', value: 'RELEASE', help: 'kernel to present, e.g. 2.6.32, 4.19, 5.4.0-150-generic (default: this host\'s)' },
     { name: 'mechanism', value: 'M', help: `how routed calls reach the handlers: ${MECHANISM_IDS.join(', ')} (default: notify)` },
+    { name: 'dumpable', help: DUMPABLE_HELP },
+    { name: 'allow-io-uring', help: ALLOW_IO_URING_HELP },
     { name: 'stats', help: 'print per translated syscall the count and mean latency at exit, and cr-shim\'s peak RSS' },
     { name: 'trace', value: 'FILE', help: 'write one JSON line per translated call to FILE (all calls go through TypeScript)' },
     { name: 'no-new-privs', help: 'set PR_SET_NO_NEW_PRIVS before the filter even when not needed' },
@@ -26,12 +29,13 @@ export const runSpec: CommandSpec = {
 export async function runCommand(p: Parsed): Promise<number> {
   if (p.positionals.length === 0) throw new UsageError('run', 'no program given', { code: 'EUSAGE', hint: `usage: ${runSpec.usage}` });
   const mechanism = mechanismById(str(p.options.mechanism) ?? 'notify');
-  const session = prepareSession(str(p.options.kernel));
+  const { view, notices } = runView({ mechanism: mechanism.id, dumpable: flag(p.options.dumpable), allowIoUring: flag(p.options['allow-io-uring']) });
+  const session = prepareSession(str(p.options.kernel), { view });
   const quiet = flag(p.options.quiet);
   const notice = (n: string): void => {
     if (!quiet) process.stderr.write(`cr-shim: ${n}\n`);
   };
-  for (const n of session.notices) notice(n);
+  for (const n of [...notices, ...session.notices]) notice(n);
   const trace = str(p.options.trace);
   if (trace !== undefined) assertTraceWritable(trace);
   const result = await mechanism.run({

@@ -12,7 +12,7 @@ import { encode } from '../../bpf/encode.js';
 import { SECCOMP_RET } from '../../bpf/insn.js';
 import type { Session } from '../../supervisor/session.js';
 import { makeHandlers } from '../../handlers/registry.js';
-import { identityFiles } from '../../handlers/proc-identity.js';
+import { identityFiles, pathArgOf } from '../../handlers/proc-identity.js';
 import { loadSysctlLookup } from '../../handlers/sysctl-table.js';
 import { NativeKind } from '../../native/addon-types.js';
 import { startupTaskUts, utsnameBytes } from '../../handlers/uname.js';
@@ -73,6 +73,10 @@ export function sigsysConfig(session: Session): SigsysConfig {
           break;
         case NativeKind.pathWatch:
           lines.push(`watch ${e.nr} ${v.arg} ${e.name}`);
+          break;
+        case NativeKind.openIdentity:
+          // The in-process handler cannot open as the supervisor would: it watches the path, as before.
+          lines.push(`watch ${e.nr} ${pathArgOf(v.arg!)} ${e.name}`);
           break;
         default:
           unserved.push(e.name);

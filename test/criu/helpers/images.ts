@@ -44,7 +44,8 @@ export async function startToFile(argv: readonly string[], outFile: string, time
 
 /** `cr-shim run --quiet [--kernel K] -- PROGRAM ARGS` as argv, for startToFile. */
 export function underShim(kernel: string, program: string, ...args: string[]): string[] {
-  return [process.execPath, CLI_PATH, 'run', '--quiet', '--kernel', kernel, '--', program, ...args];
+  // --dumpable: CRIU cannot dump a tree in a private mount namespace holding files opened outside it.
+  return [process.execPath, CLI_PATH, 'run', '--quiet', '--dumpable', '--kernel', kernel, '--', program, ...args];
 }
 
 /** Wait until `pid` is gone (a dump kills its tree); throws after timeoutMs. */
