@@ -21,8 +21,7 @@
   "targets": [
     {
       "target_name": "cr_shim_notify",
-      "sources": ["native/notify-loop.c", "native/task-uts.c"],
-      "sources": ["native/notify-loop.c", "native/identity-open.c"],
+      "sources": ["native/notify-loop.c", "native/task-uts.c", "native/identity-open.c"],
       "defines": ["NAPI_VERSION=8"],
       "libraries": ["-lpthread"]
     },
