@@ -49,6 +49,13 @@
 
 /* How long a killed cgroup may take to empty before the guard gives up removing it. */
 #define DRAIN_MS 10000
+/*
+ * How long a released cgroup whose tasks have all exited may still count as
+ * populated. A task leaves its cgroup after its last context switch, not at
+ * exit(): since 6.17 the unlink is deferred to the scheduler's task-dead
+ * hook, so rmdir right after the tree's last exit can see EBUSY.
+ */
+#define SETTLE_MS 2000
 #define STEP_MS 10
 
 static int fail(const char *op, int err)
@@ -75,6 +82,23 @@ static int populated(int cg)
 		return -1;
 	buf[n] = '\0';
 	return strstr(buf, "populated 1") != NULL;
+}
+
+/* How many pids cgroup.procs lists (exited tasks are not listed); -1 when unreadable. */
+static int listed(int cg)
+{
+	char buf[8192];
+	autoclose int fd = openat(cg, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	int count = 0;
+	for (char *p = buf; *p; p++)
+		count += *p == '\n';
+	return count;
 }
 
 /* SIGKILL every pid listed in cgroup.procs once; the number sent. */
@@ -152,6 +176,18 @@ static int remove_cgroup(const char *dir)
 	return err == 0 || err == EBUSY ? 0 : fail("rmdir cgroup", err);
 }
 
+/*
+ * Supervision ended normally: remove the cgroup once the tasks that already
+ * exited have left it. Tasks still listed live on (a tree may outlive a
+ * normal end): the cgroup stays, nothing is killed.
+ */
+static int release_cgroup(int cg, const char *dir)
+{
+	for (int i = 0; i < SETTLE_MS / STEP_MS && listed(cg) == 0 && populated(cg) == 1; i++)
+		nap();
+	return remove_cgroup(dir);
+}
+
 /* The supervisor is gone: nothing of its tree may run on unsupervised. */
 static int kill_and_remove(int cg, const char *dir)
 {
@@ -200,7 +236,7 @@ int main(int argc, char **argv)
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got > 0 && strncmp(word, "release", 7) == 0)
-			return remove_cgroup(dir);
+			return release_cgroup(cg, dir);
 		/* EOF, an error or anything else on the channel: treat as the supervisor's end. */
 		return kill_and_remove(cg, dir);
 	}

@@ -112,7 +112,15 @@ export function recordSupervised(pid: number, persona: { release: string; mainli
   } catch {
     return () => undefined;
   }
-  return () => fs.rmSync(file, { force: true });
+  return () => removeQuietly(file);
+}
+
+function removeQuietly(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    // EACCES for a caller that is not root; the record is skipped, never trusted, either way.
+  }
 }
 
 function readRecord(file: string): SupervisedRecord | undefined {
@@ -146,8 +154,9 @@ function liveRecords(procDir: string): SupervisedRecord[] {
   for (const name of names) {
     const r = readRecord(path.join(dir, name));
     if (r !== undefined && isLive(r, procDir)) out.push(r);
-    // Stale or torn: nobody will ever use it.
-    else fs.rmSync(path.join(dir, name), { force: true });
+    // Stale or torn: nobody will ever use it. Only root may remove it (/run/cr-shim is root's, 0755):
+    // an unprivileged lookup leaves it for the next privileged one.
+    else removeQuietly(path.join(dir, name));
   }
   return out;
 }

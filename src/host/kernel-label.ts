@@ -5,7 +5,7 @@
  * number only, and the host's own answers as a placeholder.
  */
 
-/** "6.18.44-fc-v1272" -> "Linux 6.18.44": the release without the local version. */
+/** "6.18.44-build7" -> "Linux 6.18.44": the release without the local version. */
 export function hostKernelLabel(release: string): string {
   const m = /^\d+\.\d+(?:\.\d+)?/.exec(release);
   return `Linux ${m ? m[0] : release}`;

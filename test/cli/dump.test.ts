@@ -139,15 +139,25 @@ describe('dump without root', () => {
     const s = await start([programPath('sleeper')], 'unprivileged');
     const open = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-open-'));
     fs.chmodSync(open, 0o1777);
+    // Root's record directory holds a record left by a supervisor killed with SIGKILL: the
+    // unprivileged lookup cannot remove it, and must neither fail on it nor trust it.
+    const records = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-records-'));
+    fs.chmodSync(records, 0o755);
+    const stale = path.join(records, 'tree-999998.json');
+    fs.writeFileSync(stale, JSON.stringify({ pid: s.pid, startTime: '1', supervisor: 999998, supervisorStartTime: '1', persona: { release: '4.19', mainline: '4.19' }, filterSha256: '0'.repeat(64) }));
     try {
       const img = path.join(open, 'img');
-      const r = await runProcess('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI_PATH, 'dump', String(s.pid), img]);
+      const r = await runProcess('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI_PATH, 'dump', String(s.pid), img], {
+        env: { ...process.env, CR_SHIM_RUN_DIR: records },
+      });
       expect(r.status, describeResult(r)).toBe(125);
       expect(r.stderr).toMatch(/^cr-shim: criu dump: criu dump failed \(exit 1\): CRIU needs to have the CAP_SYS_ADMIN .*; criu needs root .*: run cr-shim as root\n$/);
+      expect(fs.existsSync(stale)).toBe(true);
       expect(fs.existsSync(img)).toBe(false);
       expect(fs.existsSync(`/proc/${s.pid}`)).toBe(true);
     } finally {
       fs.rmSync(open, { recursive: true, force: true });
+      fs.rmSync(records, { recursive: true, force: true });
     }
   });
 });
