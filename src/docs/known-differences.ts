@@ -9,7 +9,9 @@ export type KnownClass =
   /** cr-shim answers differently from the kernel it presents: a bug to fix in cr-shim. */
   | 'shim-bug'
   /** The host kernel's implementation (newer than the persona's) answers this input differently. */
-  | 'semantics';
+  | 'semantics'
+  /** cr-shim answers differently on purpose, to close a leak of the host's identity; a flag restores the kernel's answer. */
+  | 'deliberate';
 
 export interface KnownDifference {
   name: string;
@@ -48,5 +50,12 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     real: 'ENOSPC',
     shim: 'EINVAL',
     reason: 'on a CPU without protection keys (this host has no PKU; the guest CPU is trimmed to match) older kernels answer pkey_alloc(0, 0) with ENOSPC, no key being free, where this host\'s kernel answers EINVAL',
+  },
+  {
+    name: 'io_uring_setup',
+    class: 'deliberate',
+    real: 'EFAULT',
+    shim: 'EPERM',
+    reason: 'io_uring requests (IORING_OP_OPENAT, READ, ...) never pass through seccomp, so a ring would read the host\'s /proc/version: cr-shim answers EPERM as a kernel with kernel.io_uring_disabled=2 does; run --allow-io-uring gives the kernel\'s answer back',
   },
 ];

@@ -29,6 +29,7 @@ const CLASS_TEXT: Record<DiffClass, string> = {
   seccomp: 'running under any seccomp filter changes the answer; no filter can hide it',
   'shim-bug': 'cr-shim answers differently from the kernel it presents: a bug to fix',
   semantics: "this host's newer implementation answers the same input differently",
+  deliberate: 'cr-shim answers differently on purpose, to close a leak of the host\'s identity; a flag gives the kernel\'s answer back',
   unexplained: 'not yet explained',
 };
 

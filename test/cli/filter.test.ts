@@ -89,7 +89,11 @@ describe.concurrent('emulator verdict = kernel verdict under cr-shim run', () =>
 
 describe.concurrent('output', () => {
   it('the text reassembles to the bytes --json reports, with a comment on every insn', async () => {
-    const [text, json] = await Promise.all([runCli(['filter', '--kernel', '5.10']), runCli(['filter', '--kernel', '5.10', '--json'])]);
+    const [text, json, run] = await Promise.all([
+      runCli(['filter', '--kernel', '5.10', '--dumpable']),
+      runCli(['filter', '--kernel', '5.10', '--dumpable', '--json']),
+      runCli(['filter', '--kernel', '5.10']),
+    ]);
     expect(text.status, describeResult(text)).toBe(0);
     const j = JSON.parse(json.stdout) as { bytes: string; insns: number; kernel: string; tables: string; program: { comment: string | null }[] };
     expect(j).toMatchObject({ kernel: '5.10', tables: '5.10' });
@@ -100,6 +104,9 @@ describe.concurrent('output', () => {
     expect(text.stdout).toMatch(/^ \d{4}: 0x06 0x00 0x00 0x7fc00000 {2}return USER_NOTIF {2}# x86_64 notify: .*proc-identity \[open, openat, openat2\]; uname; /m);
     expect(text.stdout).toMatch(/^# plan for x86_64 \(persona tables 5\.10, host tables 6\.\d+\)/m);
     expect(text.stdout.split('\n').filter((l) => /^ \d{4}: /.test(l))).toHaveLength(j.insns);
+    // A plain run presents the identity files by bind mount: its filter leaves the opens alone.
+    expect(run.stdout).toMatch(/^ \d{4}: 0x06 0x00 0x00 0x7fc00000 {2}return USER_NOTIF {2}# x86_64 notify: .*uname; /m);
+    expect(run.stdout).not.toContain('proc-identity');
   });
 
   it('--arch ia32: that ABI\'s part and plan only', async () => {
