@@ -70,17 +70,28 @@ static void nap(void)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * Read the cgroup file `name` into buf as a string (one read: cgroup files are
+ * generated whole at the first read). The length, or -1 when unreadable.
+ */
+static ssize_t read_cgroup_file(int cg, const char *name, char *buf, size_t size)
+{
+	autoclose int fd = openat(cg, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, size - 1);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
 /* 1 while "populated 1" is in cgroup.events, 0 once not, -1 when unreadable. */
 static int populated(int cg)
 {
 	char buf[256];
-	autoclose int fd = openat(cg, "cgroup.events", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_cgroup_file(cg, "cgroup.events", buf, sizeof(buf)) < 0)
 		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
 	return strstr(buf, "populated 1") != NULL;
 }
 
@@ -88,13 +99,8 @@ static int populated(int cg)
 static int listed(int cg)
 {
 	char buf[8192];
-	autoclose int fd = openat(cg, "cgroup.procs", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_cgroup_file(cg, "cgroup.procs", buf, sizeof(buf)) < 0)
 		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
 	int count = 0;
 	for (char *p = buf; *p; p++)
 		count += *p == '\n';
@@ -105,13 +111,8 @@ static int listed(int cg)
 static int kill_listed(int cg)
 {
 	char buf[8192];
-	autoclose int fd = openat(cg, "cgroup.procs", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_cgroup_file(cg, "cgroup.procs", buf, sizeof(buf)) <= 0)
 		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	int sent = 0;
 	for (char *p = buf, *end; *p; p = end) {
 		long pid = strtol(p, &end, 10);
