@@ -5,17 +5,22 @@
  * the terminal.
  */
 import type { ShimError } from '../errors.js';
+import { escapeControl } from '../printable.js';
 
-const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-/** C0 and C1 control characters and DEL as \n, \r, \t or \xNN; everything else as it is. */
-export function escapeControl(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => NAMED[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
+export { escapeControl };
 
 /** The line, newline included. */
 export function errorLine(err: Pick<ShimError, 'op' | 'message' | 'hint'>): string {
   const text = `${err.op}: ${err.message}${err.hint ? `; ${err.hint}` : ''}`;
   return `cr-shim: ${escapeControl(text)}\n`;
+}
+
+/** A notice, a warning or a report line on stderr: "<who>: <text>", one line, text escaped. */
+export function noticeLine(text: string, who = 'cr-shim'): string {
+  return `${who}: ${escapeControl(text)}\n`;
+}
+
+/** Write noticeLine(text, who) to stderr: the one way a command prints a line that is not its output. */
+export function writeNotice(text: string, who?: string): void {
+  process.stderr.write(noticeLine(text, who));
 }

@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const entry = COMMANDS.find(([n]) => n === name);
   const cmd = entry === undefined ? undefined : await entry[1]();
-  if (!cmd) throw new UsageError('cr-shim', `unknown command ${name}`, { code: 'EUSAGE', hint: 'cr-shim --help lists the commands' });
+  if (!cmd) throw new UsageError(name, 'unknown command', { code: 'EUSAGE', hint: 'cr-shim --help lists the commands' });
   if ((rest[0] === '--help' || rest[0] === '-h')) {
     await writeStdout(helpText(cmd.spec));
     return EXIT.ok;

@@ -1,9 +1,13 @@
-/** The text form of a `cr-shim check` report: one labelled line or block per question. */
+/**
+ * The text form of a `cr-shim check` report: one labelled line or block per question. Lines
+ * carry the image's own text (task names, the manifest's fields, paths): each is escaped.
+ */
+import { escapeControl } from '../printable.js';
 import type { CheckReport } from './check.js';
 
 const LABEL = 12;
-const line = (label: string, text: string): string => `${label.padEnd(LABEL)}${text}\n`;
-const more = (text: string): string => `${' '.repeat(LABEL + 2)}${text}\n`;
+const line = (label: string, text: string): string => `${label.padEnd(LABEL)}${escapeControl(text)}\n`;
+const more = (text: string): string => `${' '.repeat(LABEL + 2)}${escapeControl(text)}\n`;
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 /** The report as text lines: `label` padded to a column, continuation lines indented under it. */

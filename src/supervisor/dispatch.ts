@@ -9,6 +9,7 @@ import type { Call, Handler, HandlerContext, Reply } from '../handlers/types.js'
 import { E } from '../native/errno.js';
 import { TraceeMemory } from '../native/tracee-memory.js';
 import { sys } from '../native/libc.js';
+import { escapeControl } from '../printable.js';
 
 /** SECCOMP_USER_NOTIF_FLAG_CONTINUE from <linux/seccomp.h>. */
 const FLAG_CONTINUE = 1;
@@ -53,7 +54,7 @@ export class Dispatcher {
         reply = route.handler.handle(call, this.ctx);
       } catch (cause) {
         // A handler bug must not hang or kill the task: answer as a kernel fault would, and say so.
-        process.stderr.write(`cr-shim: handler ${route.handler.id} failed on ${route.name}: ${String(cause)}\n`);
+        process.stderr.write(`cr-shim: handler ${route.handler.id} failed on ${route.name}: ${escapeControl(String(cause))}\n`);
         reply = { kind: 'error', errno: E.EFAULT! };
       }
     }

@@ -1,6 +1,6 @@
-/** The one error line: control characters from user files escaped, never a second line. */
+/** The one error line, and every notice line: control characters from user files escaped, never a second line. */
 import { describe, expect, it } from 'vitest';
-import { errorLine, escapeControl } from '../../src/cli/error-line.js';
+import { errorLine, escapeControl, noticeLine } from '../../src/cli/error-line.js';
 
 describe('errorLine', () => {
   it.each([
@@ -14,5 +14,6 @@ describe('errorLine', () => {
     const line = errorLine({ op: 'read manifest', message: raw, hint: `fix ${raw}` });
     expect(line).toBe(`cr-shim: read manifest: ${escaped}; fix ${escaped}\n`);
     expect(line.split('\n')).toHaveLength(2);
+    expect(noticeLine(`left behind: ${raw}`, 'cr-shim serve')).toBe(`cr-shim serve: left behind: ${escaped}\n`);
   });
 });

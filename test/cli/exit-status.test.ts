@@ -36,6 +36,7 @@ describe('exit statuses (cases/exit-statuses.json)', () => {
     const r = await runCli(row.args.map(fill));
     expect(r.status, describeResult(r)).toBe(row.status);
     expect(r.stderr).toMatch(new RegExp(`^cr-shim: .*${escape(fill(row.stderr))}.*\\n$`));
+    expect(r.stderr, 'one cr-shim: prefix').not.toMatch(/^cr-shim: cr-shim:/);
     expect(fs.existsSync(path.join(dir, 'new')), 'a refused dump creates nothing').toBe(false);
   });
 

@@ -1,6 +1,7 @@
 /** `cr-shim attach --kernel R [--allow-io-uring] [--stats] [--trace FILE] PID` */
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
+import { writeNotice } from '../error-line.js';
 import { UsageError } from '../../errors.js';
 import { prepareSession } from '../../supervisor/session.js';
 import { attach } from '../../inject/attach.js';
@@ -32,18 +33,18 @@ export async function attachCommand(p: Parsed): Promise<number> {
   const trace = str(p.options.trace);
   if (trace !== undefined) assertTraceWritable(trace);
   const session = prepareSession(kernel, { view: { identityMounted: false, ioUring: flag(p.options['allow-io-uring']) } });
-  if (!quiet) for (const n of session.notices) process.stderr.write(`cr-shim: ${n}\n`);
+  if (!quiet) for (const n of session.notices) writeNotice(n);
   const pid = Number(pidText);
   const result = await attach({
     pid,
     session,
     native: trace === undefined,
     ...(trace !== undefined ? { traceFile: trace } : {}),
-    notice: (line) => process.stderr.write(`cr-shim: ${line}\n`),
+    notice: (line) => writeNotice(line),
   });
   if (flag(p.options.stats)) process.stderr.write(formatStats(result.stats, result.native, session.routes));
   if (result.status === undefined) {
-    if (!quiet) process.stderr.write(`cr-shim: attach: process ${pid} has exited; its exit status is unknown (it is not a child of cr-shim)\n`);
+    if (!quiet) writeNotice(`attach: process ${pid} has exited; its exit status is unknown (it is not a child of cr-shim)`);
     return 0;
   }
   return result.status;

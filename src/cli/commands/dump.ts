@@ -13,6 +13,7 @@ import { DEFAULT_GRACE_MS, UnmovableError } from '../../criu/unmovable/guard.js'
 import { dryRun } from '../../criu/unmovable/dry-run.js';
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, ownAndPassThrough, str } from '../args.js';
+import { escapeControl, writeNotice } from '../error-line.js';
 import path from 'node:path';
 import { writeStdout } from '../stdout.js';
 
@@ -52,7 +53,7 @@ export async function dumpCommand(p: Parsed): Promise<number> {
   const prev = str(p.options['prev-images-dir']);
   if (prev !== undefined) criuArgs.push('--prev-images-dir', prev);
   criuArgs.push(...passThrough);
-  const unmovable = { terminate: flag(p.options['terminate-unmovable']), graceMs, notice: (line: string) => process.stderr.write(`cr-shim: ${line}\n`) };
+  const unmovable = { terminate: flag(p.options['terminate-unmovable']), graceMs, notice: (line: string) => writeNotice(line) };
 
   checkTarget(Number(pidText));
   const explicit = str(p.options.criu);
@@ -61,7 +62,7 @@ export async function dumpCommand(p: Parsed): Promise<number> {
   try {
     result = await dumpProcess({ pid: Number(pidText), imgDir, criu, criuArgs, preDumps: Number(preText), unmovable, share: flag(p.options.share) });
   } catch (err) {
-    if (err instanceof UnmovableError) for (const line of err.details) process.stderr.write(`${line}\n`);
+    if (err instanceof UnmovableError) for (const line of err.details) process.stderr.write(`${escapeControl(line)}\n`);
     throw err;
   }
   const m = result.manifest;
@@ -70,15 +71,17 @@ export async function dumpCommand(p: Parsed): Promise<number> {
     out = `${JSON.stringify(m, null, 2)}\n`;
   } else {
     const plural = (n: number, w: string, ws = `${w}s`) => `${n} ${n === 1 ? w : ws}`;
-    out = `dumped PID ${pidText} (${plural(result.processes, 'process', 'processes')}, ${plural(result.threads, 'thread')}) into ${path.resolve(imgDir)}\n`;
-    out += `kernel ${m.kernel.release} (${m.arch}), criu ${m.criu.version}\n`;
+    // The path, task names and criu's version are not cr-shim's text: each line is escaped.
+    const lines = [`dumped PID ${pidText} (${plural(result.processes, 'process', 'processes')}, ${plural(result.threads, 'thread')}) into ${path.resolve(imgDir)}`];
+    lines.push(`kernel ${m.kernel.release} (${m.arch}), criu ${m.criu.version}`);
     if (m.persona) {
-      out += `persona ${m.persona.release} (cr-shim run)${m.shimFilter ? `; cr-shim's filter is seccomp.img filter ${m.shimFilter.index}, dropped at restore` : ''}\n`;
+      lines.push(`persona ${m.persona.release} (cr-shim run)${m.shimFilter ? `; cr-shim's filter is seccomp.img filter ${m.shimFilter.index}, dropped at restore` : ''}`);
     }
-    for (const t of m.leftBehind?.terminated ?? []) out += `left behind: PID ${t.pid} (${t.comm}), ended by ${t.signal}\n`;
-    out += `manifest ${path.join(path.resolve(imgDir), MANIFEST_FILE)}\n`;
+    for (const t of m.leftBehind?.terminated ?? []) lines.push(`left behind: PID ${t.pid} (${t.comm}), ended by ${t.signal}`);
+    lines.push(`manifest ${path.join(path.resolve(imgDir), MANIFEST_FILE)}`);
+    out = lines.map((l) => `${escapeControl(l)}\n`).join('');
   }
-  for (const n of result.notices) process.stderr.write(`cr-shim: ${n}\n`);
+  for (const n of result.notices) writeNotice(n);
   await writeStdout(out);
   return 0;
 }

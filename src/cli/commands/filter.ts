@@ -13,6 +13,7 @@ import { abiNamesText, resolveTableAbi } from '../../bpf/abi-names.js';
 import { filterJson, filterText } from '../../bpf/filter-report.js';
 import { tableNaming } from '../../bpf/syscall-names.js';
 import { flag, str } from '../args.js';
+import { writeNotice } from '../error-line.js';
 import type { CommandSpec, Parsed } from '../args.js';
 import { prepareSession } from '../../supervisor/session.js';
 import { refuse, writeOut } from './bpf.js';
@@ -40,7 +41,7 @@ export async function filterCommand(p: Parsed): Promise<number> {
     // The view a plain run as root takes (the filter command does not check for CAP_SYS_ADMIN: it prints, it does not launch).
     const view = { identityMounted: !flag(p.options.dumpable), ioUring: flag(p.options['allow-io-uring']) };
     const session = prepareSession(str(p.options.kernel), { checkHost: false, view });
-    if (!flag(p.options.quiet)) for (const n of session.notices) process.stderr.write(`cr-shim: ${n}\n`);
+    if (!flag(p.options.quiet)) for (const n of session.notices) writeNotice(n);
     const facts = { persona: session.persona, host: session.host, plan: session.plan, program: session.program, filter: session.filter };
     const opts = { syscallName: tableNaming(session.registry, session.persona.mainline).syscallName, ...(only ? { only } : {}) };
     text = flag(p.options.json) ? `${JSON.stringify(filterJson(facts, opts), null, 2)}\n` : filterText(facts, opts);

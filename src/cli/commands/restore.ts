@@ -1,6 +1,7 @@
 /** `cr-shim restore [--kernel R] [--criu PATH] [--allow-io-uring] [--stats] [--trace FILE] [--quiet] IMG [-- CRIU-OPTIONS...]` */
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, ownAndPassThrough, str } from '../args.js';
+import { writeNotice } from '../error-line.js';
 import { UsageError } from '../../errors.js';
 import { prepareSession } from '../../supervisor/session.js';
 import { restore } from '../../restore/restore.js';
@@ -52,14 +53,14 @@ export async function restoreCommand(p: Parsed): Promise<number> {
     ...(kernel !== undefined ? { kernel } : {}),
     ...(criu !== undefined ? { criu } : {}),
     ...(trace !== undefined ? { traceFile: trace } : {}),
-    notice: (line) => quiet || process.stderr.write(`cr-shim: ${line}\n`),
+    notice: (line) => quiet || writeNotice(line),
     prepare: (release) => prepareSession(release, { view: { identityMounted: false, ioUring: flag(p.options['allow-io-uring']) } }),
     limits,
   });
   if (flag(p.options.stats)) process.stderr.write(formatStats(result.stats, result.native, result.session.routes));
   if (result.status === undefined) {
     // Only if the root was reaped by someone else: it is our child, so this should not happen.
-    process.stderr.write(`cr-shim: restore: the exit status of process ${result.root} could not be read\n`);
+    writeNotice(`restore: the exit status of process ${result.root} could not be read`);
     return 0;
   }
   return result.status;

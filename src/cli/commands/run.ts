@@ -1,6 +1,7 @@
 /** `cr-shim run [--kernel R] [--mechanism M] [--stats] [--trace FILE] -- PROGRAM [ARGS...]` */
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
+import { writeNotice } from '../error-line.js';
 import { UsageError } from '../../errors.js';
 import { prepareSession } from '../../supervisor/session.js';
 import { mechanismById } from '../../mechanisms/registry.js';
@@ -33,7 +34,7 @@ export async function runCommand(p: Parsed): Promise<number> {
   const session = prepareSession(str(p.options.kernel), { view });
   const quiet = flag(p.options.quiet);
   const notice = (n: string): void => {
-    if (!quiet) process.stderr.write(`cr-shim: ${n}\n`);
+    if (!quiet) writeNotice(n);
   };
   for (const n of [...notices, ...session.notices]) notice(n);
   const trace = str(p.options.trace);

@@ -1,6 +1,7 @@
 /** `cr-shim serve [--socket PATH] [--plain none|RELEASE] [--criu PATH] [--quiet]` */
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
+import { writeNotice } from '../error-line.js';
 import { UsageError } from '../../errors.js';
 import { locateCriu } from '../../criu/binary.js';
 import { prepareSession } from '../../supervisor/session.js';
@@ -38,7 +39,7 @@ export async function serveCommand(p: Parsed): Promise<number> {
     plain: plainPolicy(str(p.options.plain)),
     prepare: (release) => prepareSession(release),
     criuVersion: () => (version ??= locateCriu(explicitCriu === undefined ? {} : { explicit: explicitCriu }).then((c) => c.version)),
-    notice: (line) => quiet || process.stderr.write(`cr-shim serve: ${line}\n`),
+    notice: (line) => quiet || writeNotice(line, 'cr-shim serve'),
   });
   const stop = () => void service.stop();
   process.on('SIGTERM', stop);

@@ -15,6 +15,7 @@ import { showTable } from '../../plan/show.js';
 import type { SyscallTable } from '../../tables/types.js';
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
+import { writeNotice } from '../error-line.js';
 import { outputFormat } from '../format/output-format.js';
 import { renderDiff } from '../format/tables-diff.js';
 import { renderList, type ListReport, type StatusCounts } from '../format/tables-list.js';
@@ -52,7 +53,7 @@ function archOf(p: Parsed): Arch | undefined {
 }
 
 function notice(p: Parsed, text: string): void {
-  if (!flag(p.options.quiet)) process.stderr.write(`cr-shim: ${text}\n`);
+  if (!flag(p.options.quiet)) writeNotice(text);
 }
 
 /** The table for a requested release, the nearest lower known one with a notice, as `run` does. */

@@ -1,7 +1,9 @@
 /**
  * The words for what cannot move: the per-task list, the choices a refusal offers, and the
- * record of what a dump left behind (printed again at restore).
+ * record of what a dump left behind (printed again at restore). Task names and paths come from
+ * the tasks (a process sets its own comm) or from a manifest: every line is escaped here.
  */
+import { escapeControl } from '../../printable.js';
 import type { Manifest } from '../manifest.js';
 import type { LiveReport } from './walk.js';
 
@@ -22,7 +24,7 @@ export function renderFindings(report: LiveReport): string[] {
     }
     out.push(`  ${f.what}: ${f.why}${f.hardware ? ' [hardware]' : ''}`);
   }
-  return out;
+  return out.map(escapeControl);
 }
 
 /** The one-line summary: how much of the tree holds what. */
@@ -58,5 +60,5 @@ export function renderLeftBehind(lb: LeftBehind): string[] {
     out.push(`left behind at dump (--terminate-unmovable): PID ${t.pid} (${t.comm}), ended by ${t.signal}, held ${t.findings.map((f) => f.what).join('; ')}`);
   }
   if (lb.leftTree.length > 0) out.push(`left the tree at dump when their parent was terminated, not in the image: ${lb.leftTree.map((t) => `${t.pid} (${t.comm})`).join(', ')}`);
-  return out;
+  return out.map(escapeControl);
 }

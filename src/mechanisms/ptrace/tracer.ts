@@ -36,6 +36,7 @@ import { ORIG_RAX, RAX, argOffset, redZone } from './registers.js';
 import { PATH_ARG, scratchAddress, supervisorFdPath } from './rewrite.js';
 import type { TracerInput, TracerMessage } from './tracer-protocol.js';
 import { applyVerdict, verdictFor, type Verdict } from '../native-verdict.js';
+import { escapeControl } from '../../printable.js';
 
 const OPTIONS =
   PTRACE_O.TRACESYSGOOD | PTRACE_O.TRACEFORK | PTRACE_O.TRACEVFORK | PTRACE_O.TRACECLONE |
@@ -179,7 +180,7 @@ class Tracer {
       return route.handler.handle({ arch: stop.arch!, nr: stop.nr, name: route.name, pid, args: stop.args, mem, stillValid: () => true }, this.ctx);
     } catch (cause) {
       // A handler bug must not hang or kill the task: answer as a kernel fault would, and say so.
-      process.stderr.write(`cr-shim: handler ${route.handler.id} failed on ${route.name}: ${String(cause)}\n`);
+      process.stderr.write(`cr-shim: handler ${route.handler.id} failed on ${route.name}: ${escapeControl(String(cause))}\n`);
       return { kind: 'error', errno: E.EFAULT! };
     }
   }

@@ -13,6 +13,7 @@ import { ShimError } from '../../errors.js';
 import { buildOutput } from '../../native/addon.js';
 import type { SuperviseResult } from '../../supervisor/supervise.js';
 import { SignalForwarder } from '../../supervisor/signal-forwarder.js';
+import { escapeControl } from '../../printable.js';
 
 export const SIGSYS_LIBRARY_PATH = buildOutput('cr_shim_sigsys.so');
 
@@ -32,7 +33,7 @@ export async function superviseSigsys(argv: string[], config: string): Promise<S
   try {
     const status = await new Promise<number>((resolve) => {
       child.once('error', (e: NodeJS.ErrnoException) => {
-        process.stderr.write(`cr-shim: ${program}: ${e.code === 'ENOENT' ? 'No such file or directory' : e.message}\n`);
+        process.stderr.write(`cr-shim: ${escapeControl(`${program}: ${e.code === 'ENOENT' ? 'No such file or directory' : e.message}`)}\n`);
         resolve(e.code === 'ENOENT' ? 127 : 126);
       });
       child.once('exit', (code, signal) => resolve(signal ? 128 + os.constants.signals[signal] : code ?? 125));
