@@ -3,6 +3,8 @@ import { SECCOMP_RET } from '../bpf/insn.js';
 import { supervise } from '../supervisor/supervise.js';
 import type { Mechanism } from './types.js';
 import { identityFiles } from '../handlers/proc-identity.js';
+import { removedSysctlFiles } from '../handlers/sysctl-removed.js';
+import { loadSysctlRemovedFile } from '../tables/load.js';
 
 export const notifyMechanism: Mechanism = {
   id: 'notify',
@@ -14,7 +16,9 @@ export const notifyMechanism: Mechanism = {
       filter: session.filter,
       noNewPrivs,
       // The host's own persona needs no overlay: its files already read what they should.
-      ...(session.view.identityMounted && session.persona.release !== session.host.release ? { identity: identityFiles(session.persona) } : {}),
+      ...(session.view.identityMounted && session.persona.release !== session.host.release
+        ? { identity: identityFiles(session.persona), added: removedSysctlFiles(session.persona.mainline, loadSysctlRemovedFile().files) }
+        : {}),
       worker: { persona: session.persona, routes: session.routes, native: traceFile === undefined, ...(traceFile ? { traceFile } : {}) },
     }),
 };
