@@ -21,8 +21,11 @@ export function removedDefault(e: SysctlRemovedEntry, cpus: number): string {
   return v + '\n';
 }
 
+/** Where the files are: the table's paths are below it. */
+export const PROC_SYS = '/proc/sys';
+
 /**
- * The files the persona's kernel had and a later release removed: absolute path → text.
+ * The files the persona's kernel had and a later release removed: path below /proc/sys → text.
  * `cpus` defaults to this machine's (the persona's kernel would have booted on it).
  */
 export function removedSysctlFiles(personaRelease: string, files: readonly SysctlRemovedEntry[], cpus = os.cpus().length): Map<string, string> {
@@ -30,7 +33,7 @@ export function removedSysctlFiles(personaRelease: string, files: readonly Sysct
   for (const e of files) {
     if (compareReleases(personaRelease, e.removedIn) >= 0) continue;
     if (e.addedIn !== undefined && compareReleases(personaRelease, e.addedIn) < 0) continue;
-    out.set(`/proc/sys/${e.path}`, removedDefault(e, cpus));
+    out.set(e.path, removedDefault(e, cpus));
   }
   return out;
 }

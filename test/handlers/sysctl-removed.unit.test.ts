@@ -6,15 +6,15 @@ import { loadSysctlRemovedFile } from '../../src/tables/load.js';
 const FILES = loadSysctlRemovedFile().files;
 
 const CASES: { persona: string; cpus: number; path: string; expect: string | undefined }[] = [
-  { persona: '4.9', cpus: 2, path: '/proc/sys/net/ipv4/tcp_tw_recycle', expect: '0\n' },
-  { persona: '4.11', cpus: 2, path: '/proc/sys/net/ipv4/tcp_tw_recycle', expect: '0\n' },
-  { persona: '4.12', cpus: 2, path: '/proc/sys/net/ipv4/tcp_tw_recycle', expect: undefined },
-  { persona: '2.6.16', cpus: 2, path: '/proc/sys/kernel/sched_latency_ns', expect: undefined },
-  { persona: '2.6.23', cpus: 1, path: '/proc/sys/kernel/sched_latency_ns', expect: '6000000\n' },
-  { persona: '5.10', cpus: 2, path: '/proc/sys/kernel/sched_min_granularity_ns', expect: '1500000\n' },
-  { persona: '5.12', cpus: 64, path: '/proc/sys/kernel/sched_wakeup_granularity_ns', expect: '4000000\n' },
-  { persona: '5.12', cpus: 64, path: '/proc/sys/kernel/sched_migration_cost_ns', expect: '500000\n' },
-  { persona: '5.13', cpus: 2, path: '/proc/sys/kernel/sched_latency_ns', expect: undefined },
+  { persona: '4.9', cpus: 2, path: 'net/ipv4/tcp_tw_recycle', expect: '0\n' },
+  { persona: '4.11', cpus: 2, path: 'net/ipv4/tcp_tw_recycle', expect: '0\n' },
+  { persona: '4.12', cpus: 2, path: 'net/ipv4/tcp_tw_recycle', expect: undefined },
+  { persona: '2.6.16', cpus: 2, path: 'kernel/sched_latency_ns', expect: undefined },
+  { persona: '2.6.23', cpus: 1, path: 'kernel/sched_latency_ns', expect: '6000000\n' },
+  { persona: '5.10', cpus: 2, path: 'kernel/sched_min_granularity_ns', expect: '1500000\n' },
+  { persona: '5.12', cpus: 64, path: 'kernel/sched_wakeup_granularity_ns', expect: '4000000\n' },
+  { persona: '5.12', cpus: 64, path: 'kernel/sched_migration_cost_ns', expect: '500000\n' },
+  { persona: '5.13', cpus: 2, path: 'kernel/sched_latency_ns', expect: undefined },
 ];
 
 describe('removed sysctl files per persona', () => {
