@@ -113,10 +113,10 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     id: 'sendfile-no-splice',
     title: 'sendfile and splice from files without splice support',
     changedIn: '5.10',
-    what: 'sendfile(2) from a file whose operations lack splice_read (/proc/self/status and other seq files) fails with EINVAL.',
-    breaks: 'programs that sendfile /proc files to a socket or pipe.',
-    shim: 'nothing yet (planned: a handler that reads and writes through the supervisor).',
-    support: 'unsupported',
+    what: 'sendfile(2) and splice(2) from a file whose operations lack splice_read (/proc/self/status, stat, cmdline, environ, maps and other seq files) fail with EINVAL (commit 36e2c7421f02); before, the kernel read such a file with its read operation.',
+    breaks: 'programs that sendfile /proc files to a socket, pipe or file (web servers serving status pages, log shippers).',
+    shim: 'under personas before 5.10 (x86_64), sendfile and splice go to the supervisor: it checks without side effects whether in_fd\'s file lacks splice_read (a 0-byte pread, then a 1-byte splice at a private offset into its own pipe); if not, the kernel runs the call; if so, it reads through its duplicate of in_fd (pidfd_getfd, the same open file) and writes to out_fd, honouring sendfile\'s offset pointer (file position untouched) or the file position (advanced), count and MAX_RW_COUNT, until EOF or a short write; splice only into a pipe, one pass. Cost: one round trip for every sendfile and splice (BPF sees numbers, not files). A write that would block waits in the supervisor\'s handler thread, so other translated calls of the tree wait with it. ia32 sendfile and sendfile64 are not handled.',
+    support: 'partial',
   },
 ];
 
