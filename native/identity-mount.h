@@ -8,16 +8,23 @@
 
 #include <stddef.h>
 
-#define IDENTITY_MAX_FILES 16
+#define IDENTITY_MAX_FILES 32
 
 struct identity_file {
 	const char *target;	/* absolute path the program reads, e.g. /proc/version */
 	const char *text;	/* what it reads there */
+	/*
+	 * 0: an identity file, bound read-only over an existing target.
+	 * 1: a file the host's kernel no longer has (a removed sysctl): added to its directory,
+	 *    writable; skipped when the target exists or its directory does not.
+	 */
+	int added;
 };
 
 /*
  * Enter a new mount namespace whose mounts never propagate to the host, and
- * bind each file's text, read-only, over its target. `stage` is an existing
+ * bind each file's text, read-only, over its target; add each `added` file,
+ * writable, to its directory. `stage` is an existing
  * empty directory (the supervisor's mkdtemp) used only inside the new
  * namespace. 0, or -1 after one stderr line naming the operation.
  */

@@ -1,8 +1,10 @@
 /*
- * cr-shim-launch [--no-new-privs] [--identity-stage DIR --identity TARGET=TEXT ...] -- PROGRAM ARGS...
+ * cr-shim-launch [--no-new-privs] [--identity-stage DIR --identity TARGET=TEXT ... --add TARGET=TEXT ...] -- PROGRAM ARGS...
  *
  * With --identity, first enter a private mount namespace where each TARGET
- * (e.g. /proc/version) reads TEXT (native/identity-mount.c). Then install a
+ * (e.g. /proc/version) reads TEXT (native/identity-mount.c); with --add, each
+ * TARGET the host's kernel no longer has (a removed sysctl file) is added,
+ * writable, reading TEXT until written. Then install a
  * seccomp filter that the supervisor sends over fd 3, hand the
  * supervisor the filter's listener, then exec PROGRAM under the filter. One
  * job, then exec: everything else (plans, BPF, the notification loop) lives in
@@ -53,7 +55,7 @@
 #include "exec-program.h"
 #include "identity-mount.h"
 
-#define USAGE "usage: cr-shim-launch [--no-new-privs] [--identity-stage DIR --identity TARGET=TEXT ...] -- PROGRAM ARGS...\n"
+#define USAGE "usage: cr-shim-launch [--no-new-privs] [--identity-stage DIR --identity TARGET=TEXT ... --add TARGET=TEXT ...] -- PROGRAM ARGS...\n"
 
 /* One stderr line naming the failed operation; returns -1 for `return fail(...)`. */
 static int fail(const char *op, int err)
@@ -190,14 +192,17 @@ failed:
 	return fail(op, errno);
 }
 
-/* --identity TARGET=TEXT: split at the first '=' (a target is an absolute path without one). */
-static int add_identity(struct identity_request *r, char *arg)
+/*
+ * --identity TARGET=TEXT (added 0) or --add TARGET=TEXT (added 1, a file the host's kernel no
+ * longer has): split at the first '=' (a target is an absolute path without one).
+ */
+static int add_identity(struct identity_request *r, char *arg, int added)
 {
 	char *eq = strchr(arg, '=');
 	if (!eq || arg[0] != '/' || r->n == IDENTITY_MAX_FILES)
 		return -1;
 	*eq = '\0';
-	r->files[r->n++] = (struct identity_file){ .target = arg, .text = eq + 1 };
+	r->files[r->n++] = (struct identity_file){ .target = arg, .text = eq + 1, .added = added };
 	return 0;
 }
 
@@ -212,7 +217,9 @@ int main(int argc, char **argv)
 			no_new_privs = 1;
 		} else if (strcmp(argv[i], "--identity-stage") == 0 && i + 1 < argc) {
 			identity.stage = argv[++i];
-		} else if (strcmp(argv[i], "--identity") == 0 && i + 1 < argc && add_identity(&identity, argv[i + 1]) == 0) {
+		} else if (strcmp(argv[i], "--identity") == 0 && i + 1 < argc && add_identity(&identity, argv[i + 1], 0) == 0) {
+			i++;
+		} else if (strcmp(argv[i], "--add") == 0 && i + 1 < argc && add_identity(&identity, argv[i + 1], 1) == 0) {
 			i++;
 		} else {
 			fprintf(stderr, "cr-shim-launch: bad option %s\n" USAGE, argv[i]);

@@ -635,6 +635,7 @@ const SCHEMAS: readonly { name: SchemaName; exportName: string }[] = [
   { name: 'syscall-table', exportName: 'syscallTable' },
   { name: 'releases', exportName: 'releases' },
   { name: 'sysctl-binary', exportName: 'sysctlBinary' },
+  { name: 'sysctl-removed', exportName: 'sysctlRemoved' },
   { name: 'arg-table', exportName: 'argTable' },
 ];
 

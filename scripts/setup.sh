@@ -10,7 +10,8 @@ missing=()
 # proot and runsc (gVisor): the comparison targets of `cr-shim bench` (its test runs them).
 # iptables: CRIU's network lock (its default method) for `criu dump/restore --tcp-established`
 # runs iptables-restore to hold established connections while the tree is down.
-for pkg in gcc make gcc-multilib proot runsc iptables; do
+# procps: sysctl(8), which the removed-sysctl behaviour test runs natively and under the shim.
+for pkg in gcc make gcc-multilib proot runsc iptables procps; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

@@ -12,7 +12,7 @@ const cell = (s: string): string => s.replace(/\|/g, '\\|');
 function catalogue(): string[] {
   const out: string[] = ['## The catalogue', ''];
   out.push('| row | changed in | support |', '|---|---|---|');
-  for (const b of BEHAVIOURS) out.push(`| [${cell(b.title)}](#${b.id}) | ${cell(b.changedIn)} | ${b.support}${b.option ? ` (only with \`--allow ${b.option}\`)` : ''} |`);
+  for (const b of BEHAVIOURS) out.push(`| [${cell(b.title)}](#${b.id}) | ${cell(b.changedIn)} | ${b.support}${b.option ? ` (only with \`--allow-${b.option}\`)` : ''} |`);
   out.push('');
   for (const b of BEHAVIOURS) {
     out.push(`### ${b.title}`, '', `<a id="${b.id}"></a>Row \`${b.id}\`, changed in ${b.changedIn}, support: **${b.support}**.`, '');

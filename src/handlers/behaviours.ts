@@ -83,6 +83,15 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     support: 'partial',
   },
   {
+    id: 'sysctl-removed',
+    title: 'sysctl files removed from /proc/sys (tcp_tw_recycle, the sched_* tunables)',
+    changedIn: 'each file\'s release (tables/sysctl-removed.json)',
+    what: 'net.ipv4.tcp_tw_recycle was removed in 4.12; the CONFIG_SCHED_DEBUG tunables kernel.sched_latency_ns, sched_min_granularity_ns, sched_wakeup_granularity_ns, sched_migration_cost_ns, sched_nr_migrate, sched_tunable_scaling and numa_balancing_scan_* moved to debugfs in 5.13. Opening them fails with ENOENT.',
+    breaks: '`sysctl -w` of such a file fails, so `sysctl -p` (and systemd-sysctl, tuned) of an old profile stops with an error; tools that read a tunable to size themselves fail.',
+    shim: 'under `run`, the program\'s private mount namespace gets the files its persona had: a read gives the old default (the sched_* latencies scaled by CPU count as the old kernel did), a write is accepted and kept in that namespace for the program\'s life, read back by the program and its children; it changes nothing in the host\'s kernel, which has no such setting (the debugfs files are not touched). The directory holding them is a read-only tmpfs of bind mounts of the real entries, taken in the launcher\'s network namespace: a program that enters another network namespace reads net.ipv4 values of the first. Not covered under restore, attach and `run --dumpable`: opens of these files fail with ENOENT, as on the host.',
+    support: 'partial',
+  },
+  {
     id: 'new-flags-ignored',
     title: 'Flags an old kernel ignored or treated otherwise (O_TMPFILE, MAP_FIXED_NOREPLACE, statx mask bits)',
     changedIn: 'each flag\'s release (tables/args/x86_64.json)',
@@ -104,10 +113,10 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     id: 'sendfile-no-splice',
     title: 'sendfile and splice from files without splice support',
     changedIn: '5.10',
-    what: 'sendfile(2) from a file whose operations lack splice_read (/proc/self/status and other seq files) fails with EINVAL.',
-    breaks: 'programs that sendfile /proc files to a socket or pipe.',
-    shim: 'nothing yet (planned: a handler that reads and writes through the supervisor).',
-    support: 'unsupported',
+    what: 'sendfile(2) and splice(2) from a file whose operations lack splice_read (/proc/self/status, stat, cmdline, environ, maps and other seq files) fail with EINVAL (commit 36e2c7421f02); before, the kernel read such a file with its read operation.',
+    breaks: 'programs that sendfile /proc files to a socket, pipe or file (web servers serving status pages, log shippers).',
+    shim: 'under personas before 5.10 (x86_64), sendfile and splice go to the supervisor: it checks without side effects whether in_fd\'s file lacks splice_read (a 0-byte pread, then a 1-byte splice at a private offset into its own pipe); if not, the kernel runs the call; if so, it reads through its duplicate of in_fd (pidfd_getfd, the same open file) and writes to out_fd, honouring sendfile\'s offset pointer (file position untouched) or the file position (advanced), count and MAX_RW_COUNT, until EOF or a short write; splice only into a pipe, one pass. Cost: one round trip for every sendfile and splice (BPF sees numbers, not files). A write that would block waits in the supervisor\'s handler thread, so other translated calls of the tree wait with it. ia32 sendfile and sendfile64 are not handled.',
+    support: 'partial',
   },
 ];
 

@@ -16,6 +16,8 @@ import { sockoptPasscred } from './sockopt-passcred.js';
 import { deleteModule, finitModule, initModule } from './modules.js';
 import { kexecLoad } from './kexec.js';
 import { behaviourHandlerIds } from './behaviours.js';
+import { sendfileNoSplice } from './sendfile-no-splice.js';
+import { compareReleases } from '../tables/release.js';
 
 const hostLacks = (f: RuleFacts): boolean => !f.hostHas;
 const otherKernel = (f: RuleFacts): boolean => !f.sameKernel;
@@ -35,6 +37,9 @@ const PROC_IDENTITY: Emulation = {
   note: 'restore and attach (run bind-mounts the identity files instead and leaves opens alone): opens of /proc/version and /proc/sys/kernel/{osrelease,version,ostype} return the persona\'s text (the fd is a sealed memfd, so fstat shows a memfd); other opens cost one notification round trip',
 };
 const HOST_BUILD_LACKS = 'this host\'s kernel was built without it';
+/** Behaviour row sendfile-no-splice (behaviours.ts): x86_64's sendfile takes a 64-bit offset; ia32's two calls are not handled yet. */
+const before510x86_64 = (f: RuleFacts): boolean => f.arch === 'x86_64' && compareReleases(f.personaRelease, '5.10') < 0;
+const SENDFILE_NOTE = 'personas before 5.10: every call costs a round trip (BPF cannot see what file a descriptor is); the kernel runs it unless in_fd\'s file lacks splice_read (seq files such as /proc/self/status), which 5.10 refuses with EINVAL';
 
 /** The rules, by table name; the first whose `when` holds applies. */
 export const EMULATIONS: Readonly<Record<string, readonly Emulation[]>> = {
@@ -73,6 +78,8 @@ export const EMULATIONS: Readonly<Record<string, readonly Emulation[]>> = {
     note: 'EPERM, as a kernel with kernel.io_uring_disabled=2 answers: io_uring requests (IORING_OP_OPENAT, READ, ...) never pass through seccomp, so a ring would read the host\'s /proc/version; --allow-io-uring lets rings be made, and that leak with them',
   }],
   uselib: [{ errno: 'ENOEXEC', support: 'partial', when: hostLacks, note: 'removed (ia32, CONFIG_USELIB): ENOEXEC, what it answered for any ELF shared library; a.out libraries are not loaded' }],
+  sendfile: [{ handler: 'sendfile-no-splice', support: 'partial', when: before510x86_64, note: `${SENDFILE_NOTE}; the supervisor copies to out_fd with sendfile's offset and count semantics` }],
+  splice: [{ handler: 'sendfile-no-splice', support: 'partial', when: before510x86_64, note: `${SENDFILE_NOTE}; into a pipe only, one pass of at most the pipe's free space, as default_file_splice_read` }],
 };
 
 /** The rule that applies to a syscall the persona has, if any. */
@@ -84,6 +91,7 @@ export function emulationFor(name: string, facts: RuleFacts): Emulation | undefi
 export function makeHandlers(sysctl: SysctlLookup): ReadonlyMap<string, Handler> {
   const list: Handler[] = [
     uname, unameWatch, procIdentity, iopl, ioperm, lookupDcookie, nfsservctl, bdflush, sockoptPasscred, initModule, finitModule, deleteModule, kexecLoad,
+    sendfileNoSplice,
     makeSysctlHandler('sysctl', sysctl, false),
     makeSysctlHandler('sysctl-stub', sysctl, true),
   ];

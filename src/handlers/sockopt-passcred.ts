@@ -14,10 +14,9 @@
 import fs from 'node:fs';
 import { E } from '../native/errno.js';
 import { sys } from '../native/libc.js';
+import { takeFd } from './tracee-fd.js';
 import type { Call, Handler, Reply } from './types.js';
 
-const SYS_pidfd_open = 434;
-const SYS_pidfd_getfd = 438;
 const SOL_SOCKET = 1;
 const SO_DOMAIN = 39;
 /** Families whose sockets still take the options on 6.16+ (AF_UNIX, AF_NETLINK, AF_BLUETOOTH). */
@@ -26,18 +25,6 @@ const SETSOCKOPT = 'setsockopt';
 
 /** Flags set on sockets, by "<dev>:<ino>:<optname>"; a socket never set reads 0. */
 const flags = new Map<string, number>();
-
-/** The tracee's descriptor, duplicated into the supervisor, or an errno. */
-function takeFd(pid: number, fd: number): number | { errno: number } {
-  const pidfd = sys.syscall3(SYS_pidfd_open, pid, 0, 0);
-  if (pidfd < 0) return { errno: E.ESRCH! };
-  try {
-    const own = sys.syscall3(SYS_pidfd_getfd, pidfd, fd, 0);
-    return own < 0 ? { errno: sys.errno() } : own;
-  } finally {
-    sys.close(pidfd);
-  }
-}
 
 function socketDomain(fd: number): number | { errno: number } {
   const val = Buffer.alloc(4);

@@ -150,6 +150,11 @@ export interface LaunchOptions {
    * namespace and binds each text read-only over its target before the filter (native/identity-mount.c).
    */
   identity?: ReadonlyMap<string, string>;
+  /**
+   * Files the host's kernel no longer has (removed sysctls): target path → text until written. Added,
+   * writable, to the same private mount namespace; a target the host has is left alone.
+   */
+  added?: ReadonlyMap<string, string>;
   /** Runs once the listener is ours and before the launcher may exec (`pid` is the launcher's): set up the loop here. */
   beforeExec?: (listenerFd: number, pid: number) => void | Promise<void>;
 }
@@ -175,10 +180,12 @@ export async function launchUnderFilter(
 ): Promise<Launched> {
   const flags = opts.noNewPrivs ? ['--no-new-privs'] : [];
   // The launcher mounts a tmpfs on this empty directory inside its own namespace only; the host sees it empty.
-  const stage = opts.identity && opts.identity.size > 0 ? mkdtempSync(path.join(os.tmpdir(), 'cr-shim-identity-')) : undefined;
+  const files = (opts.identity?.size ?? 0) + (opts.added?.size ?? 0);
+  const stage = files > 0 ? mkdtempSync(path.join(os.tmpdir(), 'cr-shim-identity-')) : undefined;
   if (stage !== undefined) {
     flags.push('--identity-stage', stage);
-    for (const [target, text] of opts.identity!) flags.push('--identity', `${target}=${text}`);
+    for (const [target, text] of opts.identity ?? []) flags.push('--identity', `${target}=${text}`);
+    for (const [target, text] of opts.added ?? []) flags.push('--add', `${target}=${text}`);
   }
   let staged = stage !== undefined;
   const removeStage = (): void => {

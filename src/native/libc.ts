@@ -64,6 +64,15 @@ export const sys = {
   getsockopt: libc.func('int getsockopt(int fd, int level, int optname, _Out_ void *optval, _Inout_ uint32_t *optlen)') as (
     fd: number, level: number, optname: number, optval: Buffer, optlen: number[],
   ) => number,
+  pread: libc.func('long pread(int fd, _Out_ void *buf, unsigned long n, long off)') as (fd: number, buf: Buffer, n: number, off: number) => number,
+  write: libc.func('long write(int fd, _In_ void *buf, unsigned long n)') as (fd: number, buf: Buffer, n: number) => number,
+  lseek: libc.func('long lseek(int fd, long off, int whence)') as (fd: number, off: number, whence: number) => number,
+  pipe2: libc.func('int pipe2(_Out_ int *fds, int flags)') as (fds: number[], flags: number) => number,
+  splice: libc.func('long splice(int in, _Inout_ int64_t *offIn, int out, void *offOut, unsigned long len, unsigned int flags)') as (
+    fdIn: number, offIn: number[], fdOut: number, offOut: null, len: number, flags: number,
+  ) => number,
+  /** ioctl with a pointer argument (FIONREAD, TIOCSTI). */
+  ioctlPtr: libc.func('int ioctl(int fd, unsigned long req, _Inout_ void *arg)') as (fd: number, req: number, arg: Buffer) => number,
   errno: (): number => koffi.errno(),
 };
 

@@ -27,6 +27,8 @@ export interface SuperviseOptions {
   noNewPrivs?: boolean;
   /** Identity files bind-mounted in a private mount namespace (LaunchOptions.identity). */
   identity?: ReadonlyMap<string, string>;
+  /** Removed sysctl files added to that namespace (LaunchOptions.added). */
+  added?: ReadonlyMap<string, string>;
 }
 
 export interface SuperviseResult {
@@ -49,6 +51,7 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
     const { child } = await launchUnderFilter(program, args, opts.filter, {
       noNewPrivs: opts.noNewPrivs,
       ...(opts.identity ? { identity: opts.identity } : {}),
+      ...(opts.added ? { added: opts.added } : {}),
       // The program starts only once the loop has its native actions, so even its first calls are answered natively.
       // Before exec, too, the launcher goes into the guarded cgroup: nothing it forks escapes.
       beforeExec: async (listenerFd, pid) => {

@@ -33,6 +33,27 @@ export interface SysctlBinaryFile {
   entries: SysctlBinaryEntry[];
 }
 
+/** One /proc/sys file a release removed, with what it read before. */
+export interface SysctlRemovedEntry {
+  /** Below /proc/sys, e.g. "net/ipv4/tcp_tw_recycle". */
+  path: string;
+  removedIn: string;
+  addedIn?: string;
+  /** What a read gave on a freshly booted kernel, without the newline. */
+  default: string;
+  /** cpus-log: times 1 + ilog2(min(online CPUs, 8)) (kernel/sched/fair.c, SCHED_TUNABLESCALING_LOG). */
+  scale?: 'cpus-log';
+  config?: string;
+  source: string;
+}
+
+/** tables/sysctl-removed.json */
+export interface SysctlRemovedFile {
+  sources: TableSource[];
+  notes?: string[];
+  files: SysctlRemovedEntry[];
+}
+
 export type { SchemaName } from './schema-error.js';
 
 // Ajv standalone code generated from tables/schema/ by scripts/gen-tables.ts: importing it costs a
@@ -41,6 +62,7 @@ const VALIDATORS: Record<SchemaName, ValidateFunction> = {
   'syscall-table': precompiled.syscallTable as unknown as ValidateFunction,
   releases: precompiled.releases as unknown as ValidateFunction,
   'sysctl-binary': precompiled.sysctlBinary as unknown as ValidateFunction,
+  'sysctl-removed': precompiled.sysctlRemoved as unknown as ValidateFunction,
   'arg-table': precompiled.argTable as unknown as ValidateFunction,
 };
 
@@ -102,6 +124,12 @@ export function loadReleasesFile(tablesDir = defaultTablesDir()): ReleasesFile {
 export function loadSysctlBinaryFile(tablesDir = defaultTablesDir()): SysctlBinaryFile {
   const file = path.join(tablesDir, 'sysctl-binary.json');
   return validateJson<SysctlBinaryFile>(readJson(file, `load sysctl-binary ${file}`), 'sysctl-binary', file);
+}
+
+/** Read and validate tables/sysctl-removed.json. Throws TableError like loadTableFile. */
+export function loadSysctlRemovedFile(tablesDir = defaultTablesDir()): SysctlRemovedFile {
+  const file = path.join(tablesDir, 'sysctl-removed.json');
+  return validateJson<SysctlRemovedFile>(readJson(file, `load sysctl-removed ${file}`), 'sysctl-removed', file);
 }
 
 /** Read and validate tables/args/<arch>.json. Throws TableError like loadTableFile. */

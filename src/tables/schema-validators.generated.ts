@@ -1658,14 +1658,452 @@ validate12.errors = vErrors;
 return errors === 0;
 }
 
-export const argTable = validate13;
-const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/arg-table.schema.json","title":"cr-shim argument values that select behaviour inside syscalls, with the release that added each","type":"object","additionalProperties":false,"required":["arch","releases","sources","groups"],"definitions":{"release":{"type":"string","pattern":"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"}},"properties":{"arch":{"enum":["x86_64"]},"releases":{"description":"Mainline releases whose headers were read, oldest first.","type":"array","minItems":1,"items":{"$ref":"#/definitions/release"}},"sources":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","version","facts"],"properties":{"name":{"type":"string","minLength":1},"version":{"type":"string","minLength":1},"facts":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"file":{"type":"string","minLength":1}}}},"notes":{"type":"array","items":{"type":"string","minLength":1}},"groups":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[a-z][a-z0-9-]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"required":["title","syscalls","arg","kind","headers","values"],"properties":{"title":{"type":"string","minLength":1},"syscalls":{"type":"array","minItems":1,"items":{"type":"string","pattern":"^[a-z_][a-z0-9_]*$"}},"arg":{"type":"integer","minimum":0,"maximum":5},"kind":{"enum":["value","flag"]},"headers":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"excluded":{"type":"array","items":{"type":"string","minLength":1}},"values":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","value","by","source"],"properties":{"name":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*$"},"value":{"type":"integer","minimum":0},"aliases":{"type":"array","minItems":1,"items":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*$"}},"since":{"description":"The release that added it (man-pages).","$ref":"#/definitions/release"},"after":{"description":"Not in this release's headers.","$ref":"#/definitions/release"},"by":{"description":"In this release's headers.","$ref":"#/definitions/release"},"source":{"type":"string","minLength":1},"note":{"type":"string","minLength":1}}}}}}}}};
-const schema21 = {"type":"string","pattern":"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"};
-const pattern15 = new RegExp("^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$", "u");
-const pattern16 = new RegExp("^[a-z][a-z0-9-]*$", "u");
-const pattern18 = new RegExp("^[A-Z][A-Z0-9_]*$", "u");
+export const sysctlRemoved = validate13;
+const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/sysctl-removed.schema.json","title":"cr-shim sysctl files removed from /proc/sys, per release, with their old defaults","type":"object","additionalProperties":false,"required":["sources","files"],"properties":{"sources":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","version","facts"],"properties":{"name":{"type":"string","minLength":1},"version":{"type":"string","minLength":1},"facts":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"file":{"type":"string","minLength":1}}}},"notes":{"type":"array","items":{"type":"string","minLength":1}},"files":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["path","removedIn","default","source"],"properties":{"path":{"description":"Below /proc/sys, e.g. net/ipv4/tcp_tw_recycle.","type":"string","pattern":"^[a-z0-9_]+(/[a-z0-9_]+)+$"},"removedIn":{"description":"The first mainline release without the file.","type":"string","pattern":"^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"addedIn":{"description":"The first release with the file; omitted: before every release cr-shim has tables for.","type":"string","pattern":"^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"default":{"description":"What a read gave on a freshly booted kernel, without the newline.","type":"string"},"scale":{"description":"cpus-log: the default is multiplied by 1 + ilog2(min(online CPUs, 8)), as kernel/sched/fair.c get_update_sysctl_factor() did under SCHED_TUNABLESCALING_LOG.","enum":["cpus-log"]},"config":{"description":"The Kconfig option the file needed.","type":"string","pattern":"^CONFIG_[A-Z0-9_]+$"},"source":{"description":"Where the removal and the default come from (commit id and subject).","type":"string","minLength":1}}}}}};
+const pattern15 = new RegExp("^[a-z0-9_]+(/[a-z0-9_]+)+$", "u");
+const pattern16 = new RegExp("^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", "u");
 
 function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="https://cr-shim.invalid/schema/sysctl-removed.schema.json" */;
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.sources === undefined) && (missing0 = "sources")) || ((data.files === undefined) && (missing0 = "files"))){
+validate13.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "sources") || (key0 === "notes")) || (key0 === "files"))){
+validate13.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.sources !== undefined){
+let data0 = data.sources;
+const _errs2 = errors;
+if(errors === _errs2){
+if(Array.isArray(data0)){
+if(data0.length < 1){
+validate13.errors = [{instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+return false;
+}
+else {
+var valid1 = true;
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+const _errs4 = errors;
+if(errors === _errs4){
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+let missing1;
+if((((data1.name === undefined) && (missing1 = "name")) || ((data1.version === undefined) && (missing1 = "version"))) || ((data1.facts === undefined) && (missing1 = "facts"))){
+validate13.errors = [{instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+else {
+const _errs6 = errors;
+for(const key1 in data1){
+if(!((((key1 === "name") || (key1 === "version")) || (key1 === "facts")) || (key1 === "file"))){
+validate13.errors = [{instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs6 === errors){
+if(data1.name !== undefined){
+let data2 = data1.name;
+const _errs7 = errors;
+if(errors === _errs7){
+if(typeof data2 === "string"){
+if(func2(data2) < 1){
+validate13.errors = [{instancePath:instancePath+"/sources/" + i0+"/name",schemaPath:"#/properties/sources/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/sources/" + i0+"/name",schemaPath:"#/properties/sources/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid2 = _errs7 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data1.version !== undefined){
+let data3 = data1.version;
+const _errs9 = errors;
+if(errors === _errs9){
+if(typeof data3 === "string"){
+if(func2(data3) < 1){
+validate13.errors = [{instancePath:instancePath+"/sources/" + i0+"/version",schemaPath:"#/properties/sources/items/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/sources/" + i0+"/version",schemaPath:"#/properties/sources/items/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid2 = _errs9 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data1.facts !== undefined){
+let data4 = data1.facts;
+const _errs11 = errors;
+if(errors === _errs11){
+if(Array.isArray(data4)){
+if(data4.length < 1){
+validate13.errors = [{instancePath:instancePath+"/sources/" + i0+"/facts",schemaPath:"#/properties/sources/items/properties/facts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+return false;
+}
+else {
+var valid3 = true;
+const len1 = data4.length;
+for(let i1=0; i1<len1; i1++){
+let data5 = data4[i1];
+const _errs13 = errors;
+if(errors === _errs13){
+if(typeof data5 === "string"){
+if(func2(data5) < 1){
+validate13.errors = [{instancePath:instancePath+"/sources/" + i0+"/facts/" + i1,schemaPath:"#/properties/sources/items/properties/facts/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/sources/" + i0+"/facts/" + i1,schemaPath:"#/properties/sources/items/properties/facts/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid3 = _errs13 === errors;
+if(!valid3){
+break;
+}
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/sources/" + i0+"/facts",schemaPath:"#/properties/sources/items/properties/facts/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid2 = _errs11 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data1.file !== undefined){
+let data6 = data1.file;
+const _errs15 = errors;
+if(errors === _errs15){
+if(typeof data6 === "string"){
+if(func2(data6) < 1){
+validate13.errors = [{instancePath:instancePath+"/sources/" + i0+"/file",schemaPath:"#/properties/sources/items/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/sources/" + i0+"/file",schemaPath:"#/properties/sources/items/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid2 = _errs15 === errors;
+}
+else {
+var valid2 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/sources/" + i0,schemaPath:"#/properties/sources/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid1 = _errs4 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notes !== undefined){
+let data7 = data.notes;
+const _errs17 = errors;
+if(errors === _errs17){
+if(Array.isArray(data7)){
+var valid4 = true;
+const len2 = data7.length;
+for(let i2=0; i2<len2; i2++){
+let data8 = data7[i2];
+const _errs19 = errors;
+if(errors === _errs19){
+if(typeof data8 === "string"){
+if(func2(data8) < 1){
+validate13.errors = [{instancePath:instancePath+"/notes/" + i2,schemaPath:"#/properties/notes/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/notes/" + i2,schemaPath:"#/properties/notes/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid4 = _errs19 === errors;
+if(!valid4){
+break;
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/notes",schemaPath:"#/properties/notes/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.files !== undefined){
+let data9 = data.files;
+const _errs21 = errors;
+if(errors === _errs21){
+if(Array.isArray(data9)){
+if(data9.length < 1){
+validate13.errors = [{instancePath:instancePath+"/files",schemaPath:"#/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+return false;
+}
+else {
+var valid5 = true;
+const len3 = data9.length;
+for(let i3=0; i3<len3; i3++){
+let data10 = data9[i3];
+const _errs23 = errors;
+if(errors === _errs23){
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+let missing2;
+if(((((data10.path === undefined) && (missing2 = "path")) || ((data10.removedIn === undefined) && (missing2 = "removedIn"))) || ((data10.default === undefined) && (missing2 = "default"))) || ((data10.source === undefined) && (missing2 = "source"))){
+validate13.errors = [{instancePath:instancePath+"/files/" + i3,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+return false;
+}
+else {
+const _errs25 = errors;
+for(const key2 in data10){
+if(!(((((((key2 === "path") || (key2 === "removedIn")) || (key2 === "addedIn")) || (key2 === "default")) || (key2 === "scale")) || (key2 === "config")) || (key2 === "source"))){
+validate13.errors = [{instancePath:instancePath+"/files/" + i3,schemaPath:"#/properties/files/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs25 === errors){
+if(data10.path !== undefined){
+let data11 = data10.path;
+const _errs26 = errors;
+if(errors === _errs26){
+if(typeof data11 === "string"){
+if(!pattern15.test(data11)){
+validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/path",schemaPath:"#/properties/files/items/properties/path/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9_]+(/[a-z0-9_]+)+$"},message:"must match pattern \""+"^[a-z0-9_]+(/[a-z0-9_]+)+$"+"\""}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/path",schemaPath:"#/properties/files/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid6 = _errs26 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data10.removedIn !== undefined){
+let data12 = data10.removedIn;
+const _errs28 = errors;
+if(errors === _errs28){
+if(typeof data12 === "string"){
+if(!pattern16.test(data12)){
+validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/removedIn",schemaPath:"#/properties/files/items/properties/removedIn/pattern",keyword:"pattern",params:{pattern: "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"+"\""}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/removedIn",schemaPath:"#/properties/files/items/properties/removedIn/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid6 = _errs28 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data10.addedIn !== undefined){
+let data13 = data10.addedIn;
+const _errs30 = errors;
+if(errors === _errs30){
+if(typeof data13 === "string"){
+if(!pattern16.test(data13)){
+validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/addedIn",schemaPath:"#/properties/files/items/properties/addedIn/pattern",keyword:"pattern",params:{pattern: "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"+"\""}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/addedIn",schemaPath:"#/properties/files/items/properties/addedIn/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid6 = _errs30 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data10.default !== undefined){
+const _errs32 = errors;
+if(typeof data10.default !== "string"){
+validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/default",schemaPath:"#/properties/files/items/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid6 = _errs32 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data10.scale !== undefined){
+const _errs34 = errors;
+if(!(data10.scale === "cpus-log")){
+validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/scale",schemaPath:"#/properties/files/items/properties/scale/enum",keyword:"enum",params:{allowedValues: schema20.properties.files.items.properties.scale.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid6 = _errs34 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data10.config !== undefined){
+let data16 = data10.config;
+const _errs35 = errors;
+if(errors === _errs35){
+if(typeof data16 === "string"){
+if(!pattern8.test(data16)){
+validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/config",schemaPath:"#/properties/files/items/properties/config/pattern",keyword:"pattern",params:{pattern: "^CONFIG_[A-Z0-9_]+$"},message:"must match pattern \""+"^CONFIG_[A-Z0-9_]+$"+"\""}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/config",schemaPath:"#/properties/files/items/properties/config/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid6 = _errs35 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data10.source !== undefined){
+let data17 = data10.source;
+const _errs37 = errors;
+if(errors === _errs37){
+if(typeof data17 === "string"){
+if(func2(data17) < 1){
+validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/source",schemaPath:"#/properties/files/items/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/source",schemaPath:"#/properties/files/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid6 = _errs37 === errors;
+}
+else {
+var valid6 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/files/" + i3,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid5 = _errs23 === errors;
+if(!valid5){
+break;
+}
+}
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs21 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate13.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate13.errors = vErrors;
+return errors === 0;
+}
+
+export const argTable = validate14;
+const schema21 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/arg-table.schema.json","title":"cr-shim argument values that select behaviour inside syscalls, with the release that added each","type":"object","additionalProperties":false,"required":["arch","releases","sources","groups"],"definitions":{"release":{"type":"string","pattern":"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"}},"properties":{"arch":{"enum":["x86_64"]},"releases":{"description":"Mainline releases whose headers were read, oldest first.","type":"array","minItems":1,"items":{"$ref":"#/definitions/release"}},"sources":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","version","facts"],"properties":{"name":{"type":"string","minLength":1},"version":{"type":"string","minLength":1},"facts":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"file":{"type":"string","minLength":1}}}},"notes":{"type":"array","items":{"type":"string","minLength":1}},"groups":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[a-z][a-z0-9-]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"required":["title","syscalls","arg","kind","headers","values"],"properties":{"title":{"type":"string","minLength":1},"syscalls":{"type":"array","minItems":1,"items":{"type":"string","pattern":"^[a-z_][a-z0-9_]*$"}},"arg":{"type":"integer","minimum":0,"maximum":5},"kind":{"enum":["value","flag"]},"headers":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"excluded":{"type":"array","items":{"type":"string","minLength":1}},"values":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","value","by","source"],"properties":{"name":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*$"},"value":{"type":"integer","minimum":0},"aliases":{"type":"array","minItems":1,"items":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*$"}},"since":{"description":"The release that added it (man-pages).","$ref":"#/definitions/release"},"after":{"description":"Not in this release's headers.","$ref":"#/definitions/release"},"by":{"description":"In this release's headers.","$ref":"#/definitions/release"},"source":{"type":"string","minLength":1},"note":{"type":"string","minLength":1}}}}}}}}};
+const schema22 = {"type":"string","pattern":"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"};
+const pattern19 = new RegExp("^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$", "u");
+const pattern20 = new RegExp("^[a-z][a-z0-9-]*$", "u");
+const pattern22 = new RegExp("^[A-Z][A-Z0-9_]*$", "u");
+
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cr-shim.invalid/schema/arg-table.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -1673,14 +2111,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.arch === undefined) && (missing0 = "arch")) || ((data.releases === undefined) && (missing0 = "releases"))) || ((data.sources === undefined) && (missing0 = "sources"))) || ((data.groups === undefined) && (missing0 = "groups"))){
-validate13.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate14.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "arch") || (key0 === "releases")) || (key0 === "sources")) || (key0 === "notes")) || (key0 === "groups"))){
-validate13.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate14.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -1689,7 +2127,7 @@ if(_errs1 === errors){
 if(data.arch !== undefined){
 const _errs2 = errors;
 if(!(data.arch === "x86_64")){
-validate13.errors = [{instancePath:instancePath+"/arch",schemaPath:"#/properties/arch/enum",keyword:"enum",params:{allowedValues: schema20.properties.arch.enum},message:"must be equal to one of the allowed values"}];
+validate14.errors = [{instancePath:instancePath+"/arch",schemaPath:"#/properties/arch/enum",keyword:"enum",params:{allowedValues: schema21.properties.arch.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -1704,7 +2142,7 @@ const _errs3 = errors;
 if(errors === _errs3){
 if(Array.isArray(data1)){
 if(data1.length < 1){
-validate13.errors = [{instancePath:instancePath+"/releases",schemaPath:"#/properties/releases/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+validate14.errors = [{instancePath:instancePath+"/releases",schemaPath:"#/properties/releases/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
 return false;
 }
 else {
@@ -1716,13 +2154,13 @@ const _errs5 = errors;
 const _errs6 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
-if(!pattern15.test(data2)){
-validate13.errors = [{instancePath:instancePath+"/releases/" + i0,schemaPath:"#/definitions/release/pattern",keyword:"pattern",params:{pattern: "^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"+"\""}];
+if(!pattern19.test(data2)){
+validate14.errors = [{instancePath:instancePath+"/releases/" + i0,schemaPath:"#/definitions/release/pattern",keyword:"pattern",params:{pattern: "^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"+"\""}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/releases/" + i0,schemaPath:"#/definitions/release/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/releases/" + i0,schemaPath:"#/definitions/release/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -1734,7 +2172,7 @@ break;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/releases",schemaPath:"#/properties/releases/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate14.errors = [{instancePath:instancePath+"/releases",schemaPath:"#/properties/releases/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -1750,7 +2188,7 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(Array.isArray(data3)){
 if(data3.length < 1){
-validate13.errors = [{instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+validate14.errors = [{instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
 return false;
 }
 else {
@@ -1763,14 +2201,14 @@ if(errors === _errs10){
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 let missing1;
 if((((data4.name === undefined) && (missing1 = "name")) || ((data4.version === undefined) && (missing1 = "version"))) || ((data4.facts === undefined) && (missing1 = "facts"))){
-validate13.errors = [{instancePath:instancePath+"/sources/" + i1,schemaPath:"#/properties/sources/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate14.errors = [{instancePath:instancePath+"/sources/" + i1,schemaPath:"#/properties/sources/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
 return false;
 }
 else {
 const _errs12 = errors;
 for(const key1 in data4){
 if(!((((key1 === "name") || (key1 === "version")) || (key1 === "facts")) || (key1 === "file"))){
-validate13.errors = [{instancePath:instancePath+"/sources/" + i1,schemaPath:"#/properties/sources/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
+validate14.errors = [{instancePath:instancePath+"/sources/" + i1,schemaPath:"#/properties/sources/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -1782,12 +2220,12 @@ const _errs13 = errors;
 if(errors === _errs13){
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/name",schemaPath:"#/properties/sources/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate14.errors = [{instancePath:instancePath+"/sources/" + i1+"/name",schemaPath:"#/properties/sources/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/name",schemaPath:"#/properties/sources/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/sources/" + i1+"/name",schemaPath:"#/properties/sources/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -1803,12 +2241,12 @@ const _errs15 = errors;
 if(errors === _errs15){
 if(typeof data6 === "string"){
 if(func2(data6) < 1){
-validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/version",schemaPath:"#/properties/sources/items/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate14.errors = [{instancePath:instancePath+"/sources/" + i1+"/version",schemaPath:"#/properties/sources/items/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/version",schemaPath:"#/properties/sources/items/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/sources/" + i1+"/version",schemaPath:"#/properties/sources/items/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -1824,7 +2262,7 @@ const _errs17 = errors;
 if(errors === _errs17){
 if(Array.isArray(data7)){
 if(data7.length < 1){
-validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/facts",schemaPath:"#/properties/sources/items/properties/facts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+validate14.errors = [{instancePath:instancePath+"/sources/" + i1+"/facts",schemaPath:"#/properties/sources/items/properties/facts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
 return false;
 }
 else {
@@ -1836,12 +2274,12 @@ const _errs19 = errors;
 if(errors === _errs19){
 if(typeof data8 === "string"){
 if(func2(data8) < 1){
-validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/facts/" + i2,schemaPath:"#/properties/sources/items/properties/facts/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate14.errors = [{instancePath:instancePath+"/sources/" + i1+"/facts/" + i2,schemaPath:"#/properties/sources/items/properties/facts/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/facts/" + i2,schemaPath:"#/properties/sources/items/properties/facts/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/sources/" + i1+"/facts/" + i2,schemaPath:"#/properties/sources/items/properties/facts/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -1853,7 +2291,7 @@ break;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/facts",schemaPath:"#/properties/sources/items/properties/facts/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate14.errors = [{instancePath:instancePath+"/sources/" + i1+"/facts",schemaPath:"#/properties/sources/items/properties/facts/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -1869,12 +2307,12 @@ const _errs21 = errors;
 if(errors === _errs21){
 if(typeof data9 === "string"){
 if(func2(data9) < 1){
-validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/file",schemaPath:"#/properties/sources/items/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate14.errors = [{instancePath:instancePath+"/sources/" + i1+"/file",schemaPath:"#/properties/sources/items/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/sources/" + i1+"/file",schemaPath:"#/properties/sources/items/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/sources/" + i1+"/file",schemaPath:"#/properties/sources/items/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -1890,7 +2328,7 @@ var valid4 = true;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/sources/" + i1,schemaPath:"#/properties/sources/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate14.errors = [{instancePath:instancePath+"/sources/" + i1,schemaPath:"#/properties/sources/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -1902,7 +2340,7 @@ break;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate14.errors = [{instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -1925,12 +2363,12 @@ const _errs25 = errors;
 if(errors === _errs25){
 if(typeof data11 === "string"){
 if(func2(data11) < 1){
-validate13.errors = [{instancePath:instancePath+"/notes/" + i3,schemaPath:"#/properties/notes/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate14.errors = [{instancePath:instancePath+"/notes/" + i3,schemaPath:"#/properties/notes/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/notes/" + i3,schemaPath:"#/properties/notes/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/notes/" + i3,schemaPath:"#/properties/notes/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -1941,7 +2379,7 @@ break;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/notes",schemaPath:"#/properties/notes/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate14.errors = [{instancePath:instancePath+"/notes",schemaPath:"#/properties/notes/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -1957,14 +2395,14 @@ const _errs27 = errors;
 if(errors === _errs27){
 if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
 if(Object.keys(data12).length < 1){
-validate13.errors = [{instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"}];
+validate14.errors = [{instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"}];
 return false;
 }
 else {
 for(const key2 in data12){
 const _errs29 = errors;
 if(typeof key2 === "string"){
-if(!pattern16.test(key2)){
+if(!pattern20.test(key2)){
 const err0 = {instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]*$"},message:"must match pattern \""+"^[a-z][a-z0-9-]*$"+"\"",propertyName:key2};
 if(vErrors === null){
 vErrors = [err0];
@@ -1985,7 +2423,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate13.errors = vErrors;
+validate14.errors = vErrors;
 return false;
 break;
 }
@@ -1998,14 +2436,14 @@ if(errors === _errs31){
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 let missing2;
 if(((((((data13.title === undefined) && (missing2 = "title")) || ((data13.syscalls === undefined) && (missing2 = "syscalls"))) || ((data13.arg === undefined) && (missing2 = "arg"))) || ((data13.kind === undefined) && (missing2 = "kind"))) || ((data13.headers === undefined) && (missing2 = "headers"))) || ((data13.values === undefined) && (missing2 = "values"))){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/groups/additionalProperties/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/groups/additionalProperties/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
 return false;
 }
 else {
 const _errs33 = errors;
 for(const key4 in data13){
 if(!(((((((key4 === "title") || (key4 === "syscalls")) || (key4 === "arg")) || (key4 === "kind")) || (key4 === "headers")) || (key4 === "excluded")) || (key4 === "values"))){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/groups/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/groups/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -2017,12 +2455,12 @@ const _errs34 = errors;
 if(errors === _errs34){
 if(typeof data14 === "string"){
 if(func2(data14) < 1){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/title",schemaPath:"#/properties/groups/additionalProperties/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/title",schemaPath:"#/properties/groups/additionalProperties/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/title",schemaPath:"#/properties/groups/additionalProperties/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/title",schemaPath:"#/properties/groups/additionalProperties/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2038,7 +2476,7 @@ const _errs36 = errors;
 if(errors === _errs36){
 if(Array.isArray(data15)){
 if(data15.length < 1){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/syscalls",schemaPath:"#/properties/groups/additionalProperties/properties/syscalls/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/syscalls",schemaPath:"#/properties/groups/additionalProperties/properties/syscalls/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
 return false;
 }
 else {
@@ -2050,12 +2488,12 @@ const _errs38 = errors;
 if(errors === _errs38){
 if(typeof data16 === "string"){
 if(!pattern3.test(data16)){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/syscalls/" + i4,schemaPath:"#/properties/groups/additionalProperties/properties/syscalls/items/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]*$"+"\""}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/syscalls/" + i4,schemaPath:"#/properties/groups/additionalProperties/properties/syscalls/items/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]*$"+"\""}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/syscalls/" + i4,schemaPath:"#/properties/groups/additionalProperties/properties/syscalls/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/syscalls/" + i4,schemaPath:"#/properties/groups/additionalProperties/properties/syscalls/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2067,7 +2505,7 @@ break;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/syscalls",schemaPath:"#/properties/groups/additionalProperties/properties/syscalls/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/syscalls",schemaPath:"#/properties/groups/additionalProperties/properties/syscalls/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -2081,18 +2519,18 @@ if(data13.arg !== undefined){
 let data17 = data13.arg;
 const _errs40 = errors;
 if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/arg",schemaPath:"#/properties/groups/additionalProperties/properties/arg/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/arg",schemaPath:"#/properties/groups/additionalProperties/properties/arg/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs40){
 if((typeof data17 == "number") && (isFinite(data17))){
 if(data17 > 5 || isNaN(data17)){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/arg",schemaPath:"#/properties/groups/additionalProperties/properties/arg/maximum",keyword:"maximum",params:{comparison: "<=", limit: 5},message:"must be <= 5"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/arg",schemaPath:"#/properties/groups/additionalProperties/properties/arg/maximum",keyword:"maximum",params:{comparison: "<=", limit: 5},message:"must be <= 5"}];
 return false;
 }
 else {
 if(data17 < 0 || isNaN(data17)){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/arg",schemaPath:"#/properties/groups/additionalProperties/properties/arg/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/arg",schemaPath:"#/properties/groups/additionalProperties/properties/arg/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -2108,7 +2546,7 @@ if(data13.kind !== undefined){
 let data18 = data13.kind;
 const _errs42 = errors;
 if(!((data18 === "value") || (data18 === "flag"))){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/kind",schemaPath:"#/properties/groups/additionalProperties/properties/kind/enum",keyword:"enum",params:{allowedValues: schema20.properties.groups.additionalProperties.properties.kind.enum},message:"must be equal to one of the allowed values"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/kind",schemaPath:"#/properties/groups/additionalProperties/properties/kind/enum",keyword:"enum",params:{allowedValues: schema21.properties.groups.additionalProperties.properties.kind.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid9 = _errs42 === errors;
@@ -2123,7 +2561,7 @@ const _errs43 = errors;
 if(errors === _errs43){
 if(Array.isArray(data19)){
 if(data19.length < 1){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/headers",schemaPath:"#/properties/groups/additionalProperties/properties/headers/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/headers",schemaPath:"#/properties/groups/additionalProperties/properties/headers/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
 return false;
 }
 else {
@@ -2135,12 +2573,12 @@ const _errs45 = errors;
 if(errors === _errs45){
 if(typeof data20 === "string"){
 if(func2(data20) < 1){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/headers/" + i5,schemaPath:"#/properties/groups/additionalProperties/properties/headers/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/headers/" + i5,schemaPath:"#/properties/groups/additionalProperties/properties/headers/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/headers/" + i5,schemaPath:"#/properties/groups/additionalProperties/properties/headers/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/headers/" + i5,schemaPath:"#/properties/groups/additionalProperties/properties/headers/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2152,7 +2590,7 @@ break;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/headers",schemaPath:"#/properties/groups/additionalProperties/properties/headers/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/headers",schemaPath:"#/properties/groups/additionalProperties/properties/headers/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -2175,12 +2613,12 @@ const _errs49 = errors;
 if(errors === _errs49){
 if(typeof data22 === "string"){
 if(func2(data22) < 1){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/excluded/" + i6,schemaPath:"#/properties/groups/additionalProperties/properties/excluded/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/excluded/" + i6,schemaPath:"#/properties/groups/additionalProperties/properties/excluded/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/excluded/" + i6,schemaPath:"#/properties/groups/additionalProperties/properties/excluded/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/excluded/" + i6,schemaPath:"#/properties/groups/additionalProperties/properties/excluded/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2191,7 +2629,7 @@ break;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/excluded",schemaPath:"#/properties/groups/additionalProperties/properties/excluded/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/excluded",schemaPath:"#/properties/groups/additionalProperties/properties/excluded/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -2215,14 +2653,14 @@ if(errors === _errs53){
 if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
 let missing3;
 if(((((data24.name === undefined) && (missing3 = "name")) || ((data24.value === undefined) && (missing3 = "value"))) || ((data24.by === undefined) && (missing3 = "by"))) || ((data24.source === undefined) && (missing3 = "source"))){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
 return false;
 }
 else {
 const _errs55 = errors;
 for(const key5 in data24){
 if(!((((((((key5 === "name") || (key5 === "value")) || (key5 === "aliases")) || (key5 === "since")) || (key5 === "after")) || (key5 === "by")) || (key5 === "source")) || (key5 === "note"))){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -2233,13 +2671,13 @@ let data25 = data24.name;
 const _errs56 = errors;
 if(errors === _errs56){
 if(typeof data25 === "string"){
-if(!pattern18.test(data25)){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/name",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""}];
+if(!pattern22.test(data25)){
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/name",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/name",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/name",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2253,13 +2691,13 @@ if(data24.value !== undefined){
 let data26 = data24.value;
 const _errs58 = errors;
 if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/value",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/value/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/value",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/value/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs58){
 if((typeof data26 == "number") && (isFinite(data26))){
 if(data26 < 0 || isNaN(data26)){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/value",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/value/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/value",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/value/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -2276,7 +2714,7 @@ const _errs60 = errors;
 if(errors === _errs60){
 if(Array.isArray(data27)){
 if(data27.length < 1){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/aliases",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/aliases/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/aliases",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/aliases/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
 return false;
 }
 else {
@@ -2287,13 +2725,13 @@ let data28 = data27[i8];
 const _errs62 = errors;
 if(errors === _errs62){
 if(typeof data28 === "string"){
-if(!pattern18.test(data28)){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/aliases/" + i8,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/aliases/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""}];
+if(!pattern22.test(data28)){
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/aliases/" + i8,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/aliases/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/aliases/" + i8,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/aliases/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/aliases/" + i8,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/aliases/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2305,7 +2743,7 @@ break;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/aliases",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/aliases/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/aliases",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/aliases/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -2321,13 +2759,13 @@ const _errs64 = errors;
 const _errs65 = errors;
 if(errors === _errs65){
 if(typeof data29 === "string"){
-if(!pattern15.test(data29)){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/since",schemaPath:"#/definitions/release/pattern",keyword:"pattern",params:{pattern: "^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"+"\""}];
+if(!pattern19.test(data29)){
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/since",schemaPath:"#/definitions/release/pattern",keyword:"pattern",params:{pattern: "^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"+"\""}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/since",schemaPath:"#/definitions/release/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/since",schemaPath:"#/definitions/release/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2343,13 +2781,13 @@ const _errs67 = errors;
 const _errs68 = errors;
 if(errors === _errs68){
 if(typeof data30 === "string"){
-if(!pattern15.test(data30)){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/after",schemaPath:"#/definitions/release/pattern",keyword:"pattern",params:{pattern: "^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"+"\""}];
+if(!pattern19.test(data30)){
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/after",schemaPath:"#/definitions/release/pattern",keyword:"pattern",params:{pattern: "^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"+"\""}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/after",schemaPath:"#/definitions/release/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/after",schemaPath:"#/definitions/release/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2365,13 +2803,13 @@ const _errs70 = errors;
 const _errs71 = errors;
 if(errors === _errs71){
 if(typeof data31 === "string"){
-if(!pattern15.test(data31)){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/by",schemaPath:"#/definitions/release/pattern",keyword:"pattern",params:{pattern: "^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"+"\""}];
+if(!pattern19.test(data31)){
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/by",schemaPath:"#/definitions/release/pattern",keyword:"pattern",params:{pattern: "^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"+"\""}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/by",schemaPath:"#/definitions/release/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/by",schemaPath:"#/definitions/release/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2387,12 +2825,12 @@ const _errs73 = errors;
 if(errors === _errs73){
 if(typeof data32 === "string"){
 if(func2(data32) < 1){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/source",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/source",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/source",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/source",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2408,12 +2846,12 @@ const _errs75 = errors;
 if(errors === _errs75){
 if(typeof data33 === "string"){
 if(func2(data33) < 1){
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/note",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/note/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/note",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/note/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/note",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/note",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -2433,7 +2871,7 @@ var valid14 = true;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -2444,7 +2882,7 @@ break;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values",schemaPath:"#/properties/groups/additionalProperties/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values",schemaPath:"#/properties/groups/additionalProperties/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
 }
@@ -2463,7 +2901,7 @@ var valid9 = true;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/groups/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/groups/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -2476,7 +2914,7 @@ break;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate14.errors = [{instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -2493,11 +2931,11 @@ var valid0 = true;
 }
 }
 else {
-validate13.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate14.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate13.errors = vErrors;
+validate14.errors = vErrors;
 return errors === 0;
 }
 

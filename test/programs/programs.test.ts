@@ -79,6 +79,7 @@ describe('usage errors exit EINVAL', () => {
     { name: 'holders', args: [] },
     { name: 'sockopt', args: ['inet'] },
     { name: 'sockopt', args: ['ax25', 'passcred'] },
+    { name: 'sendfile-proc', args: [] },
   ];
   it('covers every program', () => {
     expect(new Set(cases.map((c) => c.name))).toEqual(new Set(PROGRAM_NAMES));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ARCHES } from '../../src/arch.js';
 import { TableError } from '../../src/errors.js';
-import { loadReleasesFile, loadSysctlBinaryFile, loadTableFile } from '../../src/tables/load.js';
+import { loadReleasesFile, loadSysctlBinaryFile, loadSysctlRemovedFile, loadTableFile, validateJson } from '../../src/tables/load.js';
 import { defaultTablesDir } from '../../src/tables/paths.js';
 import { RELEASES, releasesOf } from '../../scripts/gen-tables.js';
 
@@ -38,6 +38,14 @@ describe('committed tables', () => {
     const sysctl = loadSysctlBinaryFile();
     expect(sysctl.entries).toHaveLength(585);
     expect(sysctl.entries.find((e) => e.path === 'kernel/osrelease')).toMatchObject({ name: [1, 2], type: 'string' });
+  });
+
+  it('sysctl-removed.json validates, one row per file, each with its source', () => {
+    const t = loadSysctlRemovedFile();
+    expect(t.files.find((f) => f.path === 'net/ipv4/tcp_tw_recycle')).toMatchObject({ removedIn: '4.12', default: '0' });
+    expect(new Set(t.files.map((f) => f.path)).size).toBe(t.files.length);
+    const bad = { ...t, files: [{ ...t.files[0], removedIn: 'soon' }] };
+    expect(() => validateJson(bad, 'sysctl-removed', 'x.json')).toThrow(/x\.json: \/files\/0\/removedIn: .*pattern/);
   });
 });
 

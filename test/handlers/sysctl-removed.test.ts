@@ -1,0 +1,74 @@
+/**
+ * The sysctl-removed row of the behaviour catalogue with the real sysctl(8) (procps): natively,
+ * a kernel from 4.12 on has no net.ipv4.tcp_tw_recycle, so `sysctl -w` and `sysctl -p` of an old
+ * profile fail; under `run --kernel 4.9` the file is there, reads the old default and keeps
+ * what is written, in the program's mount namespace only.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requireShimBuilt } from '../helpers/require-build.js';
+import { runCli } from '../helpers/run-cli.js';
+import { describeResult, runProcess } from '../helpers/run-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const TW = '/proc/sys/net/ipv4/tcp_tw_recycle';
+const hostLacks = !fs.existsSync(TW);
+
+function sh(script: string, kernel?: string): ReturnType<typeof runProcess> {
+  return kernel === undefined ? runProcess('sh', ['-c', script]) : runCli(['run', '--quiet', '--kernel', kernel, '--', 'sh', '-c', script]);
+}
+
+describe('removed sysctl files (catalogue row sysctl-removed)', () => {
+  beforeAll(() => requireShimBuilt());
+
+  it('natively, from 4.12 on: sysctl -w net.ipv4.tcp_tw_recycle=0 fails', async () => {
+    const r = await sh('sysctl -w net.ipv4.tcp_tw_recycle=0');
+    if (hostLacks) {
+      expect(r.status, describeResult(r)).not.toBe(0);
+      expect(r.stderr).toMatch(/tcp_tw_recycle: No such file or directory/);
+    } else {
+      expect(r.status, describeResult(r)).toBe(0);
+    }
+  });
+
+  it('under 4.9: reads the old default, a write is accepted and read back by a child', async () => {
+    const r = await sh('sysctl -n net.ipv4.tcp_tw_recycle && sysctl -w net.ipv4.tcp_tw_recycle=1 && sh -c "sysctl -n net.ipv4.tcp_tw_recycle"', '4.9');
+    expect(r.status, describeResult(r)).toBe(0);
+    expect(r.stdout).toBe('0\nnet.ipv4.tcp_tw_recycle = 1\n1\n');
+    // The write stayed in the program's namespace: the host has no such file.
+    expect(fs.existsSync(TW)).toBe(!hostLacks);
+  });
+
+  it('under 4.9: sysctl -p of an old profile succeeds; the host\'s files in that directory read and write as natively', async () => {
+    const dir = tempDir('sysctl');
+    const profile = path.join(dir, 'old.conf');
+    const syncookies = fs.readFileSync('/proc/sys/net/ipv4/tcp_syncookies', 'utf8').trim();
+    // Writing the current value back: the kernel's file is reached through the cover, nothing changes.
+    fs.writeFileSync(profile, `net.ipv4.tcp_tw_recycle = 0\nnet.ipv4.tcp_syncookies = ${syncookies}\n`);
+    const natively = await sh(`sysctl -p ${profile}`);
+    if (hostLacks) expect(natively.status, describeResult(natively)).not.toBe(0);
+    const r = await sh(`sysctl -p ${profile} && ls /proc/sys/net/ipv4`, '4.9');
+    expect(r.status, describeResult(r)).toBe(0);
+    const [applied, listing] = [r.stdout.split('\n').slice(0, 2), r.stdout.split('\n').slice(2).filter(Boolean)];
+    expect(applied).toEqual(['net.ipv4.tcp_tw_recycle = 0', `net.ipv4.tcp_syncookies = ${syncookies}`]);
+    expect(listing.sort()).toEqual([...new Set([...fs.readdirSync('/proc/sys/net/ipv4'), 'tcp_tw_recycle'])].sort());
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('under 4.12 the host\'s answer stands; nothing else can be created in the covered directory', async () => {
+    const r = await sh('sysctl -w net.ipv4.tcp_tw_recycle=0', '4.12');
+    expect(r.status !== 0).toBe(hostLacks);
+    const created = await sh('echo 1 > /proc/sys/net/ipv4/cr_shim_new', '4.9');
+    expect(created.status, describeResult(created)).not.toBe(0);
+    expect(created.stderr).toMatch(/Read-only file system/);
+  });
+
+  it('under 5.10 the sched tunables are back with their defaults; under 5.13 they are gone', async () => {
+    const r = await sh('cat /proc/sys/kernel/sched_nr_migrate /proc/sys/kernel/sched_migration_cost_ns', '5.10');
+    expect(r.status, describeResult(r)).toBe(0);
+    expect(r.stdout).toBe('32\n500000\n');
+    const later = await sh('cat /proc/sys/kernel/sched_nr_migrate', '5.13');
+    expect(later.status).not.toBe(0);
+  });
+});
