@@ -636,6 +636,8 @@ const SCHEMAS: readonly { name: SchemaName; exportName: string }[] = [
   { name: 'releases', exportName: 'releases' },
   { name: 'sysctl-binary', exportName: 'sysctlBinary' },
   { name: 'arg-table', exportName: 'argTable' },
+  { name: 'manifest', exportName: 'manifest' },
+  { name: 'persona', exportName: 'persona' },
 ];
 
 interface Schemas {

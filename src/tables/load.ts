@@ -42,6 +42,8 @@ const VALIDATORS: Record<SchemaName, ValidateFunction> = {
   releases: precompiled.releases as unknown as ValidateFunction,
   'sysctl-binary': precompiled.sysctlBinary as unknown as ValidateFunction,
   'arg-table': precompiled.argTable as unknown as ValidateFunction,
+  manifest: precompiled.manifest as unknown as ValidateFunction,
+  persona: precompiled.persona as unknown as ValidateFunction,
 };
 
 /**
