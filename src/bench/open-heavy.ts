@@ -18,7 +18,6 @@
  * filesystem setup) are not run for Python; they are reported as such.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { ShimError } from '../errors.js';
 import { parseCSupervisorOutput, parseLoopOutput } from './loop-output.js';
 import { expectSuccess, runCaptured } from './spawn.js';
@@ -101,7 +100,7 @@ export async function measureOpenHeavy(ctx: BenchContext, rounds: number, progre
     notRun: ['proot: 5.1 runs only statically linked programs on this kernel', 'runsc: needs a root filesystem set up for it'],
   };
 
-  const loopMt = path.join(path.dirname(ctx.loopPath), 'loop-mt');
+  const loopMt = ctx.loopPath;
   if (fs.existsSync(loopMt)) {
     const shimNs: number[] = [];
     const floorNs: number[] = [];
