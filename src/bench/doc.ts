@@ -63,7 +63,7 @@ export function renderDoc(r: BenchReport): string {
     '',
     `Generated whole by \`npm run bench\` (\`cr-shim bench --goals\`) from one run, whose JSON is [mechanisms-bench.json](mechanisms-bench.json)`,
     'and whose matrix is charted in [mechanisms-bench.svg](mechanisms-bench.svg). Earlier runs, measured by hand, and what they showed:',
-    '[PERFORMANCE-NOTES.md](PERFORMANCE-NOTES.md).',
+    '[PERFORMANCE-NOTES.md](PERFORMANCE-NOTES.md). Options: `cr-shim bench --help`; `--render FILE` regenerates this document from a saved run.',
     '',
     ...(c.note ? [`**About this run:** ${c.note}`, ''] : []),
     `Measured ${r.host.date.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} on Linux ${r.host.kernel}, ${r.host.cpuModel} × ${r.host.cpus} CPUs, Node ${r.host.node}.`,
