@@ -52,7 +52,7 @@ export function benchScenarios(o: ScenarioOptions): Scenario[] {
     },
     {
       kind: 'calls', id: 'translated', title: `translated (open ${TRANSLATED_PATH})`, call: `open=${TRANSLATED_PATH}`, nativeCall: `open=${TRANSLATED_PATH}`, expect: '', weight: 1, matrix: true,
-      note: 'answered with the persona\'s text through another call (a memfd), plus the close',
+      note: 'answered with the persona\'s text through another call (a memfd), plus the close; under `cr-shim run` without --dumpable notify makes the identity files bind mounts instead, so there the open is the kernel\'s own',
     },
     {
       kind: 'startup', id: 'startup', title: 'start and exit /bin/true', argv: ['/bin/true'], perRound: o.startupsPerRound ?? 2, matrix: false,
