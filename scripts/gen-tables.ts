@@ -637,6 +637,8 @@ const SCHEMAS: readonly { name: SchemaName; exportName: string }[] = [
   { name: 'sysctl-binary', exportName: 'sysctlBinary' },
   { name: 'sysctl-removed', exportName: 'sysctlRemoved' },
   { name: 'arg-table', exportName: 'argTable' },
+  { name: 'manifest', exportName: 'manifest' },
+  { name: 'persona', exportName: 'persona' },
 ];
 
 interface Schemas {

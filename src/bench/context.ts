@@ -1,7 +1,7 @@
 /**
  * What a bench run sets up once: the persona's session, the two numbers of
- * the ENOSYS scenario, the BPF-only filters, the workload binary and a private
- * host-probe cache for the cr-shim runs.
+ * the refused scenario, the BPF-only filters, the workload binaries and a
+ * private host-probe cache for the cr-shim runs.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,17 +18,17 @@ import type { BenchContext } from './types.js';
 /** The package root, from src/bench/ or dist/bench/. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Build test/programs/bin/loop if it is missing or stale. Throws ShimError with make's output. */
-export function buildLoop(): string {
+/** Build test/programs/bin/loop-mt and its static build if missing or stale. Throws ShimError with make's output. */
+export function buildWorkload(): { loopPath: string; loopStaticPath: string } {
   const dir = path.join(ROOT, 'test', 'programs');
-  const make = spawnSync('make', ['-C', dir, 'bin/loop'], { encoding: 'utf8' });
+  const make = spawnSync('make', ['-C', dir, 'bin/loop-mt', 'bin/loop-mt-static'], { encoding: 'utf8' });
   if (make.error !== undefined || make.status !== 0) {
-    throw new ShimError('make -C test/programs bin/loop', `${make.error?.message ?? `status ${String(make.status)}`}: ${make.stderr.trim()}`, {
+    throw new ShimError('make -C test/programs bin/loop-mt', `${make.error?.message ?? `status ${String(make.status)}`}: ${make.stderr.trim()}`, {
       cause: make.error,
-      hint: 'install a C compiler (scripts/setup.sh)',
+      hint: 'install a C compiler and static glibc (scripts/setup.sh)',
     });
   }
-  return path.join(dir, 'bin', 'loop');
+  return { loopPath: path.join(dir, 'bin', 'loop-mt'), loopStaticPath: path.join(dir, 'bin', 'loop-mt-static') };
 }
 
 export interface Setup {
@@ -40,7 +40,7 @@ export interface Setup {
 }
 
 /**
- * Everything the mechanisms need for persona `kernel`. The host-probe cache is
+ * Everything the targets need for persona `kernel`. The host-probe cache is
  * private to the run: the shared one keeps a single entry, which runs from
  * another checkout (tests, CI) rewrite, and a cold probe (about 0.1 s) would
  * land in whichever sample came next.
@@ -52,7 +52,7 @@ export function setUp(kernel: string): Setup {
   const cacheHome = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-bench-'));
   const ctx: BenchContext = {
     kernel,
-    loopPath: buildLoop(),
+    ...buildWorkload(),
     cliPath: path.join(ROOT, 'bin', 'cr-shim.js'),
     cSupervisorPath: buildOutput('bench-supervisor'),
     env: { ...process.env, XDG_CACHE_HOME: cacheHome },

@@ -1,5 +1,5 @@
 /**
- * The filters of the BPF-only mechanisms, derived from the persona's plan so
+ * The filters of the BPF-only targets, derived from the persona's plan so
  * that their decision tree has cr-shim's exact shape.
  *
  * bpf-only: every notify action becomes allow; nothing else changes.
@@ -33,7 +33,7 @@ export function defeatActionCache(insns: readonly Insn[]): Insn[] {
   return out;
 }
 
-/** Raw filters keyed by mechanism id. */
+/** Raw filters keyed by target id. */
 export function benchFilters(plan: Plan): Record<string, Buffer> {
   const allowAll = compilePlan(withoutNotify(plan)).insns;
   return { 'bpf-only': encode(allowAll), 'bpf-nocache': encode(defeatActionCache(allowAll)) };

@@ -1,38 +1,46 @@
 /**
- * What test/programs/bin/loop prints (the test programs' key=value convention,
- * test/programs/kv.h), reduced to what the bench needs:
+ * What test/programs/bin/loop-mt prints (the test programs' key=value
+ * convention, test/programs/kv.h), reduced to what the bench reads:
  *
- *   OUTPUT ::= "syscall=" CALL NL "calls=" INT NL "total_ns=" INT NL
- *              "ns_per_call=" FLOAT NL "ret=" INT NL "errno=" INT NL "errname=" NAME? NL
+ *   OUTPUT ::= "syscall=" CALL NL "threads=" INT NL "calls=" INT NL "wall_ns=" INT NL
+ *              "ns_per_call=" FLOAT NL "thread_ns_per_call=" FLOAT NL
+ *              "ret=" INT NL "errno=" INT NL "errname=" NAME? NL
  *
- * The values the bench reads are plain ASCII, so kv.h's escapes never occur in them.
+ * calls= counts one thread's calls. Other lines (a wrapper's own output, e.g.
+ * runsc's) are ignored. The values the bench reads are plain ASCII, so kv.h's
+ * escapes never occur in them.
  */
 import { ShimError } from '../errors.js';
 
 export interface LoopResult {
+  threads: number;
+  /** Calls per thread. */
   calls: number;
+  /** Wall ns per call, every thread's calls counted. */
   nsPerCall: number;
-  /** The last call's errno name, '' on success. */
+  /** Wall ns one thread waited per call. */
+  threadNsPerCall: number;
+  /** The last call's errno name (thread 0's), '' on success. */
   errname: string;
 }
 
-/** Parse loop's stdout. Throws ShimError (code EPROTO) quoting the output when a key is missing or malformed. */
+/** Parse loop-mt's stdout. Throws ShimError (code EPROTO) quoting the output when a key is missing or malformed. */
 export function parseLoopOutput(text: string): LoopResult {
   const fields = new Map<string, string>();
   for (const line of text.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) fields.set(line.slice(0, eq), line.slice(eq + 1));
+    const m = /^([a-z_]+)=(.*)$/.exec(line);
+    if (m) fields.set(m[1]!, m[2]!);
   }
   const num = (key: string): number => {
     const v = Number(fields.get(key));
     if (!fields.has(key) || !Number.isFinite(v)) {
-      throw new ShimError('parse loop output', `no numeric ${key}= in ${JSON.stringify(text.slice(0, 200))}`, { code: 'EPROTO' });
+      throw new ShimError('parse loop-mt output', `no numeric ${key}= in ${JSON.stringify(text.slice(0, 200))}`, { code: 'EPROTO' });
     }
     return v;
   };
   const errname = fields.get('errname');
-  if (errname === undefined) throw new ShimError('parse loop output', `no errname= in ${JSON.stringify(text.slice(0, 200))}`, { code: 'EPROTO' });
-  return { calls: num('calls'), nsPerCall: num('ns_per_call'), errname };
+  if (errname === undefined) throw new ShimError('parse loop-mt output', `no errname= in ${JSON.stringify(text.slice(0, 200))}`, { code: 'EPROTO' });
+  return { threads: num('threads'), calls: num('calls'), nsPerCall: num('ns_per_call'), threadNsPerCall: num('thread_ns_per_call'), errname };
 }
 
 /** bash TIMEFORMAT for the loop's CPU time; parseCpuTime reads it back. */

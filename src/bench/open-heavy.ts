@@ -18,7 +18,6 @@
  * filesystem setup) are not run for Python; they are reported as such.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { ShimError } from '../errors.js';
 import { parseCSupervisorOutput, parseLoopOutput } from './loop-output.js';
 import { expectSuccess, runCaptured } from './spawn.js';
@@ -101,7 +100,7 @@ export async function measureOpenHeavy(ctx: BenchContext, rounds: number, progre
     notRun: ['proot: 5.1 runs only statically linked programs on this kernel', 'runsc: needs a root filesystem set up for it'],
   };
 
-  const loopMt = path.join(path.dirname(ctx.loopPath), 'loop-mt');
+  const loopMt = ctx.loopPath;
   if (fs.existsSync(loopMt)) {
     const shimNs: number[] = [];
     const floorNs: number[] = [];
@@ -126,7 +125,7 @@ const us = (x: number): string => `${(x / 1000).toFixed(3)} µs`;
 export function renderOpenHeavy(r: OpenHeavyReport, kernel: string): string[] {
   const native = r.variants.find((v) => v.id === 'native')!;
   const lines = [
-    `### Identity without a cost per open (issue 11)`,
+    `## Identity without a cost per open (issue 11)`,
     '',
     `**open-heavy**: \`python3 -I\` importing ${r.modules} standard-library modules (about 600 openat calls); the workload's own clocks around the imports (perf_counter and process_time), medians of ${native.inner.n} interleaved rounds. Target: \`cr-shim run --kernel ${kernel}\` within 1.05× native. On a host whose CPUs are contended, wall time mostly measures waiting for a CPU (a supervised program even gains: with SYNC_WAKE_UP the supervisor hands it its own CPU at every answer), so the ratio is judged on the Python process's CPU time; under --dumpable that CPU time leaves out the supervisor's share of each open (the trapped-open rows below measure it).`,
     '',

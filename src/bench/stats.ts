@@ -37,7 +37,7 @@ export function summarize(values: readonly number[]): Summary {
 }
 
 /**
- * Pair two sample lists run by run (the runner interleaves mechanisms, so the
+ * Pair two sample lists run by run (the runner interleaves targets, so the
  * i-th samples of two cells ran close in time under similar load) and combine
  * each pair. The shorter list bounds the pairs.
  */

@@ -1,30 +1,33 @@
 /**
- * The benchmark's shapes: scenarios (what a program does) × mechanisms (how it
- * is supervised). A mechanism says which scenarios it can run and turns one
- * run into one Sample; the runner interleaves them; targets compare two
- * mechanisms on one scenario. New mechanisms (ptrace, SIGSYS, proot, gVisor)
- * and scenario parameters (threads) slot in without touching the runner.
+ * The benchmark's shapes: one scenario table (what a program does) × one
+ * target list (how it runs: natively, under a filter alone, under a C
+ * supervisor, under each of cr-shim's mechanisms, under proot and gVisor) ×
+ * thread counts, run by one runner into cells. Both views read the same
+ * cells: `cr-shim bench` prints them as a matrix, `cr-shim bench --goals`
+ * (`npm run bench`) also judges issue 2's goals on them and regenerates
+ * docs/PERFORMANCE.md.
  */
+import type { ContainerDowntime } from './containers.js';
 import type { OpenHeavyReport } from './open-heavy.js';
 
-/** What one run of a per-call scenario makes the loop program do (its first argument). */
-import type { ContainerDowntime } from './containers.js';
-
-export type LoopCall = 'getppid' | 'uname' | `nr=${number}`;
-
-/** A program making one syscall N times in a loop (test/programs/loop.c); the value is ns per call. */
+/**
+ * test/programs/bin/loop-mt making one call N times in T threads; the value is
+ * wall ns per call, every thread's calls counted.
+ */
 export interface CallScenario {
   kind: 'calls';
   id: string;
   title: string;
-  /** Calls per run; one run is one process. */
-  calls: number;
-  /** The call under a filter, and with none (native may need a different number to get the same answer). */
-  filtered: LoopCall;
-  unfiltered: LoopCall;
-  /** The errno name every run's last call must end with ('' for success): a check that we timed the right path. */
+  /** loop-mt's first argument under a persona. */
+  call: string;
+  /** The same answer without one (natively the refused number must be one the kernel never implemented). */
+  nativeCall: string;
+  /** The errno name every run's last call must end with ('' for success): proof that the intended path was timed. */
   expect: string;
-  /** What the call exercises, for the report. */
+  /** Calls per run relative to --calls: cheap calls need more to be timed well. */
+  weight: number;
+  /** In `cr-shim bench`'s default set (`--goals` runs every scenario). */
+  matrix: boolean;
   note: string;
 }
 
@@ -37,6 +40,7 @@ export interface StartupScenario {
   argv: string[];
   /** Runs per round (each one a sample). */
   perRound: number;
+  matrix: boolean;
   note: string;
 }
 
@@ -48,10 +52,20 @@ export function unitOf(s: Scenario): Unit {
   return s.kind === 'calls' ? 'ns' : 'ms';
 }
 
+/** One run as the runner asks for it. */
+export interface RunSpec {
+  scenario: Scenario;
+  threads: number;
+  /** Calls of all threads together (calls scenarios). */
+  calls: number;
+}
+
 /** One measured run. */
 export interface Sample {
-  /** Wall time: ns per call (calls scenarios) or ms (startup). */
+  /** Wall time: ns per call, every thread's calls counted (calls scenarios), or ms (startup). */
   value: number;
+  /** ns one thread waited per call (calls scenarios run by loop-mt). */
+  threadNs?: number;
   /**
    * CPU time of the looping process, ns per call (user + sys, as bash's `time`
    * reports it for the loop alone). Time spent waiting for a CPU is not in it,
@@ -59,36 +73,40 @@ export interface Sample {
    * that process; it misses whatever a supervisor spends on its behalf.
    */
   cpu?: number;
-  /** The supervisor's peak RSS, KiB, when the mechanism has a supervisor that reports it. */
+  /** The supervisor's peak RSS, KiB, when the target has a supervisor that reports it. */
   peakRssKiB?: number;
 }
 
-/** What every mechanism may use: paths and the per-run setup computed once. */
+/** What every target may use: paths and the per-run setup computed once (context.ts). */
 export interface BenchContext {
-  /** The persona every filtered mechanism presents, e.g. "5.10". */
+  /** The persona every filtered target presents, e.g. "5.10". */
   kernel: string;
-  /** test/programs/bin/loop. */
+  /** test/programs/bin/loop-mt and its static build (for proot). */
   loopPath: string;
+  loopStaticPath: string;
   /** bin/cr-shim.js. */
   cliPath: string;
   /** build/Release/bench-supervisor. */
   cSupervisorPath: string;
-  /** Environment for cr-shim runs (a private host-probe cache, see main.ts). */
+  /** Environment for every run (a private host-probe cache, see context.ts). */
   env: NodeJS.ProcessEnv;
-  /** Raw filters for the BPF-only mechanisms, keyed by mechanism id. */
+  /** Raw filters for the BPF-only targets, keyed by target id. */
   filters: Record<string, Buffer>;
 }
 
-export interface Mechanism {
+/** One way of running the workload: a column of the matrix. */
+export interface Target {
   id: string;
   title: string;
   /** One line: what runs, and what it isolates. */
   note: string;
-  /** Why this mechanism cannot run on this machine, or undefined when it can. */
+  /** In `cr-shim bench`'s default set; the others are variants, run by `--goals` or when named with --target. */
+  matrix: boolean;
+  /** Why this target cannot run on this machine, or undefined when it can. */
   unavailable(ctx: BenchContext): string | undefined;
-  supports(s: Scenario): boolean;
-  /** One run. Throws ShimError naming the mechanism and scenario when the run fails or answers wrongly. */
-  run(s: Scenario, ctx: BenchContext): Promise<Sample>;
+  supports(s: Scenario, threads: number): boolean;
+  /** One run. Throws ShimError naming the target and scenario when the run fails or answers wrongly. */
+  run(r: RunSpec, ctx: BenchContext): Promise<Sample>;
 }
 
 /** Order statistics of a sample set (see stats.ts). */
@@ -103,10 +121,11 @@ export interface Summary {
   relIqr: number;
 }
 
-/** All samples of one (scenario, mechanism) cell, in run order (round-major). */
+/** All samples of one (scenario, target, threads) cell, in run order (round-major). */
 export interface Cell {
   scenario: string;
-  mechanism: string;
+  target: string;
+  threads: number;
   unit: Unit;
   samples: Sample[];
   summary: Summary;
@@ -114,17 +133,18 @@ export interface Cell {
   cpuSummary?: Summary;
 }
 
-/** A goal from issue 2, as data: `mechanism` vs `baseline` on `scenario`. */
-export interface Target {
+/** A goal from issue 2, as data: `target` vs `baseline` on `scenario`, in one thread. */
+export interface Goal {
   id: string;
   title: string;
+  /** A scenario id, or '*' for every scenario (peakRss). */
   scenario: string;
-  mechanism: string;
+  target: string;
   baseline: string;
   /**
-   * delta: median of paired (mechanism - baseline) differences ≤ limit;
-   * ratio: median of paired mechanism / baseline ratios ≤ limit;
-   * peakRss: largest peak RSS over all of the mechanism's runs ≤ limit (KiB);
+   * delta: median of paired (target - baseline) differences ≤ limit;
+   * ratio: median of paired target / baseline ratios ≤ limit;
+   * peakRss: largest peak RSS over all of the target's runs ≤ limit (KiB);
    * report: the paired delta, with no limit.
    */
   compare: 'delta' | 'ratio' | 'peakRss' | 'report';
@@ -133,13 +153,13 @@ export interface Target {
   /** In the scenario's unit for delta, a plain number for ratio, KiB for peakRss. */
   limit?: number;
   /** How the limit reads in the issue, e.g. "≤ 0.05 µs". */
-  goal: string;
+  wording: string;
 }
 
 export type Verdict = 'PASS' | 'MISS' | 'INFO' | 'N/A';
 
-export interface TargetResult {
-  target: Target;
+export interface GoalResult {
+  goal: Goal;
   verdict: Verdict;
   /** Medians of the two cells (absent for N/A). */
   measured?: number;
@@ -184,23 +204,31 @@ export interface HostInfo {
   cpuPressure?: { start: number; end: number };
 }
 
-/** The JSON a run writes (--json) and docs/PERFORMANCE.md is generated from. */
+/** The JSON a run writes (--json), which the table, the chart and docs/PERFORMANCE.md are rendered from. */
 export interface BenchReport {
-  format: 1;
+  format: 2;
+  tool: 'cr-shim bench';
   host: HostInfo;
   config: {
     kernel: string;
+    /** Calls per run of weight 1, all threads together, and the wall time a run should take. */
+    calls: number;
+    budgetMs: number;
+    threads: number[];
     rounds: number;
-    /** The persona-refused syscall the enosys scenario times. */
+    /** The persona-refused syscall the refused scenario times. */
     refused: { nr: number; name: string };
     wallSeconds: number;
+    /** Said about the run by whoever ran it (--note), printed in the document. */
+    note?: string;
   };
   scenarios: Scenario[];
-  mechanisms: { id: string; title: string; note: string; unavailable?: string }[];
+  targets: { id: string; title: string; note: string; unavailable?: string }[];
   cells: Cell[];
-  targets: TargetResult[];
+  /** Issue 2's goals judged on the cells (--goals). */
+  goals?: GoalResult[];
   startup?: { phases: PhaseSummary[]; runs: number };
-  /** Issue 11: open-heavy workload and trapped opens (src/bench/open-heavy.ts). */
+  /** Issue 11: open-heavy workload and trapped opens (open-heavy.ts). */
   openHeavy?: OpenHeavyReport;
   /** Container downtime (containers.ts), or why it was not measured. */
   containers?: ContainerDowntime | { unavailable: string };

@@ -23,16 +23,3 @@ export function formatStats(js: CallStat[], native: NativeStat[], routes: RouteS
   if (rows.length === 0) lines.push('  (none)');
   return lines.join('\n') + '\n';
 }
-
-/**
- * The --stats line with the supervisor's peak resident set size, in KiB: the
- * process-wide high-water mark (getrusage RUSAGE_SELF ru_maxrss, which counts
- * every thread, the supervisor worker included, and no child). `npm run bench`
- * reads it back with PEAK_RSS_LINE.
- */
-export function formatPeakRss(maxRssKiB: number): string {
-  return `cr-shim: peak RSS ${Math.round(maxRssKiB)} KiB\n`;
-}
-
-/** Matches the line formatPeakRss writes; group 1 is the KiB count. */
-export const PEAK_RSS_LINE = /^cr-shim: peak RSS (\d+) KiB$/m;

@@ -7,10 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
-import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { TableError } from '../errors.js';
-import { defaultTablesDir } from '../tables/paths.js';
+import { validateJson } from '../tables/load.js';
+import { notJsonError } from '../tables/schema-error.js';
 import { mainlineOf } from '../tables/release.js';
 
 export const MANIFEST_FILE = 'cr-shim.json';
@@ -35,43 +34,9 @@ export interface Manifest {
   };
 }
 
-const FIX = `fix or delete ${MANIFEST_FILE} (without it cr-shim treats the image as a plain CRIU image)`;
-
-let validator: ValidateFunction | undefined;
-
-// Loaded and compiled on first use: only the CRIU commands pay for Ajv. A static import would
-// load it for every command, `cr-shim run` included, since main.ts imports every command
-// (about 0.1 s and 8 MB of RSS on the development VM; npm run bench, docs/PERFORMANCE.md).
-function validate(): ValidateFunction {
-  if (validator === undefined) {
-    const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
-    const file = path.join(defaultTablesDir(), 'schema', 'manifest.schema.json');
-    validator = new Ajv({ strict: true, allErrors: false }).compile(JSON.parse(fs.readFileSync(file, 'utf8')) as object);
-  }
-  return validator;
-}
-
-function describe(err: ErrorObject | undefined): string {
-  if (err === undefined) return 'invalid';
-  const params = err.params as { additionalProperty?: unknown; allowedValues?: unknown };
-  if (err.keyword === 'additionalProperties') return `${err.message ?? ''} (${String(params.additionalProperty)})`;
-  if (err.keyword === 'enum') return `${err.message ?? ''} (${JSON.stringify(params.allowedValues)})`;
-  return err.message ?? err.keyword;
-}
-
-/** Compile the schema now rather than at the first manifest (the service does it at start, off every dump's path). */
-export function loadManifestSchema(): void {
-  validate();
-}
-
-/** Check parsed JSON against the manifest schema. Throws TableError "<file>: <JSON path>: <reason>". */
+/** Check parsed JSON against tables/schema/manifest.schema.json. Throws TableError (ESCHEMA) "<file>: <JSON path>: <reason>". */
 export function validateManifest(data: unknown, file: string): Manifest {
-  const v = validate();
-  if (!v(data)) {
-    const err = v.errors?.[0];
-    throw new TableError(`read manifest ${file}`, `${file}: ${err?.instancePath || '/'}: ${describe(err)}`, { code: 'ESCHEMA', hint: FIX });
-  }
-  return data as Manifest;
+  return validateJson<Manifest>(data, 'manifest', file);
 }
 
 /** IMG/cr-shim.json, or undefined when there is none. Throws TableError (file, JSON path, reason) when it is unreadable or invalid. */
@@ -82,13 +47,13 @@ export function readManifest(imgDir: string): Manifest | undefined {
     text = fs.readFileSync(file, 'utf8');
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new TableError(`read manifest ${file}`, `${file}: cannot read: ${(cause as Error).message}`, { cause, code: (cause as NodeJS.ErrnoException).code });
+    throw new TableError(`load manifest ${file}`, `${file}: cannot read: ${(cause as Error).message}`, { cause, code: (cause as NodeJS.ErrnoException).code });
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (cause) {
-    throw new TableError(`read manifest ${file}`, `${file}: /: not JSON: ${(cause as Error).message}`, { cause, code: 'ESCHEMA', hint: FIX });
+    throw notJsonError('manifest', file, cause);
   }
   return validateManifest(data, file);
 }

@@ -4,10 +4,11 @@
  * matches a file name exactly.
  */
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { TableError } from '../errors.js';
+import { validateJson } from '../tables/load.js';
 import { defaultTablesDir } from '../tables/paths.js';
+import { notJsonError } from '../tables/schema-error.js';
 
 export interface PersonaFile {
   release: string;
@@ -47,31 +48,9 @@ export function personaFileName(release: string, tablesDir?: string): string {
   return path.join(personasDir(tablesDir), `${release}.json`);
 }
 
-type Validate = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
-let validator: Validate | undefined;
-
-// Ajv is loaded only here, on first use: most runs name no captured persona, and compiling a
-// schema costs about a hundred milliseconds.
-function validate(data: unknown, file: string): PersonaFile {
-  if (!validator) {
-    const require = createRequire(import.meta.url);
-    const Ajv = (require('ajv') as { default: new (o: object) => { compile(s: object): Validate } }).default;
-    const schema = JSON.parse(fs.readFileSync(path.join(defaultTablesDir(), 'schema', 'persona.schema.json'), 'utf8')) as object;
-    validator = new Ajv({ allErrors: false, strict: false }).compile(schema);
-  }
-  if (!validator(data)) {
-    const e = validator.errors?.[0];
-    throw new TableError(`load persona ${path.basename(file)}`, `${file}: ${e?.instancePath || '/'} ${e?.message ?? 'is invalid'}`, {
-      code: 'EINVAL',
-      hint: 'recapture it with `cr-shim persona capture` or fix it against tables/schema/persona.schema.json',
-    });
-  }
-  return data as PersonaFile;
-}
-
-/** Check a persona object against the schema; throws TableError naming `file`. */
+/** Check a persona object against tables/schema/persona.schema.json; throws TableError (ESCHEMA) naming `file`, the JSON path and the reason. */
 export function validatePersonaFile(data: unknown, file: string): PersonaFile {
-  return validate(data, file);
+  return validateJson<PersonaFile>(data, 'persona', file);
 }
 
 /** The captured persona for exactly this release, or undefined when there is none. */
@@ -89,9 +68,9 @@ export function loadPersonaFile(release: string, tablesDir?: string): PersonaFil
   try {
     data = JSON.parse(text);
   } catch (cause) {
-    throw new TableError(`load persona ${release}`, `${file} is not JSON`, { cause, code: 'EINVAL', hint: 'recapture it with `cr-shim persona capture`' });
+    throw notJsonError('persona', file, cause);
   }
-  const p = validate(data, file);
+  const p = validatePersonaFile(data, file);
   if (p.release !== release) {
     throw new TableError(`load persona ${release}`, `${file} describes ${p.release}`, { code: 'EINVAL', hint: 'name the file after its release' });
   }

@@ -22,7 +22,7 @@ import { ShimError } from '../errors.js';
 import type { Session } from '../supervisor/session.js';
 import { convertImageInPlace, requiredConversions } from '../criu/convert.js';
 import { manifestFor } from '../criu/dump.js';
-import { loadManifestSchema, readManifest, writeManifest } from '../criu/manifest.js';
+import { readManifest, writeManifest } from '../criu/manifest.js';
 import { findSupervision, recordSupervised } from '../criu/supervised-record.js';
 import { loadNotifyAddon } from '../native/addon.js';
 import { chooseKernel } from '../criu/source-kernel.js';
@@ -68,7 +68,6 @@ export class Service {
   /** Listen and serve until stop(). Throws KernelError when the socket cannot be bound. */
   async run(): Promise<void> {
     this.server = SeqpacketServer.listen(this.opts.socketPath);
-    setImmediate(loadManifestSchema);
     if (this.opts.plain.kind === 'release') this.warm(this.opts.plain.release);
     this.opts.notice(`serving on ${this.opts.socketPath} (plain images: ${this.opts.plain.kind === 'none' ? 'restored as they are' : `under ${this.opts.plain.release}`})`);
     for (let c = await this.server.accept(); c !== null; c = await this.server.accept()) {

@@ -64,6 +64,8 @@ const VALIDATORS: Record<SchemaName, ValidateFunction> = {
   'sysctl-binary': precompiled.sysctlBinary as unknown as ValidateFunction,
   'sysctl-removed': precompiled.sysctlRemoved as unknown as ValidateFunction,
   'arg-table': precompiled.argTable as unknown as ValidateFunction,
+  manifest: precompiled.manifest as unknown as ValidateFunction,
+  persona: precompiled.persona as unknown as ValidateFunction,
 };
 
 /**

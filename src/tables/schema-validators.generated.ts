@@ -2939,3 +2939,1685 @@ validate14.errors = vErrors;
 return errors === 0;
 }
 
+export const manifest = validate15;
+const schema26 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/manifest.schema.json","title":"cr-shim image manifest: IMG/cr-shim.json, written by cr-shim dump beside CRIU's images","description":"CRIU images do not record the kernel they were dumped on; this file does, with the persona the program saw if it ran under cr-shim and which seccomp filter in seccomp.img is cr-shim's own.","type":"object","additionalProperties":false,"required":["schema","kernel","arch","crShim","criu","time"],"properties":{"schema":{"const":1},"kernel":{"description":"The kernel the dump ran on: uname -r, uname -v and the mainline release of its syscall tables.","type":"object","additionalProperties":false,"required":["release","version","mainline"],"properties":{"release":{"type":"string","minLength":1},"version":{"type":"string","minLength":1},"mainline":{"$ref":"#/definitions/mainline"}}},"arch":{"description":"The dump host's architecture, named as CRIU's core_entry.march values are.","enum":["x86_64","aarch64","arm","ppc64","s390","mips","loongarch64","riscv64"]},"persona":{"description":"The kernel cr-shim presented to the dumped tree (cr-shim run --kernel), when it ran under cr-shim.","type":"object","additionalProperties":false,"required":["release","mainline"],"properties":{"release":{"type":"string","minLength":1},"mainline":{"$ref":"#/definitions/mainline"}}},"crShim":{"type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"type":"string","minLength":1}}},"criu":{"type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"type":"string","pattern":"^\\d+\\.\\d+(\\.\\d+)?$"}}},"time":{"description":"When the dump finished, ISO 8601 UTC.","type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$"},"shimFilter":{"description":"cr-shim's own filter in seccomp.img: the first index holding it and the sha256 of its instructions. Every process of the tree has its own copy; all copies share the hash.","type":"object","additionalProperties":false,"required":["index","sha256"],"properties":{"index":{"type":"integer","minimum":0},"sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"shimRoot":{"description":"The process cr-shim's launcher started, when it is in the dump: the launcher set PR_SET_PDEATHSIG(SIGKILL) on it, tying it to its supervisor, and CRIU restores that setting.","type":"object","additionalProperties":false,"required":["pid"],"properties":{"pid":{"type":"integer","minimum":1}}},"dump":{"description":"How the image was made: the root process and the options given to criu dump.","type":"object","additionalProperties":false,"required":["pid","criuArgs"],"properties":{"pid":{"type":"integer","minimum":1},"criuArgs":{"type":"array","items":{"type":"string"}},"preDumps":{"type":"integer","minimum":0}}},"leftBehind":{"description":"What cr-shim dump --terminate-unmovable ended before the dump because it held state that cannot move (a device, a perf event, a connection, ...), and the children that left the tree when their parent was ended.","type":"object","additionalProperties":false,"required":["terminated","leftTree"],"properties":{"terminated":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["pid","comm","signal","findings"],"properties":{"pid":{"type":"integer","minimum":1},"comm":{"type":"string"},"signal":{"enum":["SIGTERM","SIGKILL"]},"findings":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["kind","what","why"],"properties":{"kind":{"enum":["device","anon-inode","file","socket","tcp-connection","unix-connection","mapping","shared-memory","namespace"]},"what":{"type":"string","minLength":1},"why":{"type":"string","minLength":1}}}}}}},"leftTree":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["pid","comm"],"properties":{"pid":{"type":"integer","minimum":1},"comm":{"type":"string"}}}}}},"conversions":{"description":"Userspace conversions applied since the dump (cr-shim convert), oldest first.","type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","detail","time"],"properties":{"kind":{"enum":["drop-shim-filter","clear-pdeath-signal","drop-caps"]},"detail":{"type":"string","minLength":1},"time":{"type":"string","minLength":1}}}}},"definitions":{"mainline":{"description":"A mainline release: 2.6.Z before 3.0, X.Y from 3.0 on.","type":"string","pattern":"^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"}}};
+const schema27 = {"description":"A mainline release: 2.6.Z before 3.0, X.Y from 3.0 on.","type":"string","pattern":"^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"};
+const pattern30 = new RegExp("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$", "u");
+const pattern31 = new RegExp("^[0-9a-f]{64}$", "u");
+
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="https://cr-shim.invalid/schema/manifest.schema.json" */;
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((data.schema === undefined) && (missing0 = "schema")) || ((data.kernel === undefined) && (missing0 = "kernel"))) || ((data.arch === undefined) && (missing0 = "arch"))) || ((data.crShim === undefined) && (missing0 = "crShim"))) || ((data.criu === undefined) && (missing0 = "criu"))) || ((data.time === undefined) && (missing0 = "time"))){
+validate15.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(func10.call(schema26.properties, key0))){
+validate15.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.schema !== undefined){
+const _errs2 = errors;
+if(1 !== data.schema){
+validate15.errors = [{instancePath:instancePath+"/schema",schemaPath:"#/properties/schema/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.kernel !== undefined){
+let data1 = data.kernel;
+const _errs3 = errors;
+if(errors === _errs3){
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+let missing1;
+if((((data1.release === undefined) && (missing1 = "release")) || ((data1.version === undefined) && (missing1 = "version"))) || ((data1.mainline === undefined) && (missing1 = "mainline"))){
+validate15.errors = [{instancePath:instancePath+"/kernel",schemaPath:"#/properties/kernel/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+else {
+const _errs5 = errors;
+for(const key1 in data1){
+if(!(((key1 === "release") || (key1 === "version")) || (key1 === "mainline"))){
+validate15.errors = [{instancePath:instancePath+"/kernel",schemaPath:"#/properties/kernel/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs5 === errors){
+if(data1.release !== undefined){
+let data2 = data1.release;
+const _errs6 = errors;
+if(errors === _errs6){
+if(typeof data2 === "string"){
+if(func2(data2) < 1){
+validate15.errors = [{instancePath:instancePath+"/kernel/release",schemaPath:"#/properties/kernel/properties/release/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/kernel/release",schemaPath:"#/properties/kernel/properties/release/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid1 = _errs6 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data1.version !== undefined){
+let data3 = data1.version;
+const _errs8 = errors;
+if(errors === _errs8){
+if(typeof data3 === "string"){
+if(func2(data3) < 1){
+validate15.errors = [{instancePath:instancePath+"/kernel/version",schemaPath:"#/properties/kernel/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/kernel/version",schemaPath:"#/properties/kernel/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid1 = _errs8 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data1.mainline !== undefined){
+let data4 = data1.mainline;
+const _errs10 = errors;
+const _errs11 = errors;
+if(errors === _errs11){
+if(typeof data4 === "string"){
+if(!pattern0.test(data4)){
+validate15.errors = [{instancePath:instancePath+"/kernel/mainline",schemaPath:"#/definitions/mainline/pattern",keyword:"pattern",params:{pattern: "^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"},message:"must match pattern \""+"^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"+"\""}];
+return false;
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/kernel/mainline",schemaPath:"#/definitions/mainline/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid1 = _errs10 === errors;
+}
+else {
+var valid1 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/kernel",schemaPath:"#/properties/kernel/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.arch !== undefined){
+let data5 = data.arch;
+const _errs13 = errors;
+if(!((((((((data5 === "x86_64") || (data5 === "aarch64")) || (data5 === "arm")) || (data5 === "ppc64")) || (data5 === "s390")) || (data5 === "mips")) || (data5 === "loongarch64")) || (data5 === "riscv64"))){
+validate15.errors = [{instancePath:instancePath+"/arch",schemaPath:"#/properties/arch/enum",keyword:"enum",params:{allowedValues: schema26.properties.arch.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs13 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.persona !== undefined){
+let data6 = data.persona;
+const _errs14 = errors;
+if(errors === _errs14){
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing2;
+if(((data6.release === undefined) && (missing2 = "release")) || ((data6.mainline === undefined) && (missing2 = "mainline"))){
+validate15.errors = [{instancePath:instancePath+"/persona",schemaPath:"#/properties/persona/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+return false;
+}
+else {
+const _errs16 = errors;
+for(const key2 in data6){
+if(!((key2 === "release") || (key2 === "mainline"))){
+validate15.errors = [{instancePath:instancePath+"/persona",schemaPath:"#/properties/persona/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs16 === errors){
+if(data6.release !== undefined){
+let data7 = data6.release;
+const _errs17 = errors;
+if(errors === _errs17){
+if(typeof data7 === "string"){
+if(func2(data7) < 1){
+validate15.errors = [{instancePath:instancePath+"/persona/release",schemaPath:"#/properties/persona/properties/release/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/persona/release",schemaPath:"#/properties/persona/properties/release/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid3 = _errs17 === errors;
+}
+else {
+var valid3 = true;
+}
+if(valid3){
+if(data6.mainline !== undefined){
+let data8 = data6.mainline;
+const _errs19 = errors;
+const _errs20 = errors;
+if(errors === _errs20){
+if(typeof data8 === "string"){
+if(!pattern0.test(data8)){
+validate15.errors = [{instancePath:instancePath+"/persona/mainline",schemaPath:"#/definitions/mainline/pattern",keyword:"pattern",params:{pattern: "^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"},message:"must match pattern \""+"^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"+"\""}];
+return false;
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/persona/mainline",schemaPath:"#/definitions/mainline/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid3 = _errs19 === errors;
+}
+else {
+var valid3 = true;
+}
+}
+}
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/persona",schemaPath:"#/properties/persona/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs14 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.crShim !== undefined){
+let data9 = data.crShim;
+const _errs22 = errors;
+if(errors === _errs22){
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+let missing3;
+if((data9.version === undefined) && (missing3 = "version")){
+validate15.errors = [{instancePath:instancePath+"/crShim",schemaPath:"#/properties/crShim/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
+return false;
+}
+else {
+const _errs24 = errors;
+for(const key3 in data9){
+if(!(key3 === "version")){
+validate15.errors = [{instancePath:instancePath+"/crShim",schemaPath:"#/properties/crShim/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs24 === errors){
+if(data9.version !== undefined){
+let data10 = data9.version;
+const _errs25 = errors;
+if(errors === _errs25){
+if(typeof data10 === "string"){
+if(func2(data10) < 1){
+validate15.errors = [{instancePath:instancePath+"/crShim/version",schemaPath:"#/properties/crShim/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/crShim/version",schemaPath:"#/properties/crShim/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+}
+}
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/crShim",schemaPath:"#/properties/crShim/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs22 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.criu !== undefined){
+let data11 = data.criu;
+const _errs27 = errors;
+if(errors === _errs27){
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+let missing4;
+if((data11.version === undefined) && (missing4 = "version")){
+validate15.errors = [{instancePath:instancePath+"/criu",schemaPath:"#/properties/criu/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"}];
+return false;
+}
+else {
+const _errs29 = errors;
+for(const key4 in data11){
+if(!(key4 === "version")){
+validate15.errors = [{instancePath:instancePath+"/criu",schemaPath:"#/properties/criu/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs29 === errors){
+if(data11.version !== undefined){
+let data12 = data11.version;
+const _errs30 = errors;
+if(errors === _errs30){
+if(typeof data12 === "string"){
+if(!pattern12.test(data12)){
+validate15.errors = [{instancePath:instancePath+"/criu/version",schemaPath:"#/properties/criu/properties/version/pattern",keyword:"pattern",params:{pattern: "^\\d+\\.\\d+(\\.\\d+)?$"},message:"must match pattern \""+"^\\d+\\.\\d+(\\.\\d+)?$"+"\""}];
+return false;
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/criu/version",schemaPath:"#/properties/criu/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+}
+}
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/criu",schemaPath:"#/properties/criu/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs27 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.time !== undefined){
+let data13 = data.time;
+const _errs32 = errors;
+if(errors === _errs32){
+if(typeof data13 === "string"){
+if(!pattern30.test(data13)){
+validate15.errors = [{instancePath:instancePath+"/time",schemaPath:"#/properties/time/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$"+"\""}];
+return false;
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/time",schemaPath:"#/properties/time/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs32 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.shimFilter !== undefined){
+let data14 = data.shimFilter;
+const _errs34 = errors;
+if(errors === _errs34){
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+let missing5;
+if(((data14.index === undefined) && (missing5 = "index")) || ((data14.sha256 === undefined) && (missing5 = "sha256"))){
+validate15.errors = [{instancePath:instancePath+"/shimFilter",schemaPath:"#/properties/shimFilter/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"}];
+return false;
+}
+else {
+const _errs36 = errors;
+for(const key5 in data14){
+if(!((key5 === "index") || (key5 === "sha256"))){
+validate15.errors = [{instancePath:instancePath+"/shimFilter",schemaPath:"#/properties/shimFilter/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs36 === errors){
+if(data14.index !== undefined){
+let data15 = data14.index;
+const _errs37 = errors;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+validate15.errors = [{instancePath:instancePath+"/shimFilter/index",schemaPath:"#/properties/shimFilter/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs37){
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 0 || isNaN(data15)){
+validate15.errors = [{instancePath:instancePath+"/shimFilter/index",schemaPath:"#/properties/shimFilter/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid7 = _errs37 === errors;
+}
+else {
+var valid7 = true;
+}
+if(valid7){
+if(data14.sha256 !== undefined){
+let data16 = data14.sha256;
+const _errs39 = errors;
+if(errors === _errs39){
+if(typeof data16 === "string"){
+if(!pattern31.test(data16)){
+validate15.errors = [{instancePath:instancePath+"/shimFilter/sha256",schemaPath:"#/properties/shimFilter/properties/sha256/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\""}];
+return false;
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/shimFilter/sha256",schemaPath:"#/properties/shimFilter/properties/sha256/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid7 = _errs39 === errors;
+}
+else {
+var valid7 = true;
+}
+}
+}
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/shimFilter",schemaPath:"#/properties/shimFilter/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs34 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.shimRoot !== undefined){
+let data17 = data.shimRoot;
+const _errs41 = errors;
+if(errors === _errs41){
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+let missing6;
+if((data17.pid === undefined) && (missing6 = "pid")){
+validate15.errors = [{instancePath:instancePath+"/shimRoot",schemaPath:"#/properties/shimRoot/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"}];
+return false;
+}
+else {
+const _errs43 = errors;
+for(const key6 in data17){
+if(!(key6 === "pid")){
+validate15.errors = [{instancePath:instancePath+"/shimRoot",schemaPath:"#/properties/shimRoot/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs43 === errors){
+if(data17.pid !== undefined){
+let data18 = data17.pid;
+const _errs44 = errors;
+if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
+validate15.errors = [{instancePath:instancePath+"/shimRoot/pid",schemaPath:"#/properties/shimRoot/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs44){
+if((typeof data18 == "number") && (isFinite(data18))){
+if(data18 < 1 || isNaN(data18)){
+validate15.errors = [{instancePath:instancePath+"/shimRoot/pid",schemaPath:"#/properties/shimRoot/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+return false;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/shimRoot",schemaPath:"#/properties/shimRoot/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs41 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.dump !== undefined){
+let data19 = data.dump;
+const _errs46 = errors;
+if(errors === _errs46){
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+let missing7;
+if(((data19.pid === undefined) && (missing7 = "pid")) || ((data19.criuArgs === undefined) && (missing7 = "criuArgs"))){
+validate15.errors = [{instancePath:instancePath+"/dump",schemaPath:"#/properties/dump/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"}];
+return false;
+}
+else {
+const _errs48 = errors;
+for(const key7 in data19){
+if(!(((key7 === "pid") || (key7 === "criuArgs")) || (key7 === "preDumps"))){
+validate15.errors = [{instancePath:instancePath+"/dump",schemaPath:"#/properties/dump/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs48 === errors){
+if(data19.pid !== undefined){
+let data20 = data19.pid;
+const _errs49 = errors;
+if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
+validate15.errors = [{instancePath:instancePath+"/dump/pid",schemaPath:"#/properties/dump/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs49){
+if((typeof data20 == "number") && (isFinite(data20))){
+if(data20 < 1 || isNaN(data20)){
+validate15.errors = [{instancePath:instancePath+"/dump/pid",schemaPath:"#/properties/dump/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+return false;
+}
+}
+}
+var valid9 = _errs49 === errors;
+}
+else {
+var valid9 = true;
+}
+if(valid9){
+if(data19.criuArgs !== undefined){
+let data21 = data19.criuArgs;
+const _errs51 = errors;
+if(errors === _errs51){
+if(Array.isArray(data21)){
+var valid10 = true;
+const len0 = data21.length;
+for(let i0=0; i0<len0; i0++){
+const _errs53 = errors;
+if(typeof data21[i0] !== "string"){
+validate15.errors = [{instancePath:instancePath+"/dump/criuArgs/" + i0,schemaPath:"#/properties/dump/properties/criuArgs/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid10 = _errs53 === errors;
+if(!valid10){
+break;
+}
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/dump/criuArgs",schemaPath:"#/properties/dump/properties/criuArgs/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid9 = _errs51 === errors;
+}
+else {
+var valid9 = true;
+}
+if(valid9){
+if(data19.preDumps !== undefined){
+let data23 = data19.preDumps;
+const _errs55 = errors;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+validate15.errors = [{instancePath:instancePath+"/dump/preDumps",schemaPath:"#/properties/dump/properties/preDumps/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs55){
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 < 0 || isNaN(data23)){
+validate15.errors = [{instancePath:instancePath+"/dump/preDumps",schemaPath:"#/properties/dump/properties/preDumps/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid9 = _errs55 === errors;
+}
+else {
+var valid9 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/dump",schemaPath:"#/properties/dump/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs46 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.leftBehind !== undefined){
+let data24 = data.leftBehind;
+const _errs57 = errors;
+if(errors === _errs57){
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+let missing8;
+if(((data24.terminated === undefined) && (missing8 = "terminated")) || ((data24.leftTree === undefined) && (missing8 = "leftTree"))){
+validate15.errors = [{instancePath:instancePath+"/leftBehind",schemaPath:"#/properties/leftBehind/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"}];
+return false;
+}
+else {
+const _errs59 = errors;
+for(const key8 in data24){
+if(!((key8 === "terminated") || (key8 === "leftTree"))){
+validate15.errors = [{instancePath:instancePath+"/leftBehind",schemaPath:"#/properties/leftBehind/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs59 === errors){
+if(data24.terminated !== undefined){
+let data25 = data24.terminated;
+const _errs60 = errors;
+if(errors === _errs60){
+if(Array.isArray(data25)){
+var valid12 = true;
+const len1 = data25.length;
+for(let i1=0; i1<len1; i1++){
+let data26 = data25[i1];
+const _errs62 = errors;
+if(errors === _errs62){
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+let missing9;
+if(((((data26.pid === undefined) && (missing9 = "pid")) || ((data26.comm === undefined) && (missing9 = "comm"))) || ((data26.signal === undefined) && (missing9 = "signal"))) || ((data26.findings === undefined) && (missing9 = "findings"))){
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1,schemaPath:"#/properties/leftBehind/properties/terminated/items/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"}];
+return false;
+}
+else {
+const _errs64 = errors;
+for(const key9 in data26){
+if(!((((key9 === "pid") || (key9 === "comm")) || (key9 === "signal")) || (key9 === "findings"))){
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1,schemaPath:"#/properties/leftBehind/properties/terminated/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs64 === errors){
+if(data26.pid !== undefined){
+let data27 = data26.pid;
+const _errs65 = errors;
+if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1+"/pid",schemaPath:"#/properties/leftBehind/properties/terminated/items/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs65){
+if((typeof data27 == "number") && (isFinite(data27))){
+if(data27 < 1 || isNaN(data27)){
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1+"/pid",schemaPath:"#/properties/leftBehind/properties/terminated/items/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+return false;
+}
+}
+}
+var valid13 = _errs65 === errors;
+}
+else {
+var valid13 = true;
+}
+if(valid13){
+if(data26.comm !== undefined){
+const _errs67 = errors;
+if(typeof data26.comm !== "string"){
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1+"/comm",schemaPath:"#/properties/leftBehind/properties/terminated/items/properties/comm/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid13 = _errs67 === errors;
+}
+else {
+var valid13 = true;
+}
+if(valid13){
+if(data26.signal !== undefined){
+let data29 = data26.signal;
+const _errs69 = errors;
+if(!((data29 === "SIGTERM") || (data29 === "SIGKILL"))){
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1+"/signal",schemaPath:"#/properties/leftBehind/properties/terminated/items/properties/signal/enum",keyword:"enum",params:{allowedValues: schema26.properties.leftBehind.properties.terminated.items.properties.signal.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid13 = _errs69 === errors;
+}
+else {
+var valid13 = true;
+}
+if(valid13){
+if(data26.findings !== undefined){
+let data30 = data26.findings;
+const _errs70 = errors;
+if(errors === _errs70){
+if(Array.isArray(data30)){
+if(data30.length < 1){
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1+"/findings",schemaPath:"#/properties/leftBehind/properties/terminated/items/properties/findings/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+return false;
+}
+else {
+var valid14 = true;
+const len2 = data30.length;
+for(let i2=0; i2<len2; i2++){
+let data31 = data30[i2];
+const _errs72 = errors;
+if(errors === _errs72){
+if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+let missing10;
+if((((data31.kind === undefined) && (missing10 = "kind")) || ((data31.what === undefined) && (missing10 = "what"))) || ((data31.why === undefined) && (missing10 = "why"))){
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1+"/findings/" + i2,schemaPath:"#/properties/leftBehind/properties/terminated/items/properties/findings/items/required",keyword:"required",params:{missingProperty: missing10},message:"must have required property '"+missing10+"'"}];
+return false;
+}
+else {
+const _errs74 = errors;
+for(const key10 in data31){
+if(!(((key10 === "kind") || (key10 === "what")) || (key10 === "why"))){
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1+"/findings/" + i2,schemaPath:"#/properties/leftBehind/properties/terminated/items/properties/findings/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs74 === errors){
+if(data31.kind !== undefined){
+let data32 = data31.kind;
+const _errs75 = errors;
+if(!(((((((((data32 === "device") || (data32 === "anon-inode")) || (data32 === "file")) || (data32 === "socket")) || (data32 === "tcp-connection")) || (data32 === "unix-connection")) || (data32 === "mapping")) || (data32 === "shared-memory")) || (data32 === "namespace"))){
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1+"/findings/" + i2+"/kind",schemaPath:"#/properties/leftBehind/properties/terminated/items/properties/findings/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema26.properties.leftBehind.properties.terminated.items.properties.findings.items.properties.kind.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid15 = _errs75 === errors;
+}
+else {
+var valid15 = true;
+}
+if(valid15){
+if(data31.what !== undefined){
+let data33 = data31.what;
+const _errs76 = errors;
+if(errors === _errs76){
+if(typeof data33 === "string"){
+if(func2(data33) < 1){
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1+"/findings/" + i2+"/what",schemaPath:"#/properties/leftBehind/properties/terminated/items/properties/findings/items/properties/what/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1+"/findings/" + i2+"/what",schemaPath:"#/properties/leftBehind/properties/terminated/items/properties/findings/items/properties/what/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid15 = _errs76 === errors;
+}
+else {
+var valid15 = true;
+}
+if(valid15){
+if(data31.why !== undefined){
+let data34 = data31.why;
+const _errs78 = errors;
+if(errors === _errs78){
+if(typeof data34 === "string"){
+if(func2(data34) < 1){
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1+"/findings/" + i2+"/why",schemaPath:"#/properties/leftBehind/properties/terminated/items/properties/findings/items/properties/why/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1+"/findings/" + i2+"/why",schemaPath:"#/properties/leftBehind/properties/terminated/items/properties/findings/items/properties/why/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid15 = _errs78 === errors;
+}
+else {
+var valid15 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1+"/findings/" + i2,schemaPath:"#/properties/leftBehind/properties/terminated/items/properties/findings/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid14 = _errs72 === errors;
+if(!valid14){
+break;
+}
+}
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1+"/findings",schemaPath:"#/properties/leftBehind/properties/terminated/items/properties/findings/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid13 = _errs70 === errors;
+}
+else {
+var valid13 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1,schemaPath:"#/properties/leftBehind/properties/terminated/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid12 = _errs62 === errors;
+if(!valid12){
+break;
+}
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated",schemaPath:"#/properties/leftBehind/properties/terminated/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid11 = _errs60 === errors;
+}
+else {
+var valid11 = true;
+}
+if(valid11){
+if(data24.leftTree !== undefined){
+let data35 = data24.leftTree;
+const _errs80 = errors;
+if(errors === _errs80){
+if(Array.isArray(data35)){
+var valid16 = true;
+const len3 = data35.length;
+for(let i3=0; i3<len3; i3++){
+let data36 = data35[i3];
+const _errs82 = errors;
+if(errors === _errs82){
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+let missing11;
+if(((data36.pid === undefined) && (missing11 = "pid")) || ((data36.comm === undefined) && (missing11 = "comm"))){
+validate15.errors = [{instancePath:instancePath+"/leftBehind/leftTree/" + i3,schemaPath:"#/properties/leftBehind/properties/leftTree/items/required",keyword:"required",params:{missingProperty: missing11},message:"must have required property '"+missing11+"'"}];
+return false;
+}
+else {
+const _errs84 = errors;
+for(const key11 in data36){
+if(!((key11 === "pid") || (key11 === "comm"))){
+validate15.errors = [{instancePath:instancePath+"/leftBehind/leftTree/" + i3,schemaPath:"#/properties/leftBehind/properties/leftTree/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs84 === errors){
+if(data36.pid !== undefined){
+let data37 = data36.pid;
+const _errs85 = errors;
+if(!(((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37))) && (isFinite(data37)))){
+validate15.errors = [{instancePath:instancePath+"/leftBehind/leftTree/" + i3+"/pid",schemaPath:"#/properties/leftBehind/properties/leftTree/items/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs85){
+if((typeof data37 == "number") && (isFinite(data37))){
+if(data37 < 1 || isNaN(data37)){
+validate15.errors = [{instancePath:instancePath+"/leftBehind/leftTree/" + i3+"/pid",schemaPath:"#/properties/leftBehind/properties/leftTree/items/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+return false;
+}
+}
+}
+var valid17 = _errs85 === errors;
+}
+else {
+var valid17 = true;
+}
+if(valid17){
+if(data36.comm !== undefined){
+const _errs87 = errors;
+if(typeof data36.comm !== "string"){
+validate15.errors = [{instancePath:instancePath+"/leftBehind/leftTree/" + i3+"/comm",schemaPath:"#/properties/leftBehind/properties/leftTree/items/properties/comm/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid17 = _errs87 === errors;
+}
+else {
+var valid17 = true;
+}
+}
+}
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/leftBehind/leftTree/" + i3,schemaPath:"#/properties/leftBehind/properties/leftTree/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid16 = _errs82 === errors;
+if(!valid16){
+break;
+}
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/leftBehind/leftTree",schemaPath:"#/properties/leftBehind/properties/leftTree/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid11 = _errs80 === errors;
+}
+else {
+var valid11 = true;
+}
+}
+}
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/leftBehind",schemaPath:"#/properties/leftBehind/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs57 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.conversions !== undefined){
+let data39 = data.conversions;
+const _errs89 = errors;
+if(errors === _errs89){
+if(Array.isArray(data39)){
+var valid18 = true;
+const len4 = data39.length;
+for(let i4=0; i4<len4; i4++){
+let data40 = data39[i4];
+const _errs91 = errors;
+if(errors === _errs91){
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+let missing12;
+if((((data40.kind === undefined) && (missing12 = "kind")) || ((data40.detail === undefined) && (missing12 = "detail"))) || ((data40.time === undefined) && (missing12 = "time"))){
+validate15.errors = [{instancePath:instancePath+"/conversions/" + i4,schemaPath:"#/properties/conversions/items/required",keyword:"required",params:{missingProperty: missing12},message:"must have required property '"+missing12+"'"}];
+return false;
+}
+else {
+const _errs93 = errors;
+for(const key12 in data40){
+if(!(((key12 === "kind") || (key12 === "detail")) || (key12 === "time"))){
+validate15.errors = [{instancePath:instancePath+"/conversions/" + i4,schemaPath:"#/properties/conversions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs93 === errors){
+if(data40.kind !== undefined){
+let data41 = data40.kind;
+const _errs94 = errors;
+if(!(((data41 === "drop-shim-filter") || (data41 === "clear-pdeath-signal")) || (data41 === "drop-caps"))){
+validate15.errors = [{instancePath:instancePath+"/conversions/" + i4+"/kind",schemaPath:"#/properties/conversions/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema26.properties.conversions.items.properties.kind.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid19 = _errs94 === errors;
+}
+else {
+var valid19 = true;
+}
+if(valid19){
+if(data40.detail !== undefined){
+let data42 = data40.detail;
+const _errs95 = errors;
+if(errors === _errs95){
+if(typeof data42 === "string"){
+if(func2(data42) < 1){
+validate15.errors = [{instancePath:instancePath+"/conversions/" + i4+"/detail",schemaPath:"#/properties/conversions/items/properties/detail/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/conversions/" + i4+"/detail",schemaPath:"#/properties/conversions/items/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid19 = _errs95 === errors;
+}
+else {
+var valid19 = true;
+}
+if(valid19){
+if(data40.time !== undefined){
+let data43 = data40.time;
+const _errs97 = errors;
+if(errors === _errs97){
+if(typeof data43 === "string"){
+if(func2(data43) < 1){
+validate15.errors = [{instancePath:instancePath+"/conversions/" + i4+"/time",schemaPath:"#/properties/conversions/items/properties/time/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/conversions/" + i4+"/time",schemaPath:"#/properties/conversions/items/properties/time/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid19 = _errs97 === errors;
+}
+else {
+var valid19 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/conversions/" + i4,schemaPath:"#/properties/conversions/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid18 = _errs91 === errors;
+if(!valid18){
+break;
+}
+}
+}
+else {
+validate15.errors = [{instancePath:instancePath+"/conversions",schemaPath:"#/properties/conversions/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs89 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate15.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate15.errors = vErrors;
+return errors === 0;
+}
+
+export const persona = validate16;
+const schema29 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/persona.schema.json","title":"cr-shim persona: the identity and probed syscall surface of one real kernel build","description":"Written by `cr-shim persona capture` (or the oracle harness) from the oracle probe's output; tables/personas/<release>.json. `--kernel <release>` uses it when the requested release matches exactly.","type":"object","additionalProperties":false,"required":["release","version","procVersion","sysname","machine","mainline","source","probe"],"properties":{"release":{"description":"uname -r","type":"string","pattern":"^[A-Za-z0-9._+~-]+$"},"version":{"description":"uname -v","type":"string","minLength":1},"procVersion":{"description":"/proc/version, newline-terminated","type":"string","pattern":"\n$"},"sysname":{"type":"string","minLength":1},"machine":{"enum":["x86_64"]},"mainline":{"description":"The mainline release whose tables apply","type":"string","pattern":"^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"},"source":{"type":"object","additionalProperties":false,"required":["kind","captured","method"],"properties":{"kind":{"enum":["debian-package","host","other"]},"suite":{"type":"string","minLength":1},"package":{"type":"string","minLength":1},"packageVersion":{"type":"string","minLength":1},"captured":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$"},"method":{"type":"string","minLength":1}}},"probe":{"type":"object","additionalProperties":false,"required":["arch","maxNr","unsafe","absent","extra","outcomes"],"properties":{"arch":{"enum":["x86_64"]},"maxNr":{"type":"integer","minimum":0,"maximum":4095},"unsafe":{"description":"Numbers not called (they would end or replace the probe's child)","type":"array","uniqueItems":true,"items":{"type":"integer","minimum":0}},"absent":{"description":"Calls the mainline table has that this build answers with ENOSYS","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/name"}},"extra":{"description":"Calls the mainline table lacks that this build answers","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/name"}},"outcomes":{"description":"Number -> outcome with all-zero arguments: ok, an errno name, NAME(blocked), a signal name, hung, skipped","type":"object","propertyNames":{"pattern":"^(0|[1-9][0-9]*)$"},"additionalProperties":{"type":"string","pattern":"^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"}}}}},"definitions":{"name":{"type":"string","pattern":"^([a-z_][a-z0-9_]*|nr[0-9]+)$"}}};
+const schema30 = {"type":"string","pattern":"^([a-z_][a-z0-9_]*|nr[0-9]+)$"};
+const pattern32 = new RegExp("^[A-Za-z0-9._+~-]+$", "u");
+const pattern33 = new RegExp("\n$", "u");
+const pattern36 = new RegExp("^([a-z_][a-z0-9_]*|nr[0-9]+)$", "u");
+const pattern38 = new RegExp("^(0|[1-9][0-9]*)$", "u");
+const pattern39 = new RegExp("^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$", "u");
+
+function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="https://cr-shim.invalid/schema/persona.schema.json" */;
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((((data.release === undefined) && (missing0 = "release")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.procVersion === undefined) && (missing0 = "procVersion"))) || ((data.sysname === undefined) && (missing0 = "sysname"))) || ((data.machine === undefined) && (missing0 = "machine"))) || ((data.mainline === undefined) && (missing0 = "mainline"))) || ((data.source === undefined) && (missing0 = "source"))) || ((data.probe === undefined) && (missing0 = "probe"))){
+validate16.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((((((key0 === "release") || (key0 === "version")) || (key0 === "procVersion")) || (key0 === "sysname")) || (key0 === "machine")) || (key0 === "mainline")) || (key0 === "source")) || (key0 === "probe"))){
+validate16.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.release !== undefined){
+let data0 = data.release;
+const _errs2 = errors;
+if(errors === _errs2){
+if(typeof data0 === "string"){
+if(!pattern32.test(data0)){
+validate16.errors = [{instancePath:instancePath+"/release",schemaPath:"#/properties/release/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._+~-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._+~-]+$"+"\""}];
+return false;
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/release",schemaPath:"#/properties/release/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+let data1 = data.version;
+const _errs4 = errors;
+if(errors === _errs4){
+if(typeof data1 === "string"){
+if(func2(data1) < 1){
+validate16.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.procVersion !== undefined){
+let data2 = data.procVersion;
+const _errs6 = errors;
+if(errors === _errs6){
+if(typeof data2 === "string"){
+if(!pattern33.test(data2)){
+validate16.errors = [{instancePath:instancePath+"/procVersion",schemaPath:"#/properties/procVersion/pattern",keyword:"pattern",params:{pattern: "\n$"},message:"must match pattern \""+"\n$"+"\""}];
+return false;
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/procVersion",schemaPath:"#/properties/procVersion/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sysname !== undefined){
+let data3 = data.sysname;
+const _errs8 = errors;
+if(errors === _errs8){
+if(typeof data3 === "string"){
+if(func2(data3) < 1){
+validate16.errors = [{instancePath:instancePath+"/sysname",schemaPath:"#/properties/sysname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/sysname",schemaPath:"#/properties/sysname/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.machine !== undefined){
+const _errs10 = errors;
+if(!(data.machine === "x86_64")){
+validate16.errors = [{instancePath:instancePath+"/machine",schemaPath:"#/properties/machine/enum",keyword:"enum",params:{allowedValues: schema29.properties.machine.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.mainline !== undefined){
+let data5 = data.mainline;
+const _errs11 = errors;
+if(errors === _errs11){
+if(typeof data5 === "string"){
+if(!pattern0.test(data5)){
+validate16.errors = [{instancePath:instancePath+"/mainline",schemaPath:"#/properties/mainline/pattern",keyword:"pattern",params:{pattern: "^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"},message:"must match pattern \""+"^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"+"\""}];
+return false;
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/mainline",schemaPath:"#/properties/mainline/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs11 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.source !== undefined){
+let data6 = data.source;
+const _errs13 = errors;
+if(errors === _errs13){
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let missing1;
+if((((data6.kind === undefined) && (missing1 = "kind")) || ((data6.captured === undefined) && (missing1 = "captured"))) || ((data6.method === undefined) && (missing1 = "method"))){
+validate16.errors = [{instancePath:instancePath+"/source",schemaPath:"#/properties/source/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+else {
+const _errs15 = errors;
+for(const key1 in data6){
+if(!((((((key1 === "kind") || (key1 === "suite")) || (key1 === "package")) || (key1 === "packageVersion")) || (key1 === "captured")) || (key1 === "method"))){
+validate16.errors = [{instancePath:instancePath+"/source",schemaPath:"#/properties/source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs15 === errors){
+if(data6.kind !== undefined){
+let data7 = data6.kind;
+const _errs16 = errors;
+if(!(((data7 === "debian-package") || (data7 === "host")) || (data7 === "other"))){
+validate16.errors = [{instancePath:instancePath+"/source/kind",schemaPath:"#/properties/source/properties/kind/enum",keyword:"enum",params:{allowedValues: schema29.properties.source.properties.kind.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid1 = _errs16 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data6.suite !== undefined){
+let data8 = data6.suite;
+const _errs17 = errors;
+if(errors === _errs17){
+if(typeof data8 === "string"){
+if(func2(data8) < 1){
+validate16.errors = [{instancePath:instancePath+"/source/suite",schemaPath:"#/properties/source/properties/suite/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/source/suite",schemaPath:"#/properties/source/properties/suite/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid1 = _errs17 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data6.package !== undefined){
+let data9 = data6.package;
+const _errs19 = errors;
+if(errors === _errs19){
+if(typeof data9 === "string"){
+if(func2(data9) < 1){
+validate16.errors = [{instancePath:instancePath+"/source/package",schemaPath:"#/properties/source/properties/package/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/source/package",schemaPath:"#/properties/source/properties/package/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid1 = _errs19 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data6.packageVersion !== undefined){
+let data10 = data6.packageVersion;
+const _errs21 = errors;
+if(errors === _errs21){
+if(typeof data10 === "string"){
+if(func2(data10) < 1){
+validate16.errors = [{instancePath:instancePath+"/source/packageVersion",schemaPath:"#/properties/source/properties/packageVersion/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/source/packageVersion",schemaPath:"#/properties/source/properties/packageVersion/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid1 = _errs21 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data6.captured !== undefined){
+let data11 = data6.captured;
+const _errs23 = errors;
+if(errors === _errs23){
+if(typeof data11 === "string"){
+if(!pattern2.test(data11)){
+validate16.errors = [{instancePath:instancePath+"/source/captured",schemaPath:"#/properties/source/properties/captured/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}$"+"\""}];
+return false;
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/source/captured",schemaPath:"#/properties/source/properties/captured/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid1 = _errs23 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data6.method !== undefined){
+let data12 = data6.method;
+const _errs25 = errors;
+if(errors === _errs25){
+if(typeof data12 === "string"){
+if(func2(data12) < 1){
+validate16.errors = [{instancePath:instancePath+"/source/method",schemaPath:"#/properties/source/properties/method/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/source/method",schemaPath:"#/properties/source/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid1 = _errs25 === errors;
+}
+else {
+var valid1 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs13 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.probe !== undefined){
+let data13 = data.probe;
+const _errs27 = errors;
+if(errors === _errs27){
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+let missing2;
+if(((((((data13.arch === undefined) && (missing2 = "arch")) || ((data13.maxNr === undefined) && (missing2 = "maxNr"))) || ((data13.unsafe === undefined) && (missing2 = "unsafe"))) || ((data13.absent === undefined) && (missing2 = "absent"))) || ((data13.extra === undefined) && (missing2 = "extra"))) || ((data13.outcomes === undefined) && (missing2 = "outcomes"))){
+validate16.errors = [{instancePath:instancePath+"/probe",schemaPath:"#/properties/probe/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+return false;
+}
+else {
+const _errs29 = errors;
+for(const key2 in data13){
+if(!((((((key2 === "arch") || (key2 === "maxNr")) || (key2 === "unsafe")) || (key2 === "absent")) || (key2 === "extra")) || (key2 === "outcomes"))){
+validate16.errors = [{instancePath:instancePath+"/probe",schemaPath:"#/properties/probe/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs29 === errors){
+if(data13.arch !== undefined){
+const _errs30 = errors;
+if(!(data13.arch === "x86_64")){
+validate16.errors = [{instancePath:instancePath+"/probe/arch",schemaPath:"#/properties/probe/properties/arch/enum",keyword:"enum",params:{allowedValues: schema29.properties.probe.properties.arch.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid2 = _errs30 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data13.maxNr !== undefined){
+let data15 = data13.maxNr;
+const _errs31 = errors;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+validate16.errors = [{instancePath:instancePath+"/probe/maxNr",schemaPath:"#/properties/probe/properties/maxNr/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs31){
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 > 4095 || isNaN(data15)){
+validate16.errors = [{instancePath:instancePath+"/probe/maxNr",schemaPath:"#/properties/probe/properties/maxNr/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4095},message:"must be <= 4095"}];
+return false;
+}
+else {
+if(data15 < 0 || isNaN(data15)){
+validate16.errors = [{instancePath:instancePath+"/probe/maxNr",schemaPath:"#/properties/probe/properties/maxNr/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+}
+var valid2 = _errs31 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data13.unsafe !== undefined){
+let data16 = data13.unsafe;
+const _errs33 = errors;
+if(errors === _errs33){
+if(Array.isArray(data16)){
+var valid3 = true;
+const len0 = data16.length;
+for(let i0=0; i0<len0; i0++){
+let data17 = data16[i0];
+const _errs35 = errors;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+validate16.errors = [{instancePath:instancePath+"/probe/unsafe/" + i0,schemaPath:"#/properties/probe/properties/unsafe/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs35){
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 < 0 || isNaN(data17)){
+validate16.errors = [{instancePath:instancePath+"/probe/unsafe/" + i0,schemaPath:"#/properties/probe/properties/unsafe/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid3 = _errs35 === errors;
+if(!valid3){
+break;
+}
+}
+if(valid3){
+let i1 = data16.length;
+let j0;
+if(i1 > 1){
+const indices0 = {};
+for(;i1--;){
+let item0 = data16[i1];
+if(!(((typeof item0 == "number") && (!(item0 % 1) && !isNaN(item0))) && (isFinite(item0)))){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+validate16.errors = [{instancePath:instancePath+"/probe/unsafe",schemaPath:"#/properties/probe/properties/unsafe/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"}];
+return false;
+break;
+}
+indices0[item0] = i1;
+}
+}
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/probe/unsafe",schemaPath:"#/properties/probe/properties/unsafe/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid2 = _errs33 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data13.absent !== undefined){
+let data18 = data13.absent;
+const _errs37 = errors;
+if(errors === _errs37){
+if(Array.isArray(data18)){
+var valid5 = true;
+const len1 = data18.length;
+for(let i2=0; i2<len1; i2++){
+let data19 = data18[i2];
+const _errs39 = errors;
+const _errs40 = errors;
+if(errors === _errs40){
+if(typeof data19 === "string"){
+if(!pattern36.test(data19)){
+validate16.errors = [{instancePath:instancePath+"/probe/absent/" + i2,schemaPath:"#/definitions/name/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_]*|nr[0-9]+)$"},message:"must match pattern \""+"^([a-z_][a-z0-9_]*|nr[0-9]+)$"+"\""}];
+return false;
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/probe/absent/" + i2,schemaPath:"#/definitions/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid5 = _errs39 === errors;
+if(!valid5){
+break;
+}
+}
+if(valid5){
+let i3 = data18.length;
+let j1;
+if(i3 > 1){
+outer0:
+for(;i3--;){
+for(j1 = i3; j1--;){
+if(func0(data18[i3], data18[j1])){
+validate16.errors = [{instancePath:instancePath+"/probe/absent",schemaPath:"#/properties/probe/properties/absent/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)"}];
+return false;
+break outer0;
+}
+}
+}
+}
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/probe/absent",schemaPath:"#/properties/probe/properties/absent/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid2 = _errs37 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data13.extra !== undefined){
+let data20 = data13.extra;
+const _errs42 = errors;
+if(errors === _errs42){
+if(Array.isArray(data20)){
+var valid8 = true;
+const len2 = data20.length;
+for(let i4=0; i4<len2; i4++){
+let data21 = data20[i4];
+const _errs44 = errors;
+const _errs45 = errors;
+if(errors === _errs45){
+if(typeof data21 === "string"){
+if(!pattern36.test(data21)){
+validate16.errors = [{instancePath:instancePath+"/probe/extra/" + i4,schemaPath:"#/definitions/name/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_]*|nr[0-9]+)$"},message:"must match pattern \""+"^([a-z_][a-z0-9_]*|nr[0-9]+)$"+"\""}];
+return false;
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/probe/extra/" + i4,schemaPath:"#/definitions/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid8 = _errs44 === errors;
+if(!valid8){
+break;
+}
+}
+if(valid8){
+let i5 = data20.length;
+let j2;
+if(i5 > 1){
+outer1:
+for(;i5--;){
+for(j2 = i5; j2--;){
+if(func0(data20[i5], data20[j2])){
+validate16.errors = [{instancePath:instancePath+"/probe/extra",schemaPath:"#/properties/probe/properties/extra/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)"}];
+return false;
+break outer1;
+}
+}
+}
+}
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/probe/extra",schemaPath:"#/properties/probe/properties/extra/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid2 = _errs42 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data13.outcomes !== undefined){
+let data22 = data13.outcomes;
+const _errs47 = errors;
+if(errors === _errs47){
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+for(const key3 in data22){
+const _errs49 = errors;
+if(typeof key3 === "string"){
+if(!pattern38.test(key3)){
+const err0 = {instancePath:instancePath+"/probe/outcomes",schemaPath:"#/properties/probe/properties/outcomes/propertyNames/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\"",propertyName:key3};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+var valid11 = _errs49 === errors;
+if(!valid11){
+const err1 = {instancePath:instancePath+"/probe/outcomes",schemaPath:"#/properties/probe/properties/outcomes/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate16.errors = vErrors;
+return false;
+break;
+}
+}
+if(valid11){
+for(const key4 in data22){
+let data23 = data22[key4];
+const _errs51 = errors;
+if(errors === _errs51){
+if(typeof data23 === "string"){
+if(!pattern39.test(data23)){
+validate16.errors = [{instancePath:instancePath+"/probe/outcomes/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/probe/properties/outcomes/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"},message:"must match pattern \""+"^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"+"\""}];
+return false;
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/probe/outcomes/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/probe/properties/outcomes/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid12 = _errs51 === errors;
+if(!valid12){
+break;
+}
+}
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/probe/outcomes",schemaPath:"#/properties/probe/properties/outcomes/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid2 = _errs47 === errors;
+}
+else {
+var valid2 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/probe",schemaPath:"#/properties/probe/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs27 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate16.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate16.errors = vErrors;
+return errors === 0;
+}
+

@@ -1,51 +1,40 @@
-/** docs/PERFORMANCE.md regeneration: the generated block is replaced, the hand-written part kept. */
+/** docs/PERFORMANCE.md is generated whole from a run's JSON. */
 import { describe, expect, it } from 'vitest';
-import { BEGIN_MARKER, END_MARKER, renderDoc } from '../../src/bench/doc.js';
-import { summarize } from '../../src/bench/stats.js';
-import { evaluateTargets } from '../../src/bench/targets.js';
-import type { BenchReport, Cell } from '../../src/bench/types.js';
+import { renderDoc } from '../../src/bench/doc.js';
+import { cell, fixtureReport } from './report-fixture.js';
 
-function cell(scenario: string, mechanism: string, values: number[]): Cell {
-  return { scenario, mechanism, unit: scenario === 'startup' ? 'ms' : 'ns', samples: values.map((value) => ({ value, peakRssKiB: 70000 })), summary: summarize(values) };
-}
-
-function report(nativeNs: number): BenchReport {
-  const cells = [cell('getppid', 'native', [nativeNs, nativeNs + 10]), cell('getppid', 'cr-shim', [nativeNs + 20, nativeNs + 30])];
-  return {
-    format: 1,
-    host: { date: '2026-11-27T08:00:00.000Z', kernel: '6.18.44', cpuModel: 'AMD EPYC', cpus: 2, node: 'v20.20.2', loadStart: [1, 2, 3], loadEnd: [1.5, 2, 3] },
-    config: { kernel: '5.10', rounds: 2, refused: { nr: 451, name: 'cachestat' }, wallSeconds: 100 },
-    scenarios: [{ kind: 'calls', id: 'getppid', title: 'getppid', calls: 10, filtered: 'getppid', unfiltered: 'getppid', expect: '', note: 'allowed' }],
-    mechanisms: [
-      { id: 'native', title: 'native', note: 'no filter' },
-      { id: 'proot', title: 'proot', note: 'ptrace', unavailable: 'not installed' },
-    ],
-    cells,
-    targets: evaluateTargets(cells),
-  };
+function report(nativeNs: number) {
+  return fixtureReport([
+    cell('left-alone', 'native', 1, [nativeNs, nativeNs + 10]),
+    cell('left-alone', 'notify', 1, [nativeNs + 20, nativeNs + 30], 70000),
+    cell('left-alone', 'native', 2, [nativeNs / 2]),
+  ]);
 }
 
 describe('renderDoc', () => {
-  it('writes a fresh document with the markers, the run facts, the targets and a stub for the analysis', () => {
-    const doc = renderDoc(report(1000), undefined);
-    expect(doc).toContain(BEGIN_MARKER);
-    expect(doc).toContain(END_MARKER);
+  it('writes the run facts, the goals with their verdicts, the matrix and the method', () => {
+    const doc = renderDoc(report(1000));
+    expect(doc.startsWith('# Performance\n')).toBe(true);
     expect(doc).toContain('Linux 6.18.44, AMD EPYC × 2 CPUs');
     expect(doc).toContain('Load average (1, 5, 15 min): 1.00, 2.00, 3.00 at the start, 1.50, 2.00, 3.00 at the end');
-    expect(doc).toMatch(/\| \*\*passthrough\*\*.*\| \+0\.020 µs \|.*\| \*\*PASS\*\* \|/);
+    expect(doc).toMatch(/\| \*\*passthrough\*\*.*\| \+0\.020 µs \|.*\| \*\*met\*\* \|/);
+    expect(doc).toMatch(/\| \*\*memory\*\*.*\| \*\*met\*\* \|/);
+    expect(doc).toMatch(/\| left alone \(getppid\) \| 2 \| 500 ns \|/);
     expect(doc).toContain('(not run: not installed)');
-    expect(doc.indexOf('## Analysis')).toBeGreaterThan(doc.indexOf(END_MARKER));
+    expect(doc).not.toContain('About this run');
   });
 
-  it('replaces only the generated block and keeps what is around it', () => {
-    const first = renderDoc(report(1000), undefined);
-    const edited = first.replace('# Performance', '# Performance (edited title)').replace('(Written by hand: what the numbers mean and why.)', 'Hand-written analysis.\n\nMore.');
-    const second = renderDoc(report(2000), edited);
-    expect(second).toContain('# Performance (edited title)');
-    expect(second).toContain('Hand-written analysis.\n\nMore.');
-    expect(second).toContain('2.000 µs');
-    expect(second).not.toContain('| 1.000 µs');
-    expect(second.split(END_MARKER).length).toBe(2);
-    expect(renderDoc(report(2000), second)).toBe(second);
+  it('depends on the run alone, and says what its runner noted', () => {
+    expect(renderDoc(report(2000))).toBe(renderDoc(report(2000)));
+    expect(renderDoc(report(2000))).not.toContain('| 1.005 µs');
+    expect(renderDoc(report(1000))).toContain('| 1.005 µs');
+    const noted = report(1000);
+    noted.config.note = 'quick settings on a loaded machine; the integrator re-runs it.';
+    expect(renderDoc(noted)).toContain('**About this run:** quick settings on a loaded machine; the integrator re-runs it.');
+  });
+
+  it('says when goals were not judged', () => {
+    const { goals: _goals, ...matrixOnly } = report(1000);
+    expect(renderDoc(matrixOnly)).toContain('Not judged in this run');
   });
 });

@@ -1,8 +1,8 @@
 /** Number formats and the text table, as data. */
 import { describe, expect, it } from 'vitest';
 import { fmtDelta, fmtKiB, fmtRatio, fmtValue, fmtVerdict, textTable } from '../../src/bench/format.js';
-import { TARGETS } from '../../src/bench/targets.js';
-import type { TargetResult } from '../../src/bench/types.js';
+import { GOALS } from '../../src/bench/goals.js';
+import type { GoalResult } from '../../src/bench/types.js';
 
 describe('number formats', () => {
   it.each([
@@ -20,15 +20,16 @@ describe('number formats', () => {
 });
 
 describe('fmtVerdict', () => {
-  const t = TARGETS[0]!;
-  it.each<[Partial<TargetResult>, string]>([
-    [{ verdict: 'PASS', clear: true }, 'PASS'],
-    [{ verdict: 'PASS', clear: false }, 'PASS (within noise)'],
-    [{ verdict: 'MISS', clear: false }, 'MISS (within noise)'],
-    [{ verdict: 'INFO' }, 'INFO'],
-    [{ verdict: 'N/A', reason: 'cr-shim did not run getppid' }, 'N/A (cr-shim did not run getppid)'],
+  const g = GOALS[0]!;
+  it.each<[Partial<GoalResult>, string]>([
+    [{ verdict: 'PASS', clear: true }, 'met'],
+    [{ verdict: 'PASS', clear: false }, 'met (within noise)'],
+    [{ verdict: 'MISS', clear: true }, 'missed'],
+    [{ verdict: 'MISS', clear: false }, 'missed (within noise)'],
+    [{ verdict: 'INFO' }, 'reported'],
+    [{ verdict: 'N/A', reason: 'notify did not run left-alone' }, 'not measured (notify did not run left-alone)'],
   ])('%j → %s', (r, want) => {
-    expect(fmtVerdict({ target: t, verdict: 'INFO', ...r })).toBe(want);
+    expect(fmtVerdict({ goal: g, verdict: 'INFO', ...r })).toBe(want);
   });
 });
 

@@ -1,21 +1,21 @@
-/** Parsing what loop and bench-supervisor print. */
+/** Parsing what loop-mt, bash's `time` and bench-supervisor print. */
 import { describe, expect, it } from 'vitest';
 import { parseCpuTime, parseCSupervisorOutput, parseLoopOutput } from '../../src/bench/loop-output.js';
 
 describe('parseLoopOutput', () => {
-  it('reads calls, ns per call and the last errno name', () => {
-    const text = 'syscall=nr=451\ncalls=200000\ntotal_ns=210000000\nns_per_call=1050.0\nret=-1\nerrno=38\nerrname=ENOSYS\n';
-    expect(parseLoopOutput(text)).toEqual({ calls: 200000, nsPerCall: 1050, errname: 'ENOSYS' });
+  it('reads the numbers and the last errname', () => {
+    const out = 'syscall=uname\nthreads=2\ncalls=10\nwall_ns=2000\nns_per_call=100.0\nthread_ns_per_call=200.0\nret=0\nerrno=0\nerrname=\n';
+    expect(parseLoopOutput(out)).toEqual({ threads: 2, calls: 10, nsPerCall: 100, threadNsPerCall: 200, errname: '' });
   });
 
-  it('reads an empty errname as success', () => {
-    expect(parseLoopOutput('calls=1\nns_per_call=3.5\nret=0\nerrno=0\nerrname=\n').errname).toBe('');
+  it('ignores a wrapper\'s own lines', () => {
+    expect(parseLoopOutput('runsc: hello\nthreads=1\ncalls=1\nns_per_call=5\nthread_ns_per_call=5\nerrname=ENOSYS\n').errname).toBe('ENOSYS');
   });
 
   it.each([
-    ['no ns_per_call', 'calls=1\nerrname=\n', /no numeric ns_per_call=/],
-    ['a non-number', 'calls=1\nns_per_call=fast\nerrname=\n', /no numeric ns_per_call=/],
-    ['no errname', 'calls=1\nns_per_call=1\n', /no errname=/],
+    ['no calls', 'threads=1\nerrname=\n', /no numeric calls=/],
+    ['a non-number', 'threads=1\ncalls=1\nns_per_call=fast\nthread_ns_per_call=1\nerrname=\n', /no numeric ns_per_call=/],
+    ['no errname', 'threads=1\n', /no errname=/],
   ])('refuses output with %s', (_what, text, message) => {
     expect(() => parseLoopOutput(text)).toThrow(message);
   });
@@ -25,7 +25,7 @@ describe('parseCpuTime', () => {
   it.each([
     ['cpu_user_s=0.108 cpu_sys_s=0.112\n', 0.22],
     ['cr-shim: translated syscalls\ncpu_user_s=0.000 cpu_sys_s=1.500\ncr-shim: peak RSS 1 KiB\n', 1.5],
-    ['loop: refusing 62 (kill)\n', undefined],
+    ['loop-mt: refusing 62 (kill)\n', undefined],
   ])('%j → %s', (stderr, want) => {
     const got = parseCpuTime(stderr);
     if (want === undefined) expect(got).toBeUndefined();

@@ -1,4 +1,4 @@
-/** The start-up breakdown's arithmetic (the probe itself runs in mechanisms.test.ts). */
+/** The start-up breakdown's arithmetic (the probe itself runs in targets/registry.test.ts). */
 import { describe, expect, it } from 'vitest';
 import { derivePhases, PHASES, summarizePhases } from '../../src/bench/startup.js';
 

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { requireShimBuilt } from '../helpers/require-build.js';
 import { runCli } from '../helpers/run-cli.js';
 import { describeResult } from '../helpers/run-process.js';
-import type { MechBenchReport } from '../../src/mechanisms/bench/report.js';
+import type { BenchReport } from '../../src/bench/types.js';
 
 const TARGETS = ['native', 'bpf-only', 'notify', 'ptrace', 'sigsys', 'proot', 'runsc'];
 const SCENARIOS = ['left-alone', 'refused', 'fake', 'translated'];
@@ -27,8 +27,9 @@ describe('cr-shim bench', () => {
     const r = await runCli(['bench', '--quiet', '--threads', '1', '--calls', '200', '--rounds', '1', '--json', json, '--svg', svg], { timeoutMs: 140_000 });
     expect(r.status, describeResult(r)).toBe(0);
 
-    const report = JSON.parse(fs.readFileSync(json, 'utf8')) as MechBenchReport;
+    const report = JSON.parse(fs.readFileSync(json, 'utf8')) as BenchReport;
     expect(report.tool).toBe('cr-shim bench');
+    expect(report.goals, 'the matrix view judges no goals').toBeUndefined();
     expect(report.targets.filter((t) => t.unavailable !== undefined)).toEqual([]);
     expect(report.scenarios.map((s) => s.id)).toEqual(SCENARIOS);
     for (const s of SCENARIOS) {
@@ -52,6 +53,31 @@ describe('cr-shim bench', () => {
     expect(chart.match(/<rect /g)).toHaveLength(1 + SCENARIOS.length * TARGETS.length + TARGETS.length);
     // 28 short runs one after another (gVisor's start-up alone is about 1 s each): longer than the default test timeout.
   }, 150_000);
+
+  it('--goals judges issue 2\'s goals on the same run and writes the whole document', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-bench-test-'));
+    const json = path.join(dir, 'bench.json');
+    const doc = path.join(dir, 'PERFORMANCE.md');
+    const r = await runCli(
+      ['bench', '--goals', '--quiet', '--threads', '1', '--calls', '200', '--rounds', '1', '--extras', 'none',
+        '--target', 'native', '--target', 'c-supervisor', '--target', 'notify', '--json', json, '--doc', doc, '--note', 'a test run'],
+      { timeoutMs: 100_000 },
+    );
+    expect(r.status, describeResult(r)).toBe(0);
+    const report = JSON.parse(fs.readFileSync(json, 'utf8')) as BenchReport;
+    expect(report.scenarios.map((s) => s.id)).toEqual([...SCENARIOS, 'startup']);
+    // Every goal but memory compares two cells of this run; none is left unmeasured.
+    expect(report.goals!.filter((g) => g.verdict === 'N/A')).toEqual([]);
+    expect(report.goals!.find((g) => g.goal.id === 'translated')).toMatchObject({ goal: { target: 'notify', baseline: 'c-supervisor' } });
+    const text = fs.readFileSync(doc, 'utf8');
+    expect(text.startsWith('# Performance\n')).toBe(true);
+    expect(text).toContain('**About this run:** a test run');
+    expect(text).toMatch(/\| \*\*translated\*\*.*\| \*\*(met|missed)( \(within noise\))?\*\* \|/);
+    // Re-rendered from the saved JSON: the same document.
+    const again = path.join(dir, 'again.md');
+    expect((await runCli(['bench', '--quiet', '--render', json, '--doc', again])).status).toBe(0);
+    expect(fs.readFileSync(again, 'utf8')).toBe(text);
+  }, 110_000);
 
   it('a bad --threads list is a one-line usage error', async () => {
     const r = await runCli(['bench', '--threads', '1,x']);

@@ -42,6 +42,6 @@ describe('resolvePersona', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'personas-'));
     fs.cpSync(registry.dir, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}personas${path.sep}`) });
     fs.writeFileSync(path.join(dir, 'personas', '6.1.0-99-amd64.json'), JSON.stringify({ release: '6.1.0-99-amd64' }));
-    expect(() => resolvePersona('6.1.0-99-amd64', new TableRegistry(dir))).toThrow(/6\.1\.0-99-amd64\.json: \/ must have required property .*/);
+    expect(() => resolvePersona('6.1.0-99-amd64', new TableRegistry(dir))).toThrow(/6\.1\.0-99-amd64\.json: \/: must have required property .*/);
   });
 });

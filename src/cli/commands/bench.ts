@@ -1,56 +1,66 @@
 /**
- * `cr-shim bench [--json FILE] [--svg FILE] [--threads 1,2,8] [--calls N] ...`:
- * the cost per call of each interception mechanism (and native, BPF-only,
- * proot -k, gVisor) on four kinds of call, in 1, 2 and 8 threads. A table on
- * stdout; the run as JSON and a chart as SVG on request. docs/PERFORMANCE.md
- * records a run and what it shows.
+ * `cr-shim bench`: the one benchmark (src/bench/), in two views.
+ *
+ * Alone: the cost per call of each interception mechanism (and native,
+ * BPF-only, proot -k, gVisor) on four kinds of call, in 1, 2 and 8 threads;
+ * a table on stdout, the run as JSON and a chart as SVG on request.
+ *
+ * With --goals (`npm run bench`): every scenario and target of the same run,
+ * issue 2's goals judged on its cells with cr-shim and its baseline side by
+ * side, the extra measurements, and docs/PERFORMANCE.md regenerated whole.
+ * --render JSON regenerates the document from a saved run, measuring nothing.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
 import { ShimError, UsageError } from '../../errors.js';
-import { prepareSession } from '../../supervisor/session.js';
-import { compilePlan } from '../../bpf/compile.js';
-import { encode } from '../../bpf/encode.js';
-import { withoutNotify } from '../../bench/filters.js';
-import { checkUnimplemented, NATIVE_UNIMPLEMENTED, pickRefusedCall } from '../../bench/refused-call.js';
-import { mechScenarios } from '../../mechanisms/bench/scenarios.js';
-import { BENCH_TARGETS, type BenchContext } from '../../mechanisms/bench/targets.js';
-import { runBench } from '../../mechanisms/bench/run-bench.js';
-import type { MechBenchReport } from '../../mechanisms/bench/report.js';
-import { formatTable } from '../../mechanisms/bench/table.js';
-import { renderSvg } from '../../mechanisms/bench/svg.js';
+import { renderDoc } from '../../bench/doc.js';
+import { formatReport } from '../../bench/format.js';
+import { formatTable } from '../../bench/matrix-table.js';
+import { EXTRAS, runBench, type ExtraId } from '../../bench/run-bench.js';
+import { renderSvg } from '../../bench/svg.js';
+import { TARGETS } from '../../bench/targets/registry.js';
+import type { BenchReport } from '../../bench/types.js';
 import { writeStdout } from '../stdout.js';
 
 /** The package root, from src/cli/commands/ or dist/cli/commands/. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const DEFAULT_DOC = path.join(ROOT, 'docs', 'PERFORMANCE.md');
 
 export const benchSpec: CommandSpec = {
   name: 'bench',
-  usage: 'cr-shim bench [--kernel RELEASE] [--threads 1,2,8] [--calls N] [--rounds N] [--budget-ms MS] [--json FILE] [--svg FILE]',
+  usage: 'cr-shim bench [--goals] [--kernel RELEASE] [--threads 1,2,8] [--calls N] [--rounds N] [--budget-ms MS] [--json FILE] [--svg FILE]',
   summary: 'Time a call left alone, refused, faked and translated under each interception mechanism, native, BPF-only, proot and gVisor.',
   options: [
     { name: 'kernel', value: 'RELEASE', help: 'persona of the filtered targets (default 5.10)' },
     { name: 'threads', value: 'LIST', help: 'thread counts, comma-separated (default 1,2,8)' },
     { name: 'calls', value: 'N', help: 'calls per run of the costly scenarios, all threads together; cheap ones make 10 times more (default 20000)' },
-    { name: 'rounds', value: 'N', help: 'interleaved rounds: samples per cell (default 3)' },
+    { name: 'rounds', value: 'N', help: 'interleaved rounds: samples per cell (default 3; 6 with --goals)' },
     { name: 'budget-ms', value: 'MS', help: 'wall time a run should take: slow targets make fewer calls, never under 500 (default 250)' },
-    { name: 'target', value: 'ID', repeat: true, help: `only these targets (${BENCH_TARGETS.map((t) => t.id).join(', ')})` },
-    { name: 'scenario', value: 'ID', repeat: true, help: 'only these scenarios (left-alone, refused, fake, translated)' },
+    { name: 'target', value: 'ID', repeat: true, help: `only these targets (${TARGETS.map((t) => t.id).join(', ')}; default all but the variants ${TARGETS.filter((t) => !t.matrix).map((t) => t.id).join(', ')}, which --goals runs too)` },
+    { name: 'scenario', value: 'ID', repeat: true, help: 'only these scenarios (left-alone, refused, fake, translated; startup with --goals by default)' },
     { name: 'json', value: 'FILE', help: 'write the run as JSON to FILE' },
     { name: 'svg', value: 'FILE', help: 'write a grouped bar chart (log scale) to FILE' },
     { name: 'quiet', help: 'no progress on stderr' },
+    { name: 'goals', help: "the goals view (npm run bench): every scenario and target, issue 2's goals judged, the extra measurements, docs/PERFORMANCE.md rewritten" },
+    { name: 'extras', value: 'LIST', help: `with --goals: the extra measurements, comma-separated (default ${EXTRAS.join(',')}; none for none)` },
+    { name: 'startup-runs', value: 'N', help: 'with --goals: runs of the start-up breakdown probe (default 5)' },
+    { name: 'downtime-runs', value: 'N', help: 'with --goals: alternated runs of each checkpoint downtime comparison, plain CRIU vs cr-shim (default 5)' },
+    { name: 'doc', value: 'FILE', help: `with --goals or --render: the document to write (default ${path.relative(ROOT, DEFAULT_DOC)})` },
+    { name: 'no-doc', help: 'with --goals: leave the document alone' },
+    { name: 'note', value: 'TEXT', help: 'with --goals: a sentence about the run, printed in the document (e.g. how loaded the machine was)' },
+    { name: 'render', value: 'JSON', help: 'regenerate the document from a saved --goals run, measuring nothing' },
   ],
 };
 
-function count(v: string | undefined, name: string, dflt: number): number {
+function count(v: string | undefined, name: string, dflt: number, min = 1): number {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError('bench', `--${name} ${v}: not a positive integer`, { code: 'EUSAGE', hint: `usage: ${benchSpec.usage}` });
+  if (!Number.isInteger(n) || n < min) {
+    throw new UsageError('bench', `--${name} ${v}: not ${min === 0 ? 'a non-negative' : 'a positive'} integer`, { code: 'EUSAGE', hint: `usage: ${benchSpec.usage}` });
+  }
   return n;
 }
 
@@ -63,72 +73,72 @@ function threadList(v: string | undefined): number[] {
   return list;
 }
 
-function only<T extends { id: string }>(v: unknown, name: string, all: readonly T[]): T[] {
-  if (!Array.isArray(v)) return [...all];
-  for (const id of v as string[]) {
-    if (!all.some((x) => x.id === id)) throw new UsageError('bench', `--${name} ${id}: unknown`, { code: 'EUSAGE', hint: `one of ${all.map((x) => x.id).join(', ')}` });
+function extraList(v: string | undefined): ExtraId[] {
+  if (v === undefined) return [...EXTRAS];
+  if (v === 'none' || v === '') return [];
+  const list = v.split(',').map((x) => x.trim());
+  for (const x of list) {
+    if (!(EXTRAS as readonly string[]).includes(x)) throw new UsageError('bench', `--extras ${v}: unknown ${x}`, { code: 'EUSAGE', hint: `a list of ${EXTRAS.join(', ')}, or none` });
   }
-  return all.filter((x) => (v as string[]).includes(x.id));
+  return list as ExtraId[];
 }
 
-/** Build the workload (dynamic and static) if missing or stale. */
-function buildWorkload(): { loopPath: string; loopStaticPath: string } {
-  const dir = path.join(ROOT, 'test', 'programs');
-  const make = spawnSync('make', ['-C', dir, 'bin/loop-mt', 'bin/loop-mt-static'], { encoding: 'utf8' });
-  if (make.error !== undefined || make.status !== 0) {
-    throw new ShimError('make -C test/programs bin/loop-mt', `${make.error?.message ?? `status ${String(make.status)}`}: ${make.stderr.trim()}`, {
-      cause: make.error,
-      hint: 'install a C compiler and static glibc (scripts/setup.sh)',
-    });
+function ids(v: unknown): string[] | undefined {
+  return Array.isArray(v) ? (v as string[]) : undefined;
+}
+
+/** A saved run. Throws ShimError naming the file when it cannot be read or is not a format-2 report. */
+function readReport(file: string): BenchReport {
+  let report: Partial<BenchReport>;
+  try {
+    report = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<BenchReport>;
+  } catch (cause) {
+    throw new ShimError(`read ${file}`, (cause as Error).message, { cause, code: (cause as NodeJS.ErrnoException).code ?? 'EINVAL', hint: 'give the file a run wrote with --json' });
   }
-  return { loopPath: path.join(dir, 'bin', 'loop-mt'), loopStaticPath: path.join(dir, 'bin', 'loop-mt-static') };
+  if (report.format !== 2 || !Array.isArray(report.cells)) {
+    throw new ShimError(`read ${file}`, 'not a bench report (format 2)', { code: 'EINVAL', hint: 'give the file a run wrote with --json' });
+  }
+  return report as BenchReport;
+}
+
+function write(file: string, text: string, quiet: boolean): void {
+  fs.writeFileSync(file, text);
+  if (!quiet) process.stderr.write(`cr-shim bench: wrote ${file}\n`);
 }
 
 export async function benchCommand(p: Parsed): Promise<number> {
   if (p.positionals.length > 0) throw new UsageError('bench', `unexpected argument ${p.positionals[0]}`, { code: 'EUSAGE', hint: `usage: ${benchSpec.usage}` });
-  const kernel = str(p.options.kernel) ?? '5.10';
-  const threads = threadList(str(p.options.threads));
-  const calls = count(str(p.options.calls), 'calls', 20_000);
-  const rounds = count(str(p.options.rounds), 'rounds', 3);
-  const budgetMs = count(str(p.options['budget-ms']), 'budget-ms', 250);
   const quiet = flag(p.options.quiet);
-
-  const session = prepareSession(kernel);
-  const refused = pickRefusedCall(session.plan);
-  const unimplemented = checkUnimplemented(session.registry.resolve('x86_64', session.host.mainline).table, NATIVE_UNIMPLEMENTED);
-  const scenarios = only(p.options.scenario, 'scenario', mechScenarios(refused, unimplemented));
-  const ctx: BenchContext = {
-    kernel,
-    cliPath: path.join(ROOT, 'bin', 'cr-shim.js'),
-    ...buildWorkload(),
-    bpfOnlyFilter: encode(compilePlan(withoutNotify(session.plan)).insns),
-  };
-  const chosen = only(p.options.target, 'target', BENCH_TARGETS);
-  const targets = chosen.map((t) => ({ t, unavailable: t.unavailable(ctx) }));
-  const runnable = targets.filter((x) => x.unavailable === undefined).map((x) => x.t);
-
-  const start = new Date();
-  const loadStart = os.loadavg();
-  const t0 = process.hrtime.bigint();
-  const cells = await runBench({ scenarios, targets: runnable, threads, rounds, calls, budgetMs }, ctx, (done, total, what) => {
-    if (!quiet) process.stderr.write(`cr-shim bench: [${done}/${total}] ${what}\n`);
-  });
-  const report: MechBenchReport = {
-    format: 1,
-    tool: 'cr-shim bench',
-    host: {
-      date: start.toISOString(), kernel: os.release(), cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown', cpus: os.cpus().length,
-      node: process.version, loadStart, loadEnd: os.loadavg(),
+  const docFile = path.resolve(str(p.options.doc) ?? DEFAULT_DOC);
+  const render = str(p.options.render);
+  if (render !== undefined) {
+    write(docFile, renderDoc(readReport(render)), quiet);
+    return 0;
+  }
+  const goals = flag(p.options.goals);
+  const report = await runBench({
+    kernel: str(p.options.kernel) ?? '5.10',
+    threads: threadList(str(p.options.threads)),
+    calls: count(str(p.options.calls), 'calls', 20_000),
+    rounds: count(str(p.options.rounds), 'rounds', goals ? 6 : 3),
+    budgetMs: count(str(p.options['budget-ms']), 'budget-ms', 250),
+    scenarios: ids(p.options.scenario),
+    targets: ids(p.options.target),
+    goals,
+    extras: extraList(str(p.options.extras)),
+    startupRuns: count(str(p.options['startup-runs']), 'startup-runs', 5, 0),
+    downtimeRuns: count(str(p.options['downtime-runs']), 'downtime-runs', 5, 0),
+    ...(str(p.options.note) !== undefined ? { note: str(p.options.note)! } : {}),
+    say: (line) => {
+      if (!quiet) process.stderr.write(`cr-shim bench: ${line}\n`);
     },
-    config: { kernel, calls, budgetMs, threads, rounds, wallSeconds: Number(process.hrtime.bigint() - t0) / 1e9 },
-    scenarios,
-    targets: targets.map(({ t, unavailable }) => ({ id: t.id, title: t.title, note: t.note, ...(unavailable === undefined ? {} : { unavailable }) })),
-    cells,
-  };
-  await writeStdout(formatTable(report));
+  });
+  await writeStdout(goals ? formatReport(report) : formatTable(report));
   const json = str(p.options.json);
-  if (json) fs.writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
+  if (json) write(json, JSON.stringify(report, null, 2) + '\n', quiet);
   const svg = str(p.options.svg);
-  if (svg) fs.writeFileSync(svg, renderSvg(report));
+  if (svg) write(svg, renderSvg(report), quiet);
+  // Rendered from the JSON text, not the live objects: the document holds nothing the JSON lacks.
+  if (goals && !flag(p.options['no-doc'])) write(docFile, renderDoc(JSON.parse(JSON.stringify(report)) as BenchReport), quiet);
   return 0;
 }

@@ -6,7 +6,8 @@ import { UsageError } from '../../errors.js';
 import { prepareSession } from '../../supervisor/session.js';
 import { mechanismById } from '../../mechanisms/registry.js';
 import { MECHANISM_IDS } from '../../mechanisms/types.js';
-import { formatPeakRss, formatStats } from '../stats-report.js';
+import { formatStats } from '../stats-report.js';
+import { formatPeakRss } from '../../supervisor/peak-rss.js';
 import { assertTraceWritable } from '../../supervisor/trace.js';
 import { ALLOW_IO_URING_HELP, DUMPABLE_HELP, runView } from '../run-view.js';
 

@@ -1,5 +1,5 @@
-/** The text table of a `cr-shim bench` run: one row per scenario × threads, one column per target (median ns per call). */
-import type { MechBenchReport } from './report.js';
+/** The matrix of a bench run: one row per calls scenario × threads, one column per target that ran (median ns per call). */
+import type { BenchReport } from './types.js';
 
 /** A duration in ns as people read it: "85 ns", "1.23 µs", "45.6 µs", "1.20 ms". */
 export function fmtNs(ns: number): string {
@@ -11,10 +11,10 @@ export function fmtNs(ns: number): string {
 }
 
 /** Rows of cells: a header, then one row per (scenario, threads). Missing cells print "—". */
-export function tableRows(r: MechBenchReport): string[][] {
+export function tableRows(r: BenchReport): string[][] {
   const targets = r.targets.filter((t) => t.unavailable === undefined);
   const rows: string[][] = [['scenario', 'threads', ...targets.map((t) => t.id)]];
-  for (const s of r.scenarios) {
+  for (const s of r.scenarios.filter((x) => x.kind === 'calls')) {
     for (const n of r.config.threads) {
       const row = [s.title, String(n)];
       for (const t of targets) {
@@ -27,7 +27,7 @@ export function tableRows(r: MechBenchReport): string[][] {
   return rows;
 }
 
-export function formatTable(r: MechBenchReport): string {
+export function formatTable(r: BenchReport): string {
   const rows = tableRows(r);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]): string => row.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

@@ -10,8 +10,8 @@ import type { Readable } from 'node:stream';
 import { ShimError } from '../../errors.js';
 import { LAUNCHER_PATH, launchUnderFilter } from '../../native/launcher.js';
 import type { Finished } from '../spawn.js';
-import type { BenchContext, Mechanism, Scenario } from '../types.js';
-import { loopArgv, loopSample, workloadMissing } from '../workload.js';
+import type { Target } from '../types.js';
+import { callsRun, loopArgv, loopSample, workloadMissing } from '../workload.js';
 
 function collect(stream: Readable | null): Promise<string> {
   if (!stream) return Promise.resolve('');
@@ -20,12 +20,13 @@ function collect(stream: Readable | null): Promise<string> {
   return new Promise((resolve) => stream.once('close', () => resolve(Buffer.concat(parts).toString('utf8'))));
 }
 
-/** Run the loop under `filter` via cr-shim-launch, with no listener left open. */
-async function runUnderFilter(argv: string[], filter: Buffer): Promise<Finished> {
+/** Run argv under `filter` via cr-shim-launch, with no listener left open. */
+async function runUnderFilter(argv: string[], filter: Buffer, env: NodeJS.ProcessEnv): Promise<Finished> {
   const [program, ...args] = argv;
   const t0 = process.hrtime.bigint();
   const { child } = await launchUnderFilter(program!, args, filter, {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
     // No supervisor: drop our copy of the listener; the launcher drops its own before exec.
     beforeExec: (fd) => closeSync(fd),
   });
@@ -37,33 +38,31 @@ async function runUnderFilter(argv: string[], filter: Buffer): Promise<Finished>
   return { status, signal, stdout, stderr, wallMs: Number(process.hrtime.bigint() - t0) / 1e6 };
 }
 
-function bpfMechanism(id: string, title: string, note: string, scenarios: readonly string[]): Mechanism {
+function bpfTarget(id: string, title: string, note: string, matrix: boolean, scenarios?: readonly string[]): Target {
   return {
     id,
     title,
     note,
-    unavailable: (ctx: BenchContext) =>
-      !existsSync(LAUNCHER_PATH)
-        ? `${LAUNCHER_PATH} is not built (npm install)`
-        : !ctx.filters[id]
-          ? `no filter prepared for ${id}`
-          : workloadMissing(ctx),
-    supports: (s: Scenario) => s.kind === 'calls' && scenarios.includes(s.id),
-    async run(s, ctx) {
-      const what = `bench ${id} ${s.id}`;
-      if (s.kind !== 'calls') throw new ShimError(what, 'only per-call scenarios', { code: 'EINVAL' });
+    matrix,
+    unavailable: (ctx) =>
+      !existsSync(LAUNCHER_PATH) ? `${LAUNCHER_PATH} is not built (npm install)` : !ctx.filters[id] ? `no filter prepared for ${id}` : workloadMissing(ctx),
+    supports: (s) => s.kind === 'calls' && (scenarios === undefined || scenarios.includes(s.id)),
+    async run(r, ctx) {
+      const what = `bench ${id} ${r.scenario.id} ×${r.threads}`;
+      const c = callsRun(what, r);
       const filter = ctx.filters[id];
       if (!filter) throw new ShimError(what, `no filter prepared for ${id}`, { code: 'EINVAL' });
-      return loopSample(what, s, await runUnderFilter(loopArgv(ctx, s, true), filter));
+      return loopSample(what, c.scenario, await runUnderFilter(loopArgv(ctx, c, { timed: true }), filter, ctx.env));
     },
   };
 }
 
-export const bpfOnly = bpfMechanism('bpf-only', 'BPF only', "the persona's filter, USER_NOTIF turned into ALLOW, no listener", ['getppid', 'uname', 'enosys']);
+export const bpfOnly = bpfTarget('bpf-only', 'BPF only', "the persona's filter, USER_NOTIF turned into ALLOW, no listener: what the BPF verdicts cost", true);
 
-export const bpfNoCache = bpfMechanism(
+export const bpfNoCache = bpfTarget(
   'bpf-nocache',
   'BPF, no cache',
   'bpf-only with a first instruction the action cache cannot prove, so every call runs the filter',
-  ['getppid'],
+  false,
+  ['left-alone'],
 );

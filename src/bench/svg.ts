@@ -4,8 +4,8 @@
  * median on a log10 axis (the targets span three orders of magnitude), with
  * the interquartile range as a whisker.
  */
-import type { MechBenchReport } from './report.js';
-import { fmtNs } from './table.js';
+import { fmtNs } from './matrix-table.js';
+import type { BenchReport } from './types.js';
 
 /** Distinct colours, in target order (colour-blind friendly: Okabe and Ito). */
 const COLOURS = ['#000000', '#999999', '#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#F0E442'];
@@ -14,10 +14,10 @@ function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-export function renderSvg(r: MechBenchReport): string {
+export function renderSvg(r: BenchReport): string {
   const targets = r.targets.filter((t) => t.unavailable === undefined);
-  const groups = r.scenarios.flatMap((s) => r.config.threads.map((n) => ({ s, n })));
-  const values = r.cells.flatMap((c) => [c.summary.q1, c.summary.q3, c.summary.median]).filter((v) => v > 0);
+  const groups = r.scenarios.filter((s) => s.kind === 'calls').flatMap((s) => r.config.threads.map((n) => ({ s, n })));
+  const values = r.cells.filter((c) => c.unit === 'ns').flatMap((c) => [c.summary.q1, c.summary.q3, c.summary.median]).filter((v) => v > 0);
   const lo = Math.floor(Math.log10(Math.min(...values, 10)));
   const hi = Math.ceil(Math.log10(Math.max(...values, 100)));
   const bar = 9;
