@@ -59,21 +59,11 @@
 
 #include "cleanup.h"
 #include "identity-open.h"
+#include "native-verdict.h"
 #include "seccomp-compat.h"
 #include "task-uts.h"
 
 
-/* Mirrors NativeKind in src/native/addon-types.ts. */
-enum native_kind {
-	NK_DEFER = 0,
-	NK_CONTINUE = 1,
-	NK_ERRNO = 2,
-	NK_WRITE_ARG = 3,
-	NK_PATH_WATCH = 4,
-	NK_UNAME = 5,
-	NK_FORGET_TASK = 6,
-	NK_OPEN_IDENTITY = 7,
-};
 
 /* Verdicts per arch, indexed by syscall number: every number tables/schema/syscall-table.schema.json
  * admits (0..4095), so any schema-valid table can be pushed down. */

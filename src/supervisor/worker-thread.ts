@@ -18,6 +18,8 @@ export interface SupervisorWorker {
   done: Promise<WorkerDone>;
   /** Wake the blocked recv and end the worker (a worker in native recv cannot be terminated from JS alone). */
   stop(): Promise<void>;
+  /** End a worker whose loop has ended. */
+  release(): Promise<void>;
 }
 
 /** A worker started before its listeners exist: modules load while the caller makes the tasks. */
@@ -60,6 +62,9 @@ export function prestartWorker(input: WorkerInput): PendingWorker {
         done,
         stop: async () => {
           loadNotifyAddon().stop(handle);
+          await worker.terminate();
+        },
+        release: async () => {
           await worker.terminate();
         },
       };
