@@ -136,6 +136,15 @@ export interface NotifyAddon {
    */
   recv(h: NotifyHandle): Notification | null;
   /**
+   * Run the loop on a native thread of its own, answering natively, until a
+   * notification needs JS: then `cb('js')`, and the next recv (on a worker) returns
+   * it first. `cb('end')` once every listener hung up or the loop was stopped,
+   * `cb('error', message)` on a real failure. Either way the thread has ended when
+   * cb runs, on the main thread; until then it keeps the event loop alive.
+   * For a program whose calls are all answered natively, no worker is ever needed.
+   */
+  watch(h: NotifyHandle, cb: (what: 'js' | 'end' | 'error', message: string) => void): void;
+  /**
    * Answer: return `val`, or fail with `error` (a positive errno; 0 for success);
    * flags may hold SECCOMP_USER_NOTIF_FLAG_CONTINUE (then val and error must be 0).
    * Returns 0 or the errno of the ioctl: ENOENT, the task went away; EINPROGRESS,

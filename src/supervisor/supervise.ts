@@ -13,8 +13,9 @@ import { launchUnderFilter, LAUNCHER_EXIT } from '../native/launcher.js';
 import type { NativeStat } from '../native/addon-types.js';
 import type { CallStat, WorkerInput } from './worker-protocol.js';
 import { becomeSubreaper } from './reaper.js';
-import { exitStatus, Lifecycle } from './lifecycle.js';
-import { startWorker, type SupervisorWorker } from './worker-thread.js';
+import { exitStatus, Lifecycle, type SupervisorThread } from './lifecycle.js';
+import { superviseNativeFirst } from './native-first.js';
+import { startWorker } from './worker-thread.js';
 import { guardSupervisedTree, type GuardedTree } from './tree-guard.js';
 
 export interface SuperviseOptions {
@@ -39,7 +40,7 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
   if (program === undefined) throw new ShimError('run', 'no program given', { code: 'EUSAGE', hint: 'cr-shim run [--kernel R] -- PROGRAM [ARGS...]' });
 
   const life = new Lifecycle({ thread: 'supervisor thread', loop: 'notification loop', tree: 'program' });
-  let supervisor: SupervisorWorker | undefined;
+  let supervisor: SupervisorThread | undefined;
   let guarded: GuardedTree | undefined;
   try {
     const { child } = await launchUnderFilter(program, args, opts.filter, {
@@ -49,7 +50,8 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
       // Before exec, too, the launcher goes into the guarded cgroup: nothing it forks escapes.
       beforeExec: async (listenerFd, pid) => {
         guarded = await guardSupervisedTree(pid, () => [pid], opts.worker.persona, opts.filter, [listenerFd]);
-        supervisor = await startWorker(opts.worker, [listenerFd]);
+        // Verdicts in C cover the calls: the worker starts only if one needs TypeScript (native-first.ts).
+        supervisor = opts.worker.native ? superviseNativeFirst(opts.worker, listenerFd) : await startWorker(opts.worker, [listenerFd]);
       },
     });
     const status = new Promise<number>((resolve) => {

@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadNotifyAddon } from '../native/addon.js';
+import type { NotifyAddon, NotifyHandle } from '../native/addon-types.js';
 import { makeHandlers } from '../handlers/registry.js';
 import { lazySysctlLookup } from '../handlers/sysctl-table.js';
 import { AnswerPath } from './answer.js';
@@ -19,21 +20,19 @@ function post(m: WorkerMessage): void {
   parentPort!.postMessage(m);
 }
 
-function main(input: WorkerInput, fds: number[]): void {
+function main(input: WorkerInput, command: WorkerCommand): void {
   // Opened before the listener: a trace file that cannot be written fails the start (the caller
   // kills the program), never a loop that has taken the listener and then dies, leaving every
   // trapped call of the program blocked.
   const trace = input.traceFile === undefined ? undefined : new TraceWriter(input.traceFile);
   const addon = loadNotifyAddon();
-  const [first, ...more] = fds;
-  if (first === undefined) throw new Error('no listener given');
-  const h = addon.open(first);
-  for (const fd of more) addon.addListener(h, fd);
+  const h = command.type === 'loop' ? command.handle : openLoop(addon, command.fds);
   const ctx = { persona: input.persona };
   let routes: RouteTable;
   try {
     routes = new RouteTable(input.routes, makeHandlers(lazySysctlLookup()), ctx, { verdicts: input.native });
-    for (const [audit, actions] of routes.nativeActions()) addon.setActions(h, audit, actions);
+    // A loop handed over has its verdicts already (native-first.ts).
+    if (command.type === 'listeners') for (const [audit, actions] of routes.nativeActions()) addon.setActions(h, audit, actions);
   } catch (err) {
     // A loop that cannot start must not hold the listeners: closed, every trapped call fails with ENOSYS.
     addon.close(h);
@@ -59,5 +58,13 @@ function main(input: WorkerInput, fds: number[]): void {
   }
 }
 
+function openLoop(addon: NotifyAddon, fds: number[]): NotifyHandle {
+  const [first, ...more] = fds;
+  if (first === undefined) throw new Error('no listener given');
+  const h = addon.open(first);
+  for (const fd of more) addon.addListener(h, fd);
+  return h;
+}
+
 // Modules are loaded by now; the listeners may still be on their way (restore: CRIU still restoring).
-parentPort!.once('message', (m: WorkerCommand) => main(workerData as WorkerInput, m.fds));
+parentPort!.once('message', (m: WorkerCommand) => main(workerData as WorkerInput, m));
