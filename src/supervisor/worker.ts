@@ -30,9 +30,10 @@ function main(input: WorkerInput, command: WorkerCommand): void {
   const ctx = { persona: input.persona };
   let routes: RouteTable;
   try {
-    routes = new RouteTable(input.routes, makeHandlers(lazySysctlLookup()), ctx, { verdicts: input.native });
-    // A loop handed over has its verdicts already (native-first.ts).
-    if (command.type === 'listeners') for (const [audit, actions] of routes.nativeActions()) addon.setActions(h, audit, actions);
+    // A loop handed over has its verdicts already (native-first.ts): asking again would open openIdentity's memfds twice.
+    const push = input.native && command.type === 'listeners';
+    routes = new RouteTable(input.routes, makeHandlers(lazySysctlLookup()), ctx, { verdicts: push });
+    if (push) for (const [audit, actions] of routes.nativeActions()) addon.setActions(h, audit, actions);
   } catch (err) {
     // A loop that cannot start must not hold the listeners: closed, every trapped call fails with ENOSYS.
     addon.close(h);
