@@ -16,7 +16,7 @@
  * (addListener, setActions, recv, stats, stop, close) accept any handle of the loop.
  */
 
-/** Native verdict kinds, mirrored by enum native_kind in notify-loop.c. */
+/** Native verdict kinds: the same names and values as enum native_kind in native/native-verdict.h (test/native/verdict-kinds.unit.test.ts). */
 export const NativeKind = {
   /** Return the notification to JS (the default for every number not set). */
   defer: 0,
