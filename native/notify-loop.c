@@ -59,21 +59,11 @@
 
 #include "cleanup.h"
 #include "identity-open.h"
+#include "native-verdict.h"
 #include "seccomp-compat.h"
 #include "task-uts.h"
 
 
-/* Mirrors NativeKind in src/native/addon-types.ts. */
-enum native_kind {
-	NK_DEFER = 0,
-	NK_CONTINUE = 1,
-	NK_ERRNO = 2,
-	NK_WRITE_ARG = 3,
-	NK_PATH_WATCH = 4,
-	NK_UNAME = 5,
-	NK_FORGET_TASK = 6,
-	NK_OPEN_IDENTITY = 7,
-};
 
 /* Verdicts per arch, indexed by syscall number: every number tables/schema/syscall-table.schema.json
  * admits (0..4095), so any schema-valid table can be pushed down. */
@@ -135,6 +125,9 @@ struct loop {
 	unsigned generation;	/* atomic; bumped whenever `actions` changes */
 	pthread_mutex_t mu;	/* guards actions, set/arch refs, stats slots */
 	struct action_set *actions;
+	struct seccomp_notif *held;	/* mu: where watch() stopped, for the next recv */
+	uint64_t held_received;
+	int held_at;
 	unsigned nstats;
 	struct arch_stats *stats[MAX_ARCHES];
 };
@@ -226,6 +219,8 @@ static void loop_destroy(struct loop *l)
 	pthread_mutex_lock(&l->mu);
 	action_set_put(l->actions);
 	l->actions = NULL;
+	free(l->held);
+	l->held = NULL;
 	pthread_mutex_unlock(&l->mu);
 	for (unsigned i = 0; i < l->nstats; i++)
 		free(l->stats[i]);
@@ -1036,6 +1031,113 @@ static int ready_listener(struct loop *l, struct pollfd *p, unsigned n)
 	return found;
 }
 
+/* What next_for_js ended on. */
+enum next { NEXT_JS, NEXT_END, NEXT_FAILED };
+
+/*
+ * Answer natively until a notification needs JS (copied into n; *at is the
+ * listener it came from), every listener hung up or the loop was stopped
+ * (NEXT_END), or a real failure (NEXT_FAILED: *op and *err say which). Run by
+ * one thread at a time: a recv, or the watcher before it hands over.
+ */
+static enum next next_for_js(struct loop *l, struct seccomp_notif *n, struct seccomp_notif_resp *resp,
+			     struct reader *r, int *at, uint64_t *received, const char **op, int *err)
+{
+	autofree struct pollfd *p = malloc((MAX_LISTENERS + 1) * sizeof(*p));
+	if (!p) {
+		*op = "recv";
+		*err = ENOMEM;
+		return NEXT_FAILED;
+	}
+	p[0] = (struct pollfd){ .fd = l->wakefd, .events = POLLIN };
+	unsigned count = sync_poll_set(l, p, 0);
+
+	for (;;) {
+		if (__atomic_load_n(&l->stopped, __ATOMIC_ACQUIRE))
+			return NEXT_END;
+		count = sync_poll_set(l, p, count);
+		if (l->nhung == count)
+			return NEXT_END;
+		if (poll(p, count + 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			*op = "poll seccomp listener";
+			*err = errno;
+			return NEXT_FAILED;
+		}
+		if (p[0].revents) {
+			/* stop() or addListener(): drain, then look again (stopped is checked first). */
+			uint64_t drained;
+			(void)!read(l->wakefd, &drained, sizeof(drained));
+			continue;
+		}
+		*at = ready_listener(l, p, count);
+		if (*at < 0)
+			continue;
+		int listener = l->listeners[*at];
+
+		memset(n, 0, l->notif_size);
+		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, n) < 0) {
+			/* ENOENT: the task died between poll and recv. */
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			*op = "seccomp NOTIF_RECV";
+			*err = errno;
+			return NEXT_FAILED;
+		}
+		*received = now_ns();
+
+		refresh(r);
+		const struct verdict *v = lookup(r->set, n->data.arch, n->data.nr);
+		if (!v || v->kind == NK_DEFER)
+			return NEXT_JS;
+
+		memset(resp, 0, l->resp_size);
+		resp->id = n->id;
+		enum outcome o = decide(listener, v, n, resp);
+		if (o == DEFERRED)
+			return NEXT_JS;
+		if (o == GONE)
+			continue;
+		/*
+		 * Timed up to the send, not its return: with SYNC_WAKE_UP the kernel hands
+		 * this CPU to the woken task inside NOTIF_SEND, so its return includes the
+		 * program's own run up to its next trapped call.
+		 */
+		uint64_t sent = now_ns();
+		/*
+		 * Counted before the send: the answer can let the program run to its
+		 * exit before this thread returns from NOTIF_SEND, and whoever reads
+		 * stats() once it has exited must find this call counted.
+		 */
+		struct arch_stats *st = table_for(r->set, n->data.arch)->stats;
+		__atomic_add_fetch(&st->count[n->data.nr], 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&st->ns[n->data.nr], sent - received[0], __ATOMIC_RELAXED);
+		/* ENOENT: the task was killed while we decided; nothing to answer. SENT: answered already. */
+		if (o == ANSWERED && ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT) {
+			*op = "seccomp NOTIF_SEND";
+			*err = errno;
+			return NEXT_FAILED;
+		}
+	}
+}
+
+/* The notification the watcher stopped at, for the first recv after it (l->mu); false when there is none. */
+static bool take_held(struct loop *l, struct seccomp_notif *n, uint64_t *received, int *at)
+{
+	pthread_mutex_lock(&l->mu);
+	struct seccomp_notif *held = l->held;
+	l->held = NULL;
+	pthread_mutex_unlock(&l->mu);
+	if (!held)
+		return false;
+	memcpy(n, held, l->notif_size);
+	*received = l->held_received;
+	*at = l->held_at;
+	free(held);
+	return true;
+}
+
 static napi_value nl_recv(napi_env env, napi_callback_info info)
 {
 	napi_value argv[1];
@@ -1052,80 +1154,133 @@ static napi_value nl_recv(napi_env env, napi_callback_info info)
 	}
 	autofree struct seccomp_notif *n = malloc(l->notif_size);
 	autofree struct seccomp_notif_resp *resp = malloc(l->resp_size);
-	autofree struct pollfd *p = malloc((MAX_LISTENERS + 1) * sizeof(*p));
 	__attribute__((cleanup(reader_cleanup))) struct reader r = { .l = l };
-	if (!n || !resp || !p) {
+	if (!n || !resp) {
 		throw_errno(env, "recv", ENOMEM);
 		return NULL;
 	}
-	p[0] = (struct pollfd){ .fd = l->wakefd, .events = POLLIN };
-	unsigned count = sync_poll_set(l, p, 0);
-
-	for (;;) {
-		if (__atomic_load_n(&l->stopped, __ATOMIC_ACQUIRE))
-			return null_value(env);
-		count = sync_poll_set(l, p, count);
-		if (l->nhung == count)
-			return null_value(env);
-		if (poll(p, count + 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			throw_errno(env, "poll seccomp listener", errno);
-			return NULL;
-		}
-		if (p[0].revents) {
-			/* stop() or addListener(): drain, then look again (stopped is checked first). */
-			uint64_t drained;
-			(void)!read(l->wakefd, &drained, sizeof(drained));
-			continue;
-		}
-		int at = ready_listener(l, p, count);
-		if (at < 0)
-			continue;
-		int listener = l->listeners[at];
-
-		memset(n, 0, l->notif_size);
-		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, n) < 0) {
-			/* ENOENT: the task died between poll and recv. */
-			if (errno == EINTR || errno == ENOENT)
-				continue;
-			throw_errno(env, "seccomp NOTIF_RECV", errno);
-			return NULL;
-		}
-		uint64_t received = now_ns();
-
-		refresh(&r);
-		const struct verdict *v = lookup(r.set, n->data.arch, n->data.nr);
-		if (!v || v->kind == NK_DEFER)
-			return notification_value(env, n, received, handle_of(l, (unsigned)at));
-
-		memset(resp, 0, l->resp_size);
-		resp->id = n->id;
-		enum outcome o = decide(listener, v, n, resp);
-		if (o == DEFERRED)
-			return notification_value(env, n, received, handle_of(l, (unsigned)at));
-		if (o == GONE)
-			continue;
-		/*
-		 * Timed up to the send, not its return: with SYNC_WAKE_UP the kernel hands
-		 * this CPU to the woken task inside NOTIF_SEND, so its return includes the
-		 * program's own run up to its next trapped call.
-		 */
-		uint64_t sent = now_ns();
-		/*
-		 * Counted before the send: the answer can let the program run to its
-		 * exit before this thread returns from NOTIF_SEND, and whoever reads
-		 * stats() once it has exited must find this call counted.
-		 */
-		struct arch_stats *st = table_for(r.set, n->data.arch)->stats;
-		__atomic_add_fetch(&st->count[n->data.nr], 1, __ATOMIC_RELAXED);
-		__atomic_add_fetch(&st->ns[n->data.nr], sent - received, __ATOMIC_RELAXED);
-		/* ENOENT: the task was killed while we decided; nothing to answer. SENT: answered already. */
-		if (o == ANSWERED && ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT) {
-			throw_errno(env, "seccomp NOTIF_SEND", errno);
-			return NULL;
-		}
+	int at = 0, err = 0;
+	uint64_t received = 0;
+	const char *op = NULL;
+	if (take_held(l, n, &received, &at))
+		return notification_value(env, n, received, handle_of(l, (unsigned)at));
+	switch (next_for_js(l, n, resp, &r, &at, &received, &op, &err)) {
+	case NEXT_JS:
+		return notification_value(env, n, received, handle_of(l, (unsigned)at));
+	case NEXT_END:
+		return null_value(env);
+	default:
+		throw_errno(env, op, err);
+		return NULL;
 	}
+}
+
+/* ---- watch: the loop on a thread of its own until JS is needed ---- */
+
+struct watch_event {
+	enum next what;
+	char message[256];
+};
+
+struct watcher {
+	struct loop *l;	/* a reference, released when the thread ends */
+	napi_threadsafe_function tsfn;
+};
+
+/* On the main thread: cb("js" | "end" | "error", message). */
+static void watch_call_js(napi_env env, napi_value cb, void *context, void *data)
+{
+	(void)context;
+	struct watch_event *e = data;
+	if (env != NULL && cb != NULL) {
+		napi_value argv[2], global;
+		const char *what = e->what == NEXT_JS ? "js" : e->what == NEXT_END ? "end" : "error";
+		napi_create_string_utf8(env, what, NAPI_AUTO_LENGTH, &argv[0]);
+		napi_create_string_utf8(env, e->message, NAPI_AUTO_LENGTH, &argv[1]);
+		napi_get_global(env, &global);
+		napi_call_function(env, global, cb, 2, argv, NULL);
+	}
+	free(e);
+}
+
+static void *watch_thread(void *arg)
+{
+	struct watcher *w = arg;
+	struct loop *l = w->l;
+	struct watch_event *e = calloc(1, sizeof(*e));
+	struct seccomp_notif *n = malloc(l->notif_size);
+	autofree struct seccomp_notif_resp *resp = malloc(l->resp_size);
+	int at = 0, err = ENOMEM;
+	uint64_t received = 0;
+	const char *op = "watch";
+	enum next what = NEXT_FAILED;
+	{
+		__attribute__((cleanup(reader_cleanup))) struct reader r = { .l = l };
+		if (e && n && resp)
+			what = next_for_js(l, n, resp, &r, &at, &received, &op, &err);
+	}
+	if (what == NEXT_JS) {
+		/* Kept for the first recv: the worker that JS starts now answers it. */
+		pthread_mutex_lock(&l->mu);
+		l->held = n;
+		l->held_received = received;
+		l->held_at = at;
+		pthread_mutex_unlock(&l->mu);
+		n = NULL;
+	}
+	free(n);
+	if (e) {
+		e->what = what;
+		if (what == NEXT_FAILED)
+			snprintf(e->message, sizeof(e->message), "%s: %s", op, strerror(err));
+		if (napi_call_threadsafe_function(w->tsfn, e, napi_tsfn_blocking) != napi_ok)
+			free(e);
+	}
+	napi_release_threadsafe_function(w->tsfn, napi_tsfn_release);
+	loop_put(l);
+	free(w);
+	return NULL;
+}
+
+/*
+ * watch(h, cb): run the loop on a native thread, answering natively, until a
+ * notification needs JS (cb("js"): the next recv returns it), every listener
+ * hung up or the loop was stopped (cb("end")), or a failure (cb("error",
+ * message)). The thread then ends; the main thread starts a JS worker only
+ * for "js", so a program whose calls are all answered natively never has one.
+ */
+static napi_value nl_watch(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2], name;
+	if (!get_args(env, info, 2, argv))
+		return NULL;
+	struct loop *l = get_loop(env, argv[0]);
+	if (!l)
+		return NULL;
+	struct watcher *w = calloc(1, sizeof(*w));
+	if (!w) {
+		loop_put(l);
+		throw_errno(env, "watch", ENOMEM);
+		return NULL;
+	}
+	w->l = l;
+	napi_create_string_utf8(env, "cr_shim_notify watch", NAPI_AUTO_LENGTH, &name);
+	if (napi_create_threadsafe_function(env, argv[1], NULL, name, 0, 1, NULL, NULL, NULL, watch_call_js, &w->tsfn) != napi_ok) {
+		free(w);
+		loop_put(l);
+		return NULL;
+	}
+	pthread_t t;
+	int rc = pthread_create(&t, NULL, watch_thread, w);
+	if (rc != 0) {
+		napi_release_threadsafe_function(w->tsfn, napi_tsfn_release);
+		free(w);
+		loop_put(l);
+		throw_errno(env, "pthread_create", rc);
+		return NULL;
+	}
+	pthread_detach(t);
+	return undefined(env);
 }
 
 /* ---- respond, idValid, addFdAndSend ---- */
@@ -1349,6 +1504,7 @@ NAPI_MODULE_INIT()
 		{ "addListener", NULL, nl_add_listener, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "setActions", NULL, nl_set_actions, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "recv", NULL, nl_recv, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "watch", NULL, nl_watch, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "respond", NULL, nl_respond, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "idValid", NULL, nl_id_valid, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "addFdAndSend", NULL, nl_add_fd_and_send, NULL, NULL, NULL, napi_enumerable, NULL },

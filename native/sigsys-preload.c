@@ -51,12 +51,18 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "native-verdict.h"
+
 /* Every syscall number the table schema admits (0..4095), as in notify-loop.c. */
 #define MAX_NR 4096
 #define MAX_FILES 8
 #define PATH_BUF 4096
 
-enum kind { K_NONE, K_ERRNO, K_WRITE, K_CONTINUE, K_WATCH, K_EXEC };
+/*
+ * The kinds of native-verdict.h, as the config's lines give them (NK_PATH_WATCH: "watch",
+ * served from the "file" lines), and one of this library's own: exec, refused.
+ */
+enum { SK_EXEC = 0x80 };
 enum form { F_OPEN, F_OPENAT, F_OPENAT2 };
 
 struct verdict {
@@ -269,19 +275,19 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	if (si->si_arch == AUDIT_ARCH_X86_64 && nr >= 0 && nr < MAX_NR) {
 		const struct verdict *v = &verdicts[nr];
 		switch (v->kind) {
-		case K_ERRNO:
+		case NK_ERRNO:
 			ret = -v->err;
 			break;
-		case K_WRITE:
+		case NK_WRITE_ARG:
 			ret = vm_copy(1, (uintptr_t)a[v->arg], v->bytes, v->len) == (long)v->len ? v->val : -EFAULT;
 			break;
-		case K_CONTINUE:
+		case NK_CONTINUE:
 			ret = cr_sigsys_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 			break;
-		case K_WATCH:
+		case NK_PATH_WATCH:
 			ret = watch(v, nr, a);
 			break;
-		case K_EXEC: {
+		case SK_EXEC: {
 			static const char msg[] = "cr-shim: exec is refused under --mechanism sigsys (the new image would run "
 						  "without the SIGSYS handler); use --mechanism notify or ptrace\n";
 			SYS0(SYS_write, 2, msg, sizeof(msg) - 1);
@@ -343,15 +349,15 @@ static struct sock_filter *read_config(const char *file, unsigned short *count)
 				die("config", "bad filter length");
 			*count = (unsigned short)(len / sizeof(struct sock_filter));
 		} else if (strcmp(word, "errno") == 0 && sscanf(line, "errno %ld %ld", &nr, &x) == 2 && in_range(nr)) {
-			verdicts[nr] = (struct verdict){ .kind = K_ERRNO, .err = (int)x };
+			verdicts[nr] = (struct verdict){ .kind = NK_ERRNO, .err = (int)x };
 		} else if (strcmp(word, "write") == 0 && sscanf(line, "write %ld %ld %ld %s", &nr, &x, &y, hex) == 4 && in_range(nr) && x >= 0 && x < 6) {
-			verdicts[nr] = (struct verdict){ .kind = K_WRITE, .arg = (unsigned char)x, .val = y };
+			verdicts[nr] = (struct verdict){ .kind = NK_WRITE_ARG, .arg = (unsigned char)x, .val = y };
 			verdicts[nr].bytes = unhex(hex, &verdicts[nr].len);
 		} else if (strcmp(word, "continue") == 0 && sscanf(line, "continue %ld", &nr) == 1 && in_range(nr)) {
-			verdicts[nr] = (struct verdict){ .kind = K_CONTINUE };
+			verdicts[nr] = (struct verdict){ .kind = NK_CONTINUE };
 		} else if (strcmp(word, "watch") == 0 && sscanf(line, "watch %ld %ld %15s", &nr, &x, form) == 3 && in_range(nr) && x >= 0 && x < 6) {
 			unsigned char fm = strcmp(form, "open") == 0 ? F_OPEN : strcmp(form, "openat") == 0 ? F_OPENAT : F_OPENAT2;
-			verdicts[nr] = (struct verdict){ .kind = K_WATCH, .arg = (unsigned char)x, .form = fm };
+			verdicts[nr] = (struct verdict){ .kind = NK_PATH_WATCH, .arg = (unsigned char)x, .form = fm };
 		} else if (strcmp(word, "file") == 0 && nfiles < MAX_FILES) {
 			char *path = malloc(strlen(line));
 			if (path == NULL || sscanf(line, "file %s %s", path, hex) != 2 || path[0] != '/')
@@ -361,7 +367,7 @@ static struct sock_filter *read_config(const char *file, unsigned short *count)
 			fl->text = unhex(hex, &fl->len);
 			fl->base = strrchr(path, '/') + 1;
 		} else if (strcmp(word, "exec") == 0 && sscanf(line, "exec %ld", &nr) == 1 && in_range(nr)) {
-			verdicts[nr] = (struct verdict){ .kind = K_EXEC };
+			verdicts[nr] = (struct verdict){ .kind = SK_EXEC };
 		} else {
 			die("config: unknown line", line);
 		}

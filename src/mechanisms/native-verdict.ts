@@ -1,22 +1,17 @@
 /**
  * The native loop's verdicts (NativeAction, what Handler.native gives and
  * native/notify-loop.c's setActions takes) carried out by a mechanism that has
- * no C loop: computed once per (arch, nr) at start, so a hot call does not run
- * its handler every time, and answering exactly as notify-loop.c's decide().
+ * no C loop: computed once per (arch, nr) at start (src/supervisor/routes.ts), so a
+ * hot call does not run its handler every time, and answering exactly as notify-loop.c's decide().
  */
-import type { Arch } from '../arch.js';
-import type { HandlerContext, Handler, Reply } from '../handlers/types.js';
-import { NativeKind, type NativeAction } from '../native/addon-types.js';
+import type { Reply } from '../handlers/types.js';
+import { NativeKind } from '../native/addon-types.js';
 import { pathArgOf, WATCHED_NAMES } from '../handlers/proc-identity.js';
 import { E } from '../native/errno.js';
 import type { TraceeMemory } from '../native/tracee-memory.js';
+import type { Verdict } from '../supervisor/routes.js';
 
-export type Verdict = Omit<NativeAction, 'nr'>;
-
-/** The verdict a handler gives for (arch, nr) up front, or undefined when every call needs `handle`. */
-export function verdictFor(handler: Handler, arch: Arch, nr: number, name: string, ctx: HandlerContext): Verdict | undefined {
-  return handler.native?.(arch, nr, name, ctx);
-}
+export type { Verdict };
 
 /** Is the last component of path ("a/b//" → "b") one of names? */
 export function lastComponentIn(path: string, names: readonly string[]): boolean {

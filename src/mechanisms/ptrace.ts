@@ -2,15 +2,15 @@
 import { compilePlan } from '../bpf/compile.js';
 import { encode } from '../bpf/encode.js';
 import { SECCOMP_RET } from '../bpf/insn.js';
-import { supervisePtrace } from './ptrace/supervise-ptrace.js';
 import type { Mechanism } from './types.js';
 
 export const ptraceMechanism: Mechanism = {
   id: 'ptrace',
   note: 'ptrace and SECCOMP_RET_TRACE: a tracer thread stops the task at each routed call, runs the TypeScript handler, and skips or rewrites the call in place',
   notifyReturn: SECCOMP_RET.TRACE,
-  run: ({ argv, session, noNewPrivs, traceFile }) =>
-    supervisePtrace({
+  // Loaded when chosen: the registry lists every mechanism, `run` uses one.
+  run: async ({ argv, session, noNewPrivs, traceFile }) =>
+    (await import('./ptrace/supervise-ptrace.js')).supervisePtrace({
       argv,
       filter: encode(compilePlan(session.plan, { notifyReturn: SECCOMP_RET.TRACE }).insns),
       noNewPrivs,

@@ -16,7 +16,7 @@
  * (addListener, setActions, recv, stats, stop, close) accept any handle of the loop.
  */
 
-/** Native verdict kinds, mirrored by enum native_kind in notify-loop.c. */
+/** Native verdict kinds: the same names and values as enum native_kind in native/native-verdict.h (test/native/verdict-kinds.unit.test.ts). */
 export const NativeKind = {
   /** Return the notification to JS (the default for every number not set). */
   defer: 0,
@@ -135,6 +135,15 @@ export interface NotifyAddon {
    * thread: call it from a worker. Throws (code = errno name) only for real failures.
    */
   recv(h: NotifyHandle): Notification | null;
+  /**
+   * Run the loop on a native thread of its own, answering natively, until a
+   * notification needs JS: then `cb('js')`, and the next recv (on a worker) returns
+   * it first. `cb('end')` once every listener hung up or the loop was stopped,
+   * `cb('error', message)` on a real failure. Either way the thread has ended when
+   * cb runs, on the main thread; until then it keeps the event loop alive.
+   * For a program whose calls are all answered natively, no worker is ever needed.
+   */
+  watch(h: NotifyHandle, cb: (what: 'js' | 'end' | 'error', message: string) => void): void;
   /**
    * Answer: return `val`, or fail with `error` (a positive errno; 0 for success);
    * flags may hold SECCOMP_USER_NOTIF_FLAG_CONTINUE (then val and error must be 0).

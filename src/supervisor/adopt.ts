@@ -17,7 +17,7 @@ import os from 'node:os';
 import { ShimError } from '../errors.js';
 import type { NativeStat } from '../native/addon-types.js';
 import { sys } from '../native/libc.js';
-import { SignalForwarder } from './signal-forwarder.js';
+import { Lifecycle } from './lifecycle.js';
 import { reapChildren } from './reaper.js';
 import { startWorker, type PendingWorker } from './worker-thread.js';
 import type { CallStat, WorkerInput } from './worker-protocol.js';
@@ -52,67 +52,50 @@ export interface AdoptResult {
 export async function superviseTree(opts: AdoptOptions): Promise<AdoptResult> {
   if (opts.listenerFds.length === 0) throw new ShimError('supervise', 'no listener to supervise', { code: 'EINVAL' });
   const w = 'attach' in opts.worker ? await opts.worker.attach(opts.listenerFds) : await startWorker(opts.worker, opts.listenerFds);
-  let finished = false;
-
-  const signals = new SignalForwarder();
-  signals.attach((s) => sys.kill(opts.root, os.constants.signals[s]));
+  const life = new Lifecycle({ thread: 'supervisor thread', loop: 'notification loop', tree: 'tree' });
+  life.forward((s) => sys.kill(opts.root, os.constants.signals[s]));
 
   let rootStatus: number | undefined;
   let onRootEnd: () => void = () => undefined;
   const rootEnded = new Promise<void>((resolve) => (onRootEnd = resolve));
-  const onChld = () => {
-    const status = reapChildren().get(opts.root);
-    if (status !== undefined) {
-      rootStatus = status;
-      onRootEnd();
-    }
-  };
   let timer: NodeJS.Timeout | undefined;
   let pidfd = -1;
-  if (opts.rootIs === 'child') {
-    process.on('SIGCHLD', onChld);
-  } else {
+  const watchForeignRoot = (): void => {
     pidfd = sys.syscall3(SYS_pidfd_open, opts.root, 0, 0);
-    if (pidfd < 0) onRootEnd();
-    else {
-      const fds = Buffer.alloc(8);
-      timer = setInterval(() => {
-        // struct pollfd { int fd; short events; short revents; }: a pidfd polls readable once the process exits.
-        fds.writeInt32LE(pidfd, 0);
-        fds.writeInt16LE(1 /* POLLIN */, 4);
-        fds.writeInt16LE(0, 6);
-        if (sys.poll(fds, 1, 0) > 0) onRootEnd();
-      }, FOREIGN_POLL_MS);
-    }
-  }
+    if (pidfd < 0) return onRootEnd();
+    const fds = Buffer.alloc(8);
+    timer = setInterval(() => {
+      // struct pollfd { int fd; short events; short revents; }: a pidfd polls readable once the process exits.
+      fds.writeInt32LE(pidfd, 0);
+      fds.writeInt16LE(1 /* POLLIN */, 4);
+      fds.writeInt16LE(0, 6);
+      if (sys.poll(fds, 1, 0) > 0) onRootEnd();
+    }, FOREIGN_POLL_MS);
+  };
+  const onReaped = (statuses: Map<number, number>): void => {
+    const status = statuses.get(opts.root);
+    if (status === undefined) return;
+    rootStatus = status;
+    onRootEnd();
+  };
 
   try {
+    if (opts.rootIs === 'foreign') watchForeignRoot();
+    else life.reapOrphans(undefined, onReaped);
     opts.resume?.();
-    // A root that exited before the handler was installed sent its SIGCHLD already.
-    if (opts.rootIs === 'child') onChld();
-    let done;
-    try {
-      done = await w.done;
-    } catch (cause) {
+    // A root that exited before the handler saw its SIGCHLD is reaped here.
+    if (opts.rootIs === 'child') onReaped(reapChildren());
+    const done = await life.awaitEnd(w, () => {
       sys.kill(opts.root, SIGKILL);
       for (const p of opts.tree()) sys.kill(p, SIGKILL);
-      throw new ShimError('supervise', `the supervisor thread failed: ${(cause as Error).message}; the tree was killed`, { cause });
-    }
-    finished = true;
-    if (done.error !== undefined) {
-      for (const p of opts.tree()) sys.kill(p, SIGKILL);
-      throw new ShimError('supervise', `the notification loop failed: ${done.error}; the tree was killed`);
-    }
+    });
     // Every filtered task is gone; a root of ours is then a zombie at most, or reaped already.
-    if (opts.rootIs === 'child') onChld();
+    if (opts.rootIs === 'child') onReaped(reapChildren());
     await Promise.race([rootEnded, new Promise((r) => setTimeout(r, opts.rootIs === 'child' ? 1000 : FOREIGN_POLL_MS * 2))]);
     return { status: rootStatus, stats: done.stats, native: done.native };
   } finally {
-    signals.dispose();
-    process.off('SIGCHLD', onChld);
     if (timer) clearInterval(timer);
     if (pidfd >= 0) sys.close(pidfd);
-    if (!finished) await w.stop();
-    else await w.worker.terminate();
+    await life.close(w);
   }
 }

@@ -35,8 +35,11 @@ export interface CallStat {
   path: 'native' | 'js';
 }
 
-/** Parent to worker: the listeners to poll (restore and attach: one per process), given once. */
-export type WorkerCommand = { type: 'listeners'; fds: number[] };
+/**
+ * Parent to worker, given once: the listeners to poll (restore and attach: one per process),
+ * or a loop the main thread opened, set up and watched until a call needed TypeScript (run).
+ */
+export type WorkerCommand = { type: 'listeners'; fds: number[] } | { type: 'loop'; handle: NotifyHandle };
 
 export type WorkerMessage =
   | { type: 'ready'; handle: NotifyHandle }

@@ -18,12 +18,16 @@ export interface SupervisorWorker {
   done: Promise<WorkerDone>;
   /** Wake the blocked recv and end the worker (a worker in native recv cannot be terminated from JS alone). */
   stop(): Promise<void>;
+  /** End a worker whose loop has ended. */
+  release(): Promise<void>;
 }
 
 /** A worker started before its listeners exist: modules load while the caller makes the tasks. */
 export interface PendingWorker {
   /** Hand the listeners over (ownership passes) and resolve once the loop is ready, as startWorker. */
   attach(listenerFds: number[]): Promise<SupervisorWorker>;
+  /** Hand over a loop opened and set up already (native-first.ts), and resolve once the worker is in it. */
+  adopt(handle: NotifyHandle): Promise<SupervisorWorker>;
   /** End a worker that never got its listeners. */
   cancel(): Promise<void>;
 }
@@ -35,35 +39,39 @@ export function prestartWorker(input: WorkerInput): PendingWorker {
   let failed: unknown;
   const onEarlyError = (e: unknown) => (failed = e);
   worker.once('error', onEarlyError);
+  const attach = async (command: WorkerCommand): Promise<SupervisorWorker> => {
+    worker.off('error', onEarlyError);
+    if (failed !== undefined) throw failed;
+    const ready = new Promise<number>((resolve, reject) => {
+      worker.once('message', (m: WorkerMessage) => (m.type === 'ready' ? resolve(m.handle) : reject(new Error('worker spoke out of turn'))));
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new ShimError('supervisor worker', `exited with code ${code} before it was ready`)));
+    });
+    worker.postMessage(command);
+    const handle = await ready;
+    const done = new Promise<WorkerDone>((resolve, reject) => {
+      worker.on('message', (m: WorkerMessage) => m.type === 'done' && resolve(m));
+      worker.once('error', reject);
+      worker.once('exit', (code) => code !== 0 && reject(new ShimError('supervisor worker', `exited with code ${code}`)));
+    });
+    // Observed by the caller; never an unhandled rejection when it stops first.
+    done.catch(() => undefined);
+    return {
+      worker,
+      handle,
+      done,
+      stop: async () => {
+        loadNotifyAddon().stop(handle);
+        await worker.terminate();
+      },
+      release: async () => {
+        await worker.terminate();
+      },
+    };
+  };
   return {
-    attach: async (listenerFds) => {
-      worker.off('error', onEarlyError);
-      if (failed !== undefined) throw failed;
-      const ready = new Promise<number>((resolve, reject) => {
-        worker.once('message', (m: WorkerMessage) => (m.type === 'ready' ? resolve(m.handle) : reject(new Error('worker spoke out of turn'))));
-        worker.once('error', reject);
-        worker.once('exit', (code) => reject(new ShimError('supervisor worker', `exited with code ${code} before it was ready`)));
-      });
-      const command: WorkerCommand = { type: 'listeners', fds: listenerFds };
-      worker.postMessage(command);
-      const handle = await ready;
-      const done = new Promise<WorkerDone>((resolve, reject) => {
-        worker.on('message', (m: WorkerMessage) => m.type === 'done' && resolve(m));
-        worker.once('error', reject);
-        worker.once('exit', (code) => code !== 0 && reject(new ShimError('supervisor worker', `exited with code ${code}`)));
-      });
-      // Observed by the caller; never an unhandled rejection when it stops first.
-      done.catch(() => undefined);
-      return {
-        worker,
-        handle,
-        done,
-        stop: async () => {
-          loadNotifyAddon().stop(handle);
-          await worker.terminate();
-        },
-      };
-    },
+    attach: (fds) => attach({ type: 'listeners', fds }),
+    adopt: (handle) => attach({ type: 'loop', handle }),
     cancel: async () => {
       await worker.terminate();
     },

@@ -159,6 +159,60 @@ describe('deferred notifications', () => {
   });
 });
 
+/** Launch program under a filter trapping `nrs`, the loop watched natively (no recv worker) from before exec. */
+async function watched(program: string, args: string[], nrs: number[], actions: NativeAction[] = []) {
+  let handle = -1;
+  let event!: Promise<{ what: string; message: string }>;
+  const { child, exec } = await launchUnderFilter(program, args, notifyFilter(nrs), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    beforeExec: (fd) => {
+      handle = addon.open(fd);
+      addon.setActions(handle, X86_64, actions);
+      event = new Promise((resolve) => addon.watch(handle, (what, message) => resolve({ what, message })));
+    },
+  });
+  let stdout = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  const result = new Promise<string>((resolve) => child.on('close', () => resolve(stdout)));
+  cleanups.push(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    addon.close(handle);
+  });
+  expect(await exec).toBeNull();
+  return { child, handle, event, result };
+}
+
+describe('watch: the loop on a native thread until JS is needed', () => {
+  it('answers natively and reports the end once every task is gone, with no worker', async () => {
+    const r = await watched(probe, [String(NR.getppid)], [NR.getppid], [{ nr: NR.getppid, kind: NativeKind.errno, errno: EPERM }]);
+    expect(await r.result).toBe(`ret=-1 errno=${EPERM}\n`);
+    expect(await r.event).toEqual({ what: 'end', message: '' });
+    expect(addon.stats(r.handle)).toEqual([{ arch: X86_64, nr: NR.getppid, count: 1, totalNs: expect.any(Number) }]);
+  });
+
+  it('hands the first notification that needs JS to the next recv, then the worker carries on', async () => {
+    const r = await watched(probe, [String(NR.getppid), '7'], [NR.getppid]);
+    expect(await r.event).toEqual({ what: 'js', message: '' });
+    const worker = new RecvWorker(r.handle);
+    cleanups.push(() => worker.terminate());
+    const n = (await worker.next())!;
+    expect(n).toMatchObject({ nr: NR.getppid, pid: r.child.pid, handle: r.handle });
+    expect(n.args[0]).toBe(7n);
+    addon.respond(n.handle, n.id, 4242n, 0, 0);
+    expect(await r.result).toBe('ret=4242 errno=0\n');
+    expect(await worker.next()).toBeNull();
+  });
+
+  it('stop wakes the watching thread, which reports the end', async () => {
+    // sleep never makes the trapped call: the thread waits in poll until stopped.
+    const r = await watched('sleep', ['30'], [NR.getppid]);
+    addon.stop(r.handle);
+    expect(await r.event).toEqual({ what: 'end', message: '' });
+    r.child.kill('SIGKILL');
+    await r.result;
+  });
+});
+
 describe('loop lifecycle', () => {
   it('recv returns null once the program has exited (POLLHUP)', async () => {
     const r = await run('true', [], [NR.uname]);

@@ -25,18 +25,18 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { archFromAudit, type Arch } from '../../arch.js';
 import { makeHandlers } from '../../handlers/registry.js';
 import { loadSysctlLookup } from '../../handlers/sysctl-table.js';
-import type { Handler, HandlerContext, Reply } from '../../handlers/types.js';
+import type { Reply } from '../../handlers/types.js';
 import { E } from '../../native/errno.js';
 import { sys } from '../../native/libc.js';
-import { TraceWriter, decodeArgs } from '../../supervisor/trace.js';
+import { AnswerPath, type InFlight, type Result } from '../../supervisor/answer.js';
+import { RouteTable } from '../../supervisor/routes.js';
+import { TraceWriter } from '../../supervisor/trace.js';
 import { TraceeMemory } from '../../native/tracee-memory.js';
-import type { CallStat } from '../../supervisor/worker-protocol.js';
 import { PTRACE, PTRACE_EVENT, PTRACE_O, PTRACE_SYSCALL_INFO_SECCOMP, WAIT_TRACEES, ptraceSys } from './ptrace-sys.js';
 import { ORIG_RAX, RAX, argOffset, redZone } from './registers.js';
 import { PATH_ARG, scratchAddress, supervisorFdPath } from './rewrite.js';
 import type { TracerInput, TracerMessage } from './tracer-protocol.js';
-import { applyVerdict, verdictFor, type Verdict } from '../native-verdict.js';
-import { escapeControl } from '../../printable.js';
+import { applyVerdict } from '../native-verdict.js';
 
 const OPTIONS =
   PTRACE_O.TRACESYSGOOD | PTRACE_O.TRACEFORK | PTRACE_O.TRACEVFORK | PTRACE_O.TRACECLONE |
@@ -63,10 +63,7 @@ interface Pending {
   reg: number;
   orig: bigint;
   fd: number;
-  name: string;
-  arch: Arch;
-  started: bigint;
-  traced: Record<string, string | number> | undefined;
+  call: InFlight;
 }
 
 function post(m: TracerMessage): void {
@@ -76,23 +73,17 @@ function post(m: TracerMessage): void {
 class Tracer {
   private readonly info = Buffer.alloc(INFO_SIZE);
   private readonly word = Buffer.alloc(8);
-  private readonly routes = new Map<string, { name: string; handler: Handler; args: string[]; verdict: Verdict | undefined }>();
   private readonly pending = new Map<number, Pending>();
-  private readonly stats = new Map<string, CallStat>();
   private readonly trace: TraceWriter | undefined;
-  private readonly ctx: HandlerContext;
+  private readonly path: AnswerPath;
 
   constructor(input: TracerInput) {
-    this.ctx = { persona: input.persona };
-    const handlers = makeHandlers(loadSysctlLookup());
-    for (const r of input.routes) {
-      const handler = handlers.get(r.handler);
-      if (handler === undefined) throw new Error(`plan names handler ${r.handler}, which the registry lacks`);
-      // Off with --trace, as for the native loop: every call then goes through its handler.
-      const verdict = input.traceFile === undefined ? verdictFor(handler, r.arch, r.nr, r.name, this.ctx) : undefined;
-      this.routes.set(`${r.arch}:${r.nr}`, { name: r.name, handler, args: r.args, verdict });
-    }
+    const ctx = { persona: input.persona };
+    // Off with --trace, as for the native loop: every call then goes through its handler.
+    const routes = new RouteTable(input.routes, makeHandlers(loadSysctlLookup()), ctx, { verdicts: input.traceFile === undefined });
     this.trace = input.traceFile === undefined ? undefined : new TraceWriter(input.traceFile);
+    // The native loop's verdicts first, as notify-loop.c answers hot calls; the handler when it defers.
+    this.path = new AnswerPath(routes, ctx, this.trace, applyVerdict);
   }
 
   /** PTRACE_SEIZE with every option; undefined or the errno name. */
@@ -158,35 +149,14 @@ class Tracer {
     const started = process.hrtime.bigint();
     const stop = this.readStop(pid);
     if (stop === undefined) return this.resume(PTRACE.CONT, pid, 0);
-    const route = stop.arch === undefined ? undefined : this.routes.get(`${stop.arch}:${stop.nr}`);
-    const mem = new TraceeMemory(pid);
-    const traced = this.trace && route && stop.arch ? decodeArgs(route.args, stop.args, mem, stop.arch) : undefined;
-    let reply: Reply;
-    if (stop.arch === undefined || route === undefined) {
-      // The filter only traces what the plan routes; anything else is a plan/filter mismatch.
-      reply = { kind: 'error', errno: E.ENOSYS! };
-    } else {
-      // The native loop's verdict first, as notify-loop.c answers hot calls; the handler when it defers.
-      const fast = route.verdict === undefined ? 'handler' : applyVerdict(route.verdict, stop.args, mem);
-      reply = fast !== 'handler' ? fast : this.handle(route, stop, pid, mem);
-    }
-    const name = route?.name ?? `nr ${stop.nr}`;
-    const result = this.answer(pid, stop, name, reply, started, traced);
-    if (result !== 'pending') this.record(stop.arch, name, started, pid, traced, result);
-  }
-
-  private handle(route: { name: string; handler: Handler }, stop: SeccompStop, pid: number, mem: TraceeMemory): Reply {
-    try {
-      return route.handler.handle({ arch: stop.arch!, nr: stop.nr, name: route.name, pid, args: stop.args, mem, stillValid: () => true }, this.ctx);
-    } catch (cause) {
-      // A handler bug must not hang or kill the task: answer as a kernel fault would, and say so.
-      process.stderr.write(`cr-shim: handler ${route.handler.id} failed on ${route.name}: ${escapeControl(String(cause))}\n`);
-      return { kind: 'error', errno: E.EFAULT! };
-    }
+    // A tracee in a ptrace stop cannot be reaped, so its pid cannot be reused: always still valid.
+    const { reply, inFlight } = this.path.answer({ arch: stop.arch, nr: stop.nr, pid, args: stop.args, mem: new TraceeMemory(pid), started, stillValid: () => true });
+    const result = this.carryOut(pid, stop, inFlight, reply);
+    if (result !== 'pending') this.path.record(inFlight, result);
   }
 
   /** Carry out a reply; 'pending' when the call runs rewritten and its result comes at syscall exit. */
-  private answer(pid: number, stop: SeccompStop, name: string, r: Reply, started: bigint, traced: Pending['traced']): bigint | 'continue' | 'pending' {
+  private carryOut(pid: number, stop: SeccompStop, call: InFlight, r: Reply): Result | 'pending' {
     switch (r.kind) {
       case 'return':
         this.skip(pid, r.val);
@@ -198,7 +168,7 @@ class Tracer {
         this.resume(PTRACE.CONT, pid, 0);
         return 'continue';
       case 'addfd': {
-        const argIndex = PATH_ARG[name];
+        const argIndex = PATH_ARG[call.name];
         const path = Buffer.from(supervisorFdPath(process.pid, r.fd) + '\0');
         const at = scratchAddress(stop.sp, path.length, redZone(stop.arch!));
         if (argIndex === undefined || !new TraceeMemory(pid).write(at, path)) {
@@ -209,7 +179,7 @@ class Tracer {
         }
         const reg = argOffset(stop.arch!, argIndex);
         ptraceSys.request(PTRACE.POKEUSER, pid, reg, at);
-        this.pending.set(pid, { reg, orig: stop.args[argIndex]!, fd: r.fd, name, arch: stop.arch!, started, traced });
+        this.pending.set(pid, { reg, orig: stop.args[argIndex]!, fd: r.fd, call });
         this.resume(PTRACE.SYSCALL, pid, 0);
         return 'pending';
       }
@@ -231,16 +201,7 @@ class Tracer {
     const ok = ptraceSys.requestBuf(PTRACE.PEEKUSER, pid, RAX, this.word) === 0;
     Tracer.closeFd(p.fd);
     this.resume(PTRACE.CONT, pid, 0);
-    this.record(p.arch, p.name, p.started, pid, p.traced, ok ? this.word.readBigInt64LE(0) : 'continue');
-  }
-
-  private record(arch: Arch | undefined, name: string, started: bigint, pid: number, args: Record<string, string | number> | undefined, result: bigint | 'continue'): void {
-    const key = `${arch}:${name}`;
-    const s = this.stats.get(key) ?? { arch, name, count: 0, totalNs: 0, path: 'js' as const };
-    s.count++;
-    s.totalNs += Number(process.hrtime.bigint() - started);
-    this.stats.set(key, s);
-    this.trace?.write({ pid, arch, syscall: name, args: args ?? {}, result });
+    this.path.record(p.call, ok ? this.word.readBigInt64LE(0) : 'continue');
   }
 
   /** Handlers open the fds they hand over with libc (proc-identity's reopen): close them with libc too. */
@@ -251,7 +212,7 @@ class Tracer {
   finish(error?: string): void {
     this.trace?.close();
     for (const p of this.pending.values()) Tracer.closeFd(p.fd);
-    post({ type: 'done', stats: [...this.stats.values()], ...(error === undefined ? {} : { error }) });
+    post({ type: 'done', stats: this.path.callStats(), ...(error === undefined ? {} : { error }) });
   }
 }
 

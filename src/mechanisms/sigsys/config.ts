@@ -17,6 +17,8 @@ import { loadSysctlLookup } from '../../handlers/sysctl-table.js';
 import { NativeKind } from '../../native/addon-types.js';
 import { startupTaskUts, utsnameBytes } from '../../handlers/uname.js';
 import type { Plan } from '../../plan/types.js';
+import type { Persona } from '../../persona/types.js';
+import type { Verdict } from '../../supervisor/routes.js';
 import { handlerOf } from '../../plan/arg-rules.js';
 
 /** Calls routed only under sigsys, to refuse them (see the file comment). */
@@ -55,34 +57,34 @@ export function sigsysConfig(session: Session): SigsysConfig {
         lines.push(`exec ${e.nr}`);
         continue;
       }
-      const v = handlers.get(handler)?.native?.(ap.arch, e.nr, e.name, ctx);
-      switch (v?.kind) {
-        case NativeKind.errno:
-          lines.push(`errno ${e.nr} ${v.errno}`);
-          break;
-        case NativeKind.continue:
-        case NativeKind.forgetTask:
-          lines.push(`continue ${e.nr}`);
-          break;
-        case NativeKind.uname:
-          // Inside the program nothing can look at the caller's namespace: the names at start.
-          lines.push(`write ${e.nr} ${v.arg} ${v.val ?? 0} ${utsnameBytes(e.name, session.persona, startupTaskUts()).toString('hex')}`);
-          break;
-        case NativeKind.writeArg:
-          lines.push(`write ${e.nr} ${v.arg} ${v.val ?? 0} ${Buffer.from(v.bytes!).toString('hex')}`);
-          break;
-        case NativeKind.pathWatch:
-          lines.push(`watch ${e.nr} ${v.arg} ${e.name}`);
-          break;
-        case NativeKind.openIdentity:
-          // The in-process handler cannot open as the supervisor would: it watches the path, as before.
-          lines.push(`watch ${e.nr} ${pathArgOf(v.arg!)} ${e.name}`);
-          break;
-        default:
-          unserved.push(e.name);
-      }
+      const line = verdictLine(e.nr, e.name, handlers.get(handler)?.native?.(ap.arch, e.nr, e.name, ctx), session.persona);
+      if (line === undefined) unserved.push(e.name);
+      else lines.push(line);
     }
   }
   for (const [file, text] of identityFiles(session.persona)) lines.push(`file ${file} ${Buffer.from(text).toString('hex')}`);
   return { text: lines.join('\n') + '\n', unserved };
+}
+
+/** The config line for one routed call's verdict (grammar in native/sigsys-preload.c); undefined when it has none the library can give. */
+export function verdictLine(nr: number, name: string, v: Verdict | undefined, persona: Persona): string | undefined {
+  switch (v?.kind) {
+    case NativeKind.errno:
+      return `errno ${nr} ${v.errno}`;
+    case NativeKind.continue:
+    case NativeKind.forgetTask:
+      return `continue ${nr}`;
+    case NativeKind.uname:
+      // Inside the program nothing can look at the caller's namespace: the names at start.
+      return `write ${nr} ${v.arg} ${v.val ?? 0} ${utsnameBytes(name, persona, startupTaskUts()).toString('hex')}`;
+    case NativeKind.writeArg:
+      return `write ${nr} ${v.arg} ${v.val ?? 0} ${Buffer.from(v.bytes!).toString('hex')}`;
+    case NativeKind.pathWatch:
+      return `watch ${nr} ${v.arg} ${name}`;
+    case NativeKind.openIdentity:
+      // The in-process handler cannot open as the supervisor would: it watches the path, as before.
+      return `watch ${nr} ${pathArgOf(v.arg!)} ${name}`;
+    default:
+      return undefined;
+  }
 }

@@ -14,6 +14,7 @@ import { buildOutput } from '../../native/addon.js';
 import type { SuperviseResult } from '../../supervisor/supervise.js';
 import { SignalForwarder } from '../../supervisor/signal-forwarder.js';
 import { escapeControl } from '../../printable.js';
+import { exitStatus } from '../../supervisor/lifecycle.js';
 
 export const SIGSYS_LIBRARY_PATH = buildOutput('cr_shim_sigsys.so');
 
@@ -36,7 +37,7 @@ export async function superviseSigsys(argv: string[], config: string): Promise<S
         process.stderr.write(`cr-shim: ${escapeControl(`${program}: ${e.code === 'ENOENT' ? 'No such file or directory' : e.message}`)}\n`);
         resolve(e.code === 'ENOENT' ? 127 : 126);
       });
-      child.once('exit', (code, signal) => resolve(signal ? 128 + os.constants.signals[signal] : code ?? 125));
+      child.once('exit', (code, signal) => resolve(exitStatus(code, signal, 125)));
     });
     return { status, stats: [], native: [] };
   } finally {

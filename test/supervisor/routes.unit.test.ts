@@ -1,0 +1,55 @@
+/** The route table every delivery reads: built once from the plan's routes and the handlers (cases/routes.json). */
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { AUDIT_ARCH, type Arch } from '../../src/arch.js';
+import type { Handler } from '../../src/handlers/types.js';
+import { NativeKind, type NativeKindName } from '../../src/native/addon-types.js';
+import { RouteTable } from '../../src/supervisor/routes.js';
+import type { RouteSpec } from '../../src/supervisor/worker-protocol.js';
+
+interface Row {
+  name: string;
+  verdicts: boolean;
+  routes: Omit<RouteSpec, 'args'>[];
+  native: Partial<Record<Arch, number[]>>;
+  handlerOnly: string[];
+}
+const cases = JSON.parse(fs.readFileSync(new URL('./cases/routes.json', import.meta.url), 'utf8')) as {
+  handlers: Record<string, NativeKindName | null>;
+  rows: Row[];
+};
+
+const handlers = new Map<string, Handler>(
+  Object.entries(cases.handlers).map(([id, kind]) => [id, {
+    id,
+    handle: () => ({ kind: 'continue' }),
+    ...(kind === null ? {} : { native: () => ({ kind: NativeKind[kind], errno: 38, arg: 1, names: ['version'] }) }),
+  }]),
+);
+const ctx = { persona: {} as never };
+const specs = (r: Row): RouteSpec[] => r.routes.map((s) => ({ ...s, args: ['int fd'] }));
+
+describe('RouteTable', () => {
+  it.each(cases.rows.map((r) => [r.name, r] as const))('%s', (_, row) => {
+    const table = new RouteTable(specs(row), handlers, ctx, { verdicts: row.verdicts });
+    expect(table.size).toBe(row.routes.length);
+    for (const s of row.routes) {
+      expect(table.get(s.arch, s.nr)).toMatchObject({ name: s.name, handler: { id: s.handler }, args: ['int fd'] });
+    }
+    const native = Object.fromEntries([...table.nativeActions()].map(([audit, actions]) => [audit, actions.map((a) => a.nr).sort((a, b) => a - b)]));
+    const want = Object.fromEntries(Object.entries(row.native).map(([arch, nrs]) => [AUDIT_ARCH[arch as Arch], nrs]));
+    expect(native).toEqual(want);
+    expect(table.handlerOnly.map((r) => `${r.arch}:${r.name}`)).toEqual(row.handlerOnly);
+  });
+
+  it('finds nothing for an arch it cannot name or a number it does not route', () => {
+    const table = new RouteTable(specs(cases.rows[0]!), handlers, ctx, { verdicts: true });
+    expect(table.get(undefined, 63)).toBeUndefined();
+    expect(table.get('x86_64', 64)).toBeUndefined();
+  });
+
+  it('refuses a plan naming a handler the registry lacks', () => {
+    expect(() => new RouteTable([{ arch: 'x86_64', nr: 1, name: 'write', handler: 'nowhere', args: [] }], handlers, ctx, { verdicts: true }))
+      .toThrow(/handler nowhere, which the registry lacks/);
+  });
+});
