@@ -3,6 +3,7 @@
  * image, each disassembled, with the tasks that hold it. Header lines start
  * with `#`, so a dump of one filter reassembles with `cr-shim bpf asm`.
  */
+import { escapeControl } from '../printable.js';
 import { decode } from './encode.js';
 import { disasm } from './disasm.js';
 import type { DisasmOptions } from './disasm.js';
@@ -38,7 +39,8 @@ export function dumpText(source: DumpSource, sharing: Sharing, opts: DisasmOptio
   const { filters, holders } = sharing;
   const out: string[] = [];
   const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
-  out.push(`# ${source.title}: ${plural(holders.length, source.holder)}, ${plural(filters.length, 'filter')}; ${source.order}`);
+  // The title carries a task's comm (the process chose it) or the image path given.
+  out.push(`# ${escapeControl(source.title)}: ${plural(holders.length, source.holder)}, ${plural(filters.length, 'filter')}; ${source.order}`);
   for (const h of holders) {
     const chain = h.chain.length ? `filters ${h.chain.join(' ')}` : 'no filters';
     out.push(`# ${source.holder} ${h.id}: seccomp ${modeName(h.mode)}, ${chain}`);

@@ -18,6 +18,7 @@ import { CoreImage } from './image/core.js';
 import { readRegFiles } from './image/files.js';
 import { openImageDir } from './image-dir.js';
 import { imageProblems } from './image-consistency.js';
+import { seccompDamage } from './seccomp-integrity.js';
 import type { Manifest } from './manifest.js';
 import { pidProblems, type PidProblem } from './pids.js';
 import { filterSha256 } from './supervised-record.js';
@@ -103,7 +104,10 @@ export async function checkImage(imgDir: string, opts: CheckOptions): Promise<Ch
     return { pid: t.pid, ppid: t.ppid, ...(comm !== undefined ? { comm } : {}), threads: t.threads, ...(image.zombies.includes(t.pid) ? { zombie: true as const } : {}) };
   });
 
-  const stale = staleNotifyFilters(imgDir, m?.shimFilter?.sha256);
+  const damaged = imageProblems(image);
+  // A damaged seccomp.img is among `damaged`; what its filters would say is not to be trusted.
+  const seccompIntact = seccompDamage(imgDir, m) === undefined;
+  const stale = seccompIntact ? staleNotifyFilters(imgDir, m?.shimFilter?.sha256) : [];
   const warnings = stale.map(staleNotifyReason);
   if (m?.leftBehind) warnings.push(...renderLeftBehind(m.leftBehind));
   if (source.from === 'assumed host') warnings.unshift('unknown source kernel (no cr-shim.json, no --kernel, no version note in the image\'s vDSO): assuming this host\'s kernel');
@@ -115,7 +119,6 @@ export async function checkImage(imgDir: string, opts: CheckOptions): Promise<Ch
   const check = await criuCheck(opts.criu.path);
   const files = filesThatCannotMove(readRegFiles(imgDir));
   const pids = pidProblems(image.pstree);
-  const damaged = imageProblems(image);
   return {
     image: imgDir,
     ...(m ? { dumped: { time: m.time, crShim: m.crShim.version, criu: m.criu.version, ...(m.dump ? { pid: m.dump.pid } : {}), kernel: m.kernel } } : {}),
@@ -127,7 +130,7 @@ export async function checkImage(imgDir: string, opts: CheckOptions): Promise<Ch
     damaged,
     files,
     pids,
-    conversions: requiredConversions(imgDir),
+    conversions: seccompIntact ? requiredConversions(imgDir) : [],
     warnings,
     staleListeners: stale,
     criu: { path: opts.criu.path, version: opts.criu.version, source: opts.criu.source, ok: check.ok, output: check.output.trim(), readsImage: tooOld === undefined },

@@ -29,6 +29,7 @@ import { readImageFilters, readSeccompFilters, serializeSeccomp, withPrev } from
 import { readThreadCaps } from './image/thread-caps.js';
 import { MANIFEST_FILE, readManifest, writeManifest } from './manifest.js';
 import { filterSha256 } from './supervised-record.js';
+import { assertSeccompIntact } from './seccomp-integrity.js';
 import { assertOutside, assertRegularImage, copyImageTree, IMAGE_FILE_MODE, type LinkPolicy } from './image-files.js';
 
 const SIGKILL = 9;
@@ -40,11 +41,14 @@ export type Conversion =
 
 /**
  * The conversions a restore of `imgDir` on this host requires, with why. Reads only.
- * Throws ImageError or TableError when the image or its manifest is unreadable.
+ * Throws ImageError or TableError when the image or its manifest is unreadable, or when
+ * seccomp.img is damaged (seccomp-integrity.ts).
  */
 export function requiredConversions(imgDir: string, host: HostCaps = hostCaps()): Conversion[] {
   const out: Conversion[] = [];
   const manifest = readManifest(imgDir);
+  // Filters are recognised by their hash: in a damaged seccomp.img cr-shim's would go unnoticed and stay.
+  assertSeccompIntact(imgDir, manifest);
   if (manifest?.shimFilter !== undefined) {
     const { sha256 } = manifest.shimFilter;
     const indices = readImageFilters(imgDir).filters.filter((f) => filterSha256(f.insns) === sha256).map((f) => f.index);

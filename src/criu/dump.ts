@@ -17,7 +17,7 @@ import { readImageFilters } from './image/seccomp.js';
 import { openImageDir } from './image-dir.js';
 import { crShimVersion, MANIFEST_SCHEMA, thisArch, thisKernel, writeManifest, type Manifest } from './manifest.js';
 import { runCriu } from './run-criu.js';
-import { assertPrivateDir, IMAGE_DIR_MODE, IMAGE_FILE_MODE, setImageModes } from './image-files.js';
+import { assertPrivateDir, assertSafeAncestors, IMAGE_DIR_MODE, IMAGE_FILE_MODE, setImageModes } from './image-files.js';
 import { filterSha256, findSupervision, type SupervisedRecord } from './supervised-record.js';
 import { DEFAULT_GRACE_MS, settleUnmovable, type UnmovableOptions } from './unmovable/guard.js';
 
@@ -79,10 +79,12 @@ function prepareDir(imgDir: string): () => void {
       throw new UsageError('dump', `${imgDir} is not empty: a dump never mixes with other files`, { code: 'EEXIST', hint: 'give a new or empty directory' });
     }
     assertPrivateDir(imgDir, 'dump');
+    assertSafeAncestors(imgDir, 'dump');
     return () => {
       for (const e of fs.readdirSync(imgDir)) fs.rmSync(path.join(imgDir, e), { recursive: true, force: true });
     };
   }
+  assertSafeAncestors(imgDir, 'dump');
   let created: string | undefined;
   try {
     created = fs.mkdirSync(imgDir, { recursive: true, mode: IMAGE_DIR_MODE });

@@ -1,7 +1,8 @@
 /**
  * What `cr-shim check` can verify of an image before any restore, beyond what openImageDir
  * refuses outright: the memory images add up (each process's pagemap counts the pages its
- * pages-ID.img must hold) and the per-task images decode (core, mm, fs, ids, timens). A restore
+ * pages-ID.img must hold), the per-task images decode (core, mm, fs, ids, timens) and
+ * seccomp.img is intact (seccomp-integrity.ts). A restore
  * of an image that fails here can leave a task spinning in CRIU's restorer (a pages file cut
  * short) or restore garbage: check calls it "cannot be restored".
  */
@@ -13,6 +14,7 @@ import { decodeEntries, readImage } from './image/image-file.js';
 import type { ImageKind } from './image/magic.js';
 import { readPagemap } from './image/pagemap.js';
 import type { ImageDir } from './image-dir.js';
+import { seccompDamage } from './seccomp-integrity.js';
 
 /** x86_64's page size: the unit of pagemap counts. */
 const PAGE_SIZE = 4096n;
@@ -44,6 +46,10 @@ export function imageProblems(image: ImageDir): string[] {
     });
   }
   decodes('timens-0.img', 'timens');
+  attempt(() => {
+    const seccomp = seccompDamage(dir, image.manifest);
+    if (seccomp !== undefined) out.push(seccomp);
+  });
   for (const task of image.pstree) {
     if (image.zombies.includes(task.pid)) continue;
     for (const [prefix, kind] of [['mm', 'mm'], ['fs', 'fs'], ['ids', 'ids']] as const) decodes(`${prefix}-${task.pid}.img`, kind);

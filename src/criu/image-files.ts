@@ -169,6 +169,37 @@ export function assertPrivateDir(dir: string, op: string): void {
 }
 
 /**
+ * Refuse an image path any of whose existing directories (symlinks resolved) another user owns,
+ * or others may write without the sticky bit: such a user could rename the image directory away
+ * and put a symlink in its place while root's CRIU writes there and cr-shim chmods what it finds
+ * (a link to /etc would turn its files 0600). A sticky directory (/tmp) lets no one but the owner
+ * rename an entry (the kernel's sticky check in may_delete()). Throws UsageError (EUNSAFE).
+ */
+export function assertSafeAncestors(target: string, op: string): void {
+  const uid = process.geteuid?.() ?? 0;
+  let existing = path.dirname(path.resolve(target));
+  for (;;) {
+    try {
+      existing = fs.realpathSync(existing);
+      break;
+    } catch {
+      // Not there yet: dump creates it, 0700.
+      existing = path.dirname(existing);
+    }
+  }
+  const fix = 'give a path whose directories only you or root own and may write';
+  for (let dir = existing; ; dir = path.dirname(dir)) {
+    const st = fs.statSync(dir);
+    const risk = `could replace ${target} while root writes the image there`;
+    if (st.uid !== 0 && st.uid !== uid) throw new UsageError(op, `${dir} belongs to uid ${st.uid}: that user ${risk}`, { code: 'EUNSAFE', hint: fix });
+    if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) {
+      throw new UsageError(op, `${dir} is writable by other users without the sticky bit (mode ${(st.mode & 0o7777).toString(8)}): they ${risk}`, { code: 'EUNSAFE', hint: fix });
+    }
+    if (path.dirname(dir) === dir) return;
+  }
+}
+
+/**
  * Set the modes of an image CRIU has written (it creates 0644 files): directories 0700 and files
  * 0600, or 0755 and 0644 when shared. Symlinks CRIU made (parent → pre-N) are left as they are.
  */

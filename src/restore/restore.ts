@@ -17,6 +17,7 @@ import { ShimError, UsageError } from '../errors.js';
 import { assertCanRead, locateCriu } from '../criu/binary.js';
 import { convertImage, requiredConversions } from '../criu/convert.js';
 import { openImageDir } from '../criu/image-dir.js';
+import { assertSeccompIntact } from '../criu/seccomp-integrity.js';
 import { imageKernel } from '../criu/image-kernel.js';
 import { readPstree } from '../criu/image/pstree.js';
 import { chooseKernel } from '../criu/source-kernel.js';
@@ -85,6 +86,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
   locating.catch(() => undefined);
   // The same refusals, lines and statuses as check and convert (no image, damaged, other arch).
   const manifest = openImageDir(opts.imgDir).manifest;
+  assertSeccompIntact(opts.imgDir, manifest);
   // What the dump ended because it could not move: the tree comes back without it.
   if (manifest?.leftBehind) for (const line of renderLeftBehind(manifest.leftBehind)) opts.notice(line);
   const choice = chooseKernel(opts.kernel, manifest, os.release(), opts.imgDir, () => imageKernel(opts.imgDir, readPstree(opts.imgDir)));

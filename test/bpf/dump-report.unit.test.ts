@@ -36,6 +36,12 @@ describe('dumpText', () => {
     expect(text).toContain(' 0001: 0x15 0x00 0x01 0x000003e7  if (A != 0x3e7) goto 0003');
   });
 
+  it('a task name or path with control characters stays on the header line, escaped', () => {
+    // A process picks its own comm (PR_SET_NAME); an image path may hold a newline.
+    const hostile = dumpText({ title: 'pid 10 (ev\u001b[31mil\nx)', holder: 'thread', order: 'filter 0 is the oldest' }, sharing);
+    expect(hostile.split('\n')[0]).toBe('# pid 10 (ev\\x1b[31mil\\nx): 2 threads, 2 filters; filter 0 is the oldest');
+  });
+
   it('image filters: tasks by pid', () => {
     const s = shareLinked([{ index: 0, insns: A, flags: 1 }], [{ pid: 7, filterIndex: 0, mode: 2 }, { pid: 8, mode: 0 }]);
     const t = dumpText({ title: 'image /img', holder: 'task', order: 'o' }, s);

@@ -23,7 +23,7 @@ import { describeResult, runProcess } from '../helpers/run-process.js';
 interface Refusal {
   why: string;
   args: string[];
-  prepare?: 'non-empty' | 'file' | 'other-owner' | 'others-write';
+  prepare?: 'non-empty' | 'file' | 'other-owner' | 'others-write' | 'others-write-no-sticky' | 'other-owner-holds-mine';
   status: number;
   stderr: string;
   after: 'absent' | 'unchanged';
@@ -185,6 +185,13 @@ describe('dump refusals', () => {
     } else if (row.prepare === 'others-write') {
       fs.mkdirSync(img);
       fs.chmodSync(img, 0o1777);
+    } else if (row.prepare === 'others-write-no-sticky') {
+      fs.mkdirSync(img);
+      fs.chmodSync(img, 0o777);
+    } else if (row.prepare === 'other-owner-holds-mine') {
+      fs.mkdirSync(path.join(img, 'mine'), { recursive: true, mode: 0o700 });
+      fs.chmodSync(img, 0o755);
+      fs.chownSync(img, 65534, 65534);
     }
     const before = hashDir(img);
     const fill = (s: string) => s.replaceAll('{pid}', String(live)).replaceAll('{dead}', String(dead)).replaceAll('{img}', img);
