@@ -15,6 +15,9 @@
  *
  * Each restore is one served tree with one loop; the loop ends when every
  * process of the tree is gone. Trees are killed in one place (served-trees.ts).
+ *
+ * `cr-shim restore` and `attach` hand their trees over with adopt, listener, resume and wait
+ * (handed-tree.ts); only root may connect (the socket is 0600, and SO_PEERCRED is checked).
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -28,7 +31,8 @@ import { loadNotifyAddon } from '../native/addon.js';
 import { chooseKernel } from '../criu/source-kernel.js';
 import { sys } from '../native/libc.js';
 import { startWorker, type SupervisorWorker } from '../supervisor/worker-thread.js';
-import { formatReply, parseRequest, type Reply, type Request } from './protocol.js';
+import { formatReply, HAND_OVER_VERSION, parseRequest, type Reply, type Request } from './protocol.js';
+import { HandedTree } from './handed-tree.js';
 import { ServedTrees } from './served-trees.js';
 import { SeqpacketServer, type Packet, type SeqpacketConnection } from './seqpacket.js';
 
@@ -38,8 +42,8 @@ export type PlainPolicy = { kind: 'none' } | { kind: 'release'; release: string 
 export interface ServeOptions {
   socketPath: string;
   plain: PlainPolicy;
-  /** Builds the session for a release (src/cli/session.ts); cached per release here. */
-  prepare: (release: string) => Session;
+  /** Builds the session for a release (src/supervisor/session.ts); cached per release and io_uring choice here. */
+  prepare: (release: string, ioUring: boolean) => Session;
   /** The CRIU version recorded in manifests. */
   criuVersion: () => Promise<string>;
   notice: (line: string) => void;
@@ -58,6 +62,7 @@ interface Restoring {
 export class Service {
   private readonly sessions = new Map<string, Session>();
   private readonly restores = new Map<string, Restoring>();
+  private readonly handed = new Map<string, HandedTree>();
   private readonly trees = new ServedTrees();
   private readonly connections = new Set<SeqpacketConnection>();
   private server: SeqpacketServer | undefined;
@@ -72,6 +77,7 @@ export class Service {
     if (this.opts.plain.kind === 'release') this.warm(this.opts.plain.release);
     this.opts.notice(`serving on ${this.opts.socketPath} (plain images: ${this.opts.plain.kind === 'none' ? 'restored as they are' : `under ${this.opts.plain.release}`})`);
     for (let c = await this.server.accept(); c !== null; c = await this.server.accept()) {
+      if (!this.fromRoot(c)) continue;
       this.connections.add(c);
       void this.serveConnection(c).finally(() => {
         this.connections.delete(c);
@@ -88,6 +94,20 @@ export class Service {
     for (const c of this.connections) c.close();
     await this.trees.killAll();
     for (const r of this.restores.values()) r.unrecord?.();
+  }
+
+  /** Only root hands listeners over or asks for a filter: the socket's mode says so, the peer's credentials check it. */
+  private fromRoot(c: SeqpacketConnection): boolean {
+    let uid: number;
+    try {
+      uid = c.peer().uid;
+    } catch {
+      uid = -1;
+    }
+    if (uid === 0) return true;
+    this.opts.notice(`a connection from uid ${uid} was refused: only root is served`);
+    c.close();
+    return false;
   }
 
   /** How many trees are served now. */
@@ -109,21 +129,37 @@ export class Service {
     });
   }
 
-  /** Build (once per release) what a restore under `release` needs. */
-  session(release: string): Session {
-    let s = this.sessions.get(release);
+  /** Build (once per release and io_uring choice) what a restore under `release` needs. */
+  session(release: string, ioUring = false): Session {
+    const key = `${release}${ioUring ? ' io-uring' : ''}`;
+    let s = this.sessions.get(key);
     if (s === undefined) {
-      s = this.opts.prepare(release);
-      this.sessions.set(release, s);
+      s = this.opts.prepare(release, ioUring);
+      this.sessions.set(key, s);
     }
     return s;
   }
 
   private async serveConnection(c: SeqpacketConnection): Promise<void> {
+    // Trees this connection adopted: until resumed they are its, and die with it.
+    const adopted = new Set<string>();
+    try {
+      await this.serveRequests(c, adopted);
+    } finally {
+      for (const sid of adopted) {
+        const t = this.handed.get(sid);
+        // A resumed tree stays served (in this.trees) whoever waits for it.
+        this.handed.delete(sid);
+        if (t !== undefined && !t.resumed) await t.kill('its cr-shim went away before handing it over');
+      }
+    }
+  }
+
+  private async serveRequests(c: SeqpacketConnection, adopted: Set<string>): Promise<void> {
     for (let p = await c.recv(); p !== null; p = await c.recv()) {
       let reply: Reply;
       try {
-        reply = await this.handle(p);
+        reply = await this.handle(p, adopted);
       } catch (err) {
         reply = { kind: 'error', text: err instanceof ShimError ? `${err.op}: ${err.message}` : String(err) };
       } finally {
@@ -135,7 +171,7 @@ export class Service {
     }
   }
 
-  private async handle(p: Packet): Promise<Reply> {
+  private async handle(p: Packet, adopted: Set<string>): Promise<Reply> {
     const req = parseRequest(p.data);
     if (typeof req === 'string') {
       if (p.fds[0] !== undefined) sys.close(p.fds[0]);
@@ -156,7 +192,44 @@ export class Service {
         return this.listener(req, p.fds[0]);
       case 'end':
         return this.end(req);
+      case 'adopt':
+        return this.adopt(req, adopted);
+      case 'resume':
+        return this.resume(req);
+      case 'wait':
+        return this.wait(req);
     }
+  }
+
+  private adopt(req: Request & { verb: 'adopt' }, adopted: Set<string>): Reply {
+    if (req.version !== HAND_OVER_VERSION) return { kind: 'error', text: `adopt: hand-over version ${req.version} is not served (this service speaks ${HAND_OVER_VERSION})` };
+    const session = this.session(req.release, req.ioUring);
+    const sid = `h${randomBytes(8).toString('hex')}`;
+    const tree = new HandedTree(sid, session);
+    this.handed.set(sid, tree);
+    adopted.add(sid);
+    this.trees.add(sid, () => tree.kill('the service stopped'));
+    // Still looked up by a later wait until its connection ends.
+    void tree.gone.then((why) => {
+      this.trees.remove(sid);
+      if (why !== undefined) this.opts.notice(`tree ${sid} was killed: ${why}`);
+    });
+    return { kind: 'filter', sid, filter: session.filter };
+  }
+
+  private async resume(req: Request & { verb: 'resume' }): Promise<Reply> {
+    const t = this.handed.get(req.sid);
+    if (t === undefined) return { kind: 'error', text: `resume: no tree ${req.sid}` };
+    await t.resume(req.root, req.mode);
+    this.opts.notice(`supervising tree ${req.sid} (root ${req.root}) under ${t.session.persona.release}`);
+    return { kind: 'ok' };
+  }
+
+  private async wait(req: Request & { verb: 'wait' }): Promise<Reply> {
+    const t = this.handed.get(req.sid);
+    if (t === undefined) return { kind: 'error', text: `wait: no tree ${req.sid}` };
+    const why = await t.gone;
+    return why === undefined ? { kind: 'gone' } : { kind: 'error', text: `the tree was killed: ${why}` };
   }
 
   private dump(req: Request & { verb: 'dump' }): Reply {
@@ -195,6 +268,12 @@ export class Service {
 
   private listener(req: Request & { verb: 'listener' }, fd: number | undefined): Reply {
     if (fd === undefined) return { kind: 'error', text: 'listener: no descriptor came with it' };
+    const h = this.handed.get(req.sid);
+    if (h !== undefined && !h.resumed) {
+      h.addListener(req.pid, fd);
+      this.trees.addProcess(req.sid, req.pid);
+      return { kind: 'ok' };
+    }
     const r = this.restores.get(req.sid);
     if (r === undefined) {
       sys.close(fd);
@@ -242,7 +321,7 @@ export class Service {
       return { kind: 'ok' };
     }
     // For a later dump (through the plugin or cr-shim dump): which persona, which filter is ours.
-    if (r.root !== undefined) r.unrecord = recordSupervised(r.root, r.session.persona, r.session.filter);
+    if (r.root !== undefined) r.unrecord = recordSupervised(r.root, r.session.persona, r.session.filter, undefined, r.sid);
     return { kind: 'ok' };
   }
 

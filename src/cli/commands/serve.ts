@@ -36,7 +36,7 @@ export async function serveCommand(p: Parsed): Promise<number> {
   const service = new Service({
     socketPath: str(p.options.socket) ?? defaultSocketPath(),
     plain: plainPolicy(str(p.options.plain)),
-    prepare: (release) => prepareSession(release),
+    prepare: (release, ioUring) => prepareSession(release, { view: { identityMounted: false, ioUring } }),
     criuVersion: () => (version ??= locateCriu(explicitCriu === undefined ? {} : { explicit: explicitCriu }).then((c) => c.version)),
     notice: (line) => quiet || process.stderr.write(`cr-shim serve: ${line}\n`),
   });
