@@ -47,8 +47,11 @@ export interface RestoreOptions {
   traceFile?: string;
   /** Where notices go (stderr unless --quiet). */
   notice: (line: string) => void;
-  /** Builds the session for the chosen release (src/supervisor/session.ts). */
-  prepare: (release: string) => Session;
+  /**
+   * Builds the session for the chosen release (src/supervisor/session.ts); only called when the
+   * tree is supervised here, so a hand-over never loads the plan and BPF modules.
+   */
+  prepare: (release: string) => Session | Promise<Session>;
   /** The watchdog's limits on criu restore (default DEFAULT_CRIU_LIMITS). */
   limits?: CriuLimits;
   /** Hand the tree to a running `cr-shim serve` when one answers (hand-over.ts); absent: --no-serve. */
@@ -115,7 +118,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
       service.cancel();
     }
   }
-  const session = opts.prepare(choice.release);
+  const session = await opts.prepare(choice.release);
   for (const n of session.notices) opts.notice(n);
   const criu = await locating;
   if (manifest !== undefined) assertCanRead(criu, manifest.criu.version, opts.imgDir);

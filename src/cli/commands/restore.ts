@@ -2,7 +2,6 @@
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, ownAndPassThrough, str } from '../args.js';
 import { UsageError } from '../../errors.js';
-import { prepareSession } from '../../supervisor/session.js';
 import { restore } from '../../restore/restore.js';
 import { formatStats } from '../stats-report.js';
 import { DEFAULT_CRIU_LIMITS } from '../../restore/watchdog.js';
@@ -56,7 +55,8 @@ export async function restoreCommand(p: Parsed): Promise<number> {
     ...(criu !== undefined ? { criu } : {}),
     ...(trace !== undefined ? { traceFile: trace } : {}),
     notice: (line) => quiet || process.stderr.write(`cr-shim: ${line}\n`),
-    prepare: (release) => prepareSession(release, { view: { identityMounted: false, ioUring: flag(p.options['allow-io-uring']) } }),
+    // Loaded only when the tree is supervised here: a hand-over to cr-shim serve does without it (downtime).
+    prepare: async (release) => (await import('../../supervisor/session.js')).prepareSession(release, { view: { identityMounted: false, ioUring: flag(p.options['allow-io-uring']) } }),
     limits,
     ...serveChoice(p, trace),
   });
