@@ -636,6 +636,7 @@ const SCHEMAS: readonly { name: SchemaName; exportName: string }[] = [
   { name: 'releases', exportName: 'releases' },
   { name: 'sysctl-binary', exportName: 'sysctlBinary' },
   { name: 'arg-table', exportName: 'argTable' },
+  { name: 'serve-policy', exportName: 'servePolicy' },
 ];
 
 interface Schemas {

@@ -8,7 +8,8 @@
  *   dumped   → cr-shim.json written into the fresh image; cr-shim's own filter, which CRIU
  *              saved without its listener, dropped from seccomp.img (convert.ts)
  *   restore  → the image's persona (its cr-shim.json) or, for a plain image, the host's
- *              policy: the filter to inject, or none
+ *              policy (policy.ts: per container, else --plain; `image` reads the kernel from the
+ *              image's vDSO note): the filter to inject, or none
  *   listener → one restored process's listener joins its restore's notification loop
  *              (the first starts the loop, the others are added to it)
  *   end      → CRIU's verdict: a failed restore's processes are killed
@@ -34,14 +35,18 @@ import { startWorker, type SupervisorWorker } from '../supervisor/worker-thread.
 import { formatReply, HAND_OVER_VERSION, parseRequest, type Reply, type Request } from './protocol.js';
 import { HandedTree } from './handed-tree.js';
 import { ServedTrees } from './served-trees.js';
+import { containerIdentity } from './container-identity.js';
+import { decidePlain, type PlainPolicy, type PolicyFile } from './policy.js';
+import { imageKernel } from '../criu/image-kernel.js';
+import { readPstree } from '../criu/image/pstree.js';
 import { SeqpacketServer, type Packet, type SeqpacketConnection } from './seqpacket.js';
-
-/** What a restore of an image without cr-shim.json gets. */
-export type PlainPolicy = { kind: 'none' } | { kind: 'release'; release: string };
 
 export interface ServeOptions {
   socketPath: string;
+  /** What a restore of an image without cr-shim.json gets when no policy rule says otherwise. */
   plain: PlainPolicy;
+  /** --policy FILE, validated. */
+  policy?: PolicyFile;
   /** Builds the session for a release (src/supervisor/session.ts); cached per release and io_uring choice here. */
   prepare: (release: string, ioUring: boolean) => Session;
   /** The CRIU version recorded in manifests. */
@@ -75,7 +80,8 @@ export class Service {
     this.server = SeqpacketServer.listen(this.opts.socketPath);
     setImmediate(loadManifestSchema);
     if (this.opts.plain.kind === 'release') this.warm(this.opts.plain.release);
-    this.opts.notice(`serving on ${this.opts.socketPath} (plain images: ${this.opts.plain.kind === 'none' ? 'restored as they are' : `under ${this.opts.plain.release}`})`);
+    const plain = { none: 'restored as they are', image: "under the kernel their vDSO names", release: `under ${this.opts.plain.kind === 'release' ? this.opts.plain.release : ''}` }[this.opts.plain.kind];
+    this.opts.notice(`serving on ${this.opts.socketPath} (plain images: ${plain}${this.opts.policy ? `, unless one of the policy's ${this.opts.policy.rules.length} rules says otherwise` : ''})`);
     for (let c = await this.server.accept(); c !== null; c = await this.server.accept()) {
       if (!this.fromRoot(c)) continue;
       this.connections.add(c);
@@ -253,17 +259,43 @@ export class Service {
   private restore(req: Request & { verb: 'restore' }): Reply {
     const manifest = readManifest(req.dir);
     let release: string;
+    let plainWhy = '';
     if (manifest === undefined) {
-      if (this.opts.plain.kind === 'none') return { kind: 'plain' };
-      release = this.opts.plain.release;
+      const plain = this.plainRelease(req.dir);
+      if (plain.release === undefined) {
+        this.opts.notice(`restore of ${req.dir}: a plain image restored as it is (${plain.why})`);
+        return { kind: 'plain' };
+      }
+      release = plain.release;
+      plainWhy = ` (a plain image: ${plain.why})`;
     } else {
       release = chooseKernel(undefined, manifest, os.release(), req.dir).release;
     }
     const session = this.session(release);
     const sid = `r${randomBytes(8).toString('hex')}`;
     this.restores.set(sid, { sid, dir: req.dir, session });
-    this.opts.notice(`restore of ${req.dir}: under ${session.persona.release}${manifest === undefined ? ' (a plain image: the host policy)' : ''}`);
+    this.opts.notice(`restore of ${req.dir}: under ${session.persona.release}${plainWhy}`);
     return { kind: 'filter', sid, filter: session.filter };
+  }
+
+  /** The release a plain image is restored under, or none; and why (for the notice). */
+  private plainRelease(dir: string): { release?: string; why: string } {
+    const decided = decidePlain(this.opts.policy, containerIdentity(dir), this.opts.plain);
+    const p = decided.policy;
+    if (p.kind === 'none') return { why: decided.why };
+    if (p.kind === 'release') return { release: p.release, why: decided.why };
+    let found;
+    try {
+      found = imageKernel(dir, readPstree(dir));
+    } catch (err) {
+      found = { reason: (err as Error).message };
+    }
+    if (!('code' in found)) return { why: `${decided.why}: the image names no kernel (${found.reason})` };
+    // Taken on this very kernel: there is nothing older to present.
+    if (os.release().startsWith(`${found.release}`) && /^[.-]|^$/.test(os.release().slice(found.release.length))) {
+      return { why: `${decided.why}: the image's vDSO names this host's kernel ${found.release}` };
+    }
+    return { release: found.release, why: `${decided.why}: the image's vDSO names Linux ${found.release}` };
   }
 
   private listener(req: Request & { verb: 'listener' }, fd: number | undefined): Reply {

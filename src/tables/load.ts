@@ -42,6 +42,7 @@ const VALIDATORS: Record<SchemaName, ValidateFunction> = {
   releases: precompiled.releases as unknown as ValidateFunction,
   'sysctl-binary': precompiled.sysctlBinary as unknown as ValidateFunction,
   'arg-table': precompiled.argTable as unknown as ValidateFunction,
+  'serve-policy': precompiled.servePolicy as unknown as ValidateFunction,
 };
 
 /**

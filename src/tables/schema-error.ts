@@ -2,7 +2,7 @@ import type { ErrorObject } from 'ajv';
 import { TableError } from '../errors.js';
 
 /** The schemas in tables/schema/, by file stem. */
-export type SchemaName = 'syscall-table' | 'releases' | 'sysctl-binary' | 'arg-table';
+export type SchemaName = 'syscall-table' | 'releases' | 'sysctl-binary' | 'arg-table' | 'serve-policy';
 
 function describe(err: ErrorObject): string {
   const extra =

@@ -134,6 +134,34 @@ describe('cr-shim serve with the CRIU plugin', () => {
     expect(digest(img)).toEqual(before);
   }, 180_000);
 
+  it('a plain image (no cr-shim at dump) is restored under the kernel the node\'s policy names for its container\'s label', async () => {
+    const own = await startServeSandbox({ prefix: 'cr-shim-policy-', policy: { rules: [{ label: { name: 'org.example.tier', value: 'legacy' }, kernel: '4.19' }] } });
+    try {
+      const s = await startSubject('threads');
+      // An engine's layout: the bundle's config.json beside the images directory.
+      const bundle = fs.mkdtempSync(path.join(own.dir, 'bundle-'));
+      fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify({ annotations: { 'org.example.tier': 'legacy' } }));
+      const img = path.join(bundle, 'checkpoint');
+      fs.mkdirSync(img);
+      const withPlugin = (verb: 'dump' | 'restore', args: string[]) =>
+        run(criu.path, [verb, '-L', own.pluginDir, '-W', bundle, '-o', path.join(bundle, `${verb}.log`), ...args], { env: own.env, timeout: 120_000 });
+      await withPlugin('dump', ['-t', String(s.pid), '-D', img]);
+      await waitGone(s.pid);
+      expect(readManifest(img)).toBeUndefined();
+      const last = readProgress(s.state)!.counter;
+      await withPlugin('restore', ['-D', img, '-d']);
+      // Every tick after the restore (the file still holds the last one before the dump, under the host).
+      const seen = new Set<string>();
+      await waitProgress(s.state, (p) => (p.counter > last && seen.add(p.release), p.counter > last + 3), 30_000);
+      expect([...seen]).toEqual(['4.19']);
+      expect(own.serve.stderr()).toMatch(/restore of .*checkpoint: under 4\.19 \(a plain image: policy rule 0 \(label org\.example\.tier=legacy\)\)/);
+      expect(await askReport(s.state, 30_000)).toMatchObject({ release: '4.19', threads_alive: '4' });
+      await waitGone(s.pid);
+    } finally {
+      await own.remove();
+    }
+  }, 180_000);
+
   it('stopping the service kills the trees it serves', async () => {
     const { img, state, pid } = await dumpAttached();
     const last = readProgress(state)!.counter;
