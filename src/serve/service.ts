@@ -27,13 +27,16 @@ import type { Session } from '../supervisor/session.js';
 import { convertImageInPlace, requiredConversions } from '../criu/convert.js';
 import { manifestFor } from '../criu/dump.js';
 import { loadManifestSchema, readManifest, writeManifest } from '../criu/manifest.js';
-import { findSupervision, recordSupervised } from '../criu/supervised-record.js';
+import { findSupervision } from '../criu/supervised-record.js';
 import { loadNotifyAddon } from '../native/addon.js';
 import { chooseKernel } from '../criu/source-kernel.js';
 import { sys } from '../native/libc.js';
 import { startWorker, type SupervisorWorker } from '../supervisor/worker-thread.js';
 import { formatReply, HAND_OVER_VERSION, parseRequest, type Reply, type Request } from './protocol.js';
 import { HandedTree } from './handed-tree.js';
+import { guardPluginTree } from './plugin-tree-guard.js';
+import type { GuardedTree } from '../supervisor/tree-guard.js';
+import { listTree } from '../inject/tree.js';
 import { ServedTrees } from './served-trees.js';
 import { containerIdentity } from './container-identity.js';
 import { decidePlain, type PlainPolicy, type PolicyFile } from './policy.js';
@@ -61,7 +64,8 @@ interface Restoring {
   /** The tree's loop, starting or started (by the first listener). */
   worker?: Promise<SupervisorWorker>;
   root?: number;
-  unrecord?: () => void;
+  /** Once CRIU said the restore succeeded: the guard (plugin-tree-guard.ts), which also records the tree. */
+  guard?: Promise<GuardedTree | undefined>;
 }
 
 export class Service {
@@ -99,7 +103,7 @@ export class Service {
     this.server?.close();
     for (const c of this.connections) c.close();
     await this.trees.killAll();
-    for (const r of this.restores.values()) r.unrecord?.();
+    await Promise.all([...this.restores.values()].map(async (r) => (await r.guard)?.end('kill')));
   }
 
   /** Only root hands listeners over or asks for a filter: the socket's mode says so, the peer's credentials check it. */
@@ -150,7 +154,7 @@ export class Service {
     // Trees this connection adopted: until resumed they are its, and die with it.
     const adopted = new Set<string>();
     try {
-      await this.serveRequests(c, adopted);
+      await this.serveRequests(c, adopted, c.peer().pid);
     } finally {
       for (const sid of adopted) {
         const t = this.handed.get(sid);
@@ -161,11 +165,11 @@ export class Service {
     }
   }
 
-  private async serveRequests(c: SeqpacketConnection, adopted: Set<string>): Promise<void> {
+  private async serveRequests(c: SeqpacketConnection, adopted: Set<string>, peer: number): Promise<void> {
     for (let p = await c.recv(); p !== null; p = await c.recv()) {
       let reply: Reply;
       try {
-        reply = await this.handle(p, adopted);
+        reply = await this.handle(p, adopted, peer);
       } catch (err) {
         reply = { kind: 'error', text: err instanceof ShimError ? `${err.op}: ${err.message}` : String(err) };
       } finally {
@@ -177,7 +181,8 @@ export class Service {
     }
   }
 
-  private async handle(p: Packet, adopted: Set<string>): Promise<Reply> {
+  /** `peer`: the client's pid (the plugin's is CRIU's). */
+  private async handle(p: Packet, adopted: Set<string>, peer: number): Promise<Reply> {
     const req = parseRequest(p.data);
     if (typeof req === 'string') {
       if (p.fds[0] !== undefined) sys.close(p.fds[0]);
@@ -197,7 +202,7 @@ export class Service {
       case 'listener':
         return this.listener(req, p.fds[0]);
       case 'end':
-        return this.end(req);
+        return this.end(req, peer);
       case 'adopt':
         return this.adopt(req, adopted);
       case 'resume':
@@ -343,7 +348,7 @@ export class Service {
     return { kind: 'ok' };
   }
 
-  private async end(req: Request & { verb: 'end' }): Promise<Reply> {
+  private async end(req: Request & { verb: 'end' }, criu: number): Promise<Reply> {
     const r = this.restores.get(req.sid);
     if (r === undefined) return { kind: 'error', text: `end: no restore ${req.sid}` };
     if (req.ret !== 0) {
@@ -352,20 +357,28 @@ export class Service {
       await this.trees.kill(r.sid);
       return { kind: 'ok' };
     }
-    // For a later dump (through the plugin or cr-shim dump): which persona, which filter is ours.
-    if (r.root !== undefined) r.unrecord = recordSupervised(r.root, r.session.persona, r.session.filter, undefined, r.sid);
+    // If the service dies the tree dies (plugin-tree-guard.ts), and a later dump (through the plugin or
+    // cr-shim dump) finds which persona and which filter are ours. Not awaited: CRIU, and the
+    // engine's restore, wait for this reply; the tree is filtered meanwhile.
+    const root = r.root;
+    if (root !== undefined) {
+      r.guard = guardPluginTree(root, () => [...new Set([...this.trees.processes(r.sid), ...listTree(root)])], [criu], r.session.persona, r.session.filter, r.sid).catch((err: unknown) => {
+        this.treeFailed(r, `it could not be guarded: ${(err as Error).message}`);
+        return undefined;
+      });
+    }
     return { kind: 'ok' };
   }
 
   private treeGone(r: Restoring): void {
-    r.unrecord?.();
+    void r.guard?.then((g) => g?.end('release'));
     this.restores.delete(r.sid);
     this.trees.remove(r.sid);
   }
 
   private treeFailed(r: Restoring, why: string): void {
     this.opts.notice(`the notification loop of ${r.dir} failed (${why}): its processes are killed`);
-    r.unrecord?.();
+    void r.guard?.then((g) => g?.end('kill'));
     this.restores.delete(r.sid);
     void this.trees.kill(r.sid);
   }

@@ -181,16 +181,27 @@ export async function guardTree(listenerFds: readonly number[] = [], tag?: strin
   };
 }
 
-async function startGuard(dir: string, listenerFds: readonly number[]): Promise<{ release: (how: 'release' | 'kill') => Promise<void> }> {
+/**
+ * Guard a tree that already has a cgroup of its own, made by someone else (a container's, made by
+ * its engine, for a tree cr-shim serve got from the CRIU plugin): the same kill if this supervisor
+ * dies, but nothing is moved and the cgroup is never removed. `cgPath` is the "0::" path. Throws
+ * ShimError when the guard does not start.
+ */
+export async function guardCgroupInPlace(cgPath: string): Promise<{ release(how?: 'release' | 'kill'): Promise<void> }> {
+  const guard = await startGuard(path.join(cgroup2Root(), cgPath), [], true);
+  return { release: (how = 'release') => guard.release(how) };
+}
+
+async function startGuard(dir: string, listenerFds: readonly number[], keep = false): Promise<{ release: (how: 'release' | 'kill') => Promise<void> }> {
   // Its own session: a ^C to cr-shim's process group must not reach it. The listeners are its fds 4 and on, held, never read.
-  const child: ChildProcess = spawn(GUARD_PATH, [String(process.pid), dir], {
+  const child: ChildProcess = spawn(GUARD_PATH, [String(process.pid), dir, ...(keep ? ['keep'] : [])], {
     stdio: ['ignore', 'ignore', 'inherit', 'pipe', ...listenerFds],
     detached: true,
   });
   const channel = child.stdio[3] as (Readable & Writable) | null | undefined;
   const failed = (message: string) => {
     try {
-      fs.rmdirSync(dir);
+      if (!keep) fs.rmdirSync(dir);
     } catch {
       // Removed by the guard already, or never made.
     }
