@@ -5,6 +5,7 @@
  * leaves it supervised and a killed service takes it down; --no-serve and a socket that is not
  * root's keep today's in-process supervisor. Real processes, real CRIU, a private service.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -138,6 +139,44 @@ describe('hand-over to cr-shim serve', () => {
       },
     },
   ];
+
+  it('attach does not use a root-owned socket whose listening process runs as another user (SO_PEERCRED)', async () => {
+    const dir = fs.mkdtempSync(path.join(sandbox.dir, 'peer-'));
+    const socket = path.join(dir, 'peer.sock');
+    // Bound as root (the file is root's), listening as uid 65534: the kernel records the listener's credentials.
+    const script = [
+      'import os, socket, sys',
+      's = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)',
+      's.bind(sys.argv[1])',
+      'os.setgid(65534); os.setuid(65534)',
+      's.listen(4)',
+      'print("listening", flush=True)',
+      'while True:',
+      '    c, _ = s.accept()',
+      '    d = c.recv(65536)',
+      '    if d: print("received", len(d), flush=True)',
+    ].join('\n');
+    const server = spawn('python3', ['-c', script, socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let said = '';
+    server.stdout!.on('data', (b: Buffer) => (said += b.toString()));
+    try {
+      await waitFor('the listener', () => (said.includes('listening') ? true : undefined));
+      const s = await startSubject('single');
+      started.push(s.pid);
+      const attach = startCli(['attach', '--kernel', '3.10.0', '--socket', socket, String(s.pid)], { timeoutMs: 60_000, env: sandbox.env });
+      started.push(attach.pid);
+      await waitProgress(s.state, (p) => p.release === '3.10.0', 30_000);
+      expect(guardedBy(s.pid)).toBe(attach.pid);
+      await askReport(s.state);
+      const r = await attach.result;
+      expect(r.status, describeResult(r)).toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`the process serving ${socket} \\(pid ${server.pid}\\) runs as uid 65534, not root; supervising here`));
+      // It connected (that is how the credentials are read) but sent nothing.
+      expect(said).not.toContain('received');
+    } finally {
+      server.kill('SIGKILL');
+    }
+  }, 60_000);
 
   it.each(hostile)('attach does not use $why: supervised in cr-shim attach itself, nothing sent', async (row) => {
     const dir = fs.mkdtempSync(path.join(sandbox.dir, 'hostile-'));
