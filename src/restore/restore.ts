@@ -99,16 +99,19 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
   // What the dump ended because it could not move: the tree comes back without it.
   if (manifest?.leftBehind) for (const line of renderLeftBehind(manifest.leftBehind)) opts.notice(line);
   const choice = chooseKernel(opts.kernel, manifest, os.release(), opts.imgDir, () => imageKernel(opts.imgDir, readPstree(opts.imgDir)));
+  // Asked now: the service answers (a session, cached per release) while the image is checked here.
+  const handing = handOver({ enabled: opts.serve !== undefined, ...opts.serve, ioUring: opts.serve?.ioUring ?? false, release: choice.release, notice: opts.notice });
   // Never restored silently into ENOSYS: a USER_NOTIF filter without its listener is refused.
   const stale = staleNotifyFilters(opts.imgDir, manifest?.shimFilter?.sha256);
   if (stale.length > 0) {
+    void handing.then((s) => s?.cancel());
     throw new ShimError('restore', `${opts.imgDir}: ${staleNotifyReason(stale[0]!)}${stale.length > 1 ? ` (and ${stale.length - 1} more such filters)` : ''}; nothing was restored`, {
       code: 'ENOTSUP',
       hint: STALE_NOTIFY_HINT,
     });
   }
   if (choice.notice) opts.notice(choice.notice);
-  const service = await handOver({ enabled: opts.serve !== undefined, ...opts.serve, ioUring: opts.serve?.ioUring ?? false, release: choice.release, notice: opts.notice });
+  const service = await handing;
   if (service !== undefined) {
     try {
       const criu = await locating;
