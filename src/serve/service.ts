@@ -87,9 +87,10 @@ export class Service {
     const plain = { none: 'restored as they are', image: "under the kernel their vDSO names", release: `under ${this.opts.plain.kind === 'release' ? this.opts.plain.release : ''}` }[this.opts.plain.kind];
     this.opts.notice(`serving on ${this.opts.socketPath} (plain images: ${plain}${this.opts.policy ? `, unless one of the policy's ${this.opts.policy.rules.length} rules says otherwise` : ''})`);
     for (let c = await this.server.accept(); c !== null; c = await this.server.accept()) {
-      if (!this.fromRoot(c)) continue;
+      const peer = this.rootPeer(c);
+      if (peer === undefined) continue;
       this.connections.add(c);
-      void this.serveConnection(c).finally(() => {
+      void this.serveConnection(c, peer).finally(() => {
         this.connections.delete(c);
         c.close();
       });
@@ -106,18 +107,21 @@ export class Service {
     await Promise.all([...this.restores.values()].map(async (r) => (await r.guard)?.end('kill')));
   }
 
-  /** Only root hands listeners over or asks for a filter: the socket's mode says so, the peer's credentials check it. */
-  private fromRoot(c: SeqpacketConnection): boolean {
-    let uid: number;
+  /**
+   * Only root hands listeners over or asks for a filter: the socket's mode says so, the peer's
+   * credentials check it. The peer's pid, or undefined when the connection was refused (closed).
+   */
+  private rootPeer(c: SeqpacketConnection): number | undefined {
+    let peer;
     try {
-      uid = c.peer().uid;
+      peer = c.peer();
     } catch {
-      uid = -1;
+      peer = { uid: -1, pid: 0 };
     }
-    if (uid === 0) return true;
-    this.opts.notice(`a connection from uid ${uid} was refused: only root is served`);
+    if (peer.uid === 0) return peer.pid;
+    this.opts.notice(`a connection from uid ${peer.uid} was refused: only root is served`);
     c.close();
-    return false;
+    return undefined;
   }
 
   /** How many trees are served now. */
@@ -150,11 +154,11 @@ export class Service {
     return s;
   }
 
-  private async serveConnection(c: SeqpacketConnection): Promise<void> {
+  private async serveConnection(c: SeqpacketConnection, peer: number): Promise<void> {
     // Trees this connection adopted: until resumed they are its, and die with it.
     const adopted = new Set<string>();
     try {
-      await this.serveRequests(c, adopted, c.peer().pid);
+      await this.serveRequests(c, adopted, peer);
     } finally {
       for (const sid of adopted) {
         const t = this.handed.get(sid);
@@ -297,7 +301,7 @@ export class Service {
     }
     if (!('code' in found)) return { why: `${decided.why}: the image names no kernel (${found.reason})` };
     // Taken on this very kernel: there is nothing older to present.
-    if (os.release().startsWith(`${found.release}`) && /^[.-]|^$/.test(os.release().slice(found.release.length))) {
+    if (os.release().startsWith(found.release) && /^([.+-]|$)/.test(os.release().slice(found.release.length))) {
       return { why: `${decided.why}: the image's vDSO names this host's kernel ${found.release}` };
     }
     return { release: found.release, why: `${decided.why}: the image's vDSO names Linux ${found.release}` };
