@@ -1,5 +1,5 @@
 /*
- * cr-shim-guard SUPERVISOR_PID CGROUP_DIR
+ * cr-shim-guard SUPERVISOR_PID CGROUP_DIR [keep]
  *
  * Outlive the supervisor and kill the tree it supervised if it dies first.
  * The tree lives in the cgroup v2 directory CGROUP_DIR (cr-shim moves every
@@ -18,6 +18,10 @@
  *
  * Without cgroup.kill (before 5.14) every pid in cgroup.procs is sent SIGKILL
  * until none is left.
+ *
+ * "keep": the cgroup is not the supervisor's but a container's, made and
+ * removed by its engine (a tree cr-shim serve got from the CRIU plugin): it
+ * is killed the same way, never removed.
  *
  * Fds 4 and on, when given, are seccomp listeners: held open and never read,
  * so that the tree's trapped calls wait (and are then killed) instead of
@@ -161,8 +165,13 @@ static int remove_tree(int parent, const char *name)
 	return unlinkat(parent, name, AT_REMOVEDIR) < 0 ? errno : 0;
 }
 
+/* Set from argv: the cgroup belongs to someone else, who removes it. */
+static int keep_cgroup;
+
 static int remove_cgroup(const char *dir)
 {
+	if (keep_cgroup)
+		return 0;
 	autofree char *copy = strdup(dir);
 	if (copy == NULL)
 		return fail("strdup", ENOMEM);
@@ -201,10 +210,11 @@ static int kill_and_remove(int cg, const char *dir)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: cr-shim-guard SUPERVISOR_PID CGROUP_DIR\n");
+	if (argc != 3 && !(argc == 4 && strcmp(argv[3], "keep") == 0)) {
+		fprintf(stderr, "usage: cr-shim-guard SUPERVISOR_PID CGROUP_DIR [keep]\n");
 		return EINVAL;
 	}
+	keep_cgroup = argc == 4;
 	pid_t supervisor = (pid_t)atoi(argv[1]);
 	const char *dir = argv[2];
 	signal(SIGINT, SIG_IGN);

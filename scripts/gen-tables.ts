@@ -639,6 +639,7 @@ const SCHEMAS: readonly { name: SchemaName; exportName: string }[] = [
   { name: 'arg-table', exportName: 'argTable' },
   { name: 'manifest', exportName: 'manifest' },
   { name: 'persona', exportName: 'persona' },
+  { name: 'serve-policy', exportName: 'servePolicy' },
 ];
 
 interface Schemas {

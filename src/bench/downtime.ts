@@ -9,6 +9,10 @@
  *            and `cr-shim restore` of the same image (cr-shim's dump, converted once by
  *            `cr-shim convert` so that plain CRIU can restore it: no filter without listener,
  *            no parent-death signal); the first stamp after the restore minus the start time.
+ *            `cr-shim restore --no-serve` supervises in its own process; the restore-served row
+ *            hands the tree to a private `cr-shim serve` started for the benchmark (whose
+ *            session for the release is built by its first restore, as a long-running
+ *            service's would be by the first of many).
  * Both clocks are CLOCK_REALTIME (performance.timeOrigin + now() here).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -130,21 +134,29 @@ export async function measureDowntime(kernel: string, cliPath: string, runs: num
     await new Promise<void>((r) => (shim.exitCode !== null || shim.signalCode !== null ? r() : shim.once('exit', () => r())));
     expectSuccess('bench downtime: cr-shim convert', await runCaptured(cli('convert', img, conv), env));
 
+    // The service the restore-served runs hand their trees to: its socket in a root-only directory.
+    const socket = path.join(work, 'serve.sock');
+    const serve = spawn(process.execPath, [cliPath, 'serve', '--quiet', '--socket', socket], { stdio: 'ignore', env });
+    started.push(serve);
+    await until('cr-shim serve to listen', () => (fs.existsSync(socket) ? true : undefined));
+
     const restoreCriu: number[] = [];
     const restoreShim: number[] = [];
+    const restoreServed: number[] = [];
     for (let i = 0; i < runs; i++) {
-      for (const which of ['criu', 'cr-shim'] as const) {
+      for (const which of ['criu', 'cr-shim', 'cr-shim-served'] as const) {
         await until(`PID ${pid} to be free`, () => (fs.existsSync(`/proc/${pid}`) ? undefined : true));
         const t0 = nowMs();
         let child: ChildProcess | undefined;
         if (which === 'criu') {
           expectSuccess('bench downtime: criu restore', await runCaptured([criu.path, 'restore', '-D', conv, '-o', path.join(work, 'restore.log'), '-d'], env));
         } else {
-          child = spawn(process.execPath, [cliPath, 'restore', '--quiet', conv], { stdio: 'ignore', env });
+          const handOver = which === 'cr-shim' ? ['--no-serve'] : ['--socket', socket];
+          child = spawn(process.execPath, [cliPath, 'restore', '--quiet', ...handOver, conv], { stdio: 'ignore', env });
           started.push(child);
         }
         const s = await until(`the program to run after ${which} restore`, stampAfter(stampFile, t0));
-        (which === 'criu' ? restoreCriu : restoreShim).push(s.atMs - t0);
+        ({ criu: restoreCriu, 'cr-shim': restoreShim, 'cr-shim-served': restoreServed })[which].push(s.atMs - t0);
         kill(pid);
         if (child !== undefined) await new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
       }
@@ -154,7 +166,8 @@ export async function measureDowntime(kernel: string, cliPath: string, runs: num
       criu: `${criu.version} (${criu.path})`,
       rows: [
         row('dump', 'dump: the tree frozen (`criu dump --leave-running` vs `cr-shim dump -- --leave-running`, the longest gap the program saw)', dumpCriu, dumpShim),
-        row('restore', "restore: from the command's start to the program's next instruction (`criu restore -d` vs `cr-shim restore`, same image)", restoreCriu, restoreShim),
+        row('restore', "restore: from the command's start to the program's next instruction (`criu restore -d` vs `cr-shim restore --no-serve`, same image)", restoreCriu, restoreShim),
+        row('restore-served', 'restore handed to a running `cr-shim serve` (`criu restore -d` vs `cr-shim restore --socket S`, same image)', restoreCriu, restoreServed),
       ],
     };
   } finally {

@@ -238,7 +238,8 @@ export interface BenchReport {
 
 /** One downtime comparison: ms per run for plain CRIU and for cr-shim, alternated. */
 export interface DowntimeRow {
-  id: 'dump' | 'restore';
+  /** restore-served: `cr-shim restore` handing the tree to a running `cr-shim serve`. */
+  id: 'dump' | 'restore' | 'restore-served';
   title: string;
   criu: Summary;
   crShim: Summary;

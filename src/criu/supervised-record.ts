@@ -1,7 +1,8 @@
 /**
  * Which processes run under a cr-shim supervisor, and as what kernel: while `cr-shim run`,
  * `restore` or `attach` supervises a tree it keeps /run/cr-shim/tree-SUPERVISOR.json (one tree per
- * supervisor; named after the supervisor because the root may exit first, as a daemon's does), so
+ * supervisor; named after the supervisor because the root may exit first, as a daemon's does;
+ * `cr-shim serve`, which supervises several, keeps tree-SUPERVISOR-TAG.json per tree), so
  * `cr-shim dump` of any task of that tree can record the persona and recognise cr-shim's filter
  * in the dump.
  *
@@ -85,12 +86,12 @@ export function cgroupOf(pid: number, procDir = '/proc'): string | undefined {
 /**
  * Record that `pid` (a tree's root) runs under this process's supervision with `persona` and
  * `filter`, its tasks in `cgroup` (v2 path) when given. Returns the function that removes the
- * record; call it when supervision ends.
+ * record; call it when supervision ends. `tag` names the tree among several of one supervisor.
  * Never throws: the record only informs a later dump, and a read-only /run must not stop a run.
  */
-export function recordSupervised(pid: number, persona: { release: string; mainline: string }, filter: Uint8Array, cgroup?: string): () => void {
+export function recordSupervised(pid: number, persona: { release: string; mainline: string }, filter: Uint8Array, cgroup?: string, tag?: string): () => void {
   const dir = recordDir();
-  const file = path.join(dir, `tree-${process.pid}.json`);
+  const file = path.join(dir, `tree-${process.pid}${tag === undefined ? '' : `-${tag}`}.json`);
   const startTime = startTimeOf(pid);
   const supervisorStartTime = startTimeOf(process.pid);
   if (startTime === undefined || supervisorStartTime === undefined) return () => undefined;
@@ -146,7 +147,7 @@ function liveRecords(procDir: string): SupervisedRecord[] {
   const dir = recordDir();
   let names: string[];
   try {
-    names = fs.readdirSync(dir).filter((n) => /^tree-\d+\.json$/.test(n));
+    names = fs.readdirSync(dir).filter((n) => /^tree-\d+(?:-[A-Za-z0-9_]+)?\.json$/.test(n));
   } catch {
     return [];
   }

@@ -4,6 +4,9 @@
  * processes keep it, and cr-shim supervises them, until they exit.
  *
  * PID is not our child: its end is watched (pidfd), its status cannot be read.
+ *
+ * With `handOver` (src/restore/hand-over.ts decides) the filter is a running `cr-shim serve`'s
+ * and, once injected, the tree is the service's to guard and supervise.
  */
 import fs, { closeSync } from 'node:fs';
 import { ShimError, UsageError } from '../errors.js';
@@ -16,26 +19,40 @@ import { killTree, listTree } from './tree.js';
 
 export const ATTACH_NOTICE = 'attach: the filter stays installed for the life of these processes; it cannot be removed';
 
+/** A running service to give the tree to (src/restore/hand-over.ts's HandOver). */
+export interface AttachHandOver {
+  readonly filter: Uint8Array;
+  readonly servicePid: number;
+  supervise(tree: { root: number; rootIs: 'foreign'; listeners: readonly { pid: number; fd: number }[]; mode: 'running' }): Promise<AdoptResult>;
+}
+
 export interface AttachOptions {
   pid: number;
-  session: Session;
+  /** The session to supervise with here; or `handOver`. */
+  session?: Session;
+  handOver?: AttachHandOver;
   native: boolean;
   traceFile?: string;
   notice: (line: string) => void;
 }
 
-/** cr-shim itself and its ancestors: injecting there would stop the supervisor it needs. */
-function selfOrAncestor(pid: number): boolean {
-  for (let p: number | undefined = process.pid; p !== undefined && p > 0; p = parentOf(p)) {
+/** `pid` is `from` or one of its ancestors: injecting there would stop a supervisor that is needed. */
+function isAncestorOrSelf(pid: number, from: number): boolean {
+  for (let p: number | undefined = from; p !== undefined && p > 0; p = parentOf(p)) {
     if (p === pid) return true;
     if (p === 1) break;
   }
   return false;
 }
 
+/** cr-shim itself and its ancestors. */
+function selfOrAncestor(pid: number): boolean {
+  return isAncestorOrSelf(pid, process.pid);
+}
+
 /** Inject and supervise until the tree is gone. Throws UsageError for a bad PID, ShimError (InjectError's message) when injection fails. */
 export async function attach(opts: AttachOptions): Promise<AdoptResult> {
-  const { pid, session } = opts;
+  const { pid, session, handOver } = opts;
   if (!fs.existsSync(`/proc/${pid}`)) {
     // The same cause and status as `dump` of a missing PID: the argument names no process (125).
     throw new ShimError('attach', `no process ${pid}`, { code: 'ESRCH', hint: 'check the PID (ps -p PID)' });
@@ -43,9 +60,14 @@ export async function attach(opts: AttachOptions): Promise<AdoptResult> {
   if (selfOrAncestor(pid)) {
     throw new UsageError('attach', `process ${pid} is cr-shim itself or one of its ancestors`, { code: 'EINVAL', hint: 'attach to a process outside cr-shim\'s own ancestry' });
   }
+  if (handOver !== undefined && isAncestorOrSelf(pid, handOver.servicePid)) {
+    throw new UsageError('attach', `process ${pid} is cr-shim serve (pid ${handOver.servicePid}) or one of its ancestors`, { code: 'EINVAL', hint: 'attach to a process outside the service\'s ancestry, or use --no-serve' });
+  }
+  const filter = handOver?.filter ?? session?.filter;
+  if (filter === undefined) throw new ShimError('attach', 'neither a session nor a service to supervise with', { code: 'EINVAL' });
   let injected;
   try {
-    injected = await injectFilter({ pids: [pid], descendants: true, filter: session.filter });
+    injected = await injectFilter({ pids: [pid], descendants: true, filter });
   } catch (err) {
     if (!(err instanceof InjectError)) throw err;
     // Processes that got the filter would meet ENOSYS now that their listeners are closed: not a state to leave them in.
@@ -55,6 +77,16 @@ export async function attach(opts: AttachOptions): Promise<AdoptResult> {
     throw new ShimError(err.op, `${err.message}${outcome}`, { cause: err, code: err.code, ...(err.hint ? { hint: err.hint } : {}) });
   }
   opts.notice(ATTACH_NOTICE);
+  if (handOver !== undefined) {
+    try {
+      return await handOver.supervise({ root: pid, rootIs: 'foreign', listeners: injected.listeners, mode: 'running' });
+    } catch (err) {
+      // Filtered and without a supervisor: not a state to leave them in.
+      killTree([pid, ...injected.processes]);
+      throw err;
+    }
+  }
+  if (session === undefined) throw new ShimError('attach', 'no session to supervise with', { code: 'EINVAL' });
   let guarded;
   try {
     // The tree runs on while it is moved: adopt() lists it again until nothing forked outside.

@@ -61,6 +61,8 @@ export const sys = {
   bind: libc.func('int bind(int fd, void *addr, uint32_t len)') as (fd: number, addr: Buffer, len: number) => number,
   listen: libc.func('int listen(int fd, int backlog)') as (fd: number, backlog: number) => number,
   shutdown: libc.func('int shutdown(int fd, int how)') as (fd: number, how: number) => number,
+  connect: libc.func('int connect(int fd, void *addr, uint32_t len)') as (fd: number, addr: Buffer, len: number) => number,
+  sendmsg: libc.func('long sendmsg(int fd, cr_msghdr *msg, int flags)') as (fd: number, msg: MsgHdr, flags: number) => number,
   getsockopt: libc.func('int getsockopt(int fd, int level, int optname, _Out_ void *optval, _Inout_ uint32_t *optlen)') as (
     fd: number, level: number, optname: number, optval: Buffer, optlen: number[],
   ) => number,

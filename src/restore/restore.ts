@@ -8,6 +8,8 @@
  *       → cr-shim-inject: a filter and a listener per process (no task has run)
  *       → SIGCONT the tree, supervise it, exit with the root's status
  *
+ * When `cr-shim serve` runs, the session comes from it and the tree goes to it once injected
+ * (hand-over.ts): no worker starts here, and the service resumes and supervises the tree.
  * If injection fails the restored tree is killed before any of it runs.
  */
 import fs from 'node:fs';
@@ -32,6 +34,7 @@ import { becomeSubreaper } from '../supervisor/reaper.js';
 import { sys } from '../native/libc.js';
 import { guardSupervisedTree } from '../supervisor/tree-guard.js';
 import { checkPassThrough, criuRestoreStopped } from './criu-restore.js';
+import { handOver, type HandOver } from './hand-over.js';
 import { DEFAULT_CRIU_LIMITS, watchCriuPhase, type CriuLimits } from './watchdog.js';
 
 const SIGCONT = 18;
@@ -45,15 +48,23 @@ export interface RestoreOptions {
   traceFile?: string;
   /** Where notices go (stderr unless --quiet). */
   notice: (line: string) => void;
-  /** Builds the session for the chosen release (src/supervisor/session.ts). */
-  prepare: (release: string) => Session;
+  /**
+   * Builds the session for the chosen release (src/supervisor/session.ts); only called when the
+   * tree is supervised here, so a hand-over never loads the plan and BPF modules.
+   */
+  prepare: (release: string) => Session | Promise<Session>;
   /** The watchdog's limits on criu restore (default DEFAULT_CRIU_LIMITS). */
   limits?: CriuLimits;
+  /** Hand the tree to a running `cr-shim serve` when one answers (hand-over.ts); absent: --no-serve. */
+  serve?: { socket?: string; ioUring: boolean };
 }
 
 export interface RestoreResult extends AdoptResult {
-  session: Session;
+  /** The session, when the tree was supervised here (not handed over). */
+  session?: Session;
   root: number;
+  /** The service's socket, when the tree was handed over to it. */
+  servedBy?: string;
 }
 
 /**
@@ -90,16 +101,29 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
   // What the dump ended because it could not move: the tree comes back without it.
   if (manifest?.leftBehind) for (const line of renderLeftBehind(manifest.leftBehind)) opts.notice(line);
   const choice = chooseKernel(opts.kernel, manifest, os.release(), opts.imgDir, () => imageKernel(opts.imgDir, readPstree(opts.imgDir)));
+  // Asked now: the service answers (a session, cached per release) while the image is checked here.
+  const handing = handOver({ enabled: opts.serve !== undefined, ...opts.serve, ioUring: opts.serve?.ioUring ?? false, release: choice.release, notice: opts.notice });
   // Never restored silently into ENOSYS: a USER_NOTIF filter without its listener is refused.
   const stale = staleNotifyFilters(opts.imgDir, manifest?.shimFilter?.sha256);
   if (stale.length > 0) {
+    void handing.then((s) => s?.cancel());
     throw new ShimError('restore', `${opts.imgDir}: ${staleNotifyReason(stale[0]!)}${stale.length > 1 ? ` (and ${stale.length - 1} more such filters)` : ''}; nothing was restored`, {
       code: 'ENOTSUP',
       hint: STALE_NOTIFY_HINT,
     });
   }
   if (choice.notice) opts.notice(choice.notice);
-  const session = opts.prepare(choice.release);
+  const service = await handing;
+  if (service !== undefined) {
+    try {
+      const criu = await locating;
+      if (manifest !== undefined) assertCanRead(criu, manifest.criu.version, opts.imgDir);
+      return await restoreHandedOver(opts, criu.path, service);
+    } finally {
+      service.cancel();
+    }
+  }
+  const session = await opts.prepare(choice.release);
   for (const n of session.notices) opts.notice(n);
   const criu = await locating;
   if (manifest !== undefined) assertCanRead(criu, manifest.criu.version, opts.imgDir);
@@ -121,16 +145,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
     injected = await injectFilter({ pids: [root], descendants: true, filter: session.filter });
   } catch (err) {
     await worker.cancel();
-    const held = err instanceof InjectError ? err.processes : [];
-    killTree([root, ...held]);
-    if (err instanceof ShimError) {
-      throw new ShimError(err.op, `${err.message}; the restored tree was killed (${opts.imgDir} is untouched)`, {
-        cause: err,
-        code: err.code,
-        ...(err.hint ? { hint: err.hint } : {}),
-      });
-    }
-    throw err;
+    throw injectFailed(err, root, opts.imgDir);
   }
   const processes = injected.processes;
   let guarded;
@@ -158,5 +173,40 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
     return { ...result, session, root };
   } finally {
     await guarded.end(finished ? 'release' : 'kill');
+  }
+}
+
+/** Kill the restored tree whose injection failed; the error to throw. */
+function injectFailed(err: unknown, root: number, imgDir: string): unknown {
+  const held = err instanceof InjectError ? err.processes : [];
+  killTree([root, ...held]);
+  if (err instanceof ShimError) {
+    return new ShimError(err.op, `${err.message}; the restored tree was killed (${imgDir} is untouched)`, {
+      cause: err,
+      code: err.code,
+      ...(err.hint ? { hint: err.hint } : {}),
+    });
+  }
+  return err;
+}
+
+/** The same restore and injection, with the service's filter; the tree then goes to the service. */
+async function restoreHandedOver(opts: RestoreOptions, criu: string, service: HandOver): Promise<RestoreResult> {
+  // The root is our child and orphans of the tree come back to us: we reap them, the service supervises.
+  becomeSubreaper();
+  const root = await watchCriuPhase((signal) => restoreStopped(opts, criu, signal));
+  let injected;
+  try {
+    injected = await injectFilter({ pids: [root], descendants: true, filter: service.filter });
+  } catch (err) {
+    throw injectFailed(err, root, opts.imgDir);
+  }
+  try {
+    const result = await service.supervise({ root, rootIs: 'child', listeners: injected.listeners, mode: 'stopped' });
+    return { ...result, root, servedBy: service.socket };
+  } catch (err) {
+    // Nothing may run on unsupervised: whatever the service did not kill, we do.
+    killTree([root, ...injected.processes]);
+    throw err;
   }
 }

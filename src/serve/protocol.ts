@@ -7,8 +7,18 @@
  *             | "restore " DIR                 which filter, if any, the restored tree gets
  *             | "listener " SID " " PID        + one fd (SCM_RIGHTS): a restored process's listener
  *             | "end " SID " " RET             CRIU's verdict on the restore (0: the tree runs)
- *   REPLY   ::= "shimmed " RELEASE | "plain" | "ok" | "error " TEXT
+ *             | "adopt " VERSION " " RELEASE [" io-uring"]
+ *                                              cr-shim restore or attach hands a tree over: its filter
+ *             | "resume " SID " " ROOT " " MODE   every listener is handed over: guard the tree and
+ *                                              supervise it (MODE "stopped": SIGCONT it, after a
+ *                                              restore; "running": it runs already, after attach)
+ *             | "wait " SID                    answered once the tree is gone
+ *   REPLY   ::= "shimmed " RELEASE | "plain" | "ok" | "gone" | "error " TEXT
  *             | "filter " SID "\n" BYTES       raw struct sock_filter
+ *
+ * The plugin's requests are unversioned (it is built with the service); the CLI's hand-over
+ * starts with "adopt VERSION", and a service refuses a version it does not speak, before
+ * anything is restored, so the CLI can supervise the tree itself instead.
  *
  * DIR is the rest of the line (a path may hold spaces). Pure: parsing and
  * formatting only, so every case is a row of data in the tests.
@@ -19,18 +29,32 @@ export type Request =
   | { verb: 'dumped'; pid: number; dir: string }
   | { verb: 'restore'; dir: string }
   | { verb: 'listener'; sid: string; pid: number }
-  | { verb: 'end'; sid: string; ret: number };
+  | { verb: 'end'; sid: string; ret: number }
+  | { verb: 'adopt'; version: number; release: string; ioUring: boolean }
+  | { verb: 'resume'; sid: string; root: number; mode: ResumeMode }
+  | { verb: 'wait'; sid: string };
+
+/** After a restore the tree is held stopped; after attach it runs. */
+export type ResumeMode = 'stopped' | 'running';
+
+/** The version of the hand-over requests (adopt, resume, wait) this build speaks. */
+export const HAND_OVER_VERSION = 1;
 
 export type Reply =
   | { kind: 'shimmed'; release: string }
   | { kind: 'plain' }
   | { kind: 'ok' }
+  | { kind: 'gone' }
   | { kind: 'error'; text: string }
   | { kind: 'filter'; sid: string; filter: Uint8Array };
 
 const PID = /^[1-9][0-9]{0,9}$/;
 const SID = /^[A-Za-z0-9_-]{1,48}$/;
 const RET = /^-?[0-9]{1,10}$/;
+const VERSION = /^[1-9][0-9]{0,4}$/;
+/** A release as `--kernel` takes it (2.6.32, 5.4.0-150-generic, 6.1.0-56-amd64). */
+const RELEASE = /^[A-Za-z0-9][A-Za-z0-9._+~-]{0,63}$/;
+const MODES: readonly ResumeMode[] = ['stopped', 'running'];
 
 /** Parse one request; a string saying what is wrong when it is not one. */
 export function parseRequest(data: Buffer | string): Request | string {
@@ -56,8 +80,70 @@ export function parseRequest(data: Buffer | string): Request | string {
     case 'end':
       if (!SID.test(a)) return `end: bad session "${a}"`;
       return RET.test(b) && rest === `${a} ${b}` ? { verb, sid: a, ret: Number(b) } : `end: bad status "${b}"`;
+    case 'adopt': {
+      const [version = '', release = '', flag, more] = rest.split(' ');
+      if (!VERSION.test(version)) return `adopt: bad version "${version}"`;
+      if (!RELEASE.test(release)) return `adopt: bad release "${release.slice(0, 64)}"`;
+      if ((flag !== undefined && flag !== 'io-uring') || more !== undefined) return `adopt: unknown flag "${(flag ?? more ?? '').slice(0, 32)}"`;
+      return { verb, version: Number(version), release, ioUring: flag === 'io-uring' };
+    }
+    case 'resume': {
+      const [sid = '', root = '', mode = '', more] = rest.split(' ');
+      if (!SID.test(sid)) return `resume: bad session "${sid}"`;
+      if (!PID.test(root)) return `resume: bad pid "${root}"`;
+      if (!(MODES as readonly string[]).includes(mode) || more !== undefined) return `resume: bad mode "${mode}" (stopped or running)`;
+      return { verb, sid, root: Number(root), mode: mode as ResumeMode };
+    }
+    case 'wait':
+      return SID.test(rest) ? { verb, sid: rest } : `wait: bad session "${rest}"`;
     default:
       return `unknown request "${verb.slice(0, 32)}"`;
+  }
+}
+
+/** One request as the CLI sends it (the inverse of parseRequest for the hand-over verbs). */
+export function formatRequest(r: Request): string {
+  switch (r.verb) {
+    case 'adopt':
+      return `adopt ${r.version} ${r.release}${r.ioUring ? ' io-uring' : ''}`;
+    case 'resume':
+      return `resume ${r.sid} ${r.root} ${r.mode}`;
+    case 'wait':
+      return `wait ${r.sid}`;
+    case 'listener':
+      return `listener ${r.sid} ${r.pid}`;
+    case 'dump':
+    case 'restore':
+      return `${r.verb} ${r.verb === 'dump' ? r.pid : r.dir}`;
+    case 'dumped':
+      return `dumped ${r.pid} ${r.dir}`;
+    case 'end':
+      return `end ${r.sid} ${r.ret}`;
+  }
+}
+
+/** A reply as the CLI reads it; a string saying what is wrong when it is not one. */
+export function parseReply(data: Buffer): Reply | string {
+  const nl = data.indexOf(0x0a);
+  const head = data.subarray(0, nl < 0 ? data.length : nl).toString('utf8');
+  const space = head.indexOf(' ');
+  const kind = space < 0 ? head : head.slice(0, space);
+  const rest = space < 0 ? '' : head.slice(space + 1);
+  switch (kind) {
+    case 'plain':
+    case 'ok':
+    case 'gone':
+      return rest === '' && nl < 0 ? { kind } : `bad "${kind}" reply`;
+    case 'shimmed':
+      return RELEASE.test(rest) ? { kind, release: rest } : `bad release "${rest.slice(0, 64)}"`;
+    case 'error':
+      return { kind, text: rest };
+    case 'filter':
+      // struct sock_filter is 8 bytes; a filter has at least one instruction.
+      if (!SID.test(rest) || nl < 0) return 'bad "filter" reply';
+      return (data.length - nl - 1) % 8 === 0 && data.length > nl + 1 ? { kind, sid: rest, filter: new Uint8Array(data.subarray(nl + 1)) } : 'a filter that is not whole instructions';
+    default:
+      return `unknown reply "${kind.slice(0, 32)}"`;
   }
 }
 
@@ -68,6 +154,7 @@ export function formatReply(r: Reply): Buffer {
       return Buffer.from(`shimmed ${r.release}`);
     case 'plain':
     case 'ok':
+    case 'gone':
       return Buffer.from(r.kind);
     case 'error':
       // One line: the plugin logs it as it is.

@@ -1,5 +1,5 @@
 /**
- * A unix SOCK_SEQPACKET server that receives file descriptors (SCM_RIGHTS):
+ * A unix SOCK_SEQPACKET server and client that pass file descriptors (SCM_RIGHTS):
  * Node's net module can neither keep message boundaries on a unix socket nor
  * take descriptors from a peer, so the calls go to libc (supervisor/libc.ts).
  * Blocking accept and recvmsg run on libuv's thread pool.
@@ -21,6 +21,7 @@ const MSG_NOSIGNAL = 0x4000;
 const MSG_CMSG_CLOEXEC = 0x40000000;
 const MSG_CTRUNC = 0x8;
 const SHUT_RDWR = 2;
+const SO_PEERCRED = 17;
 /** sockaddr_un's sun_path. */
 const SUN_PATH_MAX = 108;
 /** A message: the largest is a filter (BPF_MAXINSNS instructions of 8 bytes) and a line. */
@@ -52,9 +53,60 @@ export function parseRights(control: Buffer, length: number): number[] {
   return fds;
 }
 
+/** struct sockaddr_un for `path`, and its length. Throws KernelError for a path too long for sun_path. */
+function unixAddress(op: string, path: string): { addr: Buffer; len: number } {
+  const name = Buffer.from(path);
+  if (name.length >= SUN_PATH_MAX) throw new KernelError(op, `socket path ${path} is longer than ${SUN_PATH_MAX - 1} bytes`, { code: 'ENAMETOOLONG' });
+  const addr = Buffer.alloc(2 + SUN_PATH_MAX);
+  addr.writeUInt16LE(AF_UNIX, 0);
+  name.copy(addr, 2);
+  return { addr, len: 2 + name.length + 1 };
+}
+
+/** A control buffer carrying `fds` as one SCM_RIGHTS message (cmsghdr: size_t len, int level, int type). */
+export function rightsControl(fds: readonly number[]): Buffer {
+  const len = 16 + 4 * fds.length;
+  const control = Buffer.alloc((len + 7) & ~7);
+  control.writeBigUInt64LE(BigInt(len), 0);
+  control.writeInt32LE(SOL_SOCKET, 8);
+  control.writeInt32LE(SCM_RIGHTS, 12);
+  fds.forEach((fd, i) => control.writeInt32LE(fd, 16 + 4 * i));
+  return control;
+}
+
+/** The peer's credentials as the kernel recorded them at connect (struct ucred: pid, uid, gid). */
+export interface PeerCredentials {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
 export class SeqpacketConnection {
   private closed = false;
   constructor(readonly fd: number) {}
+
+  /**
+   * Connect to the server at `path`. Throws KernelError (code: the errno name; ENOENT and
+   * ECONNREFUSED mean nobody listens there).
+   */
+  static connect(path: string): SeqpacketConnection {
+    const { addr, len } = unixAddress('connect', path);
+    const fd = sys.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0) fail('socket(AF_UNIX, SOCK_SEQPACKET)');
+    if (sys.connect(fd, addr, len) < 0) {
+      const errno = sys.errno();
+      sys.close(fd);
+      throw new KernelError(`connect ${path}`, `connect ${path} failed: ${errnoName(errno)}`, { code: errnoName(errno) });
+    }
+    return new SeqpacketConnection(fd);
+  }
+
+  /** SO_PEERCRED: who is at the other end (the process that bound or connected). Throws KernelError. */
+  peer(): PeerCredentials {
+    const cred = Buffer.alloc(12);
+    if (sys.getsockopt(this.fd, SOL_SOCKET, SO_PEERCRED, cred, [12]) < 0) fail('getsockopt SO_PEERCRED');
+    return { pid: cred.readInt32LE(0), uid: cred.readUInt32LE(4), gid: cred.readUInt32LE(8) };
+  }
 
   /** The next message, or null once the peer hung up (or close was called). */
   async recv(): Promise<Packet | null> {
@@ -74,10 +126,14 @@ export class SeqpacketConnection {
     return { data: data.subarray(0, n), fds };
   }
 
-  /** Send one message; false when the peer is gone. */
-  send(data: Buffer | string): boolean {
+  /** Send one message, with `fds` (SCM_RIGHTS; they stay ours to close); false when the peer is gone. */
+  send(data: Buffer | string, fds: readonly number[] = []): boolean {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    return !this.closed && sys.send(this.fd, buf, buf.length, MSG_NOSIGNAL) === buf.length;
+    if (this.closed) return false;
+    if (fds.length === 0) return sys.send(this.fd, buf, buf.length, MSG_NOSIGNAL) === buf.length;
+    const control = rightsControl(fds);
+    const msg = { name: null, namelen: 0, iov: { base: buf, len: buf.length }, iovlen: 1, control, controllen: control.length, flags: 0 };
+    return sys.sendmsg(this.fd, msg, MSG_NOSIGNAL) === buf.length;
   }
 
   close(): void {
@@ -95,17 +151,13 @@ export class SeqpacketServer {
 
   /** Listen on `path` (mode 0600: only root may hand listeners over); a stale socket file there is replaced. Throws KernelError. */
   static listen(path: string): SeqpacketServer {
-    const name = Buffer.from(path);
-    if (name.length >= SUN_PATH_MAX) throw new KernelError('bind', `socket path ${path} is longer than ${SUN_PATH_MAX - 1} bytes`, { code: 'ENAMETOOLONG' });
+    const { addr, len } = unixAddress('bind', path);
     const fd = sys.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (fd < 0) fail('socket(AF_UNIX, SOCK_SEQPACKET)');
-    const addr = Buffer.alloc(2 + SUN_PATH_MAX);
-    addr.writeUInt16LE(AF_UNIX, 0);
-    name.copy(addr, 2);
     fs.rmSync(path, { force: true });
     const oldMask = process.umask(0o177);
     try {
-      if (sys.bind(fd, addr, 2 + name.length + 1) < 0) fail(`bind ${path}`);
+      if (sys.bind(fd, addr, len) < 0) fail(`bind ${path}`);
     } finally {
       process.umask(oldMask);
     }

@@ -8,13 +8,17 @@
  *   dumped   → cr-shim.json written into the fresh image; cr-shim's own filter, which CRIU
  *              saved without its listener, dropped from seccomp.img (convert.ts)
  *   restore  → the image's persona (its cr-shim.json) or, for a plain image, the host's
- *              policy: the filter to inject, or none
+ *              policy (policy.ts: per container, else --plain; `image` reads the kernel from the
+ *              image's vDSO note): the filter to inject, or none
  *   listener → one restored process's listener joins its restore's notification loop
  *              (the first starts the loop, the others are added to it)
  *   end      → CRIU's verdict: a failed restore's processes are killed
  *
  * Each restore is one served tree with one loop; the loop ends when every
  * process of the tree is gone. Trees are killed in one place (served-trees.ts).
+ *
+ * `cr-shim restore` and `attach` hand their trees over with adopt, listener, resume and wait
+ * (handed-tree.ts); only root may connect (the socket is 0600, and SO_PEERCRED is checked).
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -28,18 +32,26 @@ import { loadNotifyAddon } from '../native/addon.js';
 import { chooseKernel } from '../criu/source-kernel.js';
 import { sys } from '../native/libc.js';
 import { startWorker, type SupervisorWorker } from '../supervisor/worker-thread.js';
-import { formatReply, parseRequest, type Reply, type Request } from './protocol.js';
+import { formatReply, HAND_OVER_VERSION, parseRequest, type Reply, type Request } from './protocol.js';
+import { HandedTree } from './handed-tree.js';
+import { guardPluginTree } from './plugin-tree-guard.js';
+import type { GuardedTree } from '../supervisor/tree-guard.js';
+import { listTree } from '../inject/tree.js';
 import { ServedTrees } from './served-trees.js';
+import { containerIdentity } from './container-identity.js';
+import { decidePlain, type PlainPolicy, type PolicyFile } from './policy.js';
+import { imageKernel } from '../criu/image-kernel.js';
+import { readPstree } from '../criu/image/pstree.js';
 import { SeqpacketServer, type Packet, type SeqpacketConnection } from './seqpacket.js';
-
-/** What a restore of an image without cr-shim.json gets. */
-export type PlainPolicy = { kind: 'none' } | { kind: 'release'; release: string };
 
 export interface ServeOptions {
   socketPath: string;
+  /** What a restore of an image without cr-shim.json gets when no policy rule says otherwise. */
   plain: PlainPolicy;
-  /** Builds the session for a release (src/cli/session.ts); cached per release here. */
-  prepare: (release: string) => Session;
+  /** --policy FILE, validated. */
+  policy?: PolicyFile;
+  /** Builds the session for a release (src/supervisor/session.ts); cached per release and io_uring choice here. */
+  prepare: (release: string, ioUring: boolean) => Session;
   /** The CRIU version recorded in manifests. */
   criuVersion: () => Promise<string>;
   notice: (line: string) => void;
@@ -52,12 +64,14 @@ interface Restoring {
   /** The tree's loop, starting or started (by the first listener). */
   worker?: Promise<SupervisorWorker>;
   root?: number;
-  unrecord?: () => void;
+  /** Once CRIU said the restore succeeded: the guard (plugin-tree-guard.ts), which also records the tree. */
+  guard?: Promise<GuardedTree | undefined>;
 }
 
 export class Service {
   private readonly sessions = new Map<string, Session>();
   private readonly restores = new Map<string, Restoring>();
+  private readonly handed = new Map<string, HandedTree>();
   private readonly trees = new ServedTrees();
   private readonly connections = new Set<SeqpacketConnection>();
   private server: SeqpacketServer | undefined;
@@ -69,10 +83,13 @@ export class Service {
   async run(): Promise<void> {
     this.server = SeqpacketServer.listen(this.opts.socketPath);
     if (this.opts.plain.kind === 'release') this.warm(this.opts.plain.release);
-    this.opts.notice(`serving on ${this.opts.socketPath} (plain images: ${this.opts.plain.kind === 'none' ? 'restored as they are' : `under ${this.opts.plain.release}`})`);
+    const plain = { none: 'restored as they are', image: "under the kernel their vDSO names", release: `under ${this.opts.plain.kind === 'release' ? this.opts.plain.release : ''}` }[this.opts.plain.kind];
+    this.opts.notice(`serving on ${this.opts.socketPath} (plain images: ${plain}${this.opts.policy ? `, unless one of the policy's ${this.opts.policy.rules.length} rules says otherwise` : ''})`);
     for (let c = await this.server.accept(); c !== null; c = await this.server.accept()) {
+      const peer = this.rootPeer(c);
+      if (peer === undefined) continue;
       this.connections.add(c);
-      void this.serveConnection(c).finally(() => {
+      void this.serveConnection(c, peer).finally(() => {
         this.connections.delete(c);
         c.close();
       });
@@ -86,7 +103,24 @@ export class Service {
     this.server?.close();
     for (const c of this.connections) c.close();
     await this.trees.killAll();
-    for (const r of this.restores.values()) r.unrecord?.();
+    await Promise.all([...this.restores.values()].map(async (r) => (await r.guard)?.end('kill')));
+  }
+
+  /**
+   * Only root hands listeners over or asks for a filter: the socket's mode says so, the peer's
+   * credentials check it. The peer's pid, or undefined when the connection was refused (closed).
+   */
+  private rootPeer(c: SeqpacketConnection): number | undefined {
+    let peer;
+    try {
+      peer = c.peer();
+    } catch {
+      peer = { uid: -1, pid: 0 };
+    }
+    if (peer.uid === 0) return peer.pid;
+    this.opts.notice(`a connection from uid ${peer.uid} was refused: only root is served`);
+    c.close();
+    return undefined;
   }
 
   /** How many trees are served now. */
@@ -108,21 +142,37 @@ export class Service {
     });
   }
 
-  /** Build (once per release) what a restore under `release` needs. */
-  session(release: string): Session {
-    let s = this.sessions.get(release);
+  /** Build (once per release and io_uring choice) what a restore under `release` needs. */
+  session(release: string, ioUring = false): Session {
+    const key = `${release}${ioUring ? ' io-uring' : ''}`;
+    let s = this.sessions.get(key);
     if (s === undefined) {
-      s = this.opts.prepare(release);
-      this.sessions.set(release, s);
+      s = this.opts.prepare(release, ioUring);
+      this.sessions.set(key, s);
     }
     return s;
   }
 
-  private async serveConnection(c: SeqpacketConnection): Promise<void> {
+  private async serveConnection(c: SeqpacketConnection, peer: number): Promise<void> {
+    // Trees this connection adopted: until resumed they are its, and die with it.
+    const adopted = new Set<string>();
+    try {
+      await this.serveRequests(c, adopted, peer);
+    } finally {
+      for (const sid of adopted) {
+        const t = this.handed.get(sid);
+        // A resumed tree stays served (in this.trees) whoever waits for it.
+        this.handed.delete(sid);
+        if (t !== undefined && !t.resumed) await t.kill('its cr-shim went away before handing it over');
+      }
+    }
+  }
+
+  private async serveRequests(c: SeqpacketConnection, adopted: Set<string>, peer: number): Promise<void> {
     for (let p = await c.recv(); p !== null; p = await c.recv()) {
       let reply: Reply;
       try {
-        reply = await this.handle(p);
+        reply = await this.handle(p, adopted, peer);
       } catch (err) {
         reply = { kind: 'error', text: err instanceof ShimError ? `${err.op}: ${err.message}` : String(err) };
       } finally {
@@ -134,7 +184,8 @@ export class Service {
     }
   }
 
-  private async handle(p: Packet): Promise<Reply> {
+  /** `peer`: the client's pid (the plugin's is CRIU's). */
+  private async handle(p: Packet, adopted: Set<string>, peer: number): Promise<Reply> {
     const req = parseRequest(p.data);
     if (typeof req === 'string') {
       if (p.fds[0] !== undefined) sys.close(p.fds[0]);
@@ -154,8 +205,45 @@ export class Service {
       case 'listener':
         return this.listener(req, p.fds[0]);
       case 'end':
-        return this.end(req);
+        return this.end(req, peer);
+      case 'adopt':
+        return this.adopt(req, adopted);
+      case 'resume':
+        return this.resume(req);
+      case 'wait':
+        return this.wait(req);
     }
+  }
+
+  private adopt(req: Request & { verb: 'adopt' }, adopted: Set<string>): Reply {
+    if (req.version !== HAND_OVER_VERSION) return { kind: 'error', text: `adopt: hand-over version ${req.version} is not served (this service speaks ${HAND_OVER_VERSION})` };
+    const session = this.session(req.release, req.ioUring);
+    const sid = `h${randomBytes(8).toString('hex')}`;
+    const tree = new HandedTree(sid, session);
+    this.handed.set(sid, tree);
+    adopted.add(sid);
+    this.trees.add(sid, () => tree.kill('the service stopped'));
+    // Still looked up by a later wait until its connection ends.
+    void tree.gone.then((why) => {
+      this.trees.remove(sid);
+      if (why !== undefined) this.opts.notice(`tree ${sid} was killed: ${why}`);
+    });
+    return { kind: 'filter', sid, filter: session.filter };
+  }
+
+  private async resume(req: Request & { verb: 'resume' }): Promise<Reply> {
+    const t = this.handed.get(req.sid);
+    if (t === undefined) return { kind: 'error', text: `resume: no tree ${req.sid}` };
+    await t.resume(req.root, req.mode);
+    this.opts.notice(`supervising tree ${req.sid} (root ${req.root}) under ${t.session.persona.release}`);
+    return { kind: 'ok' };
+  }
+
+  private async wait(req: Request & { verb: 'wait' }): Promise<Reply> {
+    const t = this.handed.get(req.sid);
+    if (t === undefined) return { kind: 'error', text: `wait: no tree ${req.sid}` };
+    const why = await t.gone;
+    return why === undefined ? { kind: 'gone' } : { kind: 'error', text: `the tree was killed: ${why}` };
   }
 
   private dump(req: Request & { verb: 'dump' }): Reply {
@@ -179,21 +267,53 @@ export class Service {
   private restore(req: Request & { verb: 'restore' }): Reply {
     const manifest = readManifest(req.dir);
     let release: string;
+    let plainWhy = '';
     if (manifest === undefined) {
-      if (this.opts.plain.kind === 'none') return { kind: 'plain' };
-      release = this.opts.plain.release;
+      const plain = this.plainRelease(req.dir);
+      if (plain.release === undefined) {
+        this.opts.notice(`restore of ${req.dir}: a plain image restored as it is (${plain.why})`);
+        return { kind: 'plain' };
+      }
+      release = plain.release;
+      plainWhy = ` (a plain image: ${plain.why})`;
     } else {
       release = chooseKernel(undefined, manifest, os.release(), req.dir).release;
     }
     const session = this.session(release);
     const sid = `r${randomBytes(8).toString('hex')}`;
     this.restores.set(sid, { sid, dir: req.dir, session });
-    this.opts.notice(`restore of ${req.dir}: under ${session.persona.release}${manifest === undefined ? ' (a plain image: the host policy)' : ''}`);
+    this.opts.notice(`restore of ${req.dir}: under ${session.persona.release}${plainWhy}`);
     return { kind: 'filter', sid, filter: session.filter };
+  }
+
+  /** The release a plain image is restored under, or none; and why (for the notice). */
+  private plainRelease(dir: string): { release?: string; why: string } {
+    const decided = decidePlain(this.opts.policy, containerIdentity(dir), this.opts.plain);
+    const p = decided.policy;
+    if (p.kind === 'none') return { why: decided.why };
+    if (p.kind === 'release') return { release: p.release, why: decided.why };
+    let found;
+    try {
+      found = imageKernel(dir, readPstree(dir));
+    } catch (err) {
+      found = { reason: (err as Error).message };
+    }
+    if (!('code' in found)) return { why: `${decided.why}: the image names no kernel (${found.reason})` };
+    // Taken on this very kernel: there is nothing older to present.
+    if (os.release().startsWith(found.release) && /^([.+-]|$)/.test(os.release().slice(found.release.length))) {
+      return { why: `${decided.why}: the image's vDSO names this host's kernel ${found.release}` };
+    }
+    return { release: found.release, why: `${decided.why}: the image's vDSO names Linux ${found.release}` };
   }
 
   private listener(req: Request & { verb: 'listener' }, fd: number | undefined): Reply {
     if (fd === undefined) return { kind: 'error', text: 'listener: no descriptor came with it' };
+    const h = this.handed.get(req.sid);
+    if (h !== undefined && !h.resumed) {
+      h.addListener(req.pid, fd);
+      this.trees.addProcess(req.sid, req.pid);
+      return { kind: 'ok' };
+    }
     const r = this.restores.get(req.sid);
     if (r === undefined) {
       sys.close(fd);
@@ -231,7 +351,7 @@ export class Service {
     return { kind: 'ok' };
   }
 
-  private async end(req: Request & { verb: 'end' }): Promise<Reply> {
+  private async end(req: Request & { verb: 'end' }, criu: number): Promise<Reply> {
     const r = this.restores.get(req.sid);
     if (r === undefined) return { kind: 'error', text: `end: no restore ${req.sid}` };
     if (req.ret !== 0) {
@@ -240,20 +360,28 @@ export class Service {
       await this.trees.kill(r.sid);
       return { kind: 'ok' };
     }
-    // For a later dump (through the plugin or cr-shim dump): which persona, which filter is ours.
-    if (r.root !== undefined) r.unrecord = recordSupervised(r.root, r.session.persona, r.session.filter);
+    // If the service dies the tree dies (plugin-tree-guard.ts), and a later dump (through the plugin or
+    // cr-shim dump) finds which persona and which filter are ours. Not awaited: CRIU, and the
+    // engine's restore, wait for this reply; the tree is filtered meanwhile.
+    const root = r.root;
+    if (root !== undefined) {
+      r.guard = guardPluginTree(root, () => [...new Set([...this.trees.processes(r.sid), ...listTree(root)])], [criu], r.session.persona, r.session.filter, r.sid).catch((err: unknown) => {
+        this.treeFailed(r, `it could not be guarded: ${(err as Error).message}`);
+        return undefined;
+      });
+    }
     return { kind: 'ok' };
   }
 
   private treeGone(r: Restoring): void {
-    r.unrecord?.();
+    void r.guard?.then((g) => g?.end('release'));
     this.restores.delete(r.sid);
     this.trees.remove(r.sid);
   }
 
   private treeFailed(r: Restoring, why: string): void {
     this.opts.notice(`the notification loop of ${r.dir} failed (${why}): its processes are killed`);
-    r.unrecord?.();
+    void r.guard?.then((g) => g?.end('kill'));
     this.restores.delete(r.sid);
     void this.trees.kill(r.sid);
   }

@@ -31,7 +31,8 @@ export const GUARD_PATH = buildOutput('cr-shim-guard');
 
 /** Rounds of "list the tree, move it in" before giving up on a tree that keeps forking. */
 const ADOPT_ROUNDS = 50;
-const GUARD_NAME = /^cr-shim\.(\d+)\.(\d+)$/;
+/** cr-shim.SUPERVISOR.STARTTIME, and .TAG when one supervisor guards several trees (cr-shim serve). */
+const GUARD_NAME = /^cr-shim\.(\d+)\.(\d+)(?:\.[A-Za-z0-9_-]+)?$/;
 
 export interface TreeGuard {
   /** The cgroup's directory, e.g. /sys/fs/cgroup/unified/cr-shim.123.456. */
@@ -130,13 +131,14 @@ function safeRead(file: string): string {
 /**
  * Create this supervisor's cgroup and start its guard. Call once per supervised tree, before any
  * of the tree's tasks may run; adopt() them, then release() when supervision ends normally.
+ * `tag` tells apart the trees of a supervisor that serves several ([A-Za-z0-9_-]).
  * Throws ShimError (op "guard the tree") when no cgroup can be made or the guard does not start.
  */
-export async function guardTree(listenerFds: readonly number[] = []): Promise<TreeGuard> {
+export async function guardTree(listenerFds: readonly number[] = [], tag?: string): Promise<TreeGuard> {
   const mount = cgroup2Root();
   const own = cgroupOf(process.pid) ?? '/';
   const parent = path.join(mount, own);
-  const name = `cr-shim.${process.pid}.${startTimeOf(process.pid) ?? '0'}`;
+  const name = `cr-shim.${process.pid}.${startTimeOf(process.pid) ?? '0'}${tag === undefined ? '' : `.${tag}`}`;
   const dir = path.join(parent, name);
   try {
     fs.mkdirSync(dir);
@@ -179,16 +181,27 @@ export async function guardTree(listenerFds: readonly number[] = []): Promise<Tr
   };
 }
 
-async function startGuard(dir: string, listenerFds: readonly number[]): Promise<{ release: (how: 'release' | 'kill') => Promise<void> }> {
+/**
+ * Guard a tree that already has a cgroup of its own, made by someone else (a container's, made by
+ * its engine, for a tree cr-shim serve got from the CRIU plugin): the same kill if this supervisor
+ * dies, but nothing is moved and the cgroup is never removed. `cgPath` is the "0::" path. Throws
+ * ShimError when the guard does not start.
+ */
+export async function guardCgroupInPlace(cgPath: string): Promise<{ release(how?: 'release' | 'kill'): Promise<void> }> {
+  const guard = await startGuard(path.join(cgroup2Root(), cgPath), [], true);
+  return { release: (how = 'release') => guard.release(how) };
+}
+
+async function startGuard(dir: string, listenerFds: readonly number[], keep = false): Promise<{ release: (how: 'release' | 'kill') => Promise<void> }> {
   // Its own session: a ^C to cr-shim's process group must not reach it. The listeners are its fds 4 and on, held, never read.
-  const child: ChildProcess = spawn(GUARD_PATH, [String(process.pid), dir], {
+  const child: ChildProcess = spawn(GUARD_PATH, [String(process.pid), dir, ...(keep ? ['keep'] : [])], {
     stdio: ['ignore', 'ignore', 'inherit', 'pipe', ...listenerFds],
     detached: true,
   });
   const channel = child.stdio[3] as (Readable & Writable) | null | undefined;
   const failed = (message: string) => {
     try {
-      fs.rmdirSync(dir);
+      if (!keep) fs.rmdirSync(dir);
     } catch {
       // Removed by the guard already, or never made.
     }
@@ -237,7 +250,7 @@ export interface GuardedTree {
 /**
  * The one hook of run, restore and attach: guard the tree rooted at `root` (every process
  * `list` returns goes into the cgroup; the guard holds `listenerFds` open) and record its
- * supervision for `cr-shim dump`. Call it
+ * supervision for `cr-shim dump` (`tag`: as for guardTree). Call it
  * before any task of the tree runs unsupervised code. Throws ShimError from guardTree or adopt
  * (the guard is released first; the caller kills the tree).
  */
@@ -247,15 +260,16 @@ export async function guardSupervisedTree(
   persona: { release: string; mainline: string },
   filter: Uint8Array,
   listenerFds: readonly number[],
+  tag?: string,
 ): Promise<GuardedTree> {
-  const guard = await guardTree(listenerFds);
+  const guard = await guardTree(listenerFds, tag);
   try {
     guard.adopt(list);
   } catch (err) {
     await guard.release('kill');
     throw err;
   }
-  const unrecord = recordSupervised(root, persona, filter, guard.path);
+  const unrecord = recordSupervised(root, persona, filter, guard.path, tag);
   return {
     end: async (how = 'release') => {
       unrecord();

@@ -66,6 +66,7 @@ const VALIDATORS: Record<SchemaName, ValidateFunction> = {
   'arg-table': precompiled.argTable as unknown as ValidateFunction,
   manifest: precompiled.manifest as unknown as ValidateFunction,
   persona: precompiled.persona as unknown as ValidateFunction,
+  'serve-policy': precompiled.servePolicy as unknown as ValidateFunction,
 };
 
 /**

@@ -2,7 +2,7 @@ import type { ErrorObject } from 'ajv';
 import { TableError } from '../errors.js';
 
 /** The schemas in tables/schema/, by file stem. */
-export type SchemaName = 'syscall-table' | 'releases' | 'sysctl-binary' | 'sysctl-removed' | 'arg-table' | 'manifest' | 'persona';
+export type SchemaName = 'syscall-table' | 'releases' | 'sysctl-binary' | 'sysctl-removed' | 'arg-table' | 'manifest' | 'persona' | 'serve-policy';
 
 /** How to repair a file that fails its schema, for the files people write or keep by hand. */
 const FIX: Partial<Record<SchemaName, string>> = {

@@ -4621,3 +4621,317 @@ validate16.errors = vErrors;
 return errors === 0;
 }
 
+export const servePolicy = validate17;
+const schema32 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/serve-policy.schema.json","title":"cr-shim serve --policy FILE: which kernel a plain image (one without cr-shim.json) is restored under, per container","type":"object","additionalProperties":false,"required":["rules"],"properties":{"plain":{"description":"What an image no rule matches gets; default: serve's --plain.","$ref":"#/definitions/kernel"},"rules":{"description":"Tried in order; the first that matches decides.","type":"array","items":{"type":"object","additionalProperties":false,"required":["kernel"],"properties":{"container":{"description":"A container's name, its id, or a prefix of its id of at least 12 characters.","type":"string","minLength":1,"maxLength":253},"label":{"description":"A label (image labels included) or an OCI annotation of the container: present (no value), or equal to value.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"value":{"type":"string","maxLength":4096}}},"kernel":{"$ref":"#/definitions/kernel"}},"oneOf":[{"required":["container"],"properties":{"container":true}},{"required":["label"],"properties":{"label":true}}]}}},"definitions":{"kernel":{"description":"none: restored as it is, no shim; image: the kernel the image's vDSO note names; else a release as --kernel takes it.","type":"string","pattern":"^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"}}};
+const schema33 = {"description":"none: restored as it is, no shim; image: the kernel the image's vDSO note names; else a release as --kernel takes it.","type":"string","pattern":"^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"};
+const pattern40 = new RegExp("^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$", "u");
+
+function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="https://cr-shim.invalid/schema/serve-policy.schema.json" */;
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.rules === undefined) && (missing0 = "rules")){
+validate17.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((key0 === "plain") || (key0 === "rules"))){
+validate17.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.plain !== undefined){
+let data0 = data.plain;
+const _errs2 = errors;
+const _errs3 = errors;
+if(errors === _errs3){
+if(typeof data0 === "string"){
+if(!pattern40.test(data0)){
+validate17.errors = [{instancePath:instancePath+"/plain",schemaPath:"#/definitions/kernel/pattern",keyword:"pattern",params:{pattern: "^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"},message:"must match pattern \""+"^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"+"\""}];
+return false;
+}
+}
+else {
+validate17.errors = [{instancePath:instancePath+"/plain",schemaPath:"#/definitions/kernel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.rules !== undefined){
+let data1 = data.rules;
+const _errs5 = errors;
+if(errors === _errs5){
+if(Array.isArray(data1)){
+var valid2 = true;
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+const _errs7 = errors;
+const _errs9 = errors;
+let valid3 = false;
+let passing0 = null;
+const _errs10 = errors;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+let missing1;
+if((data2.container === undefined) && (missing1 = "container")){
+const err0 = {instancePath:instancePath+"/rules/" + i0,schemaPath:"#/properties/rules/items/oneOf/0/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+var _valid0 = _errs10 === errors;
+if(_valid0){
+valid3 = true;
+passing0 = 0;
+}
+const _errs11 = errors;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+let missing2;
+if((data2.label === undefined) && (missing2 = "label")){
+const err1 = {instancePath:instancePath+"/rules/" + i0,schemaPath:"#/properties/rules/items/oneOf/1/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+var _valid0 = _errs11 === errors;
+if(_valid0 && valid3){
+valid3 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid3 = true;
+passing0 = 1;
+}
+}
+if(!valid3){
+const err2 = {instancePath:instancePath+"/rules/" + i0,schemaPath:"#/properties/rules/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+validate17.errors = vErrors;
+return false;
+}
+else {
+errors = _errs9;
+if(vErrors !== null){
+if(_errs9){
+vErrors.length = _errs9;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(errors === _errs7){
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+let missing3;
+if((data2.kernel === undefined) && (missing3 = "kernel")){
+validate17.errors = [{instancePath:instancePath+"/rules/" + i0,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
+return false;
+}
+else {
+const _errs12 = errors;
+for(const key1 in data2){
+if(!(((key1 === "container") || (key1 === "label")) || (key1 === "kernel"))){
+validate17.errors = [{instancePath:instancePath+"/rules/" + i0,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs12 === errors){
+if(data2.container !== undefined){
+let data3 = data2.container;
+const _errs13 = errors;
+if(errors === _errs13){
+if(typeof data3 === "string"){
+if(func2(data3) > 253){
+validate17.errors = [{instancePath:instancePath+"/rules/" + i0+"/container",schemaPath:"#/properties/rules/items/properties/container/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+return false;
+}
+else {
+if(func2(data3) < 1){
+validate17.errors = [{instancePath:instancePath+"/rules/" + i0+"/container",schemaPath:"#/properties/rules/items/properties/container/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+}
+else {
+validate17.errors = [{instancePath:instancePath+"/rules/" + i0+"/container",schemaPath:"#/properties/rules/items/properties/container/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid4 = _errs13 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data2.label !== undefined){
+let data4 = data2.label;
+const _errs15 = errors;
+if(errors === _errs15){
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+let missing4;
+if((data4.name === undefined) && (missing4 = "name")){
+validate17.errors = [{instancePath:instancePath+"/rules/" + i0+"/label",schemaPath:"#/properties/rules/items/properties/label/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"}];
+return false;
+}
+else {
+const _errs17 = errors;
+for(const key2 in data4){
+if(!((key2 === "name") || (key2 === "value"))){
+validate17.errors = [{instancePath:instancePath+"/rules/" + i0+"/label",schemaPath:"#/properties/rules/items/properties/label/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs17 === errors){
+if(data4.name !== undefined){
+let data5 = data4.name;
+const _errs18 = errors;
+if(errors === _errs18){
+if(typeof data5 === "string"){
+if(func2(data5) > 253){
+validate17.errors = [{instancePath:instancePath+"/rules/" + i0+"/label/name",schemaPath:"#/properties/rules/items/properties/label/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];
+return false;
+}
+else {
+if(func2(data5) < 1){
+validate17.errors = [{instancePath:instancePath+"/rules/" + i0+"/label/name",schemaPath:"#/properties/rules/items/properties/label/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+}
+else {
+validate17.errors = [{instancePath:instancePath+"/rules/" + i0+"/label/name",schemaPath:"#/properties/rules/items/properties/label/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid5 = _errs18 === errors;
+}
+else {
+var valid5 = true;
+}
+if(valid5){
+if(data4.value !== undefined){
+let data6 = data4.value;
+const _errs20 = errors;
+if(errors === _errs20){
+if(typeof data6 === "string"){
+if(func2(data6) > 4096){
+validate17.errors = [{instancePath:instancePath+"/rules/" + i0+"/label/value",schemaPath:"#/properties/rules/items/properties/label/properties/value/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"}];
+return false;
+}
+}
+else {
+validate17.errors = [{instancePath:instancePath+"/rules/" + i0+"/label/value",schemaPath:"#/properties/rules/items/properties/label/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid5 = _errs20 === errors;
+}
+else {
+var valid5 = true;
+}
+}
+}
+}
+}
+else {
+validate17.errors = [{instancePath:instancePath+"/rules/" + i0+"/label",schemaPath:"#/properties/rules/items/properties/label/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid4 = _errs15 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data2.kernel !== undefined){
+let data7 = data2.kernel;
+const _errs22 = errors;
+const _errs23 = errors;
+if(errors === _errs23){
+if(typeof data7 === "string"){
+if(!pattern40.test(data7)){
+validate17.errors = [{instancePath:instancePath+"/rules/" + i0+"/kernel",schemaPath:"#/definitions/kernel/pattern",keyword:"pattern",params:{pattern: "^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"},message:"must match pattern \""+"^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"+"\""}];
+return false;
+}
+}
+else {
+validate17.errors = [{instancePath:instancePath+"/rules/" + i0+"/kernel",schemaPath:"#/definitions/kernel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid4 = _errs22 === errors;
+}
+else {
+var valid4 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate17.errors = [{instancePath:instancePath+"/rules/" + i0,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid2 = _errs7 === errors;
+if(!valid2){
+break;
+}
+}
+}
+else {
+validate17.errors = [{instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate17.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate17.errors = vErrors;
+return errors === 0;
+}
+

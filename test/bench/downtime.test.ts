@@ -34,10 +34,10 @@ describe('downtimeRows', () => {
 });
 
 describe('measureDowntime on this machine', () => {
-  it('one alternation: dump and restore, plain CRIU and cr-shim, each a positive time', async () => {
+  it('one alternation: dump and restore (in process and handed to cr-shim serve), plain CRIU and cr-shim, each a positive time', async () => {
     await ensureCriu();
     const d = await measureDowntime('5.10', CLI_PATH, 1, process.env);
-    expect(d.rows.map((r) => r.id)).toEqual(['dump', 'restore']);
+    expect(d.rows.map((r) => r.id)).toEqual(['dump', 'restore', 'restore-served']);
     for (const r of d.rows) {
       for (const s of [r.criu, r.crShim]) {
         expect(s.n).toBe(1);

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CriuBinary } from '../../src/criu/binary.js';
 import { readManifest } from '../../src/criu/manifest.js';
 import { readImageFilters } from '../../src/criu/image/seccomp.js';
-import { filterSha256 } from '../../src/criu/supervised-record.js';
+import { cgroupOf, filterSha256 } from '../../src/criu/supervised-record.js';
+import { cgroup2Root } from '../../src/supervisor/tree-guard.js';
 import { prepareSession } from '../../src/supervisor/session.js';
 import { ensureCriu, SETUP_TIMEOUT_MS } from '../criu/helpers/criu.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
@@ -50,6 +51,34 @@ async function waitGone(pid: number, timeoutMs = 20_000): Promise<void> {
     if (Date.now() > end) throw new Error(`process ${pid} (${fs.readFileSync(`/proc/${pid}/stat`, 'utf8')}) still there after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+async function pollFor<T>(get: () => T | undefined, ms = 20_000): Promise<T | undefined> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = get();
+    if (v !== undefined || Date.now() > end) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function tryRmdir(dir: string): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // Still populated for a moment after the kill.
+  }
+}
+
+/** A cr-shim-guard whose supervisor is `pid` runs. */
+function guardOf(pid: number): boolean {
+  return fs.readdirSync('/proc').some((p) => {
+    try {
+      return /^\d+$/.test(p) && fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[1] === String(pid) && fs.readFileSync(`/proc/${p}/comm`, 'utf8').startsWith('cr-shim-guard');
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** sha256 of every file of a directory, by name. */
@@ -132,6 +161,73 @@ describe('cr-shim serve with the CRIU plugin', () => {
     }
     expect(alive(pid)).toBe(false);
     expect(digest(img)).toEqual(before);
+  }, 180_000);
+
+  it('a plain image (no cr-shim at dump) is restored under the kernel the node\'s policy names for its container\'s label', async () => {
+    const own = await startServeSandbox({ prefix: 'cr-shim-policy-', policy: { rules: [{ label: { name: 'org.example.tier', value: 'legacy' }, kernel: '4.19' }] } });
+    try {
+      const s = await startSubject('threads');
+      // An engine's layout: the bundle's config.json beside the images directory.
+      const bundle = fs.mkdtempSync(path.join(own.dir, 'bundle-'));
+      fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify({ annotations: { 'org.example.tier': 'legacy' } }));
+      const img = path.join(bundle, 'checkpoint');
+      fs.mkdirSync(img);
+      const withPlugin = (verb: 'dump' | 'restore', args: string[]) =>
+        run(criu.path, [verb, '-L', own.pluginDir, '-W', bundle, '-o', path.join(bundle, `${verb}.log`), ...args], { env: own.env, timeout: 120_000 });
+      await withPlugin('dump', ['-t', String(s.pid), '-D', img]);
+      await waitGone(s.pid);
+      expect(readManifest(img)).toBeUndefined();
+      const last = readProgress(s.state)!.counter;
+      await withPlugin('restore', ['-D', img, '-d']);
+      // Every tick after the restore (the file still holds the last one before the dump, under the host).
+      const seen = new Set<string>();
+      await waitProgress(s.state, (p) => (p.counter > last && seen.add(p.release), p.counter > last + 3), 30_000);
+      expect([...seen]).toEqual(['4.19']);
+      expect(own.serve.stderr()).toMatch(/restore of .*checkpoint: under 4\.19 \(a plain image: policy rule 0 \(label org\.example\.tier=legacy\)\)/);
+      expect(await askReport(s.state, 30_000)).toMatchObject({ release: '4.19', threads_alive: '4' });
+      await waitGone(s.pid);
+    } finally {
+      await own.remove();
+    }
+  }, 180_000);
+
+  const killRows = [
+    { why: 'in the cgroup plain criu restored it into (shared): moved into a guard cgroup of the service\'s', ownCgroup: false },
+    { why: 'in a cgroup of its own, as a container is: guarded where it is, the cgroup kept for its engine', ownCgroup: true },
+  ];
+  it.each(killRows)('SIGKILL to the service kills the plugin-restored tree: $why', async ({ ownCgroup }) => {
+    const own = await startServeSandbox({ prefix: 'cr-shim-plugin-kill-', plain: '4.19' });
+    const cg = ownCgroup ? path.join(cgroup2Root(), `cr-shim-test-${process.pid}-${Date.now()}`) : undefined;
+    try {
+      const s = await startSubject('threads');
+      if (cg !== undefined) {
+        fs.mkdirSync(cg);
+        fs.writeFileSync(path.join(cg, 'cgroup.procs'), `${s.pid}\n`);
+      }
+      const work = fs.mkdtempSync(path.join(own.dir, 'w-'));
+      const img = path.join(work, 'img');
+      fs.mkdirSync(img);
+      const withPlugin = (verb: 'dump' | 'restore', args: string[]) =>
+        run(criu.path, [verb, '-L', own.pluginDir, '-W', work, '-o', path.join(work, `${verb}.log`), ...args], { env: own.env, timeout: 120_000 });
+      await withPlugin('dump', ['-t', String(s.pid), '-D', img]);
+      await waitGone(s.pid);
+      const last = readProgress(s.state)!.counter;
+      await withPlugin('restore', ['-D', img, '-d']);
+      await waitProgress(s.state, (p) => p.counter > last && p.release === '4.19', 30_000);
+      // The guard is set up once CRIU reports success: poll for the tree's cgroup to be guarded.
+      const guarded = await pollFor(() => {
+        const at = cgroupOf(s.pid);
+        if (cg !== undefined) return at === `/${path.basename(cg)}` && guardOf(own.serve.pid) ? at : undefined;
+        return at !== undefined && new RegExp(`/cr-shim\\.${own.serve.pid}\\.\\d+\\.r[0-9a-f]+$`).test(at) ? at : undefined;
+      });
+      expect(guarded).toBeDefined();
+      own.serve.kill('SIGKILL');
+      await waitGone(s.pid, 5_000);
+      if (cg !== undefined) expect(fs.existsSync(cg)).toBe(true);
+    } finally {
+      await own.remove();
+      if (cg !== undefined) await pollFor(() => (fs.existsSync(cg) ? (tryRmdir(cg), undefined) : true));
+    }
   }, 180_000);
 
   it('stopping the service kills the trees it serves', async () => {

@@ -1,6 +1,6 @@
 // The serve socket's messages as data: what the plugin may send, and the replies it reads.
 import { describe, expect, it } from 'vitest';
-import { formatReply, parseRequest, type Reply } from '../../src/serve/protocol.js';
+import { formatReply, formatRequest, parseReply, parseRequest, type Reply, type Request } from '../../src/serve/protocol.js';
 
 const REQUESTS: [string, ReturnType<typeof parseRequest>][] = [
   ['dump 42', { verb: 'dump', pid: 42 }],
@@ -19,6 +19,18 @@ const REQUESTS: [string, ReturnType<typeof parseRequest>][] = [
   ['end r1', 'end: bad status ""'],
   ['restore /img\nrestore /b', 'a request is one line'],
   ['hello', 'unknown request "hello"'],
+  // The CLI's hand-over (versioned).
+  ['adopt 1 2.6.32', { verb: 'adopt', version: 1, release: '2.6.32', ioUring: false }],
+  ['adopt 1 5.4.0-150-generic io-uring', { verb: 'adopt', version: 1, release: '5.4.0-150-generic', ioUring: true }],
+  ['adopt 0 2.6.32', 'adopt: bad version "0"'],
+  ['adopt 1 ../x', 'adopt: bad release "../x"'],
+  ['adopt 1 4.19 fast', 'adopt: unknown flag "fast"'],
+  ['resume r1 42 stopped', { verb: 'resume', sid: 'r1', root: 42, mode: 'stopped' }],
+  ['resume r1 42 running', { verb: 'resume', sid: 'r1', root: 42, mode: 'running' }],
+  ['resume r1 42 paused', 'resume: bad mode "paused" (stopped or running)'],
+  ['resume r1 0 stopped', 'resume: bad pid "0"'],
+  ['wait r1', { verb: 'wait', sid: 'r1' }],
+  ['wait r1 2', 'wait: bad session "r1 2"'],
 ];
 
 const REPLIES: [Reply, string][] = [
@@ -29,7 +41,24 @@ const REPLIES: [Reply, string][] = [
   [{ kind: 'filter', sid: 'r1', filter: Uint8Array.of(6, 0, 0, 0, 0, 0, 0xff, 0x7f) }, 'filter r1\n\x06\0\0\0\0\0\xff\x7f'],
 ];
 
+const REPLY_TEXTS: [string, ReturnType<typeof parseReply>][] = [
+  ['ok', { kind: 'ok' }],
+  ['gone', { kind: 'gone' }],
+  ['error adopt: no such kernel', { kind: 'error', text: 'adopt: no such kernel' }],
+  ['filter r1\n\x06\0\0\0\0\0\xff\x7f', { kind: 'filter', sid: 'r1', filter: Uint8Array.of(6, 0, 0, 0, 0, 0, 0xff, 0x7f) }],
+  ['filter r1\n\x06\0\0', 'a filter that is not whole instructions'],
+  ['filter r1', 'bad "filter" reply'],
+  ['ok then', 'bad "ok" reply'],
+  ['what', 'unknown reply "what"'],
+];
+
 describe('serve protocol', () => {
+  it.each(REPLY_TEXTS)('reply %j', (text, want) => {
+    expect(parseReply(Buffer.from(text, 'latin1'))).toEqual(want);
+  });
+  it.each(REQUESTS.filter((r): r is [string, Request] => typeof r[1] !== 'string'))('formatRequest round-trips %j', (text, req) => {
+    expect(formatRequest(req)).toBe(text);
+  });
   it.each(REQUESTS)('%j', (text, want) => {
     expect(parseRequest(Buffer.from(text))).toEqual(want);
   });

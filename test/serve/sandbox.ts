@@ -25,7 +25,7 @@ export interface ServeSandbox {
 }
 
 /** Install the plugin and start the service; resolves once it listens. */
-export async function startServeSandbox(opts: { plain?: string; prefix?: string } = {}): Promise<ServeSandbox> {
+export async function startServeSandbox(opts: { plain?: string; prefix?: string; policy?: unknown } = {}): Promise<ServeSandbox> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), opts.prefix ?? 'cr-shim-serve-'));
   const pluginDir = path.join(dir, 'plugins');
   const socket = path.join(dir, 'serve.sock');
@@ -33,7 +33,9 @@ export async function startServeSandbox(opts: { plain?: string; prefix?: string 
   const env = { ...process.env, CR_SHIM_RUN_DIR: runDir };
   const installed = await runCli(['plugin', 'install', pluginDir, '--socket', socket], { env });
   if (installed.status !== 0) throw new Error(`plugin install failed\n${describeResult(installed)}`);
-  const serve = startCli(['serve', '--socket', socket, ...(opts.plain ? ['--plain', opts.plain] : [])], { env, timeoutMs: 600_000 });
+  const policy = path.join(dir, 'policy.json');
+  if (opts.policy !== undefined) fs.writeFileSync(policy, JSON.stringify(opts.policy));
+  const serve = startCli(['serve', '--socket', socket, ...(opts.plain ? ['--plain', opts.plain] : []), ...(opts.policy !== undefined ? ['--policy', policy] : [])], { env, timeoutMs: 600_000 });
   const end = Date.now() + 30_000;
   while (!fs.existsSync(socket)) {
     if (Date.now() > end || serve.child.exitCode !== null) throw new Error(`cr-shim serve did not listen on ${socket}: ${serve.stderr()}`);

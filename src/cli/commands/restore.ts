@@ -1,9 +1,8 @@
-/** `cr-shim restore [--kernel R] [--criu PATH] [--allow-io-uring] [--stats] [--trace FILE] [--quiet] IMG [-- CRIU-OPTIONS...]` */
+/** `cr-shim restore [--kernel R] [--criu PATH] [--allow-io-uring] [--stats] [--trace FILE] [--socket PATH] [--no-serve] [--quiet] IMG [-- CRIU-OPTIONS...]` */
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, ownAndPassThrough, str } from '../args.js';
 import { writeNotice } from '../error-line.js';
 import { UsageError } from '../../errors.js';
-import { prepareSession } from '../../supervisor/session.js';
 import { restore } from '../../restore/restore.js';
 import { formatStats } from '../stats-report.js';
 import { DEFAULT_CRIU_LIMITS } from '../../restore/watchdog.js';
@@ -17,10 +16,11 @@ function positive(v: Parsed['options'][string], name: string, dflt: number): num
 }
 import { assertTraceWritable } from '../../supervisor/trace.js';
 import { ALLOW_IO_URING_HELP } from '../run-view.js';
+import { NO_SERVE_HELP, SOCKET_HELP, serveChoice } from '../hand-over-options.js';
 
 export const restoreSpec: CommandSpec = {
   name: 'restore',
-  usage: 'cr-shim restore [--kernel RELEASE] [--criu PATH] [--criu-timeout SECONDS] [--criu-log-limit MIB] [--stats] [--trace FILE] [--quiet] IMG [-- CRIU-OPTIONS...]',
+  usage: 'cr-shim restore [--kernel RELEASE] [--criu PATH] [--criu-timeout SECONDS] [--criu-log-limit MIB] [--stats] [--trace FILE] [--socket PATH] [--no-serve] [--quiet] IMG [-- CRIU-OPTIONS...]',
   summary: 'Restore the CRIU image IMG under the shim, presenting the kernel it was taken on; exit with its root\'s status.',
   options: [
     { name: 'kernel', value: 'RELEASE', help: 'kernel to present (default: the one IMG/cr-shim.json records, else this host\'s)' },
@@ -30,6 +30,8 @@ export const restoreSpec: CommandSpec = {
     { name: 'trace', value: 'FILE', help: 'write one JSON line per translated call to FILE' },
     { name: 'criu-timeout', value: 'SECONDS', help: `kill criu restore and the partial tree after SECONDS (default ${DEFAULT_CRIU_LIMITS.timeoutMs / 1000})` },
     { name: 'criu-log-limit', value: 'MIB', help: `kill criu restore and the partial tree once its log passes MIB (default ${DEFAULT_CRIU_LIMITS.maxLogBytes / 2 ** 20}; a damaged image can make it grow 10 MB/s)` },
+    { name: 'socket', value: 'PATH', help: SOCKET_HELP },
+    { name: 'no-serve', help: NO_SERVE_HELP },
     { name: 'quiet', help: 'no notices on stderr' },
   ],
 };
@@ -54,10 +56,12 @@ export async function restoreCommand(p: Parsed): Promise<number> {
     ...(criu !== undefined ? { criu } : {}),
     ...(trace !== undefined ? { traceFile: trace } : {}),
     notice: (line) => quiet || writeNotice(line),
-    prepare: (release) => prepareSession(release, { view: { identityMounted: false, ioUring: flag(p.options['allow-io-uring']) } }),
+    // Loaded only when the tree is supervised here: a hand-over to cr-shim serve does without it (downtime).
+    prepare: async (release) => (await import('../../supervisor/session.js')).prepareSession(release, { view: { identityMounted: false, ioUring: flag(p.options['allow-io-uring']) } }),
     limits,
+    ...serveChoice(p, trace),
   });
-  if (flag(p.options.stats)) process.stderr.write(formatStats(result.stats, result.native, result.session.routes));
+  if (flag(p.options.stats) && result.session) process.stderr.write(formatStats(result.stats, result.native, result.session.routes));
   if (result.status === undefined) {
     // Only if the root was reaped by someone else: it is our child, so this should not happen.
     writeNotice(`restore: the exit status of process ${result.root} could not be read`);

@@ -1,0 +1,115 @@
+/**
+ * A tree `cr-shim restore` or `cr-shim attach` handed over to `cr-shim serve` (client.ts is the
+ * other side):
+ *
+ *   adopt    → the session's filter goes back to the CLI, which injects it; a worker starts
+ *              loading meanwhile (the CLI restores or injects while it does)
+ *   listener → one process's listener, kept until resume
+ *   resume   → every task into a guarded cgroup of its own (tree-guard.ts: this service's death
+ *              kills it), the listeners to the worker, then, after a restore, SIGCONT
+ *   gone     → every listener hung up: the guard is released and the record removed
+ *
+ * Until resume the tree belongs to the CLI's connection: a CLI that goes away before it
+ * killed what it restored; after resume the tree is the service's, whoever waits for it.
+ */
+import { closeSync } from 'node:fs';
+import { ShimError } from '../errors.js';
+import { killTree, listTree } from '../inject/tree.js';
+import { sys } from '../native/libc.js';
+import type { Session } from '../supervisor/session.js';
+import { guardSupervisedTree, type GuardedTree } from '../supervisor/tree-guard.js';
+import { prestartWorker, type PendingWorker, type SupervisorWorker } from '../supervisor/worker-thread.js';
+import type { ResumeMode } from './protocol.js';
+
+const SIGCONT = 18;
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Taken (and closed) by a worker that failed after it got them.
+  }
+}
+
+export class HandedTree {
+  private readonly pending: PendingWorker;
+  private readonly listeners: { pid: number; fd: number }[] = [];
+  private worker: SupervisorWorker | undefined;
+  private guarded: GuardedTree | undefined;
+  private root: number | undefined;
+  private ended = false;
+  /** The loop returned (its handle is let go): only the thread is left to end. */
+  private loopEnded = false;
+  private onGone: (why: string | undefined) => void = () => undefined;
+  /** Resolves once the tree is gone: undefined when it ended on its own, else why it was killed. */
+  readonly gone: Promise<string | undefined>;
+  resumed = false;
+
+  constructor(readonly sid: string, readonly session: Session) {
+    this.pending = prestartWorker({ persona: session.persona, routes: session.routes, native: true });
+    this.gone = new Promise((resolve) => (this.onGone = resolve));
+  }
+
+  /** One process's listener; ours to close from now on. */
+  addListener(pid: number, fd: number): void {
+    this.listeners.push({ pid, fd });
+  }
+
+  processes(): number[] {
+    const pids = new Set(this.listeners.map((l) => l.pid));
+    if (this.root !== undefined) for (const p of listTree(this.root)) pids.add(p);
+    return [...pids];
+  }
+
+  /**
+   * Guard, supervise and (mode 'stopped') resume the tree rooted at `root`. Throws ShimError after
+   * killing the tree when it cannot be supervised.
+   */
+  async resume(root: number, mode: ResumeMode): Promise<void> {
+    if (this.resumed) throw new ShimError('resume', `tree ${this.sid} is supervised already`, { code: 'EALREADY' });
+    if (this.listeners.length === 0) throw new ShimError('resume', `tree ${this.sid} handed over no listener`, { code: 'EINVAL' });
+    this.root = root;
+    this.resumed = true;
+    const fds = this.listeners.map((l) => l.fd);
+    try {
+      // Still stopped after a restore: every task is in the guarded cgroup before any runs.
+      this.guarded = await guardSupervisedTree(root, () => this.processes(), this.session.persona, this.session.filter, fds, this.sid);
+      // The guard holds copies; the worker owns ours from here on.
+      this.worker = await this.pending.attach(fds);
+    } catch (err) {
+      await this.kill(`it could not be supervised: ${(err as Error).message}`);
+      throw err;
+    }
+    if (mode === 'stopped') for (const p of this.processes()) sys.kill(p, SIGCONT);
+    this.worker.done.then(
+      (done) => {
+        this.loopEnded = true;
+        void (done.error === undefined ? this.finish(undefined) : this.kill(`the notification loop failed: ${done.error}`));
+      },
+      (err: unknown) => {
+        this.loopEnded = true;
+        void this.kill(`the supervisor thread failed: ${String(err)}`);
+      },
+    );
+  }
+
+  /** Kill the tree (a tree may not run on unsupervised) and release everything; once. */
+  async kill(why: string): Promise<void> {
+    if (this.ended) return;
+    killTree(this.processes());
+    await this.finish(why);
+  }
+
+  private async finish(why: string | undefined): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.worker !== undefined) {
+      await (this.loopEnded ? this.worker.worker.terminate() : this.worker.stop()).catch(() => undefined);
+    } else {
+      await this.pending.cancel();
+      for (const l of this.listeners) closeQuietly(l.fd);
+    }
+    await this.guarded?.end(why === undefined ? 'release' : 'kill');
+    this.onGone(why);
+  }
+}
