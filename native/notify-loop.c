@@ -58,6 +58,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "exec-watch-client.h"
 #include "identity-open.h"
 #include "seccomp-compat.h"
 #include "task-uts.h"
@@ -73,6 +74,7 @@ enum native_kind {
 	NK_UNAME = 5,
 	NK_FORGET_TASK = 6,
 	NK_OPEN_IDENTITY = 7,
+	NK_EXEC_VDSO = 8,
 };
 
 /* Verdicts per arch, indexed by syscall number: every number tables/schema/syscall-table.schema.json
@@ -97,6 +99,7 @@ struct verdict {
 	size_t nnames;
 	struct identity_entry *ids;	/* openIdentity: the files answered with the persona's text */
 	size_t nids;
+	char *helper;	/* execVdso: the path of cr-shim-exec-watch; val is the version code */
 };
 
 struct arch_stats {
@@ -180,6 +183,7 @@ static void arch_table_free(struct arch_table *t)
 		for (size_t i = 0; i < v->nids; i++)
 			free(v->ids[i].path);
 		free(v->ids);
+		free(v->helper);
 	}
 	free(t);
 }
@@ -578,6 +582,25 @@ static bool parse_open_identity(napi_env env, napi_value a, uint32_t index, stru
 	return true;
 }
 
+/* execVdso: val is the version code (0..2^32-1), helper the path of cr-shim-exec-watch. */
+static bool parse_exec_vdso(napi_env env, napi_value a, uint32_t index, struct verdict *d)
+{
+	napi_value v;
+	bool has = false;
+	int64_t code;
+	size_t len;
+	if (!prop(env, a, "val", &v, &has) || !has || napi_get_value_int64(env, v, &code) != napi_ok || code < 0 || code > UINT32_MAX)
+		return has ? bad_action(env, index, "val (the version code) must be 0..2^32-1") : bad_action(env, index, "val (the version code) missing");
+	if (!prop(env, a, "helper", &v, &has) || !has || napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok || len == 0 || len >= PATH_MAX)
+		return bad_action(env, index, "helper must be the path of cr-shim-exec-watch");
+	d->helper = malloc(len + 1);
+	if (!d->helper)
+		return bad_action(env, index, "out of memory");
+	napi_get_value_string_utf8(env, v, d->helper, len + 1, &len);
+	d->val = code;
+	return true;
+}
+
 /* Fill t->v[action.nr] from one NativeAction object. */
 static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch_table *t)
 {
@@ -592,7 +615,7 @@ static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch
 	if (!prop(env, a, "kind", &v, &has) || !has || !get_u32(env, v, "kind", &kind))
 		return has ? false : bad_action(env, index, "kind missing");
 	struct verdict *d = &t->v[nr];
-	if (d->kind != NK_DEFER || d->bytes || d->names || d->ids)
+	if (d->kind != NK_DEFER || d->bytes || d->names || d->ids || d->helper)
 		return bad_action(env, index, "nr given twice");
 	d->kind = (uint8_t)kind;
 
@@ -682,6 +705,8 @@ static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch
 	}
 	case NK_OPEN_IDENTITY:
 		return parse_open_identity(env, a, index, d);
+	case NK_EXEC_VDSO:
+		return parse_exec_vdso(env, a, index, d);
 	default:
 		return bad_action(env, index, "unknown kind");
 	}
@@ -960,6 +985,18 @@ static enum outcome decide(int listener, const struct verdict *v, const struct s
 		default:
 			return ANSWERED;
 		}
+	case NK_EXEC_VDSO:
+		/* The pid may have been reused once the task died: never seize a stranger. */
+		if (!id_valid(listener, n->id))
+			return GONE;
+		/*
+		 * Seized before the exec goes on, so the watcher stops it in PTRACE_EVENT_EXEC and
+		 * writes the new vDSO's note before the program's first instruction. When it cannot
+		 * (another tracer holds the task), the exec still runs, with the host's note.
+		 */
+		(void)exec_watch(v->helper, (uint32_t)v->val, (pid_t)n->pid);
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		return ANSWERED;
 	default:
 		return DEFERRED;
 	}

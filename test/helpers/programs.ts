@@ -29,6 +29,7 @@ export const PROGRAM_NAMES = [
   'uts-switch',
   'stamp',
   'identity-leaks',
+  'vdso-note',
 ] as const;
 export type ProgramName = (typeof PROGRAM_NAMES)[number];
 
