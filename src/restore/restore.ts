@@ -6,6 +6,7 @@
  *       → criu restore --leave-stopped --restore-sibling -d   (every task held stopped; the
  *                                                          supervisor worker starts meanwhile)
  *       → cr-shim-inject: a filter and a listener per process (no task has run)
+ *       → the persona's LINUX_VERSION_CODE in each process's vDSO note (cr-shim-vdso)
  *       → SIGCONT the tree, supervise it, exit with the root's status
  *
  * If injection fails the restored tree is killed before any of it runs.
@@ -25,6 +26,7 @@ import { STALE_NOTIFY_HINT, staleNotifyFilters, staleNotifyReason } from '../cri
 import type { Session } from '../supervisor/session.js';
 import { injectFilter, InjectError } from '../inject/injector.js';
 import { killTree, listTree } from '../inject/tree.js';
+import { writeVdsoNotes } from '../inject/vdso-note.js';
 import { superviseTree, type AdoptResult } from '../supervisor/adopt.js';
 import { prestartWorker } from '../supervisor/worker-thread.js';
 import { becomeSubreaper } from '../supervisor/reaper.js';
@@ -139,6 +141,9 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
     killTree([root, ...processes]);
     throw err;
   }
+  // Still stopped: the first instruction any of them runs sees the persona's vDSO note.
+  const vdso = writeVdsoNotes(session, [...new Set([...processes, ...listTree(root)])]);
+  if (vdso) opts.notice(`restore: ${vdso}`);
   let finished = false;
   try {
     const result = await superviseTree({
