@@ -47,6 +47,13 @@ describe('the vDSO note a program reads', () => {
     expect(fields(r.stdout)).toMatchObject({ 'first.vdso_note': code, 'second.vdso_note': code });
   });
 
+  it('run: an exec from a thread other than the leader (the image takes over the thread group\'s id)', async () => {
+    const { kernel, code } = cases.personas[0]!;
+    const r = await runCli(['run', '--quiet', '--kernel', kernel, '--', PROG, 'first', '--thread', PROG, 'second'], { timeoutMs: 30_000 });
+    expect(r.status, describeResult(r)).toBe(0);
+    expect(fields(r.stdout)).toMatchObject({ 'first.vdso_note': code, 'second.vdso_note': code });
+  });
+
   it('run --dumpable: after a PATH search whose first tries fail, the image found reads the persona\'s; no tracer is left', async () => {
     const { kernel, code } = cases.personas[0]!;
     const env = { ...process.env, PATH: `/nonexistent-a:/nonexistent-b:${PROGRAMS_BIN_DIR}:${process.env.PATH ?? '/usr/bin:/bin'}` };
