@@ -24,6 +24,7 @@ extern char **environ;
 
 struct watcher {
 	uint32_t code;
+	bool read_implies_exec;
 	int fd;
 };
 
@@ -32,7 +33,7 @@ static struct watcher g_watchers[MAX_WATCHERS];
 static unsigned g_n;
 
 /* A connected socket to a new watcher, or -errno. */
-static int start_watcher(const char *helper, uint32_t code)
+static int start_watcher(const char *helper, uint32_t code, bool read_implies_exec)
 {
 	int sv[2];
 	char arg[16];
@@ -45,7 +46,7 @@ static int start_watcher(const char *helper, uint32_t code)
 	autoclose int ours = sv[0];
 	autoclose int theirs = sv[1];
 	snprintf(arg, sizeof(arg), "%u", code);
-	char *const argv[] = { (char *)helper, arg, NULL };
+	char *const argv[] = { (char *)helper, arg, read_implies_exec ? "--read-implies-exec" : NULL, NULL };
 	sigemptyset(&none);
 	sigfillset(&defaults);
 	posix_spawn_file_actions_init(&fa);
@@ -80,17 +81,17 @@ static int ask(int fd, pid_t tid)
 	return n == (ssize_t)sizeof(reply) ? reply : -1;
 }
 
-int exec_watch(const char *helper, uint32_t code, pid_t tid)
+int exec_watch(const char *helper, uint32_t code, bool read_implies_exec, pid_t tid)
 {
 	int result = EPIPE;
 	pthread_mutex_lock(&g_mu);
 	struct watcher *w = NULL;
 	for (unsigned i = 0; i < g_n; i++)
-		if (g_watchers[i].code == code)
+		if (g_watchers[i].code == code && g_watchers[i].read_implies_exec == read_implies_exec)
 			w = &g_watchers[i];
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (!w || w->fd < 0) {
-			int fd = start_watcher(helper, code);
+			int fd = start_watcher(helper, code, read_implies_exec);
 			if (fd < 0) {
 				result = -fd;
 				break;
@@ -102,7 +103,7 @@ int exec_watch(const char *helper, uint32_t code, pid_t tid)
 			}
 			if (!w)
 				w = &g_watchers[g_n++];
-			*w = (struct watcher){ .code = code, .fd = fd };
+			*w = (struct watcher){ .code = code, .read_implies_exec = read_implies_exec, .fd = fd };
 		}
 		int r = ask(w->fd, tid);
 		if (r >= 0) {

@@ -99,7 +99,7 @@ struct verdict {
 	size_t nnames;
 	struct identity_entry *ids;	/* openIdentity: the files answered with the persona's text */
 	size_t nids;
-	char *helper;	/* execVdso: the path of cr-shim-exec-watch; val is the version code */
+	char *helper;	/* execVdso: the path of cr-shim-exec-watch; val is the version code, arg 1 for readImpliesExec */
 };
 
 struct arch_stats {
@@ -598,6 +598,12 @@ static bool parse_exec_vdso(napi_env env, napi_value a, uint32_t index, struct v
 		return bad_action(env, index, "out of memory");
 	napi_get_value_string_utf8(env, v, d->helper, len + 1, &len);
 	d->val = code;
+	if (!prop(env, a, "readImpliesExec", &v, &has))
+		return false;
+	bool rie = false;
+	if (has && napi_get_value_bool(env, v, &rie) != napi_ok)
+		return bad_action(env, index, "readImpliesExec must be a boolean");
+	d->arg = rie;
 	return true;
 }
 
@@ -994,7 +1000,7 @@ static enum outcome decide(int listener, const struct verdict *v, const struct s
 		 * writes the new vDSO's note before the program's first instruction. When it cannot
 		 * (another tracer holds the task), the exec still runs, with the host's note.
 		 */
-		(void)exec_watch(v->helper, (uint32_t)v->val, (pid_t)n->pid);
+		(void)exec_watch(v->helper, (uint32_t)v->val, v->arg != 0, (pid_t)n->pid);
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 		return ANSWERED;
 	default:

@@ -97,8 +97,8 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     changedIn: '5.8',
     what: 'a 64-bit ELF without a PT_GNU_STACK header no longer gets READ_IMPLIES_EXEC: readable mappings are not executable.',
     breaks: 'old binaries that run code from a RW mapping die with SIGSEGV.',
-    shim: 'nothing yet (planned: set the personality at exec and at restore).',
-    support: 'unsupported',
+    shim: 'at every exec the exec watcher (handlers/exec-vdso.ts, native/exec-watch.c; notify mechanism) stops the new image before its first instruction and, when kernels before 5.8 gave it READ_IMPLIES_EXEC (a 64-bit ELF without PT_GNU_STACK, or with an executable one), sets it with an injected personality() call: this kernel clears it at exec whatever was set before. Not yet at restore: a task dumped with READ_IMPLIES_EXEC comes back without it (checked with CRIU on 6.18), and the flag is per thread, so every thread of the held tree would need the injected call. Mappings the kernel made during the exec (the stack, the brk heap) keep the protections this kernel gave them.',
+    support: 'partial',
   },
   {
     id: 'sendfile-no-splice',

@@ -37,7 +37,7 @@ const PROC_IDENTITY: Emulation = {
 };
 const EXEC_VDSO: Emulation = {
   handler: 'exec-vdso', support: 'partial', when: otherKernel,
-  note: 'runs as asked; the new image\'s vDSO note (LINUX_VERSION_CODE) is the persona\'s from its first instruction: a helper seizes the task with ptrace before the exec goes on and writes the note at PTRACE_EVENT_EXEC (notify mechanism; x86_64 images); a task another tracer holds execs with the host\'s note, and after a failed exec the task stays traced until its next exec, signal or exit',
+  note: 'runs as asked; the new image\'s vDSO note (LINUX_VERSION_CODE) is the persona\'s from its first instruction: a helper seizes the task with ptrace before the exec goes on and writes the note at PTRACE_EVENT_EXEC (notify mechanism; x86_64 images); under personas before 5.8 the same stop sets READ_IMPLIES_EXEC where those kernels did (behaviour row read-implies-exec); a task another tracer holds execs with the host\'s note, and after a failed exec the task stays traced until its next exec, signal or exit',
 };
 const HOST_BUILD_LACKS = 'this host\'s kernel was built without it';
 

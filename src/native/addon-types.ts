@@ -90,6 +90,8 @@ export interface NativeAction {
   identity?: { path: string; fd: number }[];
   /** execVdso: the path of cr-shim-exec-watch (`val` is the version code). */
   helper?: string;
+  /** execVdso: also set READ_IMPLIES_EXEC in images kernels before 5.8 gave it to (a 64-bit ELF without PT_GNU_STACK or with an executable one). */
+  readImpliesExec?: boolean;
 }
 
 /** struct seccomp_notif, decoded. args are bigint: they are full 64-bit registers. */

@@ -30,6 +30,7 @@ export const PROGRAM_NAMES = [
   'stamp',
   'identity-leaks',
   'vdso-note',
+  'exec-rw',
 ] as const;
 export type ProgramName = (typeof PROGRAM_NAMES)[number];
 
