@@ -40,12 +40,12 @@
     {
       "target_name": "cr-shim-vdso",
       "type": "executable",
-      "sources": ["native/vdso-patch.c", "native/vdso-note.c"]
+      "sources": ["native/vdso-patch.c", "native/vdso-note.c", "native/read-implies-exec.c"]
     },
     {
       "target_name": "cr-shim-exec-watch",
       "type": "executable",
-      "sources": ["native/exec-watch.c", "native/vdso-note.c"]
+      "sources": ["native/exec-watch.c", "native/vdso-note.c", "native/read-implies-exec.c"]
     },
     {
       "target_name": "cr-shim-guard",

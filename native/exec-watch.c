@@ -20,20 +20,12 @@
  * try), a signal (passed on as we detach) or its exit.
  * The tracer is notified by SIGCHLD, read here from a signalfd.
  *
- * --read-implies-exec (personas before 5.8): a 64-bit image gets READ_IMPLIES_EXEC as those
- * kernels gave it, elf_read_implies_exec(ex, stk) = stk != EXSTACK_DISABLE_X (no PT_GNU_STACK,
- * or one with PF_X). Since 5.8 x86_64 gives it only to ia32 images, and set_personality_64bit
- * clears it at every exec (a personality set before the exec does not survive it), so it is set
- * here, after the exec, by a personality() call injected into the task (exec leaves one thread,
- * so one call covers the process).
+ * --read-implies-exec (personas before 5.8): an image those kernels gave READ_IMPLIES_EXEC
+ * gets it here, after the exec (native/read-implies-exec.c; exec leaves one thread, so one
+ * injected call covers the process).
  */
-#include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
-#include <sys/personality.h>
-#include <sys/syscall.h>
-#include <sys/user.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -46,113 +38,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "read-implies-exec.h"
 #include "vdso-note.h"
 
 #define LOOP_FD 3
 
 static uint32_t g_code;
 static bool g_read_implies_exec;
-
-/* Did kernels before 5.8 give this image READ_IMPLIES_EXEC? (x86_64 ELF: no PT_GNU_STACK, or an executable one.) */
-static bool old_kernel_read_implies_exec(pid_t pid)
-{
-	char path[64];
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	bool implies = false;
-	if (pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh) && memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
-	    eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_machine == EM_X86_64 && eh.e_phentsize >= sizeof(ph)) {
-		implies = true;
-		for (unsigned i = 0; i < eh.e_phnum; i++) {
-			if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) != (ssize_t)sizeof(ph)) {
-				implies = false;
-				break;
-			}
-			if (ph.p_type == PT_GNU_STACK) {
-				implies = (ph.p_flags & PF_X) != 0;
-				break;
-			}
-		}
-	}
-	close(fd);
-	return implies;
-}
-
-/* The task's personality (/proc/PID/personality, hex); 0 when unreadable. */
-static unsigned long personality_of(pid_t pid)
-{
-	char path[64];
-	unsigned long value = 0;
-	snprintf(path, sizeof(path), "/proc/%d/personality", pid);
-	FILE *f = fopen(path, "re");
-	if (f) {
-		if (fscanf(f, "%lx", &value) != 1)
-			value = 0;
-		fclose(f);
-	}
-	return value;
-}
-
-/* Resume with a single step and wait for its SIGTRAP stop; 0 or an errno. */
-static int step(pid_t pid)
-{
-	int status;
-	if (ptrace(PTRACE_SINGLESTEP, pid, 0, 0) < 0)
-		return errno;
-	if (waitpid(pid, &status, __WALL) != pid)
-		return errno;
-	return WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP ? 0 : ESRCH;
-}
-
-/*
- * personality(current | READ_IMPLIES_EXEC) in the task, stopped in PTRACE_EVENT_EXEC.
- * execve's return writes ax after that stop, so registers set there would not hold: a single
- * step first stops at the syscall's exit (SYSCALL_EXIT_TRAP, report_single_step), before the
- * program's first instruction. Then a `syscall` instruction (0f 05) written over the entry
- * point (through /proc/PID/mem: this process's copy only) runs the call under a second step,
- * and the bytes and registers are put back.
- */
-static int set_read_implies_exec(pid_t pid)
-{
-	struct user_regs_struct saved, regs;
-	static const unsigned char insn[2] = { 0x0f, 0x05 };
-	unsigned char orig[2];
-	char path[64];
-	int err = step(pid);
-	if (err != 0)
-		return err;
-	if (ptrace(PTRACE_GETREGS, pid, 0, &saved) < 0)
-		return errno;
-	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
-	int mem = open(path, O_RDWR | O_CLOEXEC);
-	if (mem < 0)
-		return errno;
-	if (pread(mem, orig, sizeof(orig), (off_t)saved.rip) != (ssize_t)sizeof(orig) ||
-	    pwrite(mem, insn, sizeof(insn), (off_t)saved.rip) != (ssize_t)sizeof(insn)) {
-		err = errno ? errno : EIO;
-		close(mem);
-		return err;
-	}
-	regs = saved;
-	regs.rax = SYS_personality;
-	regs.orig_rax = (unsigned long long)-1;
-	regs.rdi = personality_of(pid) | READ_IMPLIES_EXEC;
-	if (ptrace(PTRACE_SETREGS, pid, 0, &regs) < 0)
-		err = errno;
-	else
-		err = step(pid);
-	/* Whatever happened, the task resumes at its entry point with its own bytes and registers. */
-	if (pwrite(mem, orig, sizeof(orig), (off_t)saved.rip) != (ssize_t)sizeof(orig) && err == 0)
-		err = errno;
-	close(mem);
-	if (ptrace(PTRACE_SETREGS, pid, 0, &saved) < 0 && err == 0)
-		err = errno;
-	return err;
-}
 
 /* Is tid traced by us already (an earlier exec of it failed)? */
 static int ours(pid_t tid)
@@ -195,7 +87,7 @@ static void serve_stop(pid_t pid, int status)
 		int err = vdso_note_write(pid, g_code);
 		if (err != 0 && err != ENOENT && err != ESRCH)
 			fprintf(stderr, "cr-shim-exec-watch: write the vDSO note of process %d: %s\n", pid, strerror(err));
-		if (g_read_implies_exec && old_kernel_read_implies_exec(pid) && (err = set_read_implies_exec(pid)) != 0 && err != ESRCH)
+		if (g_read_implies_exec && read_implies_exec_wanted(pid) && (err = read_implies_exec_set(pid, true)) != 0 && err != ESRCH)
 			fprintf(stderr, "cr-shim-exec-watch: set READ_IMPLIES_EXEC in process %d: %s\n", pid, strerror(err));
 	} else if (status >> 16 == 0) {
 		/* Signal-delivery-stop: the signal is the task's; deliver it as we detach. */

@@ -56,7 +56,7 @@ export async function attach(opts: AttachOptions): Promise<AdoptResult> {
     throw new ShimError(err.op, `${err.message}${outcome}`, { cause: err, code: err.code, ...(err.hint ? { hint: err.hint } : {}) });
   }
   // The tree runs on: its next exec is the watcher's, what it maps now is written here (before the notice that says it is ours).
-  const vdso = writeVdsoNotes(session, [...new Set([...injected.processes, ...listTree(pid)])]);
+  const vdso = writeVdsoNotes(session, [...new Set([...injected.processes, ...listTree(pid)])], { held: false });
   if (vdso) opts.notice(`attach: ${vdso}`);
   opts.notice(ATTACH_NOTICE);
   let guarded;

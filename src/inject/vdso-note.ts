@@ -13,6 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { buildOutput } from '../native/addon.js';
 import { handlerOf } from '../plan/arg-rules.js';
+import { BEHAVIOURS, behaviourApplies } from '../handlers/behaviours.js';
 import { personaVersionCode } from '../persona/version-code.js';
 import type { Session } from '../supervisor/session.js';
 
@@ -24,16 +25,22 @@ export function vdsoCodeFor(session: Pick<Session, 'plan' | 'persona'>): number 
   return routed ? personaVersionCode(session.persona) : undefined;
 }
 
+const READ_IMPLIES_EXEC = BEHAVIOURS.find((b) => b.id === 'read-implies-exec')!;
+
 /**
  * Write the session's code into the vDSO note of each process (gone ones and ones without a vDSO
- * are skipped). Returns one notice line when the helper failed: the processes then read the
- * host's code, which leaks the host's kernel but harms nothing else.
+ * are skipped). With `held` (restore: every task stopped, outside any syscall), also set
+ * READ_IMPLIES_EXEC in every thread of the processes a kernel before 5.8 gave it to, when the
+ * persona is such a kernel (behaviour row read-implies-exec: CRIU brings a task back without
+ * it). Returns one notice line when the helper failed: the processes then read the host's code,
+ * which leaks the host's kernel but harms nothing else.
  */
-export function writeVdsoNotes(session: Pick<Session, 'plan' | 'persona'>, pids: readonly number[]): string | undefined {
+export function writeVdsoNotes(session: Pick<Session, 'plan' | 'persona'>, pids: readonly number[], opts: { held: boolean }): string | undefined {
   const code = vdsoCodeFor(session);
   if (code === undefined || pids.length === 0) return undefined;
+  const rie = opts.held && behaviourApplies(READ_IMPLIES_EXEC, { arch: 'x86_64', personaRelease: session.persona.mainline, options: new Set() });
   try {
-    execFileSync(VDSO_HELPER_PATH, [`0x${code.toString(16)}`, ...pids.map(String)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(VDSO_HELPER_PATH, [`0x${code.toString(16)}`, ...(rie ? ['--read-implies-exec'] : []), ...pids.map(String)], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 20_000, killSignal: 'SIGKILL' });
     return undefined;
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();

@@ -5,8 +5,9 @@
  *       → conversions CRIU needs on this host, applied to a copy (IMG is only read)
  *       → criu restore --leave-stopped --restore-sibling -d   (every task held stopped; the
  *                                                          supervisor worker starts meanwhile)
+ *       → the persona's LINUX_VERSION_CODE in each process's vDSO note, READ_IMPLIES_EXEC
+ *         where a kernel before 5.8 set it (cr-shim-vdso)
  *       → cr-shim-inject: a filter and a listener per process (no task has run)
- *       → the persona's LINUX_VERSION_CODE in each process's vDSO note (cr-shim-vdso)
  *       → SIGCONT the tree, supervise it, exit with the root's status
  *
  * If injection fails the restored tree is killed before any of it runs.
@@ -116,6 +117,11 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
     throw err;
   }
 
+  // Still stopped, and not yet filtered: the personality() the helper injects must not wait for a
+  // supervisor that is not answering yet. The first instruction any task runs sees the persona's
+  // vDSO note (and READ_IMPLIES_EXEC where a kernel before 5.8 set it).
+  const vdso = writeVdsoNotes(session, listTree(root), { held: true });
+  if (vdso) opts.notice(`restore: ${vdso}`);
   let injected;
   try {
     injected = await injectFilter({ pids: [root], descendants: true, filter: session.filter });
@@ -141,9 +147,6 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
     killTree([root, ...processes]);
     throw err;
   }
-  // Still stopped: the first instruction any of them runs sees the persona's vDSO note.
-  const vdso = writeVdsoNotes(session, [...new Set([...processes, ...listTree(root)])]);
-  if (vdso) opts.notice(`restore: ${vdso}`);
   let finished = false;
   try {
     const result = await superviseTree({

@@ -4,12 +4,15 @@
  * cases/read-implies-exec.json. The vDSO note the same watcher writes is tested in
  * test/inject/vdso-note.test.ts.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseOutput } from '../helpers/parse-output.js';
 import { programPath } from '../helpers/programs.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
-import { runCli } from '../helpers/run-cli.js';
+import { CLI_PATH, runCli, startCli } from '../helpers/run-cli.js';
 import { describeResult, runProcess } from '../helpers/run-process.js';
 
 requireShimBuilt();
@@ -35,4 +38,33 @@ describe('READ_IMPLIES_EXEC for a 64-bit binary without PT_GNU_STACK (catalogue 
     expect(out.personality, describeResult(r)).toBe(personality);
     expect(out.called).toBe(status === 0 ? '1' : undefined);
   });
+
+  it('restore under 4.19: CRIU brings the task back without it; restore sets it again before the task runs', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-rie-'));
+    try {
+      const [out, go, img] = [path.join(dir, 'out'), path.join(dir, 'go'), path.join(dir, 'img')];
+      const outFd = fs.openSync(out, 'w');
+      // Every stdio a file or /dev/null: CRIU dumps no pipe to the outside.
+      const shim = spawn(process.execPath, [CLI_PATH, 'run', '--quiet', '--dumpable', '--kernel', '4.19', '--', programPath('exec-rw'), '--wait-file', go], { stdio: ['ignore', outFd, outFd] });
+      const shimExited = new Promise((resolve) => shim.once('exit', resolve));
+      fs.closeSync(outFd);
+      const fields = (): Record<string, string> => parseOutput(fs.readFileSync(out, 'utf8'), { partial: true }).fields;
+      const deadline = Date.now() + 20_000;
+      while (fields().ready !== '1') {
+        if (Date.now() > deadline) throw new Error(`exec-rw did not start: ${fs.readFileSync(out, 'utf8')}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(fields()).toMatchObject({ personality: '0x400000' });
+      const dump = await runCli(['dump', fields().pid!, img], { timeoutMs: 60_000 });
+      expect(dump.status, describeResult(dump)).toBe(0);
+      await shimExited;
+      const restore = startCli(['restore', img], { timeoutMs: 60_000 });
+      fs.writeFileSync(go, '');
+      const r = await restore.result;
+      expect(r.status, describeResult(r)).toBe(0);
+      expect(fields()).toMatchObject({ 'after_wait.personality': '0x400000', called: '1' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -1,6 +1,9 @@
 /*
- * exec-rw                          call code written into a RW mapping; prints
- *                                  personality=0x%x (personality(0xffffffff)), then called=1 if it ran
+ * exec-rw [--wait-file FILE]       call code written into a RW mapping; prints
+ *                                  personality=0x%x (personality(0xffffffff)), then called=1 if it ran.
+ *                                  With --wait-file (for checkpoint and restore): setsid, pid=N,
+ *                                  personality, ready=1, then once FILE exists
+ *                                  after_wait.personality, the call, called=1
  * exec-rw --strip-gnu-stack OUT    write a copy of this program without its PT_GNU_STACK header
  *                                  (its p_type becomes PT_NULL): the Makefile builds bin/exec-rw so
  *
@@ -46,18 +49,34 @@ static int strip_gnu_stack(const char *out)
 	return 0;
 }
 
+static void print_personality(const char *key)
+{
+	char hex[16];
+	snprintf(hex, sizeof(hex), "0x%x", (unsigned)personality(0xffffffff));
+	kv_str(key, hex);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--strip-gnu-stack") == 0)
 		return strip_gnu_stack(argv[2]);
-	if (argc != 1)
-		kv_usage(PROG " [--strip-gnu-stack OUT]");
+	const char *wait_file = argc == 3 && strcmp(argv[1], "--wait-file") == 0 ? argv[2] : NULL;
+	if (argc != 1 && !wait_file)
+		kv_usage(PROG " [--wait-file FILE | --strip-gnu-stack OUT]");
 	unsigned char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		kv_die(PROG, "mmap", errno);
-	char hex[16];
-	snprintf(hex, sizeof(hex), "0x%x", (unsigned)personality(0xffffffff));
-	kv_str("personality", hex);
+	if (wait_file) {
+		setsid();
+		kv_long("pid", getpid());
+		print_personality("personality");
+		kv_long("ready", 1);
+		while (access(wait_file, F_OK) != 0)
+			usleep(10000);
+		print_personality("after_wait.personality");
+	} else {
+		print_personality("personality");
+	}
 	p[0] = 0xc3; /* ret */
 	((void (*)(void))p)();
 	kv_long("called", 1);
