@@ -45,6 +45,9 @@
 
 static uint32_t g_code;
 static bool g_read_implies_exec;
+static int g_sfd;
+
+static void serve_request(void);
 
 /* Is tid traced by us already (an earlier exec of it failed)? */
 static int ours(pid_t tid)
@@ -79,6 +82,34 @@ static void serve_request(void)
 		exit(errno);
 }
 
+/*
+ * Wait for tid's next stop while answering the loop: the personality() injected into tid is
+ * trapped and answered by the supervisor's loop, which may itself be waiting for our answer
+ * to another task's exec. SIGCHLD stays pending for the caller's sweep (waitpid(-1) loop).
+ */
+static int wait_serving(pid_t tid, int *status)
+{
+	struct pollfd p[2] = { { .fd = LOOP_FD, .events = POLLIN }, { .fd = g_sfd, .events = POLLIN } };
+	for (;;) {
+		pid_t r = waitpid(tid, status, __WALL | WNOHANG);
+		if (r == tid)
+			return 0;
+		if (r < 0)
+			return errno;
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return errno;
+		if (p[0].revents & POLLIN)
+			serve_request();
+		else if (p[0].revents)
+			exit(0);
+		if (p[1].revents) {
+			struct signalfd_siginfo si;
+			while (read(g_sfd, &si, sizeof(si)) > 0)
+				;
+		}
+	}
+}
+
 /* One stop of a tracee: after exec, patch; otherwise the exec is over or never ran. Either way, let go. */
 static void serve_stop(pid_t pid, int status)
 {
@@ -87,7 +118,7 @@ static void serve_stop(pid_t pid, int status)
 		int err = vdso_note_write(pid, g_code);
 		if (err != 0 && err != ENOENT && err != ESRCH)
 			fprintf(stderr, "cr-shim-exec-watch: write the vDSO note of process %d: %s\n", pid, strerror(err));
-		if (g_read_implies_exec && read_implies_exec_wanted(pid) && (err = read_implies_exec_set(pid, true)) != 0 && err != ESRCH)
+		if (g_read_implies_exec && read_implies_exec_wanted(pid) && (err = read_implies_exec_set(pid, true, wait_serving)) != 0 && err != ESRCH)
 			fprintf(stderr, "cr-shim-exec-watch: set READ_IMPLIES_EXEC in process %d: %s\n", pid, strerror(err));
 	} else if (status >> 16 == 0) {
 		/* Signal-delivery-stop: the signal is the task's; deliver it as we detach. */
@@ -112,7 +143,7 @@ int main(int argc, char **argv)
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
-	int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	int sfd = g_sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
 		perror("cr-shim-exec-watch: signalfd");
 		return errno;

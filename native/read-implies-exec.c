@@ -68,14 +68,14 @@ static unsigned long personality_of(pid_t tid)
  * Resume with a single step and wait for its SIGTRAP stop; 0 or an errno. A thread seized in a
  * group-stop and interrupted reports PTRACE_EVENT_STOP once more before it runs: step again.
  */
-static int step(pid_t tid)
+static int step(pid_t tid, ptrace_wait_fn wait)
 {
 	for (int tries = 0; tries < 4; tries++) {
-		int status;
+		int status, err;
 		if (ptrace(PTRACE_SINGLESTEP, tid, 0, 0) < 0)
 			return errno;
-		if (waitpid(tid, &status, __WALL) != tid)
-			return errno;
+		if ((err = wait(tid, &status)) != 0)
+			return err;
 		if (!WIFSTOPPED(status))
 			return ESRCH;
 		if (status >> 8 == SIGTRAP)
@@ -86,13 +86,13 @@ static int step(pid_t tid)
 	return EAGAIN;
 }
 
-int read_implies_exec_set(pid_t tid, bool in_exec)
+int read_implies_exec_set(pid_t tid, bool in_exec, ptrace_wait_fn wait)
 {
 	struct user_regs_struct saved, regs;
 	static const unsigned char insn[2] = { 0x0f, 0x05 };
 	unsigned char orig[2];
 	char path[64];
-	int err = in_exec ? step(tid) : 0;
+	int err = in_exec ? step(tid, wait) : 0;
 	if (err != 0)
 		return err;
 	if (ptrace(PTRACE_GETREGS, tid, 0, &saved) < 0)
@@ -113,7 +113,7 @@ int read_implies_exec_set(pid_t tid, bool in_exec)
 	if (ptrace(PTRACE_SETREGS, tid, 0, &regs) < 0)
 		err = errno;
 	else
-		err = step(tid);
+		err = step(tid, wait);
 	/* Whatever happened, the thread resumes where it was, with its own bytes and registers. */
 	if (pwrite(mem, orig, sizeof(orig), (off_t)saved.rip) != (ssize_t)sizeof(orig) && err == 0)
 		err = errno;

@@ -33,6 +33,11 @@ static int number(const char *s, unsigned long max, unsigned long *out)
 	return errno == 0 && *s != '\0' && *end == '\0' && *out <= max ? 0 : EINVAL;
 }
 
+static int wait_blocking(pid_t tid, int *status)
+{
+	return waitpid(tid, status, __WALL) == tid ? 0 : errno;
+}
+
 /* Seize and hold one thread (a held one reports PTRACE_EVENT_STOP), set the flag, let go. */
 static int thread_read_implies_exec(pid_t tid)
 {
@@ -45,7 +50,7 @@ static int thread_read_implies_exec(pid_t tid)
 	else if (!WIFSTOPPED(status))
 		err = ESRCH;
 	else
-		err = read_implies_exec_set(tid, false);
+		err = read_implies_exec_set(tid, false, wait_blocking);
 	/* A thread held in a group-stop goes back to it (__ptrace_unlink re-arms JOBCTL_STOP_PENDING). */
 	ptrace(PTRACE_DETACH, tid, 0, 0);
 	return err;

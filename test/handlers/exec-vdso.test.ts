@@ -39,6 +39,13 @@ describe('READ_IMPLIES_EXEC for a 64-bit binary without PT_GNU_STACK (catalogue 
     expect(out.called).toBe(status === 0 ? '1' : undefined);
   });
 
+  it('run --kernel 4.19: twelve execs at once, each stopped while its injected personality() waits on the supervisor', async () => {
+    const prog = programPath('exec-rw');
+    const r = await runCli(['run', '--quiet', '--kernel', '4.19', '--', 'sh', '-c', `for i in 1 2 3 4 5 6 7 8 9 10 11 12; do ${prog} & done; wait`], { timeoutMs: 60_000 });
+    expect(r.status, describeResult(r)).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => l === 'called=1')).toHaveLength(12);
+  }, 60_000);
+
   it('restore under 4.19: CRIU brings the task back without it; restore sets it again before the task runs', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-rie-'));
     try {
