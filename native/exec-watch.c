@@ -25,9 +25,9 @@
  * injected call covers the process).
  */
 #include <errno.h>
-#include <stdbool.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
