@@ -6,6 +6,8 @@
 #   cr-shim-ptrace-launch helper: fork the program so a tracer thread can seize it, install a TRACE filter, exec
 #   cr_shim_sigsys.so    LD_PRELOAD library: SIGSYS handler and a TRAP filter installed in the program itself
 #   cr_shim_criu.so      CRIU plugin: records and restores shimmed trees through `cr-shim serve` (cr-shim plugin install)
+#   cr-shim-vdso         helper: write the persona's LINUX_VERSION_CODE into running processes' vDSO note (restore, attach)
+#   cr-shim-exec-watch   helper: seize a task trapped in execve and write the new image's vDSO note before it runs
 #   cr-shim-guard        helper: outlive the supervisor; kill the supervised tree's cgroup if the supervisor dies
 {
   "target_defaults": {
@@ -21,7 +23,7 @@
   "targets": [
     {
       "target_name": "cr_shim_notify",
-      "sources": ["native/notify-loop.c", "native/task-uts.c", "native/identity-open.c"],
+      "sources": ["native/notify-loop.c", "native/task-uts.c", "native/identity-open.c", "native/exec-watch-client.c"],
       "defines": ["NAPI_VERSION=8"],
       "libraries": ["-lpthread"]
     },
@@ -34,6 +36,16 @@
       "target_name": "cr-shim-inject",
       "type": "executable",
       "sources": ["native/injector.c", "native/infect.c"]
+    },
+    {
+      "target_name": "cr-shim-vdso",
+      "type": "executable",
+      "sources": ["native/vdso-patch.c", "native/vdso-note.c", "native/read-implies-exec.c"]
+    },
+    {
+      "target_name": "cr-shim-exec-watch",
+      "type": "executable",
+      "sources": ["native/exec-watch.c", "native/vdso-note.c", "native/read-implies-exec.c"]
     },
     {
       "target_name": "cr-shim-guard",

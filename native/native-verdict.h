@@ -18,6 +18,7 @@ enum native_kind {
 	NK_UNAME = 5,
 	NK_FORGET_TASK = 6,
 	NK_OPEN_IDENTITY = 7,
+	NK_EXEC_VDSO = 8,
 };
 
 #endif

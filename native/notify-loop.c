@@ -58,6 +58,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "exec-watch-client.h"
 #include "identity-open.h"
 #include "native-verdict.h"
 #include "seccomp-compat.h"
@@ -87,6 +88,7 @@ struct verdict {
 	size_t nnames;
 	struct identity_entry *ids;	/* openIdentity: the files answered with the persona's text */
 	size_t nids;
+	char *helper;	/* execVdso: the path of cr-shim-exec-watch; val is the version code, arg 1 for readImpliesExec */
 };
 
 struct arch_stats {
@@ -173,6 +175,7 @@ static void arch_table_free(struct arch_table *t)
 		for (size_t i = 0; i < v->nids; i++)
 			free(v->ids[i].path);
 		free(v->ids);
+		free(v->helper);
 	}
 	free(t);
 }
@@ -573,6 +576,31 @@ static bool parse_open_identity(napi_env env, napi_value a, uint32_t index, stru
 	return true;
 }
 
+/* execVdso: val is the version code (0..2^32-1), helper the path of cr-shim-exec-watch. */
+static bool parse_exec_vdso(napi_env env, napi_value a, uint32_t index, struct verdict *d)
+{
+	napi_value v;
+	bool has = false;
+	int64_t code;
+	size_t len;
+	if (!prop(env, a, "val", &v, &has) || !has || napi_get_value_int64(env, v, &code) != napi_ok || code < 0 || code > UINT32_MAX)
+		return has ? bad_action(env, index, "val (the version code) must be 0..2^32-1") : bad_action(env, index, "val (the version code) missing");
+	if (!prop(env, a, "helper", &v, &has) || !has || napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok || len == 0 || len >= PATH_MAX)
+		return bad_action(env, index, "helper must be the path of cr-shim-exec-watch");
+	d->helper = malloc(len + 1);
+	if (!d->helper)
+		return bad_action(env, index, "out of memory");
+	napi_get_value_string_utf8(env, v, d->helper, len + 1, &len);
+	d->val = code;
+	if (!prop(env, a, "readImpliesExec", &v, &has))
+		return false;
+	bool rie = false;
+	if (has && napi_get_value_bool(env, v, &rie) != napi_ok)
+		return bad_action(env, index, "readImpliesExec must be a boolean");
+	d->arg = rie;
+	return true;
+}
+
 /* Fill t->v[action.nr] from one NativeAction object. */
 static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch_table *t)
 {
@@ -587,7 +615,7 @@ static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch
 	if (!prop(env, a, "kind", &v, &has) || !has || !get_u32(env, v, "kind", &kind))
 		return has ? false : bad_action(env, index, "kind missing");
 	struct verdict *d = &t->v[nr];
-	if (d->kind != NK_DEFER || d->bytes || d->names || d->ids)
+	if (d->kind != NK_DEFER || d->bytes || d->names || d->ids || d->helper)
 		return bad_action(env, index, "nr given twice");
 	d->kind = (uint8_t)kind;
 
@@ -677,6 +705,8 @@ static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch
 	}
 	case NK_OPEN_IDENTITY:
 		return parse_open_identity(env, a, index, d);
+	case NK_EXEC_VDSO:
+		return parse_exec_vdso(env, a, index, d);
 	default:
 		return bad_action(env, index, "unknown kind");
 	}
@@ -955,6 +985,18 @@ static enum outcome decide(int listener, const struct verdict *v, const struct s
 		default:
 			return ANSWERED;
 		}
+	case NK_EXEC_VDSO:
+		/* The pid may have been reused once the task died: never seize a stranger. */
+		if (!id_valid(listener, n->id))
+			return GONE;
+		/*
+		 * Seized before the exec goes on, so the watcher stops it in PTRACE_EVENT_EXEC and
+		 * writes the new vDSO's note before the program's first instruction. When it cannot
+		 * (another tracer holds the task), the exec still runs, with the host's note.
+		 */
+		(void)exec_watch(v->helper, (uint32_t)v->val, v->arg != 0, (pid_t)n->pid);
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		return ANSWERED;
 	default:
 		return DEFERRED;
 	}

@@ -44,8 +44,8 @@ export const IDENTITY_LEAKS: readonly IdentityLeak[] = [
   },
   {
     vector: 'the vDSO\'s ELF note "Linux", type 0 (LINUX_VERSION_CODE), read by glibc before 2.35 in ld.so and by eBPF loaders',
-    run: NOT_COVERED, supervised: NOT_COVERED,
-    why: 'the kernel maps its vDSO afresh at every exec, before the program\'s first instruction; rewriting the note takes a write into the task (/proc/PID/mem, which copies the page) between exec and ld.so, i.e. a ptrace stop at every exec (PTRACE_EVENT_EXEC), and after restore (where CRIU decides which vDSO the task gets: this host\'s, or the image\'s turned into a proxy of it). Planned: the injector patches it after restore, the ptrace mechanism at exec events. glibc 2.35 and later no longer read it',
+    run: HANDLED, supervised: HANDLED,
+    why: 'the kernel maps its vDSO afresh at every exec, so execve and execveat go to the supervisor, whose exec watcher (cr-shim-exec-watch) seizes the task with ptrace before letting the call go on and, at PTRACE_EVENT_EXEC, writes the persona\'s code (KERNEL_VERSION(a, b, min(c, 255)); a Debian build\'s upstream sublevel) through /proc/PID/mem, which copies the page for that process alone, before the program\'s first instruction; restore writes every process before the tree resumes (CRIU maps this host\'s vDSO afresh), attach every process once the filter is in. Not covered: a task another tracer holds (a debugger) execs with the host\'s note, as do ia32 images and the ptrace and sigsys mechanisms. After a failed exec the task stays traced by the watcher until its next exec, a signal or its exit (a PATH search ends at the exec that succeeds)'
   },
   {
     vector: 'proc mounted anew (mount -t proc) by a program with CAP_SYS_ADMIN',

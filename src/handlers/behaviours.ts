@@ -106,8 +106,8 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     changedIn: '5.8',
     what: 'a 64-bit ELF without a PT_GNU_STACK header no longer gets READ_IMPLIES_EXEC: readable mappings are not executable.',
     breaks: 'old binaries that run code from a RW mapping die with SIGSEGV.',
-    shim: 'nothing yet (planned: set the personality at exec and at restore).',
-    support: 'unsupported',
+    shim: 'at every exec the exec watcher (handlers/exec-vdso.ts, native/exec-watch.c; notify mechanism) stops the new image before its first instruction and, when kernels before 5.8 gave it READ_IMPLIES_EXEC (a 64-bit ELF without PT_GNU_STACK, or with an executable one), sets it with an injected personality() call: this kernel clears it at exec whatever was set before. At restore (CRIU brings a task back without it, checked on 6.18), cr-shim-vdso sets it in every thread of such a process (the flag is per thread) while the tree is held, before the filter goes in. Not at attach: the tree runs and its threads may sit in calls whose restart an injection would lose. Mappings the kernel made during the exec (the stack, the brk heap) keep the protections this kernel gave them.',
+    support: 'partial',
   },
   {
     id: 'sendfile-no-splice',

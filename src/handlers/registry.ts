@@ -18,6 +18,7 @@ import { kexecLoad } from './kexec.js';
 import { behaviourHandlerIds } from './behaviours.js';
 import { sendfileNoSplice } from './sendfile-no-splice.js';
 import { compareReleases } from '../tables/release.js';
+import { execVdso } from './exec-vdso.js';
 
 const hostLacks = (f: RuleFacts): boolean => !f.hostHas;
 const otherKernel = (f: RuleFacts): boolean => !f.sameKernel;
@@ -36,6 +37,10 @@ const PROC_IDENTITY: Emulation = {
   handler: 'proc-identity', support: 'partial', when: identityNotMounted,
   note: 'restore and attach (run bind-mounts the identity files instead and leaves opens alone): opens of /proc/version and /proc/sys/kernel/{osrelease,version,ostype} return the persona\'s text (the fd is a sealed memfd, so fstat shows a memfd); other opens cost one notification round trip',
 };
+const EXEC_VDSO: Emulation = {
+  handler: 'exec-vdso', support: 'partial', when: otherKernel,
+  note: 'runs as asked; the new image\'s vDSO note (LINUX_VERSION_CODE) is the persona\'s from its first instruction: a helper seizes the task with ptrace before the exec goes on and writes the note at PTRACE_EVENT_EXEC (notify mechanism; x86_64 images); under personas before 5.8 the same stop sets READ_IMPLIES_EXEC where those kernels did (behaviour row read-implies-exec); a task another tracer holds execs with the host\'s note, and after a failed exec the task stays traced until its next exec, signal or exit',
+};
 const HOST_BUILD_LACKS = 'this host\'s kernel was built without it';
 /** Behaviour row sendfile-no-splice (behaviours.ts): x86_64's sendfile takes a 64-bit offset; ia32's two calls are not handled yet. */
 const before510x86_64 = (f: RuleFacts): boolean => f.arch === 'x86_64' && compareReleases(f.personaRelease, '5.10') < 0;
@@ -52,6 +57,8 @@ export const EMULATIONS: Readonly<Record<string, readonly Emulation[]>> = {
   open: [PROC_IDENTITY],
   openat: [PROC_IDENTITY],
   openat2: [PROC_IDENTITY],
+  execve: [EXEC_VDSO],
+  execveat: [EXEC_VDSO],
   _sysctl: [
     {
       handler: 'sysctl', support: 'partial', when: (f) => f.personaStatus === 'present',
@@ -90,7 +97,7 @@ export function emulationFor(name: string, facts: RuleFacts): Emulation | undefi
 /** Handlers by id. The sysctl lookup comes from the tables, so it is given at start. */
 export function makeHandlers(sysctl: SysctlLookup): ReadonlyMap<string, Handler> {
   const list: Handler[] = [
-    uname, unameWatch, procIdentity, iopl, ioperm, lookupDcookie, nfsservctl, bdflush, sockoptPasscred, initModule, finitModule, deleteModule, kexecLoad,
+    uname, unameWatch, procIdentity, execVdso, iopl, ioperm, lookupDcookie, nfsservctl, bdflush, sockoptPasscred, initModule, finitModule, deleteModule, kexecLoad,
     sendfileNoSplice,
     makeSysctlHandler('sysctl', sysctl, false),
     makeSysctlHandler('sysctl-stub', sysctl, true),

@@ -16,6 +16,7 @@ import { superviseTree, type AdoptResult } from '../supervisor/adopt.js';
 import { guardSupervisedTree } from '../supervisor/tree-guard.js';
 import { injectFilter, InjectError } from './injector.js';
 import { killTree, listTree } from './tree.js';
+import { writeVdsoNotes } from './vdso-note.js';
 
 export const ATTACH_NOTICE = 'attach: the filter stays installed for the life of these processes; it cannot be removed';
 
@@ -76,6 +77,10 @@ export async function attach(opts: AttachOptions): Promise<AdoptResult> {
     const outcome = killed ? `; the ${err.processes.length} process(es) already held were killed` : '; the tree was left as it was';
     throw new ShimError(err.op, `${err.message}${outcome}`, { cause: err, code: err.code, ...(err.hint ? { hint: err.hint } : {}) });
   }
+  // The tree runs on: its next exec is the watcher's, what it maps now is written here (before the notice that says it is ours).
+  // (Handed over, the service writes them: it holds the session.)
+  const vdso = session === undefined ? undefined : writeVdsoNotes(session, [...new Set([...injected.processes, ...listTree(pid)])], { held: false });
+  if (vdso) opts.notice(`attach: ${vdso}`);
   opts.notice(ATTACH_NOTICE);
   if (handOver !== undefined) {
     try {

@@ -55,6 +55,12 @@ export const NativeKind = {
    * root. `arg` is the OpenForm. native/identity-open.c; no check-then-use race.
    */
   openIdentity: 7,
+  /**
+   * execve, execveat: have `helper` (cr-shim-exec-watch) seize the task, then continue; the
+   * watcher writes `val`, the persona's LINUX_VERSION_CODE, into the new image's vDSO note
+   * before its first instruction (native/exec-watch.c). A task another tracer holds execs unpatched.
+   */
+  execVdso: 8,
 } as const;
 
 /** Where an open-family call keeps its arguments (native/identity-open.h enum open_form). */
@@ -82,6 +88,10 @@ export interface NativeAction {
   names?: string[];
   /** openIdentity: up to 16 files, path relative to the task's root ("proc/version"), fd a sealed memfd the caller keeps open. */
   identity?: { path: string; fd: number }[];
+  /** execVdso: the path of cr-shim-exec-watch (`val` is the version code). */
+  helper?: string;
+  /** execVdso: also set READ_IMPLIES_EXEC in images kernels before 5.8 gave it to (a 64-bit ELF without PT_GNU_STACK or with an executable one). */
+  readImpliesExec?: boolean;
 }
 
 /** struct seccomp_notif, decoded. args are bigint: they are full 64-bit registers. */

@@ -5,6 +5,8 @@
  *       → conversions CRIU needs on this host, applied to a copy (IMG is only read)
  *       → criu restore --leave-stopped --restore-sibling -d   (every task held stopped; the
  *                                                          supervisor worker starts meanwhile)
+ *       → the persona's LINUX_VERSION_CODE in each process's vDSO note, READ_IMPLIES_EXEC
+ *         where a kernel before 5.8 set it (cr-shim-vdso)
  *       → cr-shim-inject: a filter and a listener per process (no task has run)
  *       → SIGCONT the tree, supervise it, exit with the root's status
  *
@@ -28,6 +30,7 @@ import { STALE_NOTIFY_HINT, staleNotifyFilters, staleNotifyReason } from '../cri
 import type { Session } from '../supervisor/session.js';
 import { injectFilter, InjectError } from '../inject/injector.js';
 import { killTree, listTree } from '../inject/tree.js';
+import { writeVdsoNotes } from '../inject/vdso-note.js';
 import { superviseTree, type AdoptResult } from '../supervisor/adopt.js';
 import { prestartWorker } from '../supervisor/worker-thread.js';
 import { becomeSubreaper } from '../supervisor/reaper.js';
@@ -140,6 +143,11 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
     throw err;
   }
 
+  // Still stopped, and not yet filtered: the personality() the helper injects must not wait for a
+  // supervisor that is not answering yet. The first instruction any task runs sees the persona's
+  // vDSO note (and READ_IMPLIES_EXEC where a kernel before 5.8 set it).
+  const vdso = writeVdsoNotes(session, listTree(root), { held: true });
+  if (vdso) opts.notice(`restore: ${vdso}`);
   let injected;
   try {
     injected = await injectFilter({ pids: [root], descendants: true, filter: session.filter });

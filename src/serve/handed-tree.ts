@@ -15,6 +15,7 @@
 import { closeSync } from 'node:fs';
 import { ShimError } from '../errors.js';
 import { killTree, listTree } from '../inject/tree.js';
+import { writeVdsoNotes } from '../inject/vdso-note.js';
 import { sys } from '../native/libc.js';
 import type { Session } from '../supervisor/session.js';
 import { guardSupervisedTree, type GuardedTree } from '../supervisor/tree-guard.js';
@@ -45,7 +46,7 @@ export class HandedTree {
   readonly gone: Promise<string | undefined>;
   resumed = false;
 
-  constructor(readonly sid: string, readonly session: Session) {
+  constructor(readonly sid: string, readonly session: Session, private readonly onNotice: (line: string) => void = () => undefined) {
     this.pending = prestartWorker({ persona: session.persona, routes: session.routes, native: true });
     this.gone = new Promise((resolve) => (this.onGone = resolve));
   }
@@ -80,6 +81,10 @@ export class HandedTree {
       await this.kill(`it could not be supervised: ${(err as Error).message}`);
       throw err;
     }
+    // The persona's vDSO note (and, held after a restore, READ_IMPLIES_EXEC) before any task runs
+    // on: the worker answers already, so a personality() the helper injects is not left waiting.
+    const vdso = writeVdsoNotes(this.session, this.processes(), { held: mode === 'stopped' });
+    if (vdso) this.onNotice(`tree ${this.sid}: ${vdso}`);
     if (mode === 'stopped') for (const p of this.processes()) sys.kill(p, SIGCONT);
     this.worker.done.then(
       (done) => {

@@ -219,7 +219,7 @@ export class Service {
     if (req.version !== HAND_OVER_VERSION) return { kind: 'error', text: `adopt: hand-over version ${req.version} is not served (this service speaks ${HAND_OVER_VERSION})` };
     const session = this.session(req.release, req.ioUring);
     const sid = `h${randomBytes(8).toString('hex')}`;
-    const tree = new HandedTree(sid, session);
+    const tree = new HandedTree(sid, session, (line) => this.opts.notice(line));
     this.handed.set(sid, tree);
     adopted.add(sid);
     this.trees.add(sid, () => tree.kill('the service stopped'));

@@ -30,6 +30,8 @@ export const PROGRAM_NAMES = [
   'stamp',
   'identity-leaks',
   'sendfile-proc',
+  'vdso-note',
+  'exec-rw',
 ] as const;
 export type ProgramName = (typeof PROGRAM_NAMES)[number];
 

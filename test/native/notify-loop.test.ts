@@ -245,6 +245,9 @@ describe('loop lifecycle', () => {
     const h = addon.open(openSync('/dev/null', 'r'));
     expect(() => addon.setActions(h, X86_64, [{ nr: 5000, kind: NativeKind.errno, errno: 1 }])).toThrow(/nr out of range/);
     expect(() => addon.setActions(h, X86_64, [{ nr: 1, kind: NativeKind.errno }])).toThrow(/errno missing/);
+    expect(() => addon.setActions(h, X86_64, [{ nr: 59, kind: NativeKind.execVdso, helper: '/bin/true' }])).toThrow(/val \(the version code\) missing/);
+    expect(() => addon.setActions(h, X86_64, [{ nr: 59, kind: NativeKind.execVdso, val: -1, helper: '/bin/true' }])).toThrow(/must be 0\.\.2\^32-1/);
+    expect(() => addon.setActions(h, X86_64, [{ nr: 59, kind: NativeKind.execVdso, val: 0x41300 }])).toThrow(/helper must be the path/);
     addon.close(h);
     // A worker returning to recv after close() sees the end of the loop, not an error.
     expect(addon.recv(h)).toBeNull();

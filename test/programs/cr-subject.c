@@ -35,7 +35,8 @@
  * sysctl_errno (_sysctl {CTL_KERN, KERN_OSRELEASE}), version (SYS_uname),
  * proc_version (/proc/version without its newline, or proc_version_errno),
  * lookup_dcookie_errno (lookup_dcookie(0, NULL, 0): EINVAL or EPERM where the
- * kernel has it, before 5.12; ENOSYS after); tree: zombie_state (the
+ * kernel has it, before 5.12; ENOSYS after), vdso_note (LINUX_VERSION_CODE in
+ * its vDSO's note, vdso-note.h); tree: zombie_state (the
  * /proc state letter before reaping), child_status, reaped; files: file_offset,
  * file_next (3 bytes read there), pipe_data, socket_data, sigusr1_pending,
  * sigusr2_count; threads: threads, threads_alive (counters that moved), and
@@ -58,6 +59,7 @@
 
 #include "kv.h"
 #include "sysctl-args.h"
+#include "vdso-note.h"
 
 #define PROG "cr-subject"
 #define TICK_MS 50
@@ -290,6 +292,7 @@ static void report(const char *mode, unsigned long counter)
 	kv_field("version", uts.version, sizeof(uts.version));
 	report_proc_version();
 	report_lookup_dcookie();
+	kv_vdso_note("vdso_note");
 
 	if (files.child > 0) {
 		char state[2] = { proc_state(files.child), 0 };

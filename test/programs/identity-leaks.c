@@ -41,6 +41,7 @@
 #include <sys/wait.h>
 
 #include "kv.h"
+#include "vdso-note.h"
 
 #define RACE_TRIES 3000
 
@@ -177,30 +178,7 @@ static void uring(void)
 
 static void vdso_note(void)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)getauxval(AT_SYSINFO_EHDR);
-	if (!eh) {
-		kv_str("vdso_note.error", "ENOENT");
-		return;
-	}
-	const Elf64_Phdr *ph = (const Elf64_Phdr *)((const char *)eh + eh->e_phoff);
-	for (int i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_type != PT_NOTE)
-			continue;
-		const char *p = (const char *)eh + ph[i].p_offset, *end = p + ph[i].p_filesz;
-		while (p + sizeof(Elf64_Nhdr) <= end) {
-			const Elf64_Nhdr *n = (const Elf64_Nhdr *)p;
-			const char *name = p + sizeof(*n);
-			const char *desc = name + ((n->n_namesz + 3) & ~3u);
-			if (n->n_type == 0 && n->n_namesz == 6 && memcmp(name, "Linux", 6) == 0 && n->n_descsz == 4) {
-				char hex[16];
-				snprintf(hex, sizeof(hex), "0x%06x", *(const uint32_t *)desc);
-				kv_str("vdso_note", hex);
-				return;
-			}
-			p = desc + ((n->n_descsz + 3) & ~3u);
-		}
-	}
-	kv_str("vdso_note.error", "ENOENT");
+	kv_vdso_note("vdso_note");
 }
 
 /* ---- mounts made by the program itself (needs CAP_SYS_ADMIN) ---- */

@@ -74,6 +74,8 @@ describe('usage errors exit EINVAL', () => {
     { name: 'stamp', args: [] },
     { name: 'identity-leaks', args: [] },
     { name: 'identity-leaks', args: ['a', 'b'] },
+    { name: 'vdso-note', args: [] },
+    { name: 'exec-rw', args: ['extra'] },
     { name: 'cr-subject', args: ['nope', '/tmp/cr-subject-usage'] },
     { name: 'cr-subject', args: [] },
     { name: 'holders', args: [] },

@@ -37,7 +37,7 @@ export function sigsysPlan(plan: Plan): Plan {
     ...plan,
     arches: plan.arches.map((ap) => ap.arch !== 'x86_64' ? ap : {
       ...ap,
-      entries: ap.entries.map((e) => (SIGSYS_EXEC_CALLS.includes(e.name) && e.action.kind === 'allow' ? { ...e, action: { kind: 'notify' as const, handler: EXEC_HANDLER } } : e)),
+      entries: ap.entries.map((e) => (SIGSYS_EXEC_CALLS.includes(e.name) && (e.action.kind === 'allow' || handlerOf(e) === 'exec-vdso') ? { ...e, action: { kind: 'notify' as const, handler: EXEC_HANDLER } } : e)),
     }),
   };
 }
