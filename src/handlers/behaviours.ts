@@ -14,6 +14,8 @@ import type { Support } from './types.js';
 const SOL_SOCKET = 1;
 const SO_PASSCRED = 16;
 const SO_PASSSEC = 34;
+/** <asm-generic/ioctls.h> */
+const TIOCSTI = 0x5412;
 
 /** A set of argument values of one syscall that a row sends to its handler. */
 export interface Trap {
@@ -29,7 +31,7 @@ export interface BehaviourFacts {
   arch: Arch;
   /** The persona's mainline release. */
   personaRelease: string;
-  /** Options given on the command line that turn rows on (`--allow tiocsti`). */
+  /** Options given on the command line that turn rows on (`run --allow-tiocsti`: "tiocsti"). */
   options: ReadonlySet<string>;
 }
 
@@ -117,6 +119,17 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     breaks: 'programs that sendfile /proc files to a socket, pipe or file (web servers serving status pages, log shippers).',
     shim: 'under personas before 5.10 (x86_64), sendfile and splice go to the supervisor: it checks without side effects whether in_fd\'s file lacks splice_read (a 0-byte pread, then a 1-byte splice at a private offset into its own pipe); if not, the kernel runs the call; if so, it reads through its duplicate of in_fd (pidfd_getfd, the same open file) and writes to out_fd, honouring sendfile\'s offset pointer (file position untouched) or the file position (advanced), count and MAX_RW_COUNT, until EOF or a short write; splice only into a pipe, one pass. Cost: one round trip for every sendfile and splice (BPF sees numbers, not files). A write that would block waits in the supervisor\'s handler thread, so other translated calls of the tree wait with it. ia32 sendfile and sendfile64 are not handled.',
     support: 'partial',
+  },
+  {
+    id: 'tiocsti',
+    title: 'TIOCSTI (push a byte into a terminal\'s input) for callers without CAP_SYS_ADMIN',
+    changedIn: '6.2',
+    what: 'with dev.tty.legacy_tiocsti=0 (6.2, commit 83efeeeb3d04; the default of CONFIG_LEGACY_TIOCSTI=n kernels), ioctl(TIOCSTI) fails with EIO for a caller without CAP_SYS_ADMIN; before, any process could push input into its controlling terminal (EPERM for another terminal).',
+    breaks: 'terminal tools that type for the user: csh/tcsh filename completion, mail clients and editors that push keystrokes (e.g. old versions of sudo\'s and su\'s helpers, some screen readers and macro tools).',
+    shim: 'a known hole, off unless `run --allow-tiocsti` is given: TIOCSTI is what lets a program type commands into the shell that started it, which is why 6.2 turned it off. With the option, under personas before 6.2 and when legacy_tiocsti is 0, the supervisor makes the old checks (the descriptor is the task\'s controlling terminal, else EPERM; the byte readable, else EFAULT) and performs the ioctl on its duplicate of the descriptor with its own CAP_SYS_ADMIN; with legacy_tiocsti at 1, a privileged task or a descriptor that is not a terminal, the kernel answers. Not kept across dump and restore (restore and attach have no such option).',
+    support: 'partial',
+    option: 'tiocsti',
+    traps: [{ syscall: 'ioctl', arg: 1, values: [TIOCSTI], handler: 'tiocsti' }],
   },
 ];
 

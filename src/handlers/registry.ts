@@ -17,6 +17,7 @@ import { deleteModule, finitModule, initModule } from './modules.js';
 import { kexecLoad } from './kexec.js';
 import { behaviourHandlerIds } from './behaviours.js';
 import { sendfileNoSplice } from './sendfile-no-splice.js';
+import { tiocsti } from './tiocsti.js';
 import { compareReleases } from '../tables/release.js';
 
 const hostLacks = (f: RuleFacts): boolean => !f.hostHas;
@@ -91,7 +92,7 @@ export function emulationFor(name: string, facts: RuleFacts): Emulation | undefi
 export function makeHandlers(sysctl: SysctlLookup): ReadonlyMap<string, Handler> {
   const list: Handler[] = [
     uname, unameWatch, procIdentity, iopl, ioperm, lookupDcookie, nfsservctl, bdflush, sockoptPasscred, initModule, finitModule, deleteModule, kexecLoad,
-    sendfileNoSplice,
+    sendfileNoSplice, tiocsti,
     makeSysctlHandler('sysctl', sysctl, false),
     makeSysctlHandler('sysctl-stub', sysctl, true),
   ];

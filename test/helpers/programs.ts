@@ -30,6 +30,7 @@ export const PROGRAM_NAMES = [
   'stamp',
   'identity-leaks',
   'sendfile-proc',
+  'tiocsti',
 ] as const;
 export type ProgramName = (typeof PROGRAM_NAMES)[number];
 

@@ -80,6 +80,7 @@ describe('usage errors exit EINVAL', () => {
     { name: 'sockopt', args: ['inet'] },
     { name: 'sockopt', args: ['ax25', 'passcred'] },
     { name: 'sendfile-proc', args: [] },
+    { name: 'tiocsti', args: ['extra'] },
   ];
   it('covers every program', () => {
     expect(new Set(cases.map((c) => c.name))).toEqual(new Set(PROGRAM_NAMES));
