@@ -131,6 +131,15 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     option: 'tiocsti',
     traps: [{ syscall: 'ioctl', arg: 1, values: [TIOCSTI], handler: 'tiocsti' }],
   },
+  {
+    id: 'gid-map-setgroups',
+    title: 'Writing gid_map without first writing "deny" to setgroups',
+    changedIn: '3.19',
+    what: 'a process without CAP_SETGID over the parent user namespace may map its own gid in /proc/PID/gid_map only after writing "deny" to /proc/PID/setgroups (3.19, commit 66d2f338ee4c "userns: Allow setting gid_maps without privilege when setgroups is disabled", the fix for CVE-2014-8989); otherwise the write fails with EPERM. Before, the write was accepted and setgroups(2) stayed allowed in the namespace.',
+    breaks: 'sandboxes and container tools older than 2015 that set up an unprivileged user namespace (old LXC, Chromium\'s and Firefox\'s sandboxes, bubblewrap before 0.1): their gid_map write fails.',
+    shim: 'nothing, deliberately (unsupported). The check is made by write(2) on the gid_map file, and a filter sees numbers, not files: trapping it would send every write of every program to the supervisor. Trapping the open instead costs a round trip for every open (run keeps opens untrapped), and even then the only way to let the write through is for the supervisor to write "deny" to the task\'s setgroups first, which makes setgroups(2) in that namespace fail with EPERM where the old kernel allowed it: one break traded for another. Allowing setgroups there is the CVE-2014-8989 hole itself (a user dropping a group that a negative ACL denies), and the kernel has no setting that brings it back.',
+    support: 'unsupported',
+  },
 ];
 
 /** Does `row` apply to this persona? Rows with a release apply before it; an optional row only when asked for. */

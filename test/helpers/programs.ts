@@ -31,6 +31,7 @@ export const PROGRAM_NAMES = [
   'identity-leaks',
   'sendfile-proc',
   'tiocsti',
+  'gid-map',
 ] as const;
 export type ProgramName = (typeof PROGRAM_NAMES)[number];
 
