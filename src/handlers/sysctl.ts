@@ -76,16 +76,27 @@ function writeWord(call: Call, addr: bigint, value: bigint, size: 4 | 8): Outcom
   return call.mem.writeWord(addr, value, size) ? undefined : { errno: E.EFAULT! };
 }
 
+/**
+ * The /proc/sys file behind a binary name, as the task sees it: through its root, so that under
+ * run a removed sysctl file added to its mount namespace (sysctl-removed.ts) is the one read and
+ * written; the supervisor's own /proc/sys when the task's root has no /proc (a chroot), as the
+ * old kernel's _sysctl never needed procfs mounted.
+ */
+function sysctlFile(pid: number, path: string): string {
+  const own = `/proc/${pid}/root/proc/sys/${path}`;
+  return fs.existsSync(own) ? own : '/proc/sys/' + path;
+}
+
 /** The file's text as the task's kernel would show it. */
-function readText(path: string, ctx: HandlerContext): string {
-  return identityFiles(ctx.persona).get('/proc/sys/' + path) ?? fs.readFileSync('/proc/sys/' + path, 'latin1');
+function readText(file: string, path: string, ctx: HandlerContext): string {
+  return identityFiles(ctx.persona).get('/proc/sys/' + path) ?? fs.readFileSync(file, 'latin1');
 }
 
 function convert(call: Call, ctx: HandlerContext, entry: BinarySysctl, a: Args, oldlen: bigint, wordSize: 4 | 8): Outcome {
   const wantOld = a.oldval !== 0n && oldlen !== 0n;
   const wantNew = a.newval !== 0n && a.newlen !== 0n;
   if (!wantOld && !wantNew) return { copied: 0n };
-  const file = '/proc/sys/' + entry.path;
+  const file = sysctlFile(call.pid, entry.path);
   let mode: number;
   try {
     mode = fs.statSync(file).mode & 0o777;
@@ -101,7 +112,7 @@ function convert(call: Call, ctx: HandlerContext, entry: BinarySysctl, a: Args, 
 
   let copied = 0n;
   if (wantOld) {
-    const text = readText(entry.path, ctx);
+    const text = readText(file, entry.path, ctx);
     if (entry.type === 'string') {
       // bin_string: read up to oldlen bytes, then turn a trailing newline into NUL.
       const bytes = Buffer.from(text, 'latin1').subarray(0, Number(oldlen > 65536n ? 65536n : oldlen));
@@ -145,7 +156,9 @@ function convert(call: Call, ctx: HandlerContext, entry: BinarySysctl, a: Args, 
     // The permission check above was for this task: act for it only while it is still there.
     if (!call.stillValid()) return GONE;
     try {
-      fs.writeFileSync(file, out);
+      // Fewer bytes than one value: bin_intvec wrote an empty string, which proc_dointvec takes
+      // as no change; written as such it would empty a removed sysctl's stand-in file instead.
+      if (out.length > 0 || entry.type === 'string') fs.writeFileSync(file, out);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       return { errno: (code && E[code]) || E.EIO! };
