@@ -19,6 +19,8 @@ import fs from 'node:fs';
 import { E } from '../native/errno.js';
 import { readCreds, type TraceeCreds } from '../native/tracee-creds.js';
 import { identityFiles } from './proc-identity.js';
+import { openRemovedInTask } from './sysctl-removed.js';
+import { loadSysctlRemovedFile, type SysctlRemovedEntry } from '../tables/load.js';
 import type { Call, Handler, HandlerContext, Reply } from './types.js';
 
 /** One numeric sysctl name and the /proc/sys file it stands for. */
@@ -76,30 +78,41 @@ function writeWord(call: Call, addr: bigint, value: bigint, size: 4 | 8): Outcom
   return call.mem.writeWord(addr, value, size) ? undefined : { errno: E.EFAULT! };
 }
 
-/**
- * The /proc/sys file behind a binary name, as the task sees it: through its root, so that under
- * run a removed sysctl file added to its mount namespace (sysctl-removed.ts) is the one read and
- * written; the supervisor's own /proc/sys when the task's root has no /proc (a chroot), as the
- * old kernel's _sysctl never needed procfs mounted.
- */
-function sysctlFile(pid: number, path: string): string {
-  const own = `/proc/${pid}/root/proc/sys/${path}`;
-  return fs.existsSync(own) ? own : '/proc/sys/' + path;
+/** The file's text as the task's kernel would show it. */
+function readText(file: string | number, path: string, ctx: HandlerContext): string {
+  return identityFiles(ctx.persona).get('/proc/sys/' + path) ?? fs.readFileSync(file, 'latin1');
 }
 
-/** The file's text as the task's kernel would show it. */
-function readText(file: string, path: string, ctx: HandlerContext): string {
-  return identityFiles(ctx.persona).get('/proc/sys/' + path) ?? fs.readFileSync(file, 'latin1');
+let removedTable: readonly SysctlRemovedEntry[] | undefined;
+
+/**
+ * Where a binary name's value lives: the supervisor's /proc/sys file, or for a file the
+ * persona had and a later kernel removed, the stand-in run added to the task's mount
+ * namespace (an fd, opened and checked by openRemovedInTask; the caller closes it).
+ */
+function sysctlTarget(call: Call, ctx: HandlerContext, path: string): string | number {
+  removedTable ??= loadSysctlRemovedFile().files;
+  return openRemovedInTask(call.pid, path, ctx.persona.mainline, removedTable) ?? '/proc/sys/' + path;
 }
 
 function convert(call: Call, ctx: HandlerContext, entry: BinarySysctl, a: Args, oldlen: bigint, wordSize: 4 | 8): Outcome {
   const wantOld = a.oldval !== 0n && oldlen !== 0n;
   const wantNew = a.newval !== 0n && a.newlen !== 0n;
   if (!wantOld && !wantNew) return { copied: 0n };
-  const file = sysctlFile(call.pid, entry.path);
+  const file = sysctlTarget(call, ctx, entry.path);
+  try {
+    return convertAt(file, call, ctx, entry, a, oldlen, wordSize, wantOld, wantNew);
+  } finally {
+    if (typeof file === 'number') fs.closeSync(file);
+  }
+}
+
+function convertAt(
+  file: string | number, call: Call, ctx: HandlerContext, entry: BinarySysctl, a: Args, oldlen: bigint, wordSize: 4 | 8, wantOld: boolean, wantNew: boolean,
+): Outcome {
   let mode: number;
   try {
-    mode = fs.statSync(file).mode & 0o777;
+    mode = (typeof file === 'number' ? fs.fstatSync(file) : fs.statSync(file)).mode & 0o777;
   } catch {
     return { errno: E.ENOENT! };
   }
@@ -158,7 +171,16 @@ function convert(call: Call, ctx: HandlerContext, entry: BinarySysctl, a: Args, 
     try {
       // Fewer bytes than one value: bin_intvec wrote an empty string, which proc_dointvec takes
       // as no change; written as such it would empty a removed sysctl's stand-in file instead.
-      if (out.length > 0 || entry.type === 'string') fs.writeFileSync(file, out);
+      if (out.length === 0 && entry.type !== 'string') {
+        // Nothing to write.
+      } else if (typeof file === 'number') {
+        // A stand-in holds the value as the sysctl printed it: numbers apart by tabs, a newline.
+        const text = entry.type === 'string' ? out : Buffer.from(out.toString('latin1').trim().split(/\s+/).join('\t') + '\n', 'latin1');
+        fs.ftruncateSync(file, 0);
+        fs.writeSync(file, text, 0, text.length, 0);
+      } else {
+        fs.writeFileSync(file, out);
+      }
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       return { errno: (code && E[code]) || E.EIO! };

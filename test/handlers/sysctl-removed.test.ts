@@ -65,6 +65,16 @@ describe('removed sysctl files (catalogue row sysctl-removed)', () => {
     expect(parseOutput(r.stdout).all('sysctl_value')).toEqual(['\x00\x00\x00\x00', '\x01\x00\x00\x00']);
   });
 
+  it('under 4.9: a file bound over the stand-in is not the stand-in: _sysctl reads the host\'s (none) instead', async () => {
+    const legacy = programPath('legacy-sysctl');
+    // As root in the program's own namespace: any file mounted there is never touched by the supervisor.
+    const r = await sh(`mount --bind /etc/hostname /proc/sys/net/ipv4/tcp_tw_recycle && ${legacy} --name 3.5.66`, '4.9');
+    expect(r.status, describeResult(r)).toBe(0);
+    const out = parseOutput(r.stdout);
+    if (hostLacks) expect(out.get('sysctl_errno')).toBe('ENOENT');
+    else expect(out.has('sysctl_errno')).toBe(false);
+  });
+
   it('under 4.12 the host\'s answer stands; nothing else can be created in the covered directory', async () => {
     const r = await sh('sysctl -w net.ipv4.tcp_tw_recycle=0', '4.12');
     expect(r.status !== 0).toBe(hostLacks);
