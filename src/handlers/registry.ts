@@ -56,7 +56,7 @@ export const EMULATIONS: Readonly<Record<string, readonly Emulation[]>> = {
   _sysctl: [
     {
       handler: 'sysctl', support: 'partial', when: (f) => f.personaStatus === 'present',
-      note: 'binary names mapped to /proc/sys through kernel/sysctl_binary.c\'s table (5.4); string, int, ulong and uuid entries; identity entries answer with the persona; permission follows proc_sys test_perm on the task\'s euid/egid/groups, but handler-specific capability checks of individual sysctls are not reproduced; files read and written through the task\'s root (its mount namespace, so removed sysctls added under run are found), in the supervisor\'s network and IPC namespaces',
+      note: 'binary names mapped to /proc/sys through kernel/sysctl_binary.c\'s table (5.4); string, int, ulong and uuid entries; identity entries answer with the persona; permission follows proc_sys test_perm on the task\'s euid/egid/groups, but handler-specific capability checks of individual sysctls are not reproduced; read and written in the supervisor\'s namespaces, except the removed sysctl files run adds (tables/sysctl-removed.json), read and written in the task\'s mount namespace',
     },
     {
       handler: 'sysctl-stub', support: 'full', when: (f) => f.personaStatus === 'gutted',
