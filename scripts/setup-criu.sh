@@ -159,7 +159,7 @@ archive=${archive%/}
 archive_keys() { ls /usr/share/keyrings/debian-archive-*-{stable,automatic}.gpg 2>/dev/null; }
 if [[ -z $(ls /usr/share/keyrings/debian-archive-trixie-*.gpg 2>/dev/null) ]]; then
 	log "no trixie archive key in /usr/share/keyrings; upgrading debian-archive-keyring from the system's repository"
-	apt-get update -qq && apt-get install -y -qq debian-archive-keyring >&2 || log "could not upgrade debian-archive-keyring"
+	apt-get update -qq && apt-get -o DPkg::Lock::Timeout=300 install -y -qq debian-archive-keyring >&2 || log "could not upgrade debian-archive-keyring"
 fi
 
 # build_suite SUITE: download criu and its closure from SUITE, unpack it into $root,
