@@ -21,6 +21,8 @@ import type { MechanismId } from '../mechanisms/types.js';
 export const DUMPABLE_HELP = 'keep the program in cr-shim\'s mount namespace so that cr-shim dump can checkpoint it; opens then cost one supervisor round trip each (the identity files are answered by the supervisor instead of bind mounts)';
 export const ALLOW_IO_URING_HELP = 'let the program create io_uring rings: their requests never pass through seccomp, so a ring reads the host\'s /proc/version and any file without the shim seeing it (default: io_uring_setup fails with EPERM, as with kernel.io_uring_disabled=2)';
 
+export const ALLOW_TIOCSTI_HELP = 'a known hole: under personas before 6.2, let the program push input into its controlling terminal with ioctl(TIOCSTI) although this host has dev.tty.legacy_tiocsti=0 (the supervisor performs it with its privilege); a program allowed this can type commands into the shell that started it';
+
 export interface RunViewRequest {
   mechanism: MechanismId;
   dumpable: boolean;

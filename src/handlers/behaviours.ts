@@ -14,6 +14,8 @@ import type { Support } from './types.js';
 const SOL_SOCKET = 1;
 const SO_PASSCRED = 16;
 const SO_PASSSEC = 34;
+/** <asm-generic/ioctls.h> */
+const TIOCSTI = 0x5412;
 
 /** A set of argument values of one syscall that a row sends to its handler. */
 export interface Trap {
@@ -29,7 +31,7 @@ export interface BehaviourFacts {
   arch: Arch;
   /** The persona's mainline release. */
   personaRelease: string;
-  /** Options given on the command line that turn rows on (`--allow tiocsti`). */
+  /** Options given on the command line that turn rows on (`run --allow-tiocsti`: "tiocsti"). */
   options: ReadonlySet<string>;
 }
 
@@ -88,7 +90,7 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     changedIn: 'each file\'s release (tables/sysctl-removed.json)',
     what: 'net.ipv4.tcp_tw_recycle was removed in 4.12; the CONFIG_SCHED_DEBUG tunables kernel.sched_latency_ns, sched_min_granularity_ns, sched_wakeup_granularity_ns, sched_migration_cost_ns, sched_nr_migrate, sched_tunable_scaling and numa_balancing_scan_* moved to debugfs in 5.13. Opening them fails with ENOENT.',
     breaks: '`sysctl -w` of such a file fails, so `sysctl -p` (and systemd-sysctl, tuned) of an old profile stops with an error; tools that read a tunable to size themselves fail.',
-    shim: 'under `run`, the program\'s private mount namespace gets the files its persona had: a read gives the old default (the sched_* latencies scaled by CPU count as the old kernel did), a write is accepted and kept in that namespace for the program\'s life, read back by the program and its children; it changes nothing in the host\'s kernel, which has no such setting (the debugfs files are not touched). The directory holding them is a read-only tmpfs of bind mounts of the real entries, taken in the launcher\'s network namespace: a program that enters another network namespace reads net.ipv4 values of the first. Not covered under restore, attach and `run --dumpable`: opens of these files fail with ENOENT, as on the host.',
+    shim: 'under `run`, the program\'s private mount namespace gets the files its persona had: a read gives the old default (the sched_* latencies scaled by CPU count as the old kernel did), a write is accepted and kept in that namespace for the program\'s life, read back by the program and its children; it changes nothing in the host\'s kernel, which has no such setting (the debugfs files are not touched). The directory holding them is a read-only tmpfs of bind mounts of the real entries, taken in the launcher\'s network namespace: a program that enters another network namespace reads net.ipv4 values of the first, and one that looks can tell (statfs of the directory says tmpfs, /proc/self/mountinfo lists the cover). _sysctl(2) of their binary names (NET_TCP_TW_RECYCLE) reads and writes the same files (only files on run\'s own staging tmpfs: a file the program binds there is never touched with the supervisor\'s privilege). Not covered under restore, attach and `run --dumpable`: opens of these files fail with ENOENT, as on the host.',
     support: 'partial',
   },
   {
@@ -115,8 +117,28 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     changedIn: '5.10',
     what: 'sendfile(2) and splice(2) from a file whose operations lack splice_read (/proc/self/status, stat, cmdline, environ, maps and other seq files) fail with EINVAL (commit 36e2c7421f02); before, the kernel read such a file with its read operation.',
     breaks: 'programs that sendfile /proc files to a socket, pipe or file (web servers serving status pages, log shippers).',
-    shim: 'under personas before 5.10 (x86_64), sendfile and splice go to the supervisor: it checks without side effects whether in_fd\'s file lacks splice_read (a 0-byte pread, then a 1-byte splice at a private offset into its own pipe); if not, the kernel runs the call; if so, it reads through its duplicate of in_fd (pidfd_getfd, the same open file) and writes to out_fd, honouring sendfile\'s offset pointer (file position untouched) or the file position (advanced), count and MAX_RW_COUNT, until EOF or a short write; splice only into a pipe, one pass. Cost: one round trip for every sendfile and splice (BPF sees numbers, not files). A write that would block waits in the supervisor\'s handler thread, so other translated calls of the tree wait with it. ia32 sendfile and sendfile64 are not handled.',
+    shim: 'under personas before 5.10 (x86_64), sendfile and splice go to the supervisor: it checks without side effects whether in_fd\'s file lacks splice_read (a 0-byte pread, then a 1-byte splice at a private offset into its own pipe); if not, the kernel runs the call; if so, it reads through its duplicate of in_fd (pidfd_getfd, the same open file) and writes to out_fd, honouring sendfile\'s offset pointer (file position untouched) or the file position (advanced), count and MAX_RW_COUNT, until EOF or a short write; splice only into a pipe, one pass. Cost: one round trip for every sendfile and splice, also from regular files (BPF sees numbers, not files): measured on a 2-core VM, a 64-byte sendfile from a regular file took about 80 µs under 5.4 against 5 to 11 µs natively; from /proc/self/status, about 170 µs. A write that would block waits in the supervisor\'s handler thread, so other translated calls of the tree wait with it. The copy reads with the supervisor\'s credentials: a procfs file that checks its reader at read time rather than at open (/proc/PID/stat\'s wchan and stack fields for another user\'s task) can show what the task itself would not have read. ia32 sendfile and sendfile64 are not handled.',
     support: 'partial',
+  },
+  {
+    id: 'tiocsti',
+    title: 'TIOCSTI (push a byte into a terminal\'s input) for callers without CAP_SYS_ADMIN',
+    changedIn: '6.2',
+    what: 'with dev.tty.legacy_tiocsti=0 (6.2, commit 83efeeeb3d04; the default of CONFIG_LEGACY_TIOCSTI=n kernels), ioctl(TIOCSTI) fails with EIO for a caller without CAP_SYS_ADMIN; before, any process could push input into its controlling terminal (EPERM for another terminal).',
+    breaks: 'terminal tools that type for the user: csh/tcsh filename completion, mail clients and editors that push keystrokes (e.g. old versions of sudo\'s and su\'s helpers, some screen readers and macro tools).',
+    shim: 'a known hole, off unless `run --allow-tiocsti` is given: TIOCSTI is what lets a program type commands into the shell that started it, which is why 6.2 turned it off. With the option, under personas before 6.2 and when legacy_tiocsti is 0, the supervisor makes the old checks (the descriptor is the task\'s controlling terminal, else EPERM; the byte readable, else EFAULT) and performs the ioctl on its duplicate of the descriptor with its own CAP_SYS_ADMIN; with legacy_tiocsti at 1, a privileged task or a descriptor that is not a terminal, the kernel answers. Not kept across dump and restore (restore and attach have no such option).',
+    support: 'partial',
+    option: 'tiocsti',
+    traps: [{ syscall: 'ioctl', arg: 1, values: [TIOCSTI], handler: 'tiocsti' }],
+  },
+  {
+    id: 'gid-map-setgroups',
+    title: 'Writing gid_map without first writing "deny" to setgroups',
+    changedIn: '3.19',
+    what: 'a process without CAP_SETGID over the parent user namespace may map its own gid in /proc/PID/gid_map only after writing "deny" to /proc/PID/setgroups (3.19, commit 66d2f338ee4c "userns: Allow setting gid_maps without privilege when setgroups is disabled", the fix for CVE-2014-8989); otherwise the write fails with EPERM. Before, the write was accepted and setgroups(2) stayed allowed in the namespace.',
+    breaks: 'sandboxes and container tools older than 2015 that set up an unprivileged user namespace (old LXC, Chromium\'s and Firefox\'s sandboxes, bubblewrap before 0.1): their gid_map write fails.',
+    shim: 'nothing, deliberately (unsupported). The check is made by write(2) on the gid_map file, and a filter sees numbers, not files: trapping it would send every write of every program to the supervisor. Trapping the open instead costs a round trip for every open (run keeps opens untrapped), and even then the only way to let the write through is for the supervisor to write "deny" to the task\'s setgroups first, which makes setgroups(2) in that namespace fail with EPERM where the old kernel allowed it: one break traded for another. Allowing setgroups there is the CVE-2014-8989 hole itself (a user dropping a group that a negative ACL denies), and the kernel has no setting that brings it back.',
+    support: 'unsupported',
   },
 ];
 

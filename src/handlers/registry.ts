@@ -17,6 +17,7 @@ import { deleteModule, finitModule, initModule } from './modules.js';
 import { kexecLoad } from './kexec.js';
 import { behaviourHandlerIds } from './behaviours.js';
 import { sendfileNoSplice } from './sendfile-no-splice.js';
+import { tiocsti } from './tiocsti.js';
 import { compareReleases } from '../tables/release.js';
 import { execVdso } from './exec-vdso.js';
 
@@ -62,7 +63,7 @@ export const EMULATIONS: Readonly<Record<string, readonly Emulation[]>> = {
   _sysctl: [
     {
       handler: 'sysctl', support: 'partial', when: (f) => f.personaStatus === 'present',
-      note: 'binary names mapped to /proc/sys through kernel/sysctl_binary.c\'s table (5.4); string, int, ulong and uuid entries; identity entries answer with the persona; permission follows proc_sys test_perm on the task\'s euid/egid/groups, but handler-specific capability checks of individual sysctls are not reproduced; read and written in the supervisor\'s namespaces',
+      note: 'binary names mapped to /proc/sys through kernel/sysctl_binary.c\'s table (5.4); string, int, ulong and uuid entries; identity entries answer with the persona; permission follows proc_sys test_perm on the task\'s euid/egid/groups, but handler-specific capability checks of individual sysctls are not reproduced; read and written in the supervisor\'s namespaces, except the removed sysctl files run adds (tables/sysctl-removed.json), read and written in the task\'s mount namespace',
     },
     {
       handler: 'sysctl-stub', support: 'full', when: (f) => f.personaStatus === 'gutted',
@@ -98,7 +99,7 @@ export function emulationFor(name: string, facts: RuleFacts): Emulation | undefi
 export function makeHandlers(sysctl: SysctlLookup): ReadonlyMap<string, Handler> {
   const list: Handler[] = [
     uname, unameWatch, procIdentity, execVdso, iopl, ioperm, lookupDcookie, nfsservctl, bdflush, sockoptPasscred, initModule, finitModule, deleteModule, kexecLoad,
-    sendfileNoSplice,
+    sendfileNoSplice, tiocsti,
     makeSysctlHandler('sysctl', sysctl, false),
     makeSysctlHandler('sysctl-stub', sysctl, true),
   ];

@@ -6,6 +6,7 @@
  * debugfs, which this does not touch). Under restore and attach nothing is added: opens of these
  * files fail with ENOENT as on the host (see docs/BEHAVIOUR.md).
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import { compareReleases } from '../tables/release.js';
 import type { SysctlRemovedEntry } from '../tables/load.js';
@@ -36,4 +37,55 @@ export function removedSysctlFiles(personaRelease: string, files: readonly Sysct
     out.set(e.path, removedDefault(e, cpus));
   }
   return out;
+}
+
+/** The source name the launcher gives the tmpfs that holds the added files (native/identity-mount.c). */
+const STAGE_SOURCE = 'cr-shim-identity';
+
+/** glibc's makedev(), as Node's Stats.dev encodes a device number. */
+function makedev(major: number, minor: number): number {
+  return (minor & 0xff) + ((major & 0xfff) << 8) + ((minor & ~0xff) * 0x1000) + ((major & ~0xfff) * 0x100000000);
+}
+
+/**
+ * Devices of the tmpfs mounts named cr-shim-identity in the task's mount namespace, from
+ *   mountinfo LINE ::= ID PARENT MAJOR:MINOR ROOT MOUNTPOINT OPTIONS { TAG } "-" FSTYPE SOURCE SUPEROPTIONS
+ */
+function stageDevices(pid: number): Set<number> {
+  const devs = new Set<number>();
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8');
+  } catch {
+    return devs;
+  }
+  for (const line of text.split('\n')) {
+    const [left, right] = line.split(' - ');
+    const [fstype, source] = (right ?? '').split(' ');
+    const dev = (left ?? '').split(' ')[2]?.split(':').map(Number);
+    if (fstype === 'tmpfs' && source === STAGE_SOURCE && dev?.length === 2) devs.add(makedev(dev[0]!, dev[1]!));
+  }
+  return devs;
+}
+
+/**
+ * The removed sysctl file that run added to the task's mount namespace, opened read-write
+ * through the task's root (the caller closes it); undefined when `path` is not one the persona
+ * had, or the task has no such added file. The opened file must live on a tmpfs named as the
+ * launcher names its own: whatever else the task may have mounted there (a bind of a host file
+ * it cannot write) is never read or written with the supervisor's privilege; a tmpfs it
+ * mounted itself under that name holds only its own files.
+ */
+export function openRemovedInTask(pid: number, path: string, personaRelease: string, files: readonly SysctlRemovedEntry[]): number | undefined {
+  if (!removedSysctlFiles(personaRelease, files).has(path)) return undefined;
+  let fd: number;
+  try {
+    fd = fs.openSync(`/proc/${pid}/root${PROC_SYS}/${path}`, fs.constants.O_RDWR | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  const st = fs.fstatSync(fd);
+  if (st.isFile() && stageDevices(pid).has(st.dev)) return fd;
+  fs.closeSync(fd);
+  return undefined;
 }

@@ -19,6 +19,8 @@ import fs from 'node:fs';
 import { E } from '../native/errno.js';
 import { readCreds, type TraceeCreds } from '../native/tracee-creds.js';
 import { identityFiles } from './proc-identity.js';
+import { openRemovedInTask } from './sysctl-removed.js';
+import { loadSysctlRemovedFile, type SysctlRemovedEntry } from '../tables/load.js';
 import type { Call, Handler, HandlerContext, Reply } from './types.js';
 
 /** One numeric sysctl name and the /proc/sys file it stands for. */
@@ -77,18 +79,40 @@ function writeWord(call: Call, addr: bigint, value: bigint, size: 4 | 8): Outcom
 }
 
 /** The file's text as the task's kernel would show it. */
-function readText(path: string, ctx: HandlerContext): string {
-  return identityFiles(ctx.persona).get('/proc/sys/' + path) ?? fs.readFileSync('/proc/sys/' + path, 'latin1');
+function readText(file: string | number, path: string, ctx: HandlerContext): string {
+  return identityFiles(ctx.persona).get('/proc/sys/' + path) ?? fs.readFileSync(file, 'latin1');
+}
+
+let removedTable: readonly SysctlRemovedEntry[] | undefined;
+
+/**
+ * Where a binary name's value lives: the supervisor's /proc/sys file, or for a file the
+ * persona had and a later kernel removed, the stand-in run added to the task's mount
+ * namespace (an fd, opened and checked by openRemovedInTask; the caller closes it).
+ */
+function sysctlTarget(call: Call, ctx: HandlerContext, path: string): string | number {
+  removedTable ??= loadSysctlRemovedFile().files;
+  return openRemovedInTask(call.pid, path, ctx.persona.mainline, removedTable) ?? '/proc/sys/' + path;
 }
 
 function convert(call: Call, ctx: HandlerContext, entry: BinarySysctl, a: Args, oldlen: bigint, wordSize: 4 | 8): Outcome {
   const wantOld = a.oldval !== 0n && oldlen !== 0n;
   const wantNew = a.newval !== 0n && a.newlen !== 0n;
   if (!wantOld && !wantNew) return { copied: 0n };
-  const file = '/proc/sys/' + entry.path;
+  const file = sysctlTarget(call, ctx, entry.path);
+  try {
+    return convertAt(file, call, ctx, entry, a, oldlen, wordSize, wantOld, wantNew);
+  } finally {
+    if (typeof file === 'number') fs.closeSync(file);
+  }
+}
+
+function convertAt(
+  file: string | number, call: Call, ctx: HandlerContext, entry: BinarySysctl, a: Args, oldlen: bigint, wordSize: 4 | 8, wantOld: boolean, wantNew: boolean,
+): Outcome {
   let mode: number;
   try {
-    mode = fs.statSync(file).mode & 0o777;
+    mode = (typeof file === 'number' ? fs.fstatSync(file) : fs.statSync(file)).mode & 0o777;
   } catch {
     return { errno: E.ENOENT! };
   }
@@ -101,7 +125,7 @@ function convert(call: Call, ctx: HandlerContext, entry: BinarySysctl, a: Args, 
 
   let copied = 0n;
   if (wantOld) {
-    const text = readText(entry.path, ctx);
+    const text = readText(file, entry.path, ctx);
     if (entry.type === 'string') {
       // bin_string: read up to oldlen bytes, then turn a trailing newline into NUL.
       const bytes = Buffer.from(text, 'latin1').subarray(0, Number(oldlen > 65536n ? 65536n : oldlen));
@@ -145,7 +169,18 @@ function convert(call: Call, ctx: HandlerContext, entry: BinarySysctl, a: Args, 
     // The permission check above was for this task: act for it only while it is still there.
     if (!call.stillValid()) return GONE;
     try {
-      fs.writeFileSync(file, out);
+      // Fewer bytes than one value: bin_intvec wrote an empty string, which proc_dointvec takes
+      // as no change; written as such it would empty a removed sysctl's stand-in file instead.
+      if (out.length === 0 && entry.type !== 'string') {
+        // Nothing to write.
+      } else if (typeof file === 'number') {
+        // A stand-in holds the value as the sysctl printed it: numbers apart by tabs, a newline.
+        const text = entry.type === 'string' ? out : Buffer.from(out.toString('latin1').trim().split(/\s+/).join('\t') + '\n', 'latin1');
+        fs.ftruncateSync(file, 0);
+        fs.writeSync(file, text, 0, text.length, 0);
+      } else {
+        fs.writeFileSync(file, out);
+      }
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       return { errno: (code && E[code]) || E.EIO! };

@@ -2,7 +2,7 @@
  * From the oracle probe's output on a real kernel to a persona file: its identity as uname(2)
  * and /proc/version gave it, and where its syscall surface departs from its mainline table.
  */
-import { outcomes, type ProbeResult } from './probe-result.js';
+import { judgedAbsent, outcomes, recheckOutcomes, type ProbeResult } from './probe-result.js';
 import type { TableRegistry } from '../tables/registry.js';
 import { mainlineOf, nearestKnown } from '../tables/release.js';
 import type { PersonaFile } from './file.js';
@@ -25,6 +25,7 @@ export function capturePersona(probe: ProbeResult, registry: TableRegistry, sour
   const table = registry.indexed('x86_64', mainline);
   const newest = registry.indexed('x86_64', known[known.length - 1]!);
   const out = outcomes(probe);
+  const rechecks = recheckOutcomes(probe);
   const absent: string[] = [];
   const extra: string[] = [];
   const unsafe: number[] = [];
@@ -37,8 +38,9 @@ export function capturePersona(probe: ProbeResult, registry: TableRegistry, sour
     }
     const e = table.byNumber.get(nr);
     const has = e !== undefined && e.status !== 'removed';
-    if (has && o === 'ENOSYS') absent.push(e.name);
-    if (!has && o !== 'ENOSYS') extra.push(e?.name ?? newest.byNumber.get(nr)?.name ?? `nr${nr}`);
+    const missing = judgedAbsent(o, rechecks.get(nr));
+    if (has && missing) absent.push(e.name);
+    if (!has && !missing) extra.push(e?.name ?? newest.byNumber.get(nr)?.name ?? `nr${nr}`);
   }
   const { captured, ...rest } = source;
   return {
@@ -49,6 +51,9 @@ export function capturePersona(probe: ProbeResult, registry: TableRegistry, sour
     machine: 'x86_64',
     mainline,
     source: { ...rest, captured: captured ?? new Date().toISOString().slice(0, 10) },
-    probe: { arch: 'x86_64', maxNr: Math.max(...out.keys()), unsafe, absent, extra, outcomes: record },
+    probe: {
+      arch: 'x86_64', maxNr: Math.max(...out.keys()), unsafe, absent, extra, outcomes: record,
+      ...(rechecks.size > 0 ? { rechecks: Object.fromEntries([...rechecks].sort((a, b) => a[0] - b[0]).map(([nr, o]) => [String(nr), o])) } : {}),
+    },
   };
 }

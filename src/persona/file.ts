@@ -34,6 +34,8 @@ export interface PersonaFile {
     /** Calls the mainline table lacks that this build answers. */
     extra: string[];
     outcomes: Record<string, string>;
+    /** After ENOSYS: number → outcome with every argument -1 (a capture from before the recheck has none). */
+    rechecks?: Record<string, string>;
   };
 }
 

@@ -4,6 +4,8 @@
  *   LINE    ::= { "sysname", "release", "version", "machine", "procVersion": STR, "results": [RESULT...] }
  *   RESULT  ::= { "nr": INT } + one of  "ret": INT | "errno": INT [ "blocked": true ] | "signal": INT
  *                                     | "hung": true | "exited": INT | "skipped": "unsafe"
+ *               [ "recheck": ANSWER ]   after ENOSYS: the same number with every argument -1
+ *   ANSWER  ::= RESULT without "nr", "skipped" and "recheck"
  */
 import os from 'node:os';
 import { ShimError } from '../errors.js';
@@ -17,7 +19,12 @@ export interface ProbeRecord {
   hung?: boolean;
   exited?: number;
   skipped?: string;
+  /** After an ENOSYS: the answer to the same number with every argument -1 (probes before it have none). */
+  recheck?: ProbeAnswer;
 }
+
+/** One call's answer without its number. */
+export type ProbeAnswer = Omit<ProbeRecord, 'nr' | 'skipped' | 'recheck'>;
 
 export interface ProbeResult {
   sysname: string;
@@ -61,6 +68,21 @@ export function outcomeOf(r: ProbeRecord): Outcome {
 /** Outcome per number. */
 export function outcomes(p: ProbeResult): Map<number, Outcome> {
   return new Map(p.results.map((r) => [r.nr, outcomeOf(r)]));
+}
+
+/** The recheck's outcome per number, for the numbers that have one. */
+export function recheckOutcomes(p: ProbeResult): Map<number, Outcome> {
+  return new Map(p.results.filter((r) => r.recheck !== undefined).map((r) => [r.nr, outcomeOf({ nr: r.nr, ...r.recheck })]));
+}
+
+/**
+ * Is the number missing from the probed kernel? ENOSYS to all-zero arguments is not enough: an
+ * existing call can answer ENOSYS from inside (quotactl_fd when fd 0's filesystem has no quota
+ * operations). Missing means ENOSYS to both probes; a recheck that fails otherwise (EBADF for fd
+ * -1) means the call is there. Without a recheck (a probe from before it), the one ENOSYS stands.
+ */
+export function judgedAbsent(first: Outcome, recheck: Outcome | undefined): boolean {
+  return first === 'ENOSYS' && (recheck === undefined || recheck === 'ENOSYS');
 }
 
 /** Parse the probe's stdout. Throws ShimError naming `source` when it is not a probe line. */

@@ -37,6 +37,8 @@ export interface SessionOptions {
   checkHost?: boolean;
   /** Default: opens trapped and answered by the supervisor (restore, attach), io_uring refused. */
   view?: PlanView;
+  /** Behaviour rows turned on that are off by default (known holes, e.g. "tiocsti"). */
+  behaviourOptions?: ReadonlySet<string>;
 }
 
 /** Build a session for a requested kernel; with none, the host's own release (no translation but the filter's checks). */
@@ -52,7 +54,7 @@ export function prepareSession(kernel: string | undefined, opts: SessionOptions 
     notices.push(`kernel ${kernel}: using the syscall tables of ${persona.mainline}`);
   }
   const view = opts.view ?? DEFAULT_VIEW;
-  const plan = planFor(persona, registry, host, { view });
+  const plan = planFor(persona, registry, host, { view, ...(opts.behaviourOptions ? { behaviourOptions: opts.behaviourOptions } : {}) });
   const program = compilePlan(plan);
   const routes: RouteSpec[] = [];
   for (const ap of plan.arches) {

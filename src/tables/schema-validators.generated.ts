@@ -3985,7 +3985,7 @@ return errors === 0;
 }
 
 export const persona = validate16;
-const schema29 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/persona.schema.json","title":"cr-shim persona: the identity and probed syscall surface of one real kernel build","description":"Written by `cr-shim persona capture` (or the oracle harness) from the oracle probe's output; tables/personas/<release>.json. `--kernel <release>` uses it when the requested release matches exactly.","type":"object","additionalProperties":false,"required":["release","version","procVersion","sysname","machine","mainline","source","probe"],"properties":{"release":{"description":"uname -r","type":"string","pattern":"^[A-Za-z0-9._+~-]+$"},"version":{"description":"uname -v","type":"string","minLength":1},"procVersion":{"description":"/proc/version, newline-terminated","type":"string","pattern":"\n$"},"sysname":{"type":"string","minLength":1},"machine":{"enum":["x86_64"]},"mainline":{"description":"The mainline release whose tables apply","type":"string","pattern":"^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"},"source":{"type":"object","additionalProperties":false,"required":["kind","captured","method"],"properties":{"kind":{"enum":["debian-package","host","other"]},"suite":{"type":"string","minLength":1},"package":{"type":"string","minLength":1},"packageVersion":{"type":"string","minLength":1},"captured":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$"},"method":{"type":"string","minLength":1}}},"probe":{"type":"object","additionalProperties":false,"required":["arch","maxNr","unsafe","absent","extra","outcomes"],"properties":{"arch":{"enum":["x86_64"]},"maxNr":{"type":"integer","minimum":0,"maximum":4095},"unsafe":{"description":"Numbers not called (they would end or replace the probe's child)","type":"array","uniqueItems":true,"items":{"type":"integer","minimum":0}},"absent":{"description":"Calls the mainline table has that this build answers with ENOSYS","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/name"}},"extra":{"description":"Calls the mainline table lacks that this build answers","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/name"}},"outcomes":{"description":"Number -> outcome with all-zero arguments: ok, an errno name, NAME(blocked), a signal name, hung, skipped","type":"object","propertyNames":{"pattern":"^(0|[1-9][0-9]*)$"},"additionalProperties":{"type":"string","pattern":"^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"}}}}},"definitions":{"name":{"type":"string","pattern":"^([a-z_][a-z0-9_]*|nr[0-9]+)$"}}};
+const schema29 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/persona.schema.json","title":"cr-shim persona: the identity and probed syscall surface of one real kernel build","description":"Written by `cr-shim persona capture` (or the oracle harness) from the oracle probe's output; tables/personas/<release>.json. `--kernel <release>` uses it when the requested release matches exactly.","type":"object","additionalProperties":false,"required":["release","version","procVersion","sysname","machine","mainline","source","probe"],"properties":{"release":{"description":"uname -r","type":"string","pattern":"^[A-Za-z0-9._+~-]+$"},"version":{"description":"uname -v","type":"string","minLength":1},"procVersion":{"description":"/proc/version, newline-terminated","type":"string","pattern":"\n$"},"sysname":{"type":"string","minLength":1},"machine":{"enum":["x86_64"]},"mainline":{"description":"The mainline release whose tables apply","type":"string","pattern":"^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"},"source":{"type":"object","additionalProperties":false,"required":["kind","captured","method"],"properties":{"kind":{"enum":["debian-package","host","other"]},"suite":{"type":"string","minLength":1},"package":{"type":"string","minLength":1},"packageVersion":{"type":"string","minLength":1},"captured":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$"},"method":{"type":"string","minLength":1}}},"probe":{"type":"object","additionalProperties":false,"required":["arch","maxNr","unsafe","absent","extra","outcomes"],"properties":{"arch":{"enum":["x86_64"]},"maxNr":{"type":"integer","minimum":0,"maximum":4095},"unsafe":{"description":"Numbers not called (they would end or replace the probe's child)","type":"array","uniqueItems":true,"items":{"type":"integer","minimum":0}},"absent":{"description":"Calls the mainline table has that this build answers with ENOSYS, to all-zero arguments and, where rechecked, to all -1","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/name"}},"extra":{"description":"Calls the mainline table lacks that this build answers","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/name"}},"outcomes":{"description":"Number -> outcome with all-zero arguments: ok, an errno name, NAME(blocked), a signal name, hung, skipped","type":"object","propertyNames":{"pattern":"^(0|[1-9][0-9]*)$"},"additionalProperties":{"type":"string","pattern":"^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"}},"rechecks":{"description":"Number -> outcome with every argument -1, for the numbers that answered ENOSYS to all-zero arguments (an existing call can answer ENOSYS from inside; with fd -1 it fails EBADF first)","type":"object","propertyNames":{"pattern":"^(0|[1-9][0-9]*)$"},"additionalProperties":{"type":"string","pattern":"^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"}}}}},"definitions":{"name":{"type":"string","pattern":"^([a-z_][a-z0-9_]*|nr[0-9]+)$"}}};
 const schema30 = {"type":"string","pattern":"^([a-z_][a-z0-9_]*|nr[0-9]+)$"};
 const pattern32 = new RegExp("^[A-Za-z0-9._+~-]+$", "u");
 const pattern33 = new RegExp("\n$", "u");
@@ -4300,7 +4300,7 @@ return false;
 else {
 const _errs29 = errors;
 for(const key2 in data13){
-if(!((((((key2 === "arch") || (key2 === "maxNr")) || (key2 === "unsafe")) || (key2 === "absent")) || (key2 === "extra")) || (key2 === "outcomes"))){
+if(!(((((((key2 === "arch") || (key2 === "maxNr")) || (key2 === "unsafe")) || (key2 === "absent")) || (key2 === "extra")) || (key2 === "outcomes")) || (key2 === "rechecks"))){
 validate16.errors = [{instancePath:instancePath+"/probe",schemaPath:"#/properties/probe/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -4584,6 +4584,75 @@ var valid2 = _errs47 === errors;
 else {
 var valid2 = true;
 }
+if(valid2){
+if(data13.rechecks !== undefined){
+let data24 = data13.rechecks;
+const _errs53 = errors;
+if(errors === _errs53){
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+for(const key5 in data24){
+const _errs55 = errors;
+if(typeof key5 === "string"){
+if(!pattern38.test(key5)){
+const err2 = {instancePath:instancePath+"/probe/rechecks",schemaPath:"#/properties/probe/properties/rechecks/propertyNames/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\"",propertyName:key5};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+var valid13 = _errs55 === errors;
+if(!valid13){
+const err3 = {instancePath:instancePath+"/probe/rechecks",schemaPath:"#/properties/probe/properties/rechecks/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+validate16.errors = vErrors;
+return false;
+break;
+}
+}
+if(valid13){
+for(const key6 in data24){
+let data25 = data24[key6];
+const _errs57 = errors;
+if(errors === _errs57){
+if(typeof data25 === "string"){
+if(!pattern39.test(data25)){
+validate16.errors = [{instancePath:instancePath+"/probe/rechecks/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/probe/properties/rechecks/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"},message:"must match pattern \""+"^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"+"\""}];
+return false;
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/probe/rechecks/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/probe/properties/rechecks/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid14 = _errs57 === errors;
+if(!valid14){
+break;
+}
+}
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/probe/rechecks",schemaPath:"#/properties/probe/properties/rechecks/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid2 = _errs53 === errors;
+}
+else {
+var valid2 = true;
+}
+}
 }
 }
 }
@@ -4624,7 +4693,7 @@ return errors === 0;
 export const servePolicy = validate17;
 const schema32 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/serve-policy.schema.json","title":"cr-shim serve --policy FILE: which kernel a plain image (one without cr-shim.json) is restored under, per container","type":"object","additionalProperties":false,"required":["rules"],"properties":{"plain":{"description":"What an image no rule matches gets; default: serve's --plain.","$ref":"#/definitions/kernel"},"rules":{"description":"Tried in order; the first that matches decides.","type":"array","items":{"type":"object","additionalProperties":false,"required":["kernel"],"properties":{"container":{"description":"A container's name, its id, or a prefix of its id of at least 12 characters.","type":"string","minLength":1,"maxLength":253},"label":{"description":"A label (image labels included) or an OCI annotation of the container: present (no value), or equal to value.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"value":{"type":"string","maxLength":4096}}},"kernel":{"$ref":"#/definitions/kernel"}},"oneOf":[{"required":["container"],"properties":{"container":true}},{"required":["label"],"properties":{"label":true}}]}}},"definitions":{"kernel":{"description":"none: restored as it is, no shim; image: the kernel the image's vDSO note names; else a release as --kernel takes it.","type":"string","pattern":"^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"}}};
 const schema33 = {"description":"none: restored as it is, no shim; image: the kernel the image's vDSO note names; else a release as --kernel takes it.","type":"string","pattern":"^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"};
-const pattern40 = new RegExp("^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$", "u");
+const pattern42 = new RegExp("^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$", "u");
 
 function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cr-shim.invalid/schema/serve-policy.schema.json" */;
@@ -4653,7 +4722,7 @@ const _errs2 = errors;
 const _errs3 = errors;
 if(errors === _errs3){
 if(typeof data0 === "string"){
-if(!pattern40.test(data0)){
+if(!pattern42.test(data0)){
 validate17.errors = [{instancePath:instancePath+"/plain",schemaPath:"#/definitions/kernel/pattern",keyword:"pattern",params:{pattern: "^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"},message:"must match pattern \""+"^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"+"\""}];
 return false;
 }
@@ -4881,7 +4950,7 @@ const _errs22 = errors;
 const _errs23 = errors;
 if(errors === _errs23){
 if(typeof data7 === "string"){
-if(!pattern40.test(data7)){
+if(!pattern42.test(data7)){
 validate17.errors = [{instancePath:instancePath+"/rules/" + i0+"/kernel",schemaPath:"#/definitions/kernel/pattern",keyword:"pattern",params:{pattern: "^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"},message:"must match pattern \""+"^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"+"\""}];
 return false;
 }

@@ -7,6 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseOutput } from '../helpers/parse-output.js';
+import { programPath } from '../helpers/programs.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
 import { runCli } from '../helpers/run-cli.js';
 import { describeResult, runProcess } from '../helpers/run-process.js';
@@ -54,6 +56,23 @@ describe('removed sysctl files (catalogue row sysctl-removed)', () => {
     expect(applied).toEqual(['net.ipv4.tcp_tw_recycle = 0', `net.ipv4.tcp_syncookies = ${syncookies}`]);
     expect(listing.sort()).toEqual([...new Set([...fs.readdirSync('/proc/sys/net/ipv4'), 'tcp_tw_recycle'])].sort());
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('under 4.9: _sysctl(2) of NET_TCP_TW_RECYCLE reads the same file, before and after sysctl -w', async () => {
+    const legacy = programPath('legacy-sysctl');
+    const r = await sh(`${legacy} --name 3.5.66 && sysctl -q -w net.ipv4.tcp_tw_recycle=1 && ${legacy} --name 3.5.66`, '4.9');
+    expect(r.status, describeResult(r)).toBe(0);
+    expect(parseOutput(r.stdout).all('sysctl_value')).toEqual(['\x00\x00\x00\x00', '\x01\x00\x00\x00']);
+  });
+
+  it('under 4.9: a file bound over the stand-in is not the stand-in: _sysctl reads the host\'s (none) instead', async () => {
+    const legacy = programPath('legacy-sysctl');
+    // As root in the program's own namespace: any file mounted there is never touched by the supervisor.
+    const r = await sh(`mount --bind /etc/hostname /proc/sys/net/ipv4/tcp_tw_recycle && ${legacy} --name 3.5.66`, '4.9');
+    expect(r.status, describeResult(r)).toBe(0);
+    const out = parseOutput(r.stdout);
+    if (hostLacks) expect(out.get('sysctl_errno')).toBe('ENOENT');
+    else expect(out.has('sysctl_errno')).toBe(false);
   });
 
   it('under 4.12 the host\'s answer stands; nothing else can be created in the covered directory', async () => {

@@ -32,6 +32,8 @@ export const PROGRAM_NAMES = [
   'sendfile-proc',
   'vdso-note',
   'exec-rw',
+  'tiocsti',
+  'gid-map',
 ] as const;
 export type ProgramName = (typeof PROGRAM_NAMES)[number];
 

@@ -1,7 +1,11 @@
 /*
  * Syscall oracle probe: call every x86_64 syscall number 0..MAX with all-zero
  * arguments, each in a fresh forked child, and print what the kernel answered
- * as one JSON line on stdout.
+ * as one JSON line on stdout. A number that answers ENOSYS is called again with
+ * every argument -1 (the recheck): an existing call can return ENOSYS from
+ * inside (quotactl_fd on a filesystem without quota operations: fd 0 is a
+ * memfd), but with fd -1 it fails its first check instead (EBADF), while a
+ * missing one answers ENOSYS whatever its arguments.
  *
  *   probe --max N [--skip NR,NR,...]
  *
@@ -18,7 +22,10 @@
  *                                                            still waiting when the 250 ms alarm fired
  *                             | ",\"signal\":" INT          the child died of this signal
  *                             | ",\"hung\":true"            no answer in 5 s, child killed
- *                             | ",\"skipped\":\"unsafe\"" ) "}"
+ *                             | ",\"skipped\":\"unsafe\"" ) [ RECHECK ] "}"
+ *   RECHECK ::= ",\"recheck\":{" ANSWER "}"    only after errno 38 (ENOSYS), not blocked:
+ *                                                 the same number with every argument -1
+ *   ANSWER  ::= the "ret", "errno", "signal" or "hung" member above, without its leading ","
  *
  * Exit status: 0 when every number was probed, whatever the answers; 22 for bad
  * arguments; otherwise the errno of the probe's own failed operation.
@@ -67,14 +74,14 @@ static void on_parent_alarm(int sig) {
 
 /* The raw syscall instruction: glibc's syscall() would be fine, but this way nothing but the
  * kernel stands between the number and the answer. */
-static long raw_syscall0(long nr) {
+static long raw_syscall6(long nr, long arg) {
   long rax = nr;
-  register long r10 __asm__("r10") = 0;
-  register long r8 __asm__("r8") = 0;
-  register long r9 __asm__("r9") = 0;
+  register long r10 __asm__("r10") = arg;
+  register long r8 __asm__("r8") = arg;
+  register long r9 __asm__("r9") = arg;
   __asm__ volatile("syscall"
                    : "+a"(rax), "+r"(r10), "+r"(r8), "+r"(r9)
-                   : "D"(0L), "S"(0L), "d"(0L)
+                   : "D"(arg), "S"(arg), "d"(arg)
                    : "rcx", "r11", "memory");
   return rax;
 }
@@ -84,7 +91,7 @@ static __attribute__((noreturn)) void raw_exit(int status) {
 }
 
 /* In the child: isolate what a zero-argument call could change outside it, then make the call. */
-static __attribute__((noreturn)) void child(long nr) {
+static __attribute__((noreturn)) void child(long nr, long arg) {
   /* No controlling terminal, so vhangup() cannot hang up the console. */
   setsid();
   /* sethostname(NULL, 0) as root empties the hostname and msgget/semget(IPC_PRIVATE) create
@@ -105,7 +112,7 @@ static __attribute__((noreturn)) void child(long nr) {
   sigaction(SIGALRM, &sa, NULL);
   struct itimerval it = {{0, 0}, {0, ALARM_MS * 1000L}};
   setitimer(ITIMER_REAL, &it, NULL);
-  long rax = raw_syscall0(nr);
+  long rax = raw_syscall6(nr, arg);
   shared->rax = rax;
   shared->done = 1;
   raw_exit(0);
@@ -123,15 +130,22 @@ static void json_str(const char *s) {
   putchar('"');
 }
 
-/* Probe one number; prints its RESULT. Returns 0 or the errno of the probe's own failure. */
-static int probe_one(long nr, bool first) {
+/* What one call answered. */
+struct outcome {
+  bool done, alarmed, hung, signaled;
+  long rax;
+  int status;
+};
+
+/* Call nr with every argument `arg` in a fresh child. Returns 0 or the errno of the probe's own failure. */
+static int call_one(long nr, long arg, struct outcome *o) {
   shared->done = 0;
   shared->alarmed = 0;
   shared->rax = 0;
   fflush(stdout);
   pid_t pid = fork();
   if (pid < 0) return errno;
-  if (pid == 0) child(nr);
+  if (pid == 0) child(nr, arg);
 
   /* The parent's own SIGALRM (handler installed in main, no SA_RESTART) interrupts waitpid
    * when the child has not exited in time. The child resets it with its own handler. */
@@ -155,19 +169,40 @@ static int probe_one(long nr, bool first) {
   }
   struct itimerval off = {{0, 0}, {0, 0}};
   setitimer(ITIMER_REAL, &off, NULL);
+  *o = (struct outcome){ .done = shared->done, .alarmed = shared->alarmed, .hung = hung,
+                         .signaled = WIFSIGNALED(status), .rax = shared->rax, .status = status };
+  return 0;
+}
 
-  printf("%s{\"nr\":%ld", first ? "" : ",", nr);
-  if (shared->done) {
-    long rax = shared->rax;
-    if (rax < 0 && rax >= -4095) printf(",\"errno\":%ld%s", -rax, shared->alarmed ? ",\"blocked\":true" : "");
-    else printf(",\"ret\":%ld", rax);
-  } else if (hung) {
-    fputs(",\"hung\":true", stdout);
-  } else if (WIFSIGNALED(status)) {
-    printf(",\"signal\":%d", WTERMSIG(status));
+/* Print an ANSWER (RESULT's members after "nr"), each with a leading "," unless `bare`. */
+static void print_answer(const struct outcome *o, bool bare) {
+  const char *sep = bare ? "" : ",";
+  if (o->done) {
+    if (o->rax < 0 && o->rax >= -4095) printf("%s\"errno\":%ld%s", sep, -o->rax, o->alarmed ? ",\"blocked\":true" : "");
+    else printf("%s\"ret\":%ld", sep, o->rax);
+  } else if (o->hung) {
+    printf("%s\"hung\":true", sep);
+  } else if (o->signaled) {
+    printf("%s\"signal\":%d", sep, WTERMSIG(o->status));
   } else {
     /* Exited without answering: only an exit-like call can do that, and those are skipped. */
-    printf(",\"exited\":%d", WEXITSTATUS(status));
+    printf("%s\"exited\":%d", sep, WEXITSTATUS(o->status));
+  }
+}
+
+/* Probe one number; prints its RESULT. Returns 0 or the errno of the probe's own failure. */
+static int probe_one(long nr, bool first) {
+  struct outcome o, again;
+  int e = call_one(nr, 0, &o);
+  if (e != 0) return e;
+  bool recheck = o.done && !o.alarmed && o.rax == -ENOSYS;
+  if (recheck && (e = call_one(nr, -1, &again)) != 0) return e;
+  printf("%s{\"nr\":%ld", first ? "" : ",", nr);
+  print_answer(&o, false);
+  if (recheck) {
+    fputs(",\"recheck\":{", stdout);
+    print_answer(&again, true);
+    putchar('}');
   }
   putchar('}');
   return 0;

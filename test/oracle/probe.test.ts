@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { prepareSession } from '../../src/supervisor/session.js';
 import { compareProbes, type CompareRow } from '../../src/oracle/compare.js';
 import { probeArgs } from '../../src/oracle/probe-args.js';
-import { outcomes, parseProbeOutput, recordOf, type ProbeResult } from '../../src/persona/probe-result.js';
+import { judgedAbsent, outcomes, parseProbeOutput, recheckOutcomes, recordOf, type ProbeResult } from '../../src/persona/probe-result.js';
 import { loadPersonaFile } from '../../src/persona/file.js';
 import { TableRegistry } from '../../src/tables/registry.js';
 import { REPO_ROOT } from '../helpers/programs.js';
@@ -67,6 +67,16 @@ describe('oracle probe on this host', () => {
     ['reboot', 'skipped'],
   ])('%s answers %s', (name, want) => {
     expect(outcomes(native).get(nrOf(name))).toBe(want);
+  });
+
+  it.each([
+    // An existing call answering ENOSYS from inside (fd 0, a memfd, has no quota operations): EBADF for fd -1.
+    ['quotactl_fd', 'ENOSYS', 'EBADF', false],
+    // Removed in 3.1: ENOSYS whatever the arguments.
+    ['nfsservctl', 'ENOSYS', 'ENOSYS', true],
+  ] as const)('%s answers %s, then %s to the recheck: absent %s', (name, first, recheck, absent) => {
+    expect([outcomes(native).get(nrOf(name)), recheckOutcomes(native).get(nrOf(name))]).toEqual([first, recheck]);
+    expect(judgedAbsent(first, recheck)).toBe(absent);
   });
 
   it('probes every number up to the newest table\'s highest', () => {

@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { capturePersona } from '../../src/persona/capture.js';
 import { validatePersonaFile } from '../../src/persona/file.js';
-import type { ProbeRecord } from '../../src/persona/probe-result.js';
+import { judgedAbsent, type ProbeRecord } from '../../src/persona/probe-result.js';
 import { TableRegistry } from '../../src/tables/registry.js';
 
 const registry = new TableRegistry();
 const t61 = registry.indexed('x86_64', '6.1');
 const nr = (name: string) => registry.indexed('x86_64', registry.releases('x86_64').at(-1)!).byName.get(name)!.nr;
 
-// A 6.1 build without memfd_secret (ENOSYS though the 6.1 table has it) and with a call the table lacks.
+// A 6.1 build without memfd_secret (ENOSYS to both probes though the 6.1 table has it), with
+// quotactl_fd answering ENOSYS from inside (fd 0 has no quota operations; EBADF for fd -1), and
+// with a call the table lacks.
 const RESULTS: ProbeRecord[] = [
   { nr: nr('read'), ret: 0 },
-  { nr: nr('memfd_secret'), errno: 38 },
+  { nr: nr('memfd_secret'), errno: 38, recheck: { errno: 38 } },
+  { nr: nr('quotactl_fd'), errno: 38, recheck: { errno: 9 } },
   { nr: nr('exit'), skipped: 'unsafe' },
   { nr: nr('cachestat'), errno: 22 },
   { nr: nr('pause'), errno: 4, blocked: true },
@@ -35,6 +38,21 @@ describe('capturePersona', () => {
     ['unsafe', [nr('exit')]],
   ] as const)('records %s against the 6.1 table', (field, want) => {
     expect(p.probe[field]).toEqual(want);
+  });
+
+  it('keeps the rechecks: quotactl_fd\'s EBADF makes it present', () => {
+    expect(p.probe.rechecks).toEqual({ [String(nr('memfd_secret'))]: 'ENOSYS', [String(nr('quotactl_fd'))]: 'EBADF' });
+    expect(p.probe.absent).not.toContain('quotactl_fd');
+  });
+
+  it.each([
+    { first: 'ENOSYS', recheck: 'ENOSYS', absent: true },
+    { first: 'ENOSYS', recheck: 'EBADF', absent: false },
+    { first: 'ENOSYS', recheck: 'EFAULT', absent: false },
+    { first: 'ENOSYS', recheck: undefined, absent: true },
+    { first: 'EINVAL', recheck: undefined, absent: false },
+  ])('ENOSYS judged by both probes: $first then $recheck → absent $absent', ({ first, recheck, absent }) => {
+    expect(judgedAbsent(first, recheck)).toBe(absent);
   });
 
   it('records every outcome word and passes its schema', () => {

@@ -82,6 +82,8 @@ describe('usage errors exit EINVAL', () => {
     { name: 'sockopt', args: ['inet'] },
     { name: 'sockopt', args: ['ax25', 'passcred'] },
     { name: 'sendfile-proc', args: [] },
+    { name: 'tiocsti', args: ['extra'] },
+    { name: 'gid-map', args: ['extra'] },
   ];
   it('covers every program', () => {
     expect(new Set(cases.map((c) => c.name))).toEqual(new Set(PROGRAM_NAMES));

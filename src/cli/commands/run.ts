@@ -9,11 +9,11 @@ import { MECHANISM_IDS } from '../../mechanisms/types.js';
 import { formatStats } from '../stats-report.js';
 import { formatPeakRss } from '../../supervisor/peak-rss.js';
 import { assertTraceWritable } from '../../supervisor/trace.js';
-import { ALLOW_IO_URING_HELP, DUMPABLE_HELP, runView } from '../run-view.js';
+import { ALLOW_IO_URING_HELP, ALLOW_TIOCSTI_HELP, DUMPABLE_HELP, runView } from '../run-view.js';
 
 export const runSpec: CommandSpec = {
   name: 'run',
-  usage: 'cr-shim run [--kernel RELEASE] [--mechanism M] [--dumpable] [--allow-io-uring] [--stats] [--trace FILE] [--] PROGRAM [ARGS...]',
+  usage: 'cr-shim run [--kernel RELEASE] [--mechanism M] [--dumpable] [--allow-io-uring] [--allow-tiocsti] [--stats] [--trace FILE] [--] PROGRAM [ARGS...]',
   summary: 'Run PROGRAM under the shim, seeing the syscall surface and identity of kernel RELEASE.',
   stopAtPositional: true,
   options: [
@@ -21,6 +21,7 @@ export const runSpec: CommandSpec = {
     { name: 'mechanism', value: 'M', help: `how routed calls reach the handlers: ${MECHANISM_IDS.join(', ')} (default: notify)` },
     { name: 'dumpable', help: DUMPABLE_HELP },
     { name: 'allow-io-uring', help: ALLOW_IO_URING_HELP },
+    { name: 'allow-tiocsti', help: ALLOW_TIOCSTI_HELP },
     { name: 'stats', help: 'print per translated syscall the count and mean latency at exit, and cr-shim\'s peak RSS' },
     { name: 'trace', value: 'FILE', help: 'write one JSON line per translated call to FILE (all calls go through TypeScript)' },
     { name: 'no-new-privs', help: 'set PR_SET_NO_NEW_PRIVS before the filter even when not needed' },
@@ -32,7 +33,8 @@ export async function runCommand(p: Parsed): Promise<number> {
   if (p.positionals.length === 0) throw new UsageError('run', 'no program given', { code: 'EUSAGE', hint: `usage: ${runSpec.usage}` });
   const mechanism = mechanismById(str(p.options.mechanism) ?? 'notify');
   const { view, notices } = runView({ mechanism: mechanism.id, dumpable: flag(p.options.dumpable), allowIoUring: flag(p.options['allow-io-uring']) });
-  const session = prepareSession(str(p.options.kernel), { view });
+  const behaviourOptions = new Set(flag(p.options['allow-tiocsti']) ? ['tiocsti'] : []);
+  const session = prepareSession(str(p.options.kernel), { view, behaviourOptions });
   const quiet = flag(p.options.quiet);
   const notice = (n: string): void => {
     if (!quiet) writeNotice(n);
