@@ -31,11 +31,20 @@ export function cpuPressure(text?: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/**
+ * The kernel as the report names it: the upstream release only ("6.18.44"). The rest of
+ * uname -r is this machine's build string, which differs from one machine of the same kind to
+ * the next; a committed report must not carry it.
+ */
+export function kernelForReport(release: string): string {
+  return /^\d+\.\d+(?:\.\d+)?/.exec(release)?.[0] ?? release;
+}
+
 export function hostInfo(start: Date, loadStart: number[], pressureStart: number | undefined): HostInfo {
   const pressureEnd = cpuPressure();
   return {
     date: start.toISOString(),
-    kernel: os.release(),
+    kernel: kernelForReport(os.release()),
     cpuModel: cpuModel(),
     cpus: os.cpus().length || os.availableParallelism(),
     node: process.version,

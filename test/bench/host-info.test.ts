@@ -1,6 +1,6 @@
 /** Parsing /proc/pressure/cpu. */
 import { describe, expect, it } from 'vitest';
-import { cpuPressure } from '../../src/bench/host-info.js';
+import { cpuPressure, kernelForReport } from '../../src/bench/host-info.js';
 
 describe('cpuPressure', () => {
   it.each([
@@ -8,5 +8,17 @@ describe('cpuPressure', () => {
     ['', undefined],
   ])('%j → %s', (text, want) => {
     expect(cpuPressure(text)).toBe(want);
+  });
+});
+
+describe('kernelForReport', () => {
+  // A committed report names the upstream release, never the machine's build string.
+  it.each([
+    ['6.18.44-build-v0', '6.18.44'],
+    ['6.1.0-56-amd64', '6.1.0'],
+    ['5.10', '5.10'],
+    ['not-a-release', 'not-a-release'],
+  ])('%s → %s', (release, want) => {
+    expect(kernelForReport(release)).toBe(want);
   });
 });
