@@ -58,6 +58,7 @@
 #include "cleanup.h"
 #include "identity-open.h"
 #include "seccomp-compat.h"
+#include "tracee-string.h"
 
 #define MAX_GROUPS 256
 /* include/linux/fcntl.h */
@@ -96,27 +97,6 @@ struct open_job {
 
 /* ---- reading the task ---- */
 
-/* The NUL-terminated string at addr; 0, EFAULT, or ENAMETOOLONG as the kernel's getname would answer. */
-static int read_string(pid_t pid, uint64_t addr, char *buf)
-{
-	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t got = 0;
-	while (got < PATH_MAX) {
-		uint64_t at = addr + got;
-		size_t chunk = page - (size_t)(at % page);
-		if (chunk > PATH_MAX - got)
-			chunk = PATH_MAX - got;
-		struct iovec local = { buf + got, chunk };
-		struct iovec remote = { (void *)(uintptr_t)at, chunk };
-		ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-		if (n <= 0)
-			return EFAULT;
-		if (memchr(buf + got, '\0', (size_t)n))
-			return buf[0] ? 0 : ENOENT;
-		got += (size_t)n;
-	}
-	return ENAMETOOLONG;
-}
 
 /* /proc/PID/status: Uid, Gid (4th field: fs), Groups, CapEff, Umask. 0 or an errno. */
 static int read_creds(pid_t pid, struct task_creds *c)
@@ -613,7 +593,7 @@ static int decode(const struct seccomp_notif *n, enum open_form form, struct ope
 	}
 	j->cloexec = (j->how.flags & O_CLOEXEC) != 0;
 	j->user_resolve = j->how.resolve;
-	return read_string((pid_t)n->pid, path_addr, j->path);
+	return tracee_read_string((pid_t)n->pid, path_addr, j->path);
 }
 
 enum identity_outcome identity_open(int listener, const struct seccomp_notif *n, enum open_form form,

@@ -63,6 +63,7 @@
 #include "native-verdict.h"
 #include "seccomp-compat.h"
 #include "task-uts.h"
+#include "tracee-string.h"
 
 
 
@@ -846,30 +847,11 @@ static bool id_valid(int listener, uint64_t id)
 	return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
-/*
- * Copy the tracee's NUL-terminated string at addr into buf (PATH_MAX bytes),
- * one page at a time so that a string ending just before an unmapped page is
- * still read. false when unreadable or longer than PATH_MAX.
- */
+/* The tracee's path at addr into buf (PATH_MAX bytes); false when unreadable or longer than PATH_MAX. */
 static bool read_path(pid_t pid, uint64_t addr, char *buf)
 {
-	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t got = 0;
-	while (got < PATH_MAX) {
-		uint64_t at = addr + got;
-		size_t chunk = page - (size_t)(at % page);
-		if (chunk > PATH_MAX - got)
-			chunk = PATH_MAX - got;
-		struct iovec local = { buf + got, chunk };
-		struct iovec remote = { (void *)(uintptr_t)at, chunk };
-		ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-		if (n <= 0)
-			return false;
-		if (memchr(buf + got, '\0', (size_t)n))
-			return true;
-		got += (size_t)n;
-	}
-	return false;
+	int err = tracee_read_string(pid, addr, buf);
+	return err == 0 || err == ENOENT;
 }
 
 /* Is the last component of path one of the names? "a/b//" has last component "b". */
