@@ -127,19 +127,27 @@ function describeOut(fd: number): Out | undefined {
   return { fd, socket: st.isSocket(), pipe: st.isFIFO(), nonblock: (fl & O_NONBLOCK) !== 0 };
 }
 
-function sendfile(call: Call, inFd: number, out: Out): Reply {
-  const offAddr = call.args[2]!;
-  let count = Number(BigInt.asUintN(64, call.args[3]!) > BigInt(MAX_RW_COUNT) ? MAX_RW_COUNT : call.args[3]!);
-  let pos: number;
+/**
+ * Where the copy starts: the offset the caller's pointer holds (EFAULT unreadable, EINVAL
+ * negative, as both calls check), or in_fd's file position; a file without one goes to the kernel.
+ */
+function startPosition(call: Call, offAddr: bigint, inFd: number): number | Reply {
   if (offAddr !== 0n) {
     const off = call.mem.readWord(offAddr, 8);
     if (off === null) return { kind: 'error', errno: E.EFAULT! };
-    pos = Number(BigInt.asIntN(64, off));
-    if (pos < 0) return { kind: 'error', errno: E.EINVAL! };
-  } else {
-    pos = sys.lseek(inFd, 0, SEEK_CUR);
-    if (pos < 0) return { kind: 'continue' };
+    const pos = Number(BigInt.asIntN(64, off));
+    return pos < 0 ? { kind: 'error', errno: E.EINVAL! } : pos;
   }
+  const pos = sys.lseek(inFd, 0, SEEK_CUR);
+  return pos < 0 ? { kind: 'continue' } : pos;
+}
+
+function sendfile(call: Call, inFd: number, out: Out): Reply {
+  const offAddr = call.args[2]!;
+  let count = Number(BigInt.asUintN(64, call.args[3]!) > BigInt(MAX_RW_COUNT) ? MAX_RW_COUNT : call.args[3]!);
+  const start = startPosition(call, offAddr, inFd);
+  if (typeof start !== 'number') return start;
+  let pos = start;
   if (!call.stillValid()) return { kind: 'error', errno: E.ESRCH! };
   let total = 0;
   let failed = 0;
@@ -176,16 +184,9 @@ function splice(call: Call, inFd: number, out: Out): Reply {
   const flags = Number(BigInt.asUintN(32, call.args[5]!));
   // Only file → pipe went through default_file_splice_read; an offset on the pipe side is ESPIPE either way.
   if (!out.pipe || call.args[3] !== 0n) return { kind: 'continue' };
-  let pos: number;
-  if (offAddr !== 0n) {
-    const off = call.mem.readWord(offAddr, 8);
-    if (off === null) return { kind: 'error', errno: E.EFAULT! };
-    pos = Number(BigInt.asIntN(64, off));
-    if (pos < 0) return { kind: 'error', errno: E.EINVAL! };
-  } else {
-    pos = sys.lseek(inFd, 0, SEEK_CUR);
-    if (pos < 0) return { kind: 'continue' };
-  }
+  const start = startPosition(call, offAddr, inFd);
+  if (typeof start !== 'number') return start;
+  let pos = start;
   let room = pipeRoom(out.fd);
   while (room === 0) {
     if (out.nonblock || (flags & SPLICE_F_NONBLOCK) !== 0) return { kind: 'error', errno: E.EAGAIN! };
