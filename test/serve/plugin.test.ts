@@ -163,6 +163,30 @@ describe('cr-shim serve with the CRIU plugin', () => {
     expect(digest(img)).toEqual(before);
   }, 180_000);
 
+  it('an image that kept cr-shim\'s filter (dumped without the plugin): the service refuses it and the restore fails closed', async () => {
+    const s = await startSubject('threads');
+    const attach = startCli(['attach', '--quiet', '--kernel', '3.10.0', String(s.pid)], { env: box.env, timeoutMs: 120_000 });
+    const img = fs.mkdtempSync(path.join(box.dir, 'img-stale-'));
+    try {
+      await waitProgress(s.state, (p) => p.release === '3.10.0', 30_000);
+      // No plugin at dump: nobody drops the shim's filter or records cr-shim.json.
+      const noPlugins = fs.mkdtempSync(path.join(box.dir, 'no-plugins-'));
+      const work = fs.mkdtempSync(path.join(box.dir, 'work-'));
+      await run(criu.path, ['dump', '-L', noPlugins, '-W', work, '-o', path.join(work, 'dump.log'), '-t', String(s.pid), '-D', img], { env: box.env, timeout: 120_000 });
+      await waitGone(s.pid);
+    } finally {
+      s.child.kill('SIGKILL');
+      await attach.result.catch(() => undefined);
+    }
+    expect(readManifest(img)).toBeUndefined();
+    const before = digest(img);
+    const log = path.join(box.dir, 'restore-stale.log');
+    await expect(criuRun('restore', ['-D', img, '-d'], log)).rejects.toThrow(/criu restore failed/);
+    expect(fs.readFileSync(log, 'utf8')).toMatch(/cr-shim plugin: cr-shim serve: error .*img-stale-\w+: seccomp filter \d+ \(not cr-shim's\)/);
+    expect(alive(s.pid)).toBe(false);
+    expect(digest(img)).toEqual(before);
+  }, 180_000);
+
   it('a plain image (no cr-shim at dump) is restored under the kernel the node\'s policy names for its container\'s label', async () => {
     const own = await startServeSandbox({ prefix: 'cr-shim-policy-', policy: { rules: [{ label: { name: 'org.example.tier', value: 'legacy' }, kernel: '4.19' }] } });
     try {
