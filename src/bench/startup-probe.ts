@@ -51,7 +51,8 @@ async function main(kernel: string): Promise<Record<string, number>> {
     registry.resolve(arch, host.mainline);
   }
   lap('tables');
-  const filter = encode(compilePlan(planFor(persona, registry, host)).insns);
+  // As prepareSession for run: no explanation comments, which only `cr-shim filter` prints.
+  const filter = encode(compilePlan(planFor(persona, registry, host), { comments: false }).insns);
   lap('plan');
   probeHost({ registry, cacheFile: null });
   lap('hostProbeCold');
