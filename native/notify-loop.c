@@ -60,6 +60,7 @@
 #include "cleanup.h"
 #include "exec-watch-client.h"
 #include "identity-open.h"
+#include "libc-calls.h"
 #include "native-verdict.h"
 #include "seccomp-compat.h"
 #include "task-uts.h"
@@ -1538,7 +1539,7 @@ NAPI_MODULE_INIT()
 		{ "taskUts", NULL, nl_task_uts, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "forgetTask", NULL, nl_forget_task, NULL, NULL, NULL, napi_enumerable, NULL },
 	};
-	if (napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns) != napi_ok)
+	if (napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns) != napi_ok || !libc_calls_define(env, exports))
 		return NULL;
 	return exports;
 }

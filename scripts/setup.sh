@@ -22,7 +22,7 @@ fi
 
 if [ -f scripts/setup-criu.sh ]; then bash scripts/setup-criu.sh; fi
 
-# npm ci builds native/ (the "install" script runs node-gyp) and dist/ (the "prepare" script runs tsc).
+# npm ci builds native/ (the "install" script runs node-gyp) and dist/ (the "prepare" script runs tsc, then bundles the CLI with esbuild: scripts/bundle.mjs).
 if [ ! -f build/Release/cr_shim_notify.node ] || [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 else

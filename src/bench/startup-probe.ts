@@ -25,6 +25,9 @@ async function main(kernel: string): Promise<Record<string, number>> {
   };
 
   await import('../cli/commands/run.js');
+  // The notify addon, which run loads for its first set-up call (src/native/libc.ts nativeSys): counted
+  // here, not in whichever of the launcher and supervise phases happens to come first.
+  (await import('../native/addon.js')).loadAddon();
   lap('imports');
   const { assertHostSupported } = await import('../host/features.js');
   const { TableRegistry } = await import('../tables/registry.js');
@@ -51,7 +54,8 @@ async function main(kernel: string): Promise<Record<string, number>> {
     registry.resolve(arch, host.mainline);
   }
   lap('tables');
-  const filter = encode(compilePlan(planFor(persona, registry, host)).insns);
+  // As prepareSession for run: no explanation comments, which only `cr-shim filter` prints.
+  const filter = encode(compilePlan(planFor(persona, registry, host), { comments: false }).insns);
   lap('plan');
   probeHost({ registry, cacheFile: null });
   lap('hostProbeCold');

@@ -42,6 +42,11 @@ export const MAX_ERRNO = 4095;
 export interface CompileOptions {
   /** The full SECCOMP_RET_* value for notify actions; default SECCOMP_RET.USER_NOTIF. */
   notifyReturn?: number;
+  /**
+   * Explain the search tree's branches and the shared RETs in Program.comments (default true).
+   * Naming every syscall behind each RET is most of the compile's time: false when nobody prints them.
+   */
+  comments?: boolean;
 }
 
 /** The SECCOMP_RET_* value an action compiles to. Throws BpfError for an errno outside 0..4095. */
@@ -122,7 +127,7 @@ class Returns {
 
   emit(): void {
     for (const [ret, { label, action, runs, extra }] of this.rets) {
-      this.b.place(label).ret(ret, returnComment(this.arch, action, runs, extra));
+      this.b.place(label).ret(ret, this.opts.comments === false ? undefined : returnComment(this.arch, action, runs, extra));
     }
   }
 }
@@ -173,17 +178,17 @@ class ArgBlocks {
 }
 
 /** Emit the binary search over runs[lo..hi] at `at`; the caller has ensured lo < hi. */
-function emitTree(b: Builder, rets: Returns, args: ArgBlocks, arch: Arch, runs: readonly Run[], lo: number, hi: number, at: Label): void {
+function emitTree(b: Builder, rets: Returns, args: ArgBlocks, arch: Arch, runs: readonly Run[], lo: number, hi: number, at: Label, comments: boolean): void {
   const mid = lo + Math.floor((hi - lo + 1) / 2);
   const leaf = (i: number): Label => args.leaf(runs[i]!);
   const left = mid - 1 === lo ? leaf(lo) : b.label(`${arch} runs ${lo}..${mid - 1}`);
   const right = hi === mid ? leaf(mid) : b.label(`${arch} runs ${mid}..${hi}`);
   const boundary = runs[mid]!;
   const side = (from: number, to: number): Run | [number, number] => (from === to ? runs[from]! : [runs[from]!.start, runs[to]!.end]);
-  b.place(at).jump(BPF_JMP | BPF_JGE | BPF_K, boundary.start, right, left, branchComment(arch, side(lo, mid - 1), side(mid, hi)));
+  b.place(at).jump(BPF_JMP | BPF_JGE | BPF_K, boundary.start, right, left, comments ? branchComment(arch, side(lo, mid - 1), side(mid, hi)) : undefined);
   // The left half follows immediately, so its jump offset is 0.
-  if (mid - 1 !== lo) emitTree(b, rets, args, arch, runs, lo, mid - 1, left);
-  if (hi !== mid) emitTree(b, rets, args, arch, runs, mid, hi, right);
+  if (mid - 1 !== lo) emitTree(b, rets, args, arch, runs, lo, mid - 1, left, comments);
+  if (hi !== mid) emitTree(b, rets, args, arch, runs, mid, hi, right, comments);
 }
 
 /**
@@ -222,7 +227,7 @@ export function compilePlan(plan: Plan, opts: CompileOptions = {}): Program {
     if (runs.length === 1) {
       b.ja(args.leaf(runs[0]!), `${ap.arch}: one action for every number`);
     } else {
-      emitTree(b, rets, args, ap.arch, runs, 0, runs.length - 1, b.label(`${ap.arch} tree`));
+      emitTree(b, rets, args, ap.arch, runs, 0, runs.length - 1, b.label(`${ap.arch} tree`), opts.comments !== false);
     }
     args.emit();
     rets.emit();

@@ -2,23 +2,15 @@
  * Kernel features cr-shim needs, probed rather than inferred from the version:
  * a kernel that says it can return SECCOMP_RET_USER_NOTIF can run the shim.
  */
-import koffi from 'koffi';
 import { ShimError } from '../errors.js';
+import { nativeSys } from '../native/libc.js';
 
-const SYS_seccomp = 317; // x86_64
-const SECCOMP_GET_ACTION_AVAIL = 2;
 const SECCOMP_RET_USER_NOTIF = 0x7fc00000;
 const SECCOMP_RET_TRACE = 0x7ff00000;
 
-type SeccompCall = (nr: number, op: number, flags: number, action: Buffer) => number;
-let seccompCall: SeccompCall | undefined;
-
 /** SECCOMP_GET_ACTION_AVAIL for one return action: true when the kernel knows it. */
 export function seccompActionAvailable(action: number): boolean {
-  seccompCall ??= koffi.load('libc.so.6').func('long syscall(long nr, long op, long flags, _In_ void *action)') as unknown as SeccompCall;
-  const buf = Buffer.alloc(4);
-  buf.writeUInt32LE(action >>> 0);
-  return seccompCall!(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, buf) === 0;
+  return nativeSys.seccompActionAvail(action) === 0;
 }
 
 /** Throws a ShimError naming what is missing when this host cannot run the shim. */

@@ -12,7 +12,7 @@ export const ptraceMechanism: Mechanism = {
   run: async ({ argv, session, noNewPrivs, traceFile }) =>
     (await import('./ptrace/supervise-ptrace.js')).supervisePtrace({
       argv,
-      filter: encode(compilePlan(session.plan, { notifyReturn: SECCOMP_RET.TRACE }).insns),
+      filter: encode(compilePlan(session.plan, { notifyReturn: SECCOMP_RET.TRACE, comments: false }).insns),
       noNewPrivs,
       tracer: { persona: session.persona, routes: session.routes, ...(traceFile ? { traceFile } : {}) },
     }),

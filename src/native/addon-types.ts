@@ -182,6 +182,18 @@ export interface NotifyAddon {
   taskUts(tid: number): TaskUts | null;
   /** Drop what is cached about the thread's namespace and personality. */
   forgetTask(tid: number): void;
+
+  // The set-up calls (native/libc-calls.c): the result, or -errno. src/native/libc.ts wraps them.
+  /** prctl(option, arg2, 0, 0, 0). */
+  prctl(option: number, arg2: number): number;
+  /** waitpid(pid, &status, options): [pid, or 0 (WNOHANG, still running), or -errno; the wait status]. */
+  waitpid(pid: number, options: number): [number, number];
+  /** pidfd_open(pid, flags): a close-on-exec pidfd. */
+  pidfdOpen(pid: number, flags: number): number;
+  /** pidfd_getfd(pidfd, fd, 0): a close-on-exec copy of the fd. */
+  pidfdGetfd(pidfd: number, fd: number): number;
+  /** seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action): 0 when the kernel knows the action. */
+  seccompActionAvail(action: number): number;
 }
 
 export interface TaskUts {

@@ -16,9 +16,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { getSystemErrorMap } from 'node:util';
-import koffi from 'koffi';
 import { KernelError, ShimError } from '../errors.js';
 import { buildOutput } from './addon.js';
+import { nativeSys } from './libc.js';
 
 export const LAUNCHER_PATH = buildOutput('cr-shim-launch');
 
@@ -32,8 +32,6 @@ export const LAUNCHER_EXIT = {
   notFound: 127,
 } as const;
 
-const SYS_pidfd_open = 434;
-const SYS_pidfd_getfd = 438;
 const SOCK_FILTER_SIZE = 8;
 
 /** [name, message] for an errno, e.g. [ 'EINVAL', 'invalid argument' ]. */
@@ -109,29 +107,17 @@ export class FrameReader {
   }
 }
 
-type SyscallFn = (nr: number, ...typedArgs: unknown[]) => number;
-let syscallFn: SyscallFn | undefined;
-
-function libcSyscall(): SyscallFn {
-  if (!syscallFn) {
-    const libc = koffi.load('libc.so.6');
-    syscallFn = libc.func('long syscall(long nr, ...)') as SyscallFn;
-  }
-  return syscallFn;
-}
-
 /**
  * Copy fd `fd` of process `pid` into this process (pidfd_open + pidfd_getfd;
  * the copy is close-on-exec). Needs PTRACE_MODE_ATTACH rights over pid.
  * Throws KernelError naming the failing call.
  */
 export function takeListener(pid: number, fd: number): number {
-  const syscall = libcSyscall();
-  const pidfd = Number(syscall(SYS_pidfd_open, 'long', pid, 'long', 0));
-  if (pidfd < 0) throw kernelError('pidfd_open', koffi.errno());
+  const pidfd = nativeSys.pidfdOpen(pid);
+  if (pidfd < 0) throw kernelError('pidfd_open', -pidfd);
   try {
-    const local = Number(syscall(SYS_pidfd_getfd, 'long', pidfd, 'long', fd, 'long', 0));
-    if (local < 0) throw kernelError('pidfd_getfd', koffi.errno());
+    const local = nativeSys.pidfdGetfd(pidfd, fd);
+    if (local < 0) throw kernelError('pidfd_getfd', -local);
     return local;
   } finally {
     closeSync(pidfd);

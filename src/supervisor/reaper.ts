@@ -5,16 +5,16 @@
  */
 import fs from 'node:fs';
 import { ShimError } from '../errors.js';
-import { sys } from '../native/libc.js';
+import { errnoName } from '../native/errno.js';
+import { nativeSys } from '../native/libc.js';
 
 const PR_SET_CHILD_SUBREAPER = 36;
 const WNOHANG = 1;
 
 /** Make orphans of our descendants come back to us, so their zombies are reaped. */
 export function becomeSubreaper(): void {
-  if (sys.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) !== 0) {
-    throw new ShimError('prctl(PR_SET_CHILD_SUBREAPER)', `errno ${sys.errno()}`);
-  }
+  const rc = nativeSys.prctl(PR_SET_CHILD_SUBREAPER, 1);
+  if (rc !== 0) throw new ShimError('prctl(PR_SET_CHILD_SUBREAPER)', `errno ${-rc}`, { code: errnoName(-rc) });
 }
 
 /** A wait status as a shell reports it: the code, or 128+N when killed by signal N. */
@@ -42,9 +42,10 @@ export function ourChildren(): number[] {
  */
 export function reapChildren(except?: number): Map<number, number> {
   const reaped = new Map<number, number>();
-  const status = [0];
   for (const pid of ourChildren()) {
-    if (pid !== except && sys.waitpid(pid, status, WNOHANG) === pid) reaped.set(pid, shellStatus(status[0]!));
+    if (pid === except) continue;
+    const [got, status] = nativeSys.waitpid(pid, WNOHANG);
+    if (got === pid) reaped.set(pid, shellStatus(status));
   }
   return reaped;
 }

@@ -39,6 +39,8 @@ export interface SessionOptions {
   view?: PlanView;
   /** Behaviour rows turned on that are off by default (known holes, e.g. "tiocsti"). */
   behaviourOptions?: ReadonlySet<string>;
+  /** Explain every instruction in program.comments, for a command that prints them (`cr-shim filter`); default false. */
+  explain?: boolean;
 }
 
 /** Build a session for a requested kernel; with none, the host's own release (no translation but the filter's checks). */
@@ -55,7 +57,7 @@ export function prepareSession(kernel: string | undefined, opts: SessionOptions 
   }
   const view = opts.view ?? DEFAULT_VIEW;
   const plan = planFor(persona, registry, host, { view, ...(opts.behaviourOptions ? { behaviourOptions: opts.behaviourOptions } : {}) });
-  const program = compilePlan(plan);
+  const program = compilePlan(plan, { comments: opts.explain === true });
   const routes: RouteSpec[] = [];
   for (const ap of plan.arches) {
     for (const e of ap.entries) {

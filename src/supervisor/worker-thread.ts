@@ -2,7 +2,8 @@
  * Starting the supervisor worker (worker.ts) and waiting for its end, for
  * every command that supervises: run, restore, attach.
  */
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 import { ShimError } from '../errors.js';
 import { loadNotifyAddon } from '../native/addon.js';
 import type { NotifyHandle } from '../native/addon-types.js';
@@ -34,6 +35,8 @@ export interface PendingWorker {
 
 /** Start the worker on `input` now; it waits for its listeners (attach). */
 export function prestartWorker(input: WorkerInput): PendingWorker {
+  // worker_threads only once a worker starts (native-first.ts often starts none): importing it costs about 3 ms.
+  const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
   const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: input });
   // A failure before attach is reported by attach; never an unhandled 'error' event.
   let failed: unknown;

@@ -12,10 +12,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
 import { ShimError, UsageError } from '../../errors.js';
+import { ROOT } from '../../bench/context.js';
 import { renderDoc } from '../../bench/doc.js';
 import { formatReport } from '../../bench/format.js';
 import { formatTable } from '../../bench/matrix-table.js';
@@ -25,8 +25,6 @@ import { TARGETS } from '../../bench/targets/registry.js';
 import type { BenchReport } from '../../bench/types.js';
 import { writeStdout } from '../stdout.js';
 
-/** The package root, from src/cli/commands/ or dist/cli/commands/. */
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DEFAULT_DOC = path.join(ROOT, 'docs', 'PERFORMANCE.md');
 
 export const benchSpec: CommandSpec = {

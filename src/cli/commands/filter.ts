@@ -42,7 +42,7 @@ export async function filterCommand(p: Parsed): Promise<number> {
     // The view a plain run as root takes (the filter command does not check for CAP_SYS_ADMIN: it prints, it does not launch).
     const view = { identityMounted: !flag(p.options.dumpable), ioUring: flag(p.options['allow-io-uring']) };
     const behaviourOptions = new Set(flag(p.options['allow-tiocsti']) ? ['tiocsti'] : []);
-    const session = prepareSession(str(p.options.kernel), { checkHost: false, view, behaviourOptions });
+    const session = prepareSession(str(p.options.kernel), { checkHost: false, view, behaviourOptions, explain: true });
     if (!flag(p.options.quiet)) for (const n of session.notices) writeNotice(n);
     const facts = { persona: session.persona, host: session.host, plan: session.plan, program: session.program, filter: session.filter };
     const opts = { syscallName: tableNaming(session.registry, session.persona.mainline).syscallName, ...(only ? { only } : {}) };

@@ -44,7 +44,7 @@ export function sigsysPlan(plan: Plan): Plan {
 
 export function sigsysConfig(session: Session): SigsysConfig {
   const plan = sigsysPlan(session.plan);
-  const lines = [`filter ${encode(compilePlan(plan, { notifyReturn: SECCOMP_RET.TRAP }).insns).toString('hex')}`];
+  const lines = [`filter ${encode(compilePlan(plan, { notifyReturn: SECCOMP_RET.TRAP, comments: false }).insns).toString('hex')}`];
   const handlers = makeHandlers(loadSysctlLookup());
   const ctx = { persona: session.persona };
   const unserved: string[] = [];

@@ -1,0 +1,124 @@
+/*
+ * The plain system calls every supervising command makes around its program
+ * (become a subreaper, reap, take the listener, check the host), exported by
+ * cr_shim_notify.node, which `run` loads anyway. Through koffi they would cost
+ * `run` koffi itself: about 7 MB of RSS and, at load, Node's https, tls, zlib
+ * and crypto modules. src/native/libc.ts is the one caller; the contract is
+ * in src/native/addon-types.ts (NotifyAddon).
+ *
+ * Each returns the call's result, or -errno when it fails: a failure is a
+ * value the caller names in its own error (STYLE item 5), never an exception.
+ * Only a malformed argument throws (TypeError).
+ */
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <node_api.h>
+#include <stdint.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "libc-calls.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+/* Read argc int32 arguments (a uint32 passes as its bit pattern); false with a TypeError pending. */
+static bool int_args(napi_env env, napi_callback_info info, size_t argc, int32_t *out)
+{
+	napi_value argv[4];
+	size_t n = 4;
+	if (napi_get_cb_info(env, info, &n, argv, NULL, NULL) != napi_ok || n < argc) {
+		napi_throw_type_error(env, "EINVAL", "cr_shim_notify: too few arguments");
+		return false;
+	}
+	for (size_t i = 0; i < argc; i++) {
+		uint32_t u;
+		if (napi_get_value_int32(env, argv[i], &out[i]) == napi_ok)
+			continue;
+		if (napi_get_value_uint32(env, argv[i], &u) != napi_ok) {
+			napi_throw_type_error(env, "EINVAL", "cr_shim_notify: an argument is not an integer");
+			return false;
+		}
+		out[i] = (int32_t)u;
+	}
+	return true;
+}
+
+static napi_value result(napi_env env, long rc)
+{
+	napi_value v;
+	napi_create_int32(env, rc < 0 ? -errno : (int32_t)rc, &v);
+	return v;
+}
+
+/* prctl(option, arg2, 0, 0, 0): PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG and the like. */
+static napi_value lc_prctl(napi_env env, napi_callback_info info)
+{
+	int32_t a[2];
+	if (!int_args(env, info, 2, a))
+		return NULL;
+	return result(env, prctl(a[0], (unsigned long)(uint32_t)a[1], 0UL, 0UL, 0UL));
+}
+
+/* waitpid(pid, options): [pid or 0 or -errno, wait status]. */
+static napi_value lc_waitpid(napi_env env, napi_callback_info info)
+{
+	int32_t a[2];
+	int status = 0;
+	napi_value out, v;
+	if (!int_args(env, info, 2, a))
+		return NULL;
+	pid_t rc = waitpid(a[0], &status, a[1]);
+	napi_create_array_with_length(env, 2, &out);
+	napi_create_int32(env, rc < 0 ? -errno : rc, &v);
+	napi_set_element(env, out, 0, v);
+	napi_create_int32(env, status, &v);
+	napi_set_element(env, out, 1, v);
+	return out;
+}
+
+/* pidfd_open(pid, flags) (5.3+): a close-on-exec pidfd. */
+static napi_value lc_pidfd_open(napi_env env, napi_callback_info info)
+{
+	int32_t a[2];
+	if (!int_args(env, info, 2, a))
+		return NULL;
+	return result(env, syscall(SYS_pidfd_open, a[0], (unsigned)a[1]));
+}
+
+/* pidfd_getfd(pidfd, fd, 0) (5.6+): a close-on-exec copy of another process's fd (PTRACE_MODE_ATTACH). */
+static napi_value lc_pidfd_getfd(napi_env env, napi_callback_info info)
+{
+	int32_t a[2];
+	if (!int_args(env, info, 2, a))
+		return NULL;
+	return result(env, syscall(SYS_pidfd_getfd, a[0], a[1], 0U));
+}
+
+/* seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action) (4.14+): 0 when the kernel knows the return action. */
+static napi_value lc_seccomp_action_avail(napi_env env, napi_callback_info info)
+{
+	int32_t a[1];
+	if (!int_args(env, info, 1, a))
+		return NULL;
+	uint32_t action = (uint32_t)a[0];
+	return result(env, syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0U, &action));
+}
+
+bool libc_calls_define(napi_env env, napi_value exports)
+{
+	const napi_property_descriptor fns[] = {
+		{ "prctl", NULL, lc_prctl, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "waitpid", NULL, lc_waitpid, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "pidfdOpen", NULL, lc_pidfd_open, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "pidfdGetfd", NULL, lc_pidfd_getfd, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "seccompActionAvail", NULL, lc_seccomp_action_avail, NULL, NULL, NULL, napi_enumerable, NULL },
+	};
+	return napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns) == napi_ok;
+}
