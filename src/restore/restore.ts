@@ -31,7 +31,8 @@ import { sys } from '../native/libc.js';
 import { guardSupervisedTree } from '../supervisor/tree-guard.js';
 import { checkPassThrough, criuRestoreStopped } from './criu-restore.js';
 import { assertCriuReads, checkImage } from './image-checks.js';
-import { DEFAULT_CRIU_LIMITS, watchCriuPhase, type CriuLimits } from './watchdog.js';
+import { DEFAULT_CRIU_LIMITS, type CriuLimits } from './criu-limits.js';
+import { watchCriuPhase } from './watchdog.js';
 
 const SIGCONT = 18;
 

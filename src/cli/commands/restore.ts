@@ -3,7 +3,11 @@ import type { CommandSpec, Parsed } from '../args.js';
 import { flag, ownAndPassThrough, str } from '../args.js';
 import { writeNotice } from '../error-line.js';
 import { UsageError } from '../../errors.js';
-import { DEFAULT_CRIU_LIMITS } from '../../restore/watchdog.js';
+import { DEFAULT_CRIU_LIMITS } from '../../restore/criu-limits.js';
+import { ALLOW_IO_URING_HELP } from '../run-view.js';
+import { NO_SERVE_HELP, SOCKET_HELP, serveChoice } from '../hand-over-options.js';
+// The rest loads on demand: a thin client of cr-shim serve needs none of the restore itself,
+// and every module on its path costs the restored program's downtime (npm run bench: downtime).
 
 /** A positive number of seconds or MiB given with `name`, or the default. */
 function positive(v: Parsed['options'][string], name: string, dflt: number): number {
@@ -12,11 +16,6 @@ function positive(v: Parsed['options'][string], name: string, dflt: number): num
   if (!/^\d+(\.\d+)?$/.test(text) || Number(text) <= 0) throw new UsageError('restore', `${name} needs a positive number, not ${text}`, { code: 'EUSAGE' });
   return Number(text);
 }
-import { assertTraceWritable } from '../../supervisor/trace.js';
-import { ALLOW_IO_URING_HELP } from '../run-view.js';
-// The rest loads on demand: a thin client of cr-shim serve needs none of the restore itself (downtime).
-import { NO_SERVE_HELP, SOCKET_HELP, serveChoice } from '../hand-over-options.js';
-
 export const restoreSpec: CommandSpec = {
   name: 'restore',
   usage: 'cr-shim restore [--kernel RELEASE] [--criu PATH] [--criu-timeout SECONDS] [--criu-log-limit MIB] [--stats] [--trace FILE] [--socket PATH] [--no-serve] [--quiet] IMG [-- CRIU-OPTIONS...]',
@@ -40,7 +39,7 @@ export async function restoreCommand(p: Parsed): Promise<number> {
   if (imgDir === undefined) throw new UsageError('restore', 'no image directory given', { code: 'EUSAGE', hint: `usage: ${restoreSpec.usage}` });
   const quiet = flag(p.options.quiet);
   const trace = str(p.options.trace);
-  if (trace !== undefined) assertTraceWritable(trace);
+  if (trace !== undefined) (await import('../../supervisor/trace.js')).assertTraceWritable(trace);
   const kernel = str(p.options.kernel);
   const criu = str(p.options.criu);
   const limits = {
