@@ -78,6 +78,20 @@ function partialTree(imgDir: string): number[] {
   });
 }
 
+/**
+ * Reap the service's children among `pids` once SIGKILL has ended them (each within `ms`): a
+ * zombie nobody waits for would hold its pid, and the image's next restore needs it.
+ */
+async function reapKilled(pids: readonly number[], ms = ROOT_REAP_MS): Promise<void> {
+  const left = new Set(pids);
+  const wstatus = [0];
+  const deadline = Date.now() + ms;
+  while (left.size > 0 && Date.now() < deadline) {
+    for (const pid of left) if (sys.waitpid(pid, wstatus, WNOHANG) !== 0) left.delete(pid);
+    if (left.size > 0) await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 export class ImageRestore {
   private readonly abort = new AbortController();
   private stopSignal: number | undefined;
@@ -141,7 +155,9 @@ export class ImageRestore {
       if (this.stopSignal !== undefined) throw new Error('stopped');
     } catch (err) {
       // SIGKILL ends a task in group-stop or ptrace-stop before it runs another instruction.
-      killTree(partialTree(spec.dir));
+      const partial = partialTree(spec.dir);
+      killTree(partial);
+      await reapKilled(partial);
       await tree.kill('criu restore failed');
       throw this.stopSignal !== undefined ? this.stopped(err) : err;
     }
@@ -168,6 +184,11 @@ export class ImageRestore {
         return 0;
       }
       return status;
+    } catch (err) {
+      // The tree was killed on the way (injection, guard or loop failed): its root is our zombie.
+      reaped.dispose();
+      await reapKilled([root]);
+      throw err;
     } finally {
       reaped.dispose();
     }

@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCriu, SETUP_TIMEOUT_MS } from '../criu/helpers/criu.js';
-import { killQuietly, waitFree } from '../criu/helpers/images.js';
+import { copyImage, killQuietly, startToFile, waitFree, waitGone } from '../criu/helpers/images.js';
+import { programPath } from '../helpers/programs.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
 import { runCli, startCli } from '../helpers/run-cli.js';
 import { describeResult } from '../helpers/run-process.js';
@@ -85,6 +86,31 @@ describe('cr-shim restore as a thin client of cr-shim serve', () => {
     { why: 'a directory that does not exist', args: (dir) => [path.join(dir, 'missing')], status: 125 },
     { why: 'a criu option cr-shim sets itself', args: (dir) => [path.join(dir, 'notimg'), '--', '--restore-sibling'], status: 2 },
   ];
+
+  it('SIGINT to the client while criu restores: the service stops criu and kills the partial tree, exit 130 with restore\'s line', async () => {
+    // An image whose pages-1.img is cut short: CRIU's restored task spins and CRIU never returns (watchdog.test.ts).
+    const s = await startToFile([programPath('sleeper')], path.join(scratch, 'sleeper.out'));
+    started.push(s.pid);
+    const img = path.join(scratch, 'sleeper-img');
+    const dump = await runCli(['dump', String(s.pid), img]);
+    expect(dump.status, describeResult(dump)).toBe(0);
+    await waitGone(s.pid);
+    const bad = path.join(scratch, 'truncated');
+    copyImage(img, bad);
+    fs.truncateSync(path.join(bad, 'pages-1.img'), 8192);
+    const cli = startCli(['restore', '--quiet', '--criu-log-limit', '100000', '--socket', sandbox.socket, bad], { env: sandbox.env, timeoutMs: 120_000 });
+    // CRIU restores with the image's pid: once that process exists, criu is at work.
+    const deadline = Date.now() + 60_000;
+    while (!fs.existsSync(`/proc/${s.pid}`)) {
+      if (Date.now() > deadline) throw new Error(`criu never started:\n${cli.stderr()}\nserve said: ${sandbox.serve.stderr()}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    cli.kill('SIGINT');
+    const r = await cli.result;
+    expect(r.status, describeResult(r)).toBe(130);
+    expect(r.stderr.trim()).toBe('cr-shim: restore: stopped by SIGINT while criu restored the image; the partially restored tree was killed');
+    await waitFree(s.pid);
+  }, 120_000);
 
   it.each(failing)('$why: the same line and status through the service as without', async (row) => {
     fs.mkdirSync(path.join(scratch, 'notimg'), { recursive: true });
