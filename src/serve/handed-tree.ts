@@ -46,8 +46,9 @@ export class HandedTree {
   readonly gone: Promise<string | undefined>;
   resumed = false;
 
-  constructor(readonly sid: string, readonly session: Session, private readonly onNotice: (line: string) => void = () => undefined) {
-    this.pending = prestartWorker({ persona: session.persona, routes: session.routes, native: true });
+  /** `pending`: a worker started for this session already (the service keeps one spare); else one starts now. */
+  constructor(readonly sid: string, readonly session: Session, private readonly onNotice: (line: string) => void = () => undefined, pending?: PendingWorker) {
+    this.pending = pending ?? prestartWorker({ persona: session.persona, routes: session.routes, native: true });
     this.gone = new Promise((resolve) => (this.onGone = resolve));
   }
 

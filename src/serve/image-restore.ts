@@ -43,7 +43,7 @@ export interface ImageRestoreDeps {
   /** The cached session for a release. Throws UsageError for a release that has no table. */
   session(release: string, ioUring: boolean): Session;
   /** A tree registered with the service as adopt registers one; `addListener` also records the process. */
-  adopt(session: Session, notice: (line: string) => void): { tree: HandedTree; addListener(pid: number, fd: number): void };
+  adopt(session: Session, notice: (line: string) => void): { tree: HandedTree; addListener(pid: number, fd: number): void; resumed(): void };
   /** A line for the client's stderr. */
   notice(line: string): void;
 }
@@ -148,7 +148,7 @@ export class ImageRestore {
     const criu = await locating;
     assertCriuReads(criu, manifest, spec.dir);
 
-    const { tree, addListener } = deps.adopt(session, deps.notice);
+    const { tree, addListener, resumed } = deps.adopt(session, deps.notice);
     let root: number;
     try {
       root = await restoreStopped({ imgDir: spec.dir, criuArgs: spec.criuArgs, limits: spec.limits, notice: deps.notice }, criu.path, this.abort.signal);
@@ -175,6 +175,7 @@ export class ImageRestore {
       // Guards, writes the vDSO notes, resumes; kills the tree and throws when it cannot.
       await tree.resume(root, 'stopped');
       this.running = true;
+      resumed();
       for (const n of this.held.splice(0)) sys.kill(root, n);
       const why = await tree.gone;
       if (why !== undefined) throw new ShimError('supervise', `cr-shim serve: the tree was killed: ${why}`, { code: 'ECONNRESET' });

@@ -33,7 +33,7 @@ import { findSupervision, recordSupervised } from '../criu/supervised-record.js'
 import { loadNotifyAddon } from '../native/addon.js';
 import { chooseKernel } from '../criu/source-kernel.js';
 import { sys } from '../native/libc.js';
-import { startWorker, type SupervisorWorker } from '../supervisor/worker-thread.js';
+import { prestartWorker, startWorker, type PendingWorker, type SupervisorWorker } from '../supervisor/worker-thread.js';
 import { formatReply, HAND_OVER_VERSION, parseRequest, type ImageRestoreSpec, type Reply, type Request } from './protocol.js';
 import { HandedTree } from './handed-tree.js';
 import { guardPluginTree } from './plugin-tree-guard.js';
@@ -75,6 +75,12 @@ interface Restoring {
 
 export class Service {
   private readonly sessions = new Map<string, Session>();
+  /**
+   * One worker per session started ahead, idle until a handed tree takes it: loading the
+   * supervisor's modules in a fresh worker costs ~0.1 s of CPU, which on a busy machine would
+   * otherwise compete with criu restore for the cores (npm run bench: downtime).
+   */
+  private readonly spares = new Map<Session, PendingWorker>();
   private readonly restores = new Map<string, Restoring>();
   private readonly handed = new Map<string, HandedTree>();
   private readonly trees = new ServedTrees();
@@ -111,6 +117,22 @@ export class Service {
     for (const c of this.connections) c.close();
     await this.trees.killAll();
     await Promise.all([...this.restores.values()].map(async (r) => (await r.guard)?.end('kill')));
+    await Promise.all([...this.spares.values()].map((w) => w.cancel()));
+    this.spares.clear();
+  }
+
+  /** The spare worker for `session`, or one started now. */
+  private takeWorker(session: Session): PendingWorker {
+    const spare = this.spares.get(session);
+    this.spares.delete(session);
+    return spare ?? prestartWorker({ persona: session.persona, routes: session.routes, native: true });
+  }
+
+  /** Start `session`'s next spare once the event loop is free (after the tree that took the last one runs). */
+  private replenish(session: Session): void {
+    setImmediate(() => {
+      if (!this.stopping && !this.spares.has(session)) this.spares.set(session, prestartWorker({ persona: session.persona, routes: session.routes, native: true }));
+    });
   }
 
   /**
@@ -142,7 +164,7 @@ export class Service {
   private warm(release: string): void {
     setImmediate(() => {
       try {
-        this.session(release);
+        this.replenish(this.session(release));
       } catch (err) {
         this.opts.notice(`preparing ${release}: ${(err as Error).message}`);
       }
@@ -258,7 +280,7 @@ export class Service {
           tree.addListener(pid, fd);
           this.trees.addProcess(tree.sid, pid);
         };
-        return { tree, addListener };
+        return { tree, addListener, resumed: () => this.replenish(session) };
       },
       notice: toClient,
     });
@@ -313,7 +335,7 @@ export class Service {
   /** A handed tree, registered: served (killed when the service stops) until it is gone. */
   private handTree(session: Session, notice: (line: string) => void): HandedTree {
     const sid = `h${randomBytes(8).toString('hex')}`;
-    const tree = new HandedTree(sid, session, notice);
+    const tree = new HandedTree(sid, session, notice, this.takeWorker(session));
     this.trees.add(sid, () => tree.kill('the service stopped'));
     // Still looked up by a later wait until its connection ends.
     void tree.gone.then((why) => {
@@ -327,6 +349,7 @@ export class Service {
     const t = this.handed.get(req.sid);
     if (t === undefined) return { kind: 'error', text: `resume: no tree ${req.sid}` };
     await t.resume(req.root, req.mode);
+    this.replenish(t.session);
     this.opts.notice(`supervising tree ${req.sid} (root ${req.root}) under ${t.session.persona.release}`);
     return { kind: 'ok' };
   }
