@@ -9,10 +9,11 @@
  *            and `cr-shim restore` of the same image (cr-shim's dump, converted once by
  *            `cr-shim convert` so that plain CRIU can restore it: no filter without listener,
  *            no parent-death signal); the first stamp after the restore minus the start time.
- *            `cr-shim restore --no-serve` supervises in its own process; the restore-served row
- *            hands the tree to a private `cr-shim serve` started for the benchmark (whose
- *            session for the release is built by its first restore, as a long-running
- *            service's would be by the first of many).
+ *            `cr-shim restore --no-serve` supervises in its own process; in the restore-served
+ *            row `cr-shim restore` is a thin client of a private `cr-shim serve` started for the
+ *            benchmark, which checks, restores, injects and supervises (its session for the
+ *            release and its criu are cached by its first restore, as a long-running service's
+ *            would be by the first of many).
  * Both clocks are CLOCK_REALTIME (performance.timeOrigin + now() here).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -134,7 +135,7 @@ export async function measureDowntime(kernel: string, cliPath: string, runs: num
     await new Promise<void>((r) => (shim.exitCode !== null || shim.signalCode !== null ? r() : shim.once('exit', () => r())));
     expectSuccess('bench downtime: cr-shim convert', await runCaptured(cli('convert', img, conv), env));
 
-    // The service the restore-served runs hand their trees to: its socket in a root-only directory.
+    // The service the restore-served runs ask to restore: its socket in a root-only directory.
     const socket = path.join(work, 'serve.sock');
     const serve = spawn(process.execPath, [cliPath, 'serve', '--quiet', '--socket', socket], { stdio: 'ignore', env });
     started.push(serve);
@@ -167,7 +168,7 @@ export async function measureDowntime(kernel: string, cliPath: string, runs: num
       rows: [
         row('dump', 'dump: the tree frozen (`criu dump --leave-running` vs `cr-shim dump -- --leave-running`, the longest gap the program saw)', dumpCriu, dumpShim),
         row('restore', "restore: from the command's start to the program's next instruction (`criu restore -d` vs `cr-shim restore --no-serve`, same image)", restoreCriu, restoreShim),
-        row('restore-served', 'restore handed to a running `cr-shim serve` (`criu restore -d` vs `cr-shim restore --socket S`, same image)', restoreCriu, restoreServed),
+        row('restore-served', 'restore by a running `cr-shim serve`, the CLI a thin client (`criu restore -d` vs `cr-shim restore --socket S`, same image)', restoreCriu, restoreServed),
       ],
     };
   } finally {

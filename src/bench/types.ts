@@ -238,7 +238,7 @@ export interface BenchReport {
 
 /** One downtime comparison: ms per run for plain CRIU and for cr-shim, alternated. */
 export interface DowntimeRow {
-  /** restore-served: `cr-shim restore` handing the tree to a running `cr-shim serve`. */
+  /** restore-served: `cr-shim restore` as a thin client of a running `cr-shim serve`, which restores. */
   id: 'dump' | 'restore' | 'restore-served';
   title: string;
   criu: Summary;

@@ -2,7 +2,7 @@
 import type { Parsed } from './args.js';
 import { flag, str } from './args.js';
 
-export const SOCKET_HELP = 'hand the tree to the cr-shim serve listening here (default: $CR_SHIM_SOCKET, else /run/cr-shim/serve.sock), if it answers and is root\'s; it then supervises the tree, and this command waits for its end';
+export const SOCKET_HELP = 'the cr-shim serve listening here (default: $CR_SHIM_SOCKET, else /run/cr-shim/serve.sock), if it answers and is root\'s, restores (restore) or takes over (attach) and supervises the tree; this command waits for its end';
 export const NO_SERVE_HELP = 'supervise the tree in this process even when cr-shim serve runs (so do --stats and --trace)';
 
 /**

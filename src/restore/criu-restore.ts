@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ShimError, UsageError } from '../errors.js';
 import { runCriu } from '../criu/run-criu.js';
-import type { CriuLimits } from './watchdog.js';
+import type { CriuLimits } from './criu-limits.js';
 
 /** Options cr-shim sets itself; passing them through would break the restore's guarantees. */
 const OWN = ['-d', '--restore-detached', '-S', '--restore-sibling', '-s', '--leave-stopped', '-R', '--leave-running', '-D', '--images-dir', '-W', '--work-dir', '--pidfile', '-o', '--log-file', '-v4'];

@@ -1,7 +1,7 @@
 /**
- * Whether `cr-shim restore` and `cr-shim attach` supervise their tree themselves or hand it over
- * to a running `cr-shim serve`, and the hand-over itself (the CLI side; src/serve/client.ts speaks
- * the protocol):
+ * Whether `cr-shim attach` supervises its tree itself or hands it over to a running `cr-shim
+ * serve`, and the hand-over itself (the CLI side; src/serve/client.ts speaks the protocol).
+ * `cr-shim restore` asks the service for the whole restore instead (thin-client.ts):
  *
  *   --no-serve, --stats, --trace        → here (the counters and the trace live in this process)
  *   nobody listens on the socket        → here, silently: today's behaviour

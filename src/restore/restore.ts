@@ -10,23 +10,16 @@
  *       → cr-shim-inject: a filter and a listener per process (no task has run)
  *       → SIGCONT the tree, supervise it, exit with the root's status
  *
- * When `cr-shim serve` runs, the session comes from it and the tree goes to it once injected
- * (hand-over.ts): no worker starts here, and the service resumes and supervises the tree.
+ * When `cr-shim serve` runs, this module is not loaded at all: the CLI is a thin client
+ * (thin-client.ts) and the service runs these same steps (src/serve/image-restore.ts).
  * If injection fails the restored tree is killed before any of it runs.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ShimError, UsageError } from '../errors.js';
-import { assertCanRead, locateCriu } from '../criu/binary.js';
+import { ShimError } from '../errors.js';
+import { locateCriu } from '../criu/binary.js';
 import { convertImage, requiredConversions } from '../criu/convert.js';
-import { openImageDir } from '../criu/image-dir.js';
-import { assertSeccompIntact } from '../criu/seccomp-integrity.js';
-import { imageKernel } from '../criu/image-kernel.js';
-import { readPstree } from '../criu/image/pstree.js';
-import { chooseKernel } from '../criu/source-kernel.js';
-import { renderLeftBehind } from '../criu/unmovable/report.js';
-import { STALE_NOTIFY_HINT, staleNotifyFilters, staleNotifyReason } from '../criu/stale-listeners.js';
 import type { Session } from '../supervisor/session.js';
 import { injectFilter, InjectError } from '../inject/injector.js';
 import { killTree, listTree } from '../inject/tree.js';
@@ -37,8 +30,9 @@ import { becomeSubreaper } from '../supervisor/reaper.js';
 import { sys } from '../native/libc.js';
 import { guardSupervisedTree } from '../supervisor/tree-guard.js';
 import { checkPassThrough, criuRestoreStopped } from './criu-restore.js';
-import { handOver, type HandOver } from './hand-over.js';
-import { DEFAULT_CRIU_LIMITS, watchCriuPhase, type CriuLimits } from './watchdog.js';
+import { assertCriuReads, checkImage } from './image-checks.js';
+import { DEFAULT_CRIU_LIMITS, type CriuLimits } from './criu-limits.js';
+import { watchCriuPhase } from './watchdog.js';
 
 const SIGCONT = 18;
 
@@ -58,23 +52,18 @@ export interface RestoreOptions {
   prepare: (release: string) => Session | Promise<Session>;
   /** The watchdog's limits on criu restore (default DEFAULT_CRIU_LIMITS). */
   limits?: CriuLimits;
-  /** Hand the tree to a running `cr-shim serve` when one answers (hand-over.ts); absent: --no-serve. */
-  serve?: { socket?: string; ioUring: boolean };
 }
 
 export interface RestoreResult extends AdoptResult {
-  /** The session, when the tree was supervised here (not handed over). */
-  session?: Session;
+  session: Session;
   root: number;
-  /** The service's socket, when the tree was handed over to it. */
-  servedBy?: string;
 }
 
 /**
  * Apply the conversions this host needs to a copy of the image (IMG is only
  * read), then criu-restore it held stopped. The copy is gone once criu is done.
  */
-async function restoreStopped(opts: RestoreOptions, criu: string, signal: AbortSignal): Promise<number> {
+export async function restoreStopped(opts: Pick<RestoreOptions, 'imgDir' | 'criuArgs' | 'limits' | 'notice'>, criu: string, signal: AbortSignal): Promise<number> {
   const watch = { limits: opts.limits ?? DEFAULT_CRIU_LIMITS, signal };
   const conversions = requiredConversions(opts.imgDir);
   if (conversions.length === 0) return criuRestoreStopped({ criu, imgDir: opts.imgDir, passThrough: opts.criuArgs, ...watch });
@@ -98,38 +87,11 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
   // the injection (npm run bench: downtime).
   const locating = locateCriu(opts.criu === undefined ? {} : { explicit: opts.criu });
   locating.catch(() => undefined);
-  // The same refusals, lines and statuses as check and convert (no image, damaged, other arch).
-  const manifest = openImageDir(opts.imgDir).manifest;
-  assertSeccompIntact(opts.imgDir, manifest);
-  // What the dump ended because it could not move: the tree comes back without it.
-  if (manifest?.leftBehind) for (const line of renderLeftBehind(manifest.leftBehind)) opts.notice(line);
-  const choice = chooseKernel(opts.kernel, manifest, os.release(), opts.imgDir, () => imageKernel(opts.imgDir, readPstree(opts.imgDir)));
-  // Asked now: the service answers (a session, cached per release) while the image is checked here.
-  const handing = handOver({ enabled: opts.serve !== undefined, ...opts.serve, ioUring: opts.serve?.ioUring ?? false, release: choice.release, notice: opts.notice });
-  // Never restored silently into ENOSYS: a USER_NOTIF filter without its listener is refused.
-  const stale = staleNotifyFilters(opts.imgDir, manifest?.shimFilter?.sha256);
-  if (stale.length > 0) {
-    void handing.then((s) => s?.cancel());
-    throw new ShimError('restore', `${opts.imgDir}: ${staleNotifyReason(stale[0]!)}${stale.length > 1 ? ` (and ${stale.length - 1} more such filters)` : ''}; nothing was restored`, {
-      code: 'ENOTSUP',
-      hint: STALE_NOTIFY_HINT,
-    });
-  }
-  if (choice.notice) opts.notice(choice.notice);
-  const service = await handing;
-  if (service !== undefined) {
-    try {
-      const criu = await locating;
-      if (manifest !== undefined) assertCanRead(criu, manifest.criu.version, opts.imgDir);
-      return await restoreHandedOver(opts, criu.path, service);
-    } finally {
-      service.cancel();
-    }
-  }
+  const { manifest, choice } = checkImage(opts.imgDir, opts.kernel, opts.notice);
   const session = await opts.prepare(choice.release);
   for (const n of session.notices) opts.notice(n);
   const criu = await locating;
-  if (manifest !== undefined) assertCanRead(criu, manifest.criu.version, opts.imgDir);
+  assertCriuReads(criu, manifest, opts.imgDir);
 
   // Before criu runs: orphans of the restored tree must come back to us to be reaped.
   becomeSubreaper();
@@ -185,7 +147,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
 }
 
 /** Kill the restored tree whose injection failed; the error to throw. */
-function injectFailed(err: unknown, root: number, imgDir: string): unknown {
+export function injectFailed(err: unknown, root: number, imgDir: string): unknown {
   const held = err instanceof InjectError ? err.processes : [];
   killTree([root, ...held]);
   if (err instanceof ShimError) {
@@ -196,25 +158,4 @@ function injectFailed(err: unknown, root: number, imgDir: string): unknown {
     });
   }
   return err;
-}
-
-/** The same restore and injection, with the service's filter; the tree then goes to the service. */
-async function restoreHandedOver(opts: RestoreOptions, criu: string, service: HandOver): Promise<RestoreResult> {
-  // The root is our child and orphans of the tree come back to us: we reap them, the service supervises.
-  becomeSubreaper();
-  const root = await watchCriuPhase((signal) => restoreStopped(opts, criu, signal));
-  let injected;
-  try {
-    injected = await injectFilter({ pids: [root], descendants: true, filter: service.filter });
-  } catch (err) {
-    throw injectFailed(err, root, opts.imgDir);
-  }
-  try {
-    const result = await service.supervise({ root, rootIs: 'child', listeners: injected.listeners, mode: 'stopped' });
-    return { ...result, root, servedBy: service.socket };
-  } catch (err) {
-    // Nothing may run on unsupervised: whatever the service did not kill, we do.
-    killTree([root, ...injected.processes]);
-    throw err;
-  }
 }

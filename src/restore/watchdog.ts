@@ -12,16 +12,6 @@ import { ShimError } from '../errors.js';
 import { killTree } from '../inject/tree.js';
 import { ourChildren } from '../supervisor/reaper.js';
 
-export interface CriuLimits {
-  /** Kill criu restore after this long. */
-  timeoutMs: number;
-  /** Kill criu restore once its log passes this many bytes. */
-  maxLogBytes: number;
-}
-
-/** Generous for a large image on a loaded machine; `--criu-timeout` and `--criu-log-limit` change them. */
-export const DEFAULT_CRIU_LIMITS: CriuLimits = { timeoutMs: 600_000, maxLogBytes: 64 * 2 ** 20 };
-
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
 /**

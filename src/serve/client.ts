@@ -10,8 +10,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { KernelError, ShimError } from '../errors.js';
-import { formatRequest, HAND_OVER_VERSION, parseReply, type Reply, type Request, type ResumeMode } from './protocol.js';
+import { KernelError, ShimError, UsageError } from '../errors.js';
+import { formatRequest, HAND_OVER_VERSION, parseReply, type ImageRestoreSpec, type RemoteFailure, type Reply, type Request, type ResumeMode } from './protocol.js';
 import { SeqpacketConnection } from './seqpacket.js';
 
 /** connect(2) errors that mean nobody serves there: not an error, today's behaviour goes on. */
@@ -120,7 +120,53 @@ export class ServiceClient {
     return reply.kind === 'error' ? reply.text : `${this.socket} answered "${reply.kind}"`;
   }
 
+  /**
+   * Have the service restore and supervise an image (restore-image): notices go to `notice` as
+   * they come; resolves with the root's status, or { refused } when the service does not serve
+   * the request (an older or newer service: the CLI restores itself). Throws the error the
+   * service's restore ended with, rebuilt (the same line and status as in-process).
+   */
+  async restoreImage(spec: ImageRestoreSpec, notice: (line: string) => void): Promise<number | Refusal> {
+    if (!this.conn.send(formatRequest({ verb: 'restore-image', version: HAND_OVER_VERSION, spec }))) return { refused: `the service on ${this.socket} hung up` };
+    let first = true;
+    for (;;) {
+      const p = await this.conn.recv();
+      if (p === null) {
+        if (first) return { refused: `the service on ${this.socket} hung up` };
+        throw new ShimError('supervise', `cr-shim serve on ${this.socket}: the service on ${this.socket} went away (its guard kills the tree)`, { code: 'ECONNRESET' });
+      }
+      const reply = parseReply(p.data);
+      for (const fd of p.fds) fs.closeSync(fd);
+      if (typeof reply === 'string') throw new ShimError('cr-shim serve', `${this.socket} answered restore-image with ${reply}`, { code: 'EPROTO' });
+      if (first && reply.kind === 'error') return { refused: reply.text };
+      first = false;
+      switch (reply.kind) {
+        case 'notice':
+          notice(reply.text);
+          break;
+        case 'exit':
+          return reply.status;
+        case 'failed':
+          throw rebuilt(reply.failure);
+        default:
+          throw new ShimError('cr-shim serve restore-image', `${this.socket} answered "${reply.kind}"`, { code: 'EPROTO' });
+      }
+    }
+  }
+
+  /** Ask the service to send signal `n` to this connection's restored tree (no reply). */
+  signal(n: number): void {
+    this.conn.send(formatRequest({ verb: 'signal', signal: n }));
+  }
+
   close(): void {
     this.conn.close();
   }
+}
+
+/** The service's error as the in-process restore would have thrown it. */
+function rebuilt(f: RemoteFailure): Error {
+  if (f.kind === 'internal') return new Error(f.message);
+  const opts = { ...(f.code !== undefined ? { code: f.code } : {}), ...(f.hint !== undefined ? { hint: f.hint } : {}), ...(f.exitStatus !== undefined ? { exitStatus: f.exitStatus } : {}) };
+  return f.kind === 'usage' ? new UsageError(f.op, f.message, opts) : new ShimError(f.op, f.message, opts);
 }

@@ -46,8 +46,9 @@ export class HandedTree {
   readonly gone: Promise<string | undefined>;
   resumed = false;
 
-  constructor(readonly sid: string, readonly session: Session, private readonly onNotice: (line: string) => void = () => undefined) {
-    this.pending = prestartWorker({ persona: session.persona, routes: session.routes, native: true });
+  /** `pending`: a worker started for this session already (the service keeps one spare); else one starts now. */
+  constructor(readonly sid: string, readonly session: Session, private readonly onNotice: (line: string) => void = () => undefined, pending?: PendingWorker) {
+    this.pending = pending ?? prestartWorker({ persona: session.persona, routes: session.routes, native: true });
     this.gone = new Promise((resolve) => (this.onGone = resolve));
   }
 
@@ -72,19 +73,32 @@ export class HandedTree {
     this.root = root;
     this.resumed = true;
     const fds = this.listeners.map((l) => l.fd);
+    const failed = async (err: unknown): Promise<never> => {
+      await this.kill(`it could not be supervised: ${(err as Error).message}`);
+      throw err;
+    };
+    // The guard process starts now (it takes copies of the listeners as it is spawned) and gets
+    // ready while the worker takes the listeners and the vDSO notes are written: the three used
+    // to run one after the other, each a few tens of ms the held tree waited (bench: downtime).
+    const guarding = guardSupervisedTree(root, () => this.processes(), this.session.persona, this.session.filter, fds, this.sid);
+    guarding.catch(() => undefined);
     try {
-      // Still stopped after a restore: every task is in the guarded cgroup before any runs.
-      this.guarded = await guardSupervisedTree(root, () => this.processes(), this.session.persona, this.session.filter, fds, this.sid);
       // The guard holds copies; the worker owns ours from here on.
       this.worker = await this.pending.attach(fds);
     } catch (err) {
-      await this.kill(`it could not be supervised: ${(err as Error).message}`);
-      throw err;
+      this.guarded = await guarding.catch(() => undefined);
+      return failed(err);
     }
     // The persona's vDSO note (and, held after a restore, READ_IMPLIES_EXEC) before any task runs
     // on: the worker answers already, so a personality() the helper injects is not left waiting.
     const vdso = writeVdsoNotes(this.session, this.processes(), { held: mode === 'stopped' });
     if (vdso) this.onNotice(`tree ${this.sid}: ${vdso}`);
+    try {
+      // Still stopped after a restore: every task is in the guarded cgroup before any runs.
+      this.guarded = await guarding;
+    } catch (err) {
+      return failed(err);
+    }
     if (mode === 'stopped') for (const p of this.processes()) sys.kill(p, SIGCONT);
     this.worker.done.then(
       (done) => {

@@ -17,8 +17,10 @@
  * Each restore is one served tree with one loop; the loop ends when every
  * process of the tree is gone. Trees are killed in one place (served-trees.ts).
  *
- * `cr-shim restore` and `attach` hand their trees over with adopt, listener, resume and wait
- * (handed-tree.ts); only root may connect (the socket is 0600, and SO_PEERCRED is checked).
+ * `cr-shim attach` hands its tree over with adopt, listener, resume and wait (handed-tree.ts);
+ * `cr-shim restore` asks for the whole restore with restore-image (image-restore.ts) and waits
+ * for the root's status. Only root may connect (the socket is 0600, and SO_PEERCRED is checked
+ * before any request is read).
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -32,8 +34,8 @@ import { findSupervision, recordSupervised } from '../criu/supervised-record.js'
 import { loadNotifyAddon } from '../native/addon.js';
 import { chooseKernel } from '../criu/source-kernel.js';
 import { sys } from '../native/libc.js';
-import { startWorker, type SupervisorWorker } from '../supervisor/worker-thread.js';
-import { formatReply, HAND_OVER_VERSION, parseRequest, type Reply, type Request } from './protocol.js';
+import { prestartWorker, startWorker, type PendingWorker, type SupervisorWorker } from '../supervisor/worker-thread.js';
+import { formatReply, HAND_OVER_VERSION, parseRequest, type ImageRestoreSpec, type Reply, type Request } from './protocol.js';
 import { HandedTree } from './handed-tree.js';
 import { guardPluginTree } from './plugin-tree-guard.js';
 import type { GuardedTree } from '../supervisor/tree-guard.js';
@@ -44,6 +46,9 @@ import { decidePlain, type PlainPolicy, type PolicyFile } from './policy.js';
 import { imageKernel } from '../criu/image-kernel.js';
 import { readPstree } from '../criu/image/pstree.js';
 import { SeqpacketServer, type Packet, type SeqpacketConnection } from './seqpacket.js';
+import { ImageRestore } from './image-restore.js';
+import { locateCriu, type CriuBinary } from '../criu/binary.js';
+import fs from 'node:fs';
 
 export interface ServeOptions {
   socketPath: string;
@@ -71,10 +76,18 @@ interface Restoring {
 
 export class Service {
   private readonly sessions = new Map<string, Session>();
+  /**
+   * One worker per session started ahead, idle until a handed tree takes it: loading the
+   * supervisor's modules in a fresh worker costs ~0.1 s of CPU, which on a busy machine would
+   * otherwise compete with criu restore for the cores (npm run bench: downtime).
+   */
+  private readonly spares = new Map<Session, PendingWorker>();
   private readonly restores = new Map<string, Restoring>();
   private readonly handed = new Map<string, HandedTree>();
   private readonly trees = new ServedTrees();
   private readonly connections = new Set<SeqpacketConnection>();
+  /** criu located and vetted once per --criu path ('' for the service's own choice), with its file's identity. */
+  private readonly criuBinaries = new Map<string, { binary: Promise<CriuBinary>; stamp?: string }>();
   private server: SeqpacketServer | undefined;
   private stopping = false;
 
@@ -105,6 +118,22 @@ export class Service {
     for (const c of this.connections) c.close();
     await this.trees.killAll();
     await Promise.all([...this.restores.values()].map(async (r) => (await r.guard)?.end('kill')));
+    await Promise.all([...this.spares.values()].map((w) => w.cancel()));
+    this.spares.clear();
+  }
+
+  /** The spare worker for `session`, or one started now. */
+  private takeWorker(session: Session): PendingWorker {
+    const spare = this.spares.get(session);
+    this.spares.delete(session);
+    return spare ?? prestartWorker({ persona: session.persona, routes: session.routes, native: true });
+  }
+
+  /** Start `session`'s next spare once the event loop is free (after the tree that took the last one runs). */
+  private replenish(session: Session): void {
+    setImmediate(() => {
+      if (!this.stopping && !this.spares.has(session)) this.spares.set(session, prestartWorker({ persona: session.persona, routes: session.routes, native: true }));
+    });
   }
 
   /**
@@ -136,7 +165,7 @@ export class Service {
   private warm(release: string): void {
     setImmediate(() => {
       try {
-        this.session(release);
+        this.replenish(this.session(release));
       } catch (err) {
         this.opts.notice(`preparing ${release}: ${(err as Error).message}`);
       }
@@ -170,7 +199,24 @@ export class Service {
   }
 
   private async serveRequests(c: SeqpacketConnection, adopted: Set<string>, peer: number): Promise<void> {
+    // This connection's restore-image: its replies go out as they come, and signals reach it meanwhile.
+    let imageRestore: ImageRestore | undefined;
     for (let p = await c.recv(); p !== null; p = await c.recv()) {
+      const early = parseRequest(p.data);
+      if (typeof early !== 'string' && (early.verb === 'restore-image' || early.verb === 'signal')) {
+        for (const fd of p.fds) sys.close(fd);
+        if (early.verb === 'signal') {
+          imageRestore?.signal(early.signal);
+          continue;
+        }
+        if (early.version !== HAND_OVER_VERSION || imageRestore !== undefined) {
+          const why = imageRestore !== undefined ? 'one restore per connection' : `hand-over version ${early.version} is not served (this service speaks ${HAND_OVER_VERSION})`;
+          if (!c.send(formatReply({ kind: 'error', text: `restore-image: ${why}` }))) return;
+          continue;
+        }
+        imageRestore = this.restoreImage(c, early.spec);
+        continue;
+      }
       let reply: Reply;
       try {
         reply = await this.handle(p, adopted, peer);
@@ -213,29 +259,98 @@ export class Service {
         return this.resume(req);
       case 'wait':
         return this.wait(req);
+      case 'restore-image':
+      case 'signal':
+        return { kind: 'error', text: `${req.verb}: served by the connection` };
     }
+  }
+
+  /**
+   * Run a thin client's restore (image-restore.ts); its notices and final reply go to `c` while
+   * the client is there. The tree is the service's from the start: a client that goes away
+   * leaves it restored and supervised.
+   */
+  private restoreImage(c: SeqpacketConnection, spec: ImageRestoreSpec): ImageRestore {
+    const toClient = (line: string) => void c.send(formatReply({ kind: 'notice', text: line }));
+    const run = new ImageRestore(spec, {
+      criu: (explicit) => this.criu(explicit),
+      session: (release, ioUring) => this.session(release, ioUring),
+      adopt: (session, notice) => {
+        const tree = this.handTree(session, notice);
+        const addListener = (pid: number, fd: number): void => {
+          tree.addListener(pid, fd);
+          this.trees.addProcess(tree.sid, pid);
+        };
+        return { tree, addListener, resumed: () => this.replenish(session) };
+      },
+      notice: toClient,
+    });
+    this.opts.notice(`restore of ${spec.dir} for a cr-shim restore`);
+    void run.run().then((reply) => {
+      if (reply.kind === 'failed') this.opts.notice(`restore of ${spec.dir}: ${reply.failure.op}: ${reply.failure.message}`);
+      c.send(formatReply(reply));
+    });
+    return run;
+  }
+
+  /**
+   * The criu for --criu `explicit` (or the service's own), located and vetted once: `criu
+   * --version` costs a quarter of a second on a loaded machine. Located again when the file changed.
+   */
+  private criu(explicit: string | undefined): Promise<CriuBinary> {
+    const key = explicit ?? '';
+    const stampOf = (file: string): string | undefined => {
+      try {
+        const st = fs.statSync(file);
+        return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+      } catch {
+        return undefined;
+      }
+    };
+    const cached = this.criuBinaries.get(key);
+    if (cached !== undefined && cached.stamp !== undefined) {
+      const path = cached.binary;
+      return path.then((b) => (stampOf(b.path) === cached.stamp ? b : this.locate(key, explicit, stampOf)));
+    }
+    return this.locate(key, explicit, stampOf);
+  }
+
+  private locate(key: string, explicit: string | undefined, stampOf: (file: string) => string | undefined): Promise<CriuBinary> {
+    const entry: { binary: Promise<CriuBinary>; stamp?: string } = { binary: locateCriu(explicit === undefined ? {} : { explicit }) };
+    this.criuBinaries.set(key, entry);
+    entry.binary.then(
+      (b) => (entry.stamp = stampOf(b.path)),
+      () => this.criuBinaries.delete(key),
+    );
+    return entry.binary;
   }
 
   private adopt(req: Request & { verb: 'adopt' }, adopted: Set<string>): Reply {
     if (req.version !== HAND_OVER_VERSION) return { kind: 'error', text: `adopt: hand-over version ${req.version} is not served (this service speaks ${HAND_OVER_VERSION})` };
-    const session = this.session(req.release, req.ioUring);
+    const tree = this.handTree(this.session(req.release, req.ioUring), (line) => this.opts.notice(line));
+    this.handed.set(tree.sid, tree);
+    adopted.add(tree.sid);
+    return { kind: 'filter', sid: tree.sid, filter: tree.session.filter };
+  }
+
+  /** A handed tree, registered: served (killed when the service stops) until it is gone. */
+  private handTree(session: Session, notice: (line: string) => void): HandedTree {
     const sid = `h${randomBytes(8).toString('hex')}`;
-    const tree = new HandedTree(sid, session, (line) => this.opts.notice(line));
-    this.handed.set(sid, tree);
-    adopted.add(sid);
+    const tree = new HandedTree(sid, session, notice, this.takeWorker(session));
     this.trees.add(sid, () => tree.kill('the service stopped'));
     // Still looked up by a later wait until its connection ends.
     void tree.gone.then((why) => {
       this.trees.remove(sid);
       if (why !== undefined) this.opts.notice(`tree ${sid} was killed: ${why}`);
     });
-    return { kind: 'filter', sid, filter: session.filter };
+    return tree;
   }
 
   private async resume(req: Request & { verb: 'resume' }): Promise<Reply> {
     const t = this.handed.get(req.sid);
     if (t === undefined) return { kind: 'error', text: `resume: no tree ${req.sid}` };
     await t.resume(req.root, req.mode);
+    this.replenish(t.session);
     this.opts.notice(`supervising tree ${req.sid} (root ${req.root}) under ${t.session.persona.release}`);
     return { kind: 'ok' };
   }

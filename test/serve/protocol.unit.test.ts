@@ -31,6 +31,24 @@ const REQUESTS: [string, ReturnType<typeof parseRequest>][] = [
   ['resume r1 0 stopped', 'resume: bad pid "0"'],
   ['wait r1', { verb: 'wait', sid: 'r1' }],
   ['wait r1 2', 'wait: bad session "r1 2"'],
+  // cr-shim restore as a thin client (versioned; the spec is JSON, one line).
+  [
+    'restore-image 1 {"dir":"/img dir","kernel":"4.19","criuArgs":["--tcp-close"],"ioUring":false,"limits":{"timeoutMs":600000,"maxLogBytes":67108864}}',
+    { verb: 'restore-image', version: 1, spec: { dir: '/img dir', kernel: '4.19', criuArgs: ['--tcp-close'], ioUring: false, limits: { timeoutMs: 600000, maxLogBytes: 67108864 } } },
+  ],
+  [
+    'restore-image 2 {"dir":"/i","criu":"/opt/criu","criuArgs":[],"ioUring":true,"limits":{"timeoutMs":1,"maxLogBytes":1}}',
+    { verb: 'restore-image', version: 2, spec: { dir: '/i', criu: '/opt/criu', criuArgs: [], ioUring: true, limits: { timeoutMs: 1, maxLogBytes: 1 } } },
+  ],
+  ['restore-image x {}', 'restore-image: bad version "x"'],
+  ['restore-image 1 {"dir":"img","criuArgs":[],"ioUring":false,"limits":{"timeoutMs":1,"maxLogBytes":1}}', 'restore-image: dir is not an absolute path'],
+  ['restore-image 1 {"dir":"/i","criuArgs":[1],"ioUring":false,"limits":{"timeoutMs":1,"maxLogBytes":1}}', 'restore-image: criuArgs is not a list of strings'],
+  ['restore-image 1 {"dir":"/i","criuArgs":[],"ioUring":false,"limits":{"timeoutMs":0,"maxLogBytes":1}}', 'restore-image: bad limits'],
+  ['restore-image 1 {"dir":', 'restore-image: the request is not JSON'],
+  ['restore-image 1 null', 'restore-image: the request is not an object'],
+  ['signal 15', { verb: 'signal', signal: 15 }],
+  ['signal 0', 'signal: bad signal number "0"'],
+  ['signal TERM', 'signal: bad signal number "TERM"'],
 ];
 
 const REPLIES: [Reply, string][] = [
@@ -39,6 +57,9 @@ const REPLIES: [Reply, string][] = [
   [{ kind: 'ok' }, 'ok'],
   [{ kind: 'error', text: 'read manifest /x:\n bad' }, 'error read manifest /x: bad'],
   [{ kind: 'filter', sid: 'r1', filter: Uint8Array.of(6, 0, 0, 0, 0, 0, 0xff, 0x7f) }, 'filter r1\n\x06\0\0\0\0\0\xff\x7f'],
+  [{ kind: 'notice', text: 'restore: a\nb' }, 'notice restore: a b'],
+  [{ kind: 'exit', status: 143 }, 'exit 143'],
+  [{ kind: 'failed', failure: { op: 'open image', message: '/x: no\ninventory', hint: 'h', exitStatus: 143 } }, 'failed {"op":"open image","message":"/x: no\\ninventory","hint":"h","exitStatus":143}'],
 ];
 
 const REPLY_TEXTS: [string, ReturnType<typeof parseReply>][] = [
@@ -49,6 +70,12 @@ const REPLY_TEXTS: [string, ReturnType<typeof parseReply>][] = [
   ['filter r1\n\x06\0\0', 'a filter that is not whole instructions'],
   ['filter r1', 'bad "filter" reply'],
   ['ok then', 'bad "ok" reply'],
+  ['notice tree h1: vDSO note 0x041300', { kind: 'notice', text: 'tree h1: vDSO note 0x041300' }],
+  ['exit 42', { kind: 'exit', status: 42 }],
+  ['exit -1', 'bad status "-1"'],
+  ['failed {"op":"restore","message":"m","code":"EUSAGE","kind":"usage"}', { kind: 'failed', failure: { op: 'restore', message: 'm', code: 'EUSAGE', kind: 'usage' } }],
+  ['failed {"op":"restore"}', 'bad "failed" reply'],
+  ['failed not json', 'bad "failed" reply'],
   ['what', 'unknown reply "what"'],
 ];
 

@@ -3,9 +3,11 @@ import type { CommandSpec, Parsed } from '../args.js';
 import { flag, ownAndPassThrough, str } from '../args.js';
 import { writeNotice } from '../error-line.js';
 import { UsageError } from '../../errors.js';
-import { restore } from '../../restore/restore.js';
-import { formatStats } from '../stats-report.js';
-import { DEFAULT_CRIU_LIMITS } from '../../restore/watchdog.js';
+import { DEFAULT_CRIU_LIMITS } from '../../restore/criu-limits.js';
+import { ALLOW_IO_URING_HELP } from '../run-view.js';
+import { NO_SERVE_HELP, SOCKET_HELP, serveChoice } from '../hand-over-options.js';
+// The rest loads on demand: a thin client of cr-shim serve needs none of the restore itself,
+// and every module on its path costs the restored program's downtime (npm run bench: downtime).
 
 /** A positive number of seconds or MiB given with `name`, or the default. */
 function positive(v: Parsed['options'][string], name: string, dflt: number): number {
@@ -14,10 +16,6 @@ function positive(v: Parsed['options'][string], name: string, dflt: number): num
   if (!/^\d+(\.\d+)?$/.test(text) || Number(text) <= 0) throw new UsageError('restore', `${name} needs a positive number, not ${text}`, { code: 'EUSAGE' });
   return Number(text);
 }
-import { assertTraceWritable } from '../../supervisor/trace.js';
-import { ALLOW_IO_URING_HELP } from '../run-view.js';
-import { NO_SERVE_HELP, SOCKET_HELP, serveChoice } from '../hand-over-options.js';
-
 export const restoreSpec: CommandSpec = {
   name: 'restore',
   usage: 'cr-shim restore [--kernel RELEASE] [--criu PATH] [--criu-timeout SECONDS] [--criu-log-limit MIB] [--stats] [--trace FILE] [--socket PATH] [--no-serve] [--quiet] IMG [-- CRIU-OPTIONS...]',
@@ -41,13 +39,30 @@ export async function restoreCommand(p: Parsed): Promise<number> {
   if (imgDir === undefined) throw new UsageError('restore', 'no image directory given', { code: 'EUSAGE', hint: `usage: ${restoreSpec.usage}` });
   const quiet = flag(p.options.quiet);
   const trace = str(p.options.trace);
-  if (trace !== undefined) assertTraceWritable(trace);
+  if (trace !== undefined) (await import('../../supervisor/trace.js')).assertTraceWritable(trace);
   const kernel = str(p.options.kernel);
   const criu = str(p.options.criu);
   const limits = {
     timeoutMs: positive(p.options['criu-timeout'], '--criu-timeout', DEFAULT_CRIU_LIMITS.timeoutMs / 1000) * 1000,
     maxLogBytes: positive(p.options['criu-log-limit'], '--criu-log-limit', DEFAULT_CRIU_LIMITS.maxLogBytes / 2 ** 20) * 2 ** 20,
   };
+  const notice = (line: string) => quiet || writeNotice(line);
+  const { serve } = serveChoice(p, trace);
+  if (serve !== undefined) {
+    const { restoreThroughService } = await import('../../restore/thin-client.js');
+    const status = await restoreThroughService({
+      imgDir,
+      criuArgs: [...criuArgs],
+      ioUring: serve.ioUring,
+      limits,
+      notice,
+      ...(kernel !== undefined ? { kernel } : {}),
+      ...(criu !== undefined ? { criu } : {}),
+      ...(serve.socket !== undefined ? { socket: serve.socket } : {}),
+    });
+    if (status !== undefined) return status;
+  }
+  const { restore } = await import('../../restore/restore.js');
   const result = await restore({
     imgDir,
     criuArgs,
@@ -55,13 +70,14 @@ export async function restoreCommand(p: Parsed): Promise<number> {
     ...(kernel !== undefined ? { kernel } : {}),
     ...(criu !== undefined ? { criu } : {}),
     ...(trace !== undefined ? { traceFile: trace } : {}),
-    notice: (line) => quiet || writeNotice(line),
-    // Loaded only when the tree is supervised here: a hand-over to cr-shim serve does without it (downtime).
+    notice,
     prepare: async (release) => (await import('../../supervisor/session.js')).prepareSession(release, { view: { identityMounted: false, ioUring: flag(p.options['allow-io-uring']) } }),
     limits,
-    ...serveChoice(p, trace),
   });
-  if (flag(p.options.stats) && result.session) process.stderr.write(formatStats(result.stats, result.native, result.session.routes));
+  if (flag(p.options.stats)) {
+    const { formatStats } = await import('../stats-report.js');
+    process.stderr.write(formatStats(result.stats, result.native, result.session.routes));
+  }
   if (result.status === undefined) {
     // Only if the root was reaped by someone else: it is our child, so this should not happen.
     writeNotice(`restore: the exit status of process ${result.root} could not be read`);
