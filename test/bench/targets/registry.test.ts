@@ -79,6 +79,12 @@ describe('start-up breakdown', () => {
   it('measures every phase once', async () => {
     const phases = await measureStartup('5.10', setup.ctx.cliPath, 1, setup.ctx.env);
     expect(phases.map((p) => p.id)).toContain('worker');
-    for (const p of phases) expect(p.summary.median, p.id).toBeGreaterThanOrEqual(0);
+    // Timed phases cannot be negative; derived ones (cliModules, worker, their sum) hold differences of two
+    // timed runs and may be, on a busy machine: they only need to be numbers.
+    const derived = new Set(['cliModules', 'worker', 'sum']);
+    for (const p of phases) {
+      expect(Number.isFinite(p.summary.median), p.id).toBe(true);
+      if (!derived.has(p.id)) expect(p.summary.median, p.id).toBeGreaterThanOrEqual(0);
+    }
   });
 });
