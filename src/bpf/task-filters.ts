@@ -47,7 +47,9 @@ const errnoName = (e: number): string => ERRNO_NAMES[e] ?? `errno ${e}`;
 
 function ptrace(req: number, tid: number, addr: number, data: Buffer | number | null): { ret: number; errno: number } {
   const ret = ptraceFn(req, 'int', tid, 'unsigned long', addr, ...(Buffer.isBuffer(data) ? ['void *', data] : ['unsigned long', data ?? 0]));
-  return { ret, errno: ret < 0 ? sys.errno() : 0 };
+  // koffi's own errno, read at once: libc.ts loads its koffi handle lazily, and that load
+  // (dlopen) would overwrite errno before sys.errno() could read it.
+  return { ret, errno: ret < 0 ? koffi.errno() : 0 };
 }
 
 export interface TaskFilter {
