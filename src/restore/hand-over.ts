@@ -19,7 +19,7 @@
 import os from 'node:os';
 import { ShimError } from '../errors.js';
 import { sys } from '../native/libc.js';
-import { ServiceClient } from '../serve/client.js';
+import { connectOrSay, type ServiceClient } from '../serve/client.js';
 import { defaultSocketPath } from '../serve/paths.js';
 import type { AdoptResult } from '../supervisor/adopt.js';
 import { reapChildren } from '../supervisor/reaper.js';
@@ -67,15 +67,8 @@ export interface HandOver {
 export async function handOver(req: HandOverRequest): Promise<HandOver | undefined> {
   if (!req.enabled) return undefined;
   const socket = req.socket ?? defaultSocketPath();
-  const client = ServiceClient.connect(socket);
-  if (client === undefined) {
-    if (req.socket !== undefined) req.notice(`no cr-shim serve answers on ${socket}: supervising here`);
-    return undefined;
-  }
-  if (!(client instanceof ServiceClient)) {
-    req.notice(`not handing over to ${socket}: ${client.refused}; supervising here`);
-    return undefined;
-  }
+  const client = connectOrSay(socket, req.socket !== undefined, req.notice);
+  if (client === undefined) return undefined;
   let adopted;
   try {
     adopted = await client.adopt(req.release, req.ioUring);

@@ -19,7 +19,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { ServiceClient } from '../serve/client.js';
+import { connectOrSay, type ServiceClient } from '../serve/client.js';
 import { defaultSocketPath } from '../serve/paths.js';
 import type { ImageRestoreSpec } from '../serve/protocol.js';
 import { SignalForwarder } from '../supervisor/signal-forwarder.js';
@@ -37,15 +37,8 @@ export async function restoreThroughService(req: ThinRestoreRequest): Promise<nu
   // Listening before anything is restored: a signal is never lost to the default action.
   const signals = new SignalForwarder();
   try {
-    const client = ServiceClient.connect(socket);
-    if (client === undefined) {
-      if (req.socket !== undefined) req.notice(`no cr-shim serve answers on ${socket}: supervising here`);
-      return undefined;
-    }
-    if (!(client instanceof ServiceClient)) {
-      req.notice(`not handing over to ${socket}: ${client.refused}; supervising here`);
-      return undefined;
-    }
+    const client = connectOrSay(socket, req.socket !== undefined, req.notice);
+    if (client === undefined) return undefined;
     try {
       signals.attach((s) => client.signal(os.constants.signals[s]));
       // The client's $CR_SHIM_CRIU, not the service's environment, names the criu unless --criu does.

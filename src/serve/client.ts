@@ -40,6 +40,24 @@ function checkSocketFile(socket: string): Refusal | undefined | 'ok' {
   return 'ok';
 }
 
+/**
+ * The trusted service on `socket`, or undefined after saying why the caller supervises itself:
+ * silence when nobody listens on the default socket, a notice when a named one is silent or
+ * when the one that answers is not trusted (connect's checks).
+ */
+export function connectOrSay(socket: string, named: boolean, notice: (line: string) => void): ServiceClient | undefined {
+  const client = ServiceClient.connect(socket);
+  if (client === undefined) {
+    if (named) notice(`no cr-shim serve answers on ${socket}: supervising here`);
+    return undefined;
+  }
+  if (!(client instanceof ServiceClient)) {
+    notice(`not handing over to ${socket}: ${client.refused}; supervising here`);
+    return undefined;
+  }
+  return client;
+}
+
 export class ServiceClient {
   private constructor(
     private readonly conn: SeqpacketConnection,
