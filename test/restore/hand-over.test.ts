@@ -12,13 +12,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cgroupOf } from '../../src/criu/supervised-record.js';
 import { ensureCriu, SETUP_TIMEOUT_MS } from '../criu/helpers/criu.js';
-import { killQuietly, waitFree } from '../criu/helpers/images.js';
+import { killQuietly } from '../criu/helpers/images.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
-import { runCli, startCli } from '../helpers/run-cli.js';
-import { describeResult, type RunningProcess } from '../helpers/run-process.js';
+import { startCli } from '../helpers/run-cli.js';
+import { describeResult } from '../helpers/run-process.js';
 import { askReport, readProgress, startSubject, threadIds, waitProgress } from '../inject/subject.js';
-import { alive, startUnderShim } from '../inject/shim-subject.js';
+import { alive } from '../inject/shim-subject.js';
 import { startServeSandbox, type ServeSandbox } from '../serve/sandbox.js';
+import * as served from './served-subject.js';
 
 /** cr-subject's status after its report. */
 const REPORTED = 42;
@@ -54,26 +55,8 @@ function guardedBy(pid: number): number | undefined {
   return m === null ? undefined : Number(m[1]);
 }
 
-/** A cr-subject under `cr-shim run --kernel 4.19`, dumped by cr-shim: the image and what the subject had counted. */
-async function dumpedSubject(name: string) {
-  const s = await startUnderShim('single', '4.19');
-  started.push(s.pid);
-  const img = path.join(path.dirname(s.state), `img-${name}`);
-  const dump = await runCli(['dump', String(s.pid), img], { timeoutMs: 60_000 });
-  expect(dump.status, describeResult(dump)).toBe(0);
-  await s.shimExited;
-  await waitFree(s.pid);
-  return { ...s, img, atDump: readProgress(s.state)!.counter };
-}
-
-async function restoreTicking(args: readonly string[], s: { pid: number; state: string; img: string; atDump: number }): Promise<RunningProcess> {
-  const restore = startCli(['restore', ...args, s.img], { timeoutMs: 60_000, env: sandbox.env });
-  started.push(restore.pid);
-  await waitProgress(s.state, (p) => p.counter > s.atDump, 30_000).catch((err: Error) => {
-    throw new Error(`${err.message}\ncr-shim restore said: ${restore.stderr()}\nserve said: ${sandbox.serve.stderr()}`);
-  });
-  return restore;
-}
+const dumpedSubject = (name: string) => served.dumpedSubject(name, started);
+const restoreTicking = (args: readonly string[], s: served.DumpedSubject) => served.restoreTicking(args, s, sandbox, started);
 
 describe('hand-over to cr-shim serve', () => {
   it('restore: the service supervises the restored tree, which keeps its persona; the root\'s status passes through', async () => {

@@ -15,9 +15,9 @@ import { programPath } from '../helpers/programs.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
 import { runCli, startCli } from '../helpers/run-cli.js';
 import { describeResult } from '../helpers/run-process.js';
-import { askReport, readProgress, waitProgress } from '../inject/subject.js';
-import { startUnderShim } from '../inject/shim-subject.js';
+import { askReport } from '../inject/subject.js';
 import { startServeSandbox, type ServeSandbox } from '../serve/sandbox.js';
+import * as served from './served-subject.js';
 
 /** cr-subject's status after its report. */
 const REPORTED = 42;
@@ -39,26 +39,8 @@ afterAll(async () => {
   fs.rmSync(scratch, { recursive: true, force: true });
 });
 
-/** A cr-subject under `cr-shim run --kernel 4.19`, dumped by cr-shim. */
-async function dumpedSubject(name: string) {
-  const s = await startUnderShim('single', '4.19');
-  started.push(s.pid);
-  const img = path.join(path.dirname(s.state), `img-${name}`);
-  const dump = await runCli(['dump', String(s.pid), img], { timeoutMs: 60_000 });
-  expect(dump.status, describeResult(dump)).toBe(0);
-  await s.shimExited;
-  await waitFree(s.pid);
-  return { ...s, img, atDump: readProgress(s.state)!.counter };
-}
-
-async function restoreThin(s: { state: string; img: string; atDump: number }) {
-  const restore = startCli(['restore', '--socket', sandbox.socket, s.img], { timeoutMs: 60_000, env: sandbox.env });
-  started.push(restore.pid);
-  await waitProgress(s.state, (p) => p.counter > s.atDump, 30_000).catch((err: Error) => {
-    throw new Error(`${err.message}\ncr-shim restore said: ${restore.stderr()}\nserve said: ${sandbox.serve.stderr()}`);
-  });
-  return restore;
-}
+const dumpedSubject = (name: string) => served.dumpedSubject(name, started);
+const restoreThin = (s: served.DumpedSubject) => served.restoreTicking(['--socket', sandbox.socket], s, sandbox, started);
 
 describe('cr-shim restore as a thin client of cr-shim serve', () => {
   it('the service restores: uname and the vDSO note say 4.19, the status passes through, the client restored nothing itself', async () => {
