@@ -20,6 +20,7 @@ import { askReport, readProgress, startSubject, threadIds, waitProgress } from '
 import { alive } from '../inject/shim-subject.js';
 import { startServeSandbox, type ServeSandbox } from '../serve/sandbox.js';
 import * as served from './served-subject.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /** cr-subject's status after its report. */
 const REPORTED = 42;
@@ -38,16 +39,6 @@ afterAll(async () => {
   for (const pid of started) killQuietly(pid);
   await sandbox?.remove();
 });
-
-async function waitFor<T>(what: string, get: () => T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** The guard cgroup `pid` sits in belongs to supervisor `supervisor` (tree-guard.ts names it cr-shim.PID.START[.TAG]). */
 function guardedBy(pid: number): number | undefined {

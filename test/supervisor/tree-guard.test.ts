@@ -19,6 +19,7 @@ import { CLI_PATH, runCli, startCli } from '../helpers/run-cli.js';
 import { describeResult } from '../helpers/run-process.js';
 import { readProgress, waitProgress } from '../inject/subject.js';
 import { alive } from '../inject/shim-subject.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /** What the issue asks: every task dead within a second of cr-shim's SIGKILL. */
 const DEATH_BOUND_MS = 1000;
@@ -62,16 +63,6 @@ async function aliveAfter(pids: readonly number[], ms: number): Promise<number[]
     const left = pids.filter(alive);
     if (left.length === 0 || Date.now() > deadline) return left;
     await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function waitFor<T>(what: string, get: () => T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 25));
   }
 }
 
