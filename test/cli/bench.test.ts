@@ -71,6 +71,9 @@ describe('cr-shim bench', () => {
     expect(report.goals!.find((g) => g.goal.id === 'translated')).toMatchObject({ goal: { target: 'notify', baseline: 'c-supervisor' } });
     const text = fs.readFileSync(doc, 'utf8');
     expect(text.startsWith('# Performance\n')).toBe(true);
+    // The chart the document links sits beside it (the JSON went where --json said).
+    expect(fs.readFileSync(path.join(dir, 'mechanisms-bench.svg'), 'utf8')).toMatch(/^<svg /);
+    expect(fs.existsSync(path.join(dir, 'mechanisms-bench.json'))).toBe(false);
     expect(text).toContain('**About this run:** a test run');
     expect(text).toMatch(/\| \*\*translated\*\*.*\| \*\*(met|missed)( \(within noise\))?\*\* \|/);
     // Re-rendered from the saved JSON: the same document.

@@ -42,7 +42,7 @@ export const benchSpec: CommandSpec = {
     { name: 'json', value: 'FILE', help: 'write the run as JSON to FILE' },
     { name: 'svg', value: 'FILE', help: 'write a grouped bar chart (log scale) to FILE' },
     { name: 'quiet', help: 'no progress on stderr' },
-    { name: 'goals', help: "the goals view (npm run bench): every scenario and target, issue 2's goals judged, the extra measurements, docs/PERFORMANCE.md rewritten" },
+    { name: 'goals', help: "the goals view (npm run bench): every scenario and target, issue 2's goals judged, the extra measurements, docs/PERFORMANCE.md rewritten with its run's JSON and chart beside it (mechanisms-bench.json, .svg)" },
     { name: 'extras', value: 'LIST', help: `with --goals: the extra measurements, comma-separated (default ${EXTRAS.join(',')}; none for none)` },
     { name: 'startup-runs', value: 'N', help: 'with --goals: runs of the start-up breakdown probe (default 5)' },
     { name: 'downtime-runs', value: 'N', help: 'with --goals: alternated runs of each checkpoint downtime comparison, plain CRIU vs cr-shim (default 5)' },
@@ -132,11 +132,14 @@ export async function benchCommand(p: Parsed): Promise<number> {
     },
   });
   await writeStdout(goals ? formatReport(report) : formatTable(report));
-  const json = str(p.options.json);
+  // The document names its run's JSON and chart beside it: a goals run that writes the document writes them too.
+  const withDoc = goals && !flag(p.options['no-doc']);
+  const beside = (ext: string): string | undefined => (withDoc ? path.join(path.dirname(docFile), `mechanisms-bench.${ext}`) : undefined);
+  const json = str(p.options.json) ?? beside('json');
   if (json) write(json, JSON.stringify(report, null, 2) + '\n', quiet);
-  const svg = str(p.options.svg);
+  const svg = str(p.options.svg) ?? beside('svg');
   if (svg) write(svg, renderSvg(report), quiet);
   // Rendered from the JSON text, not the live objects: the document holds nothing the JSON lacks.
-  if (goals && !flag(p.options['no-doc'])) write(docFile, renderDoc(JSON.parse(JSON.stringify(report)) as BenchReport), quiet);
+  if (withDoc) write(docFile, renderDoc(JSON.parse(JSON.stringify(report)) as BenchReport), quiet);
   return 0;
 }
