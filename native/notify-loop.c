@@ -1137,7 +1137,7 @@ static enum next next_for_js(struct loop *l, struct seccomp_notif *n, struct sec
 		 */
 		struct arch_stats *st = table_for(r->set, n->data.arch)->stats;
 		__atomic_add_fetch(&st->count[n->data.nr], 1, __ATOMIC_RELAXED);
-		__atomic_add_fetch(&st->ns[n->data.nr], sent - received[0], __ATOMIC_RELAXED);
+		__atomic_add_fetch(&st->ns[n->data.nr], sent - *received, __ATOMIC_RELAXED);
 		/* ENOENT: the task was killed while we decided; nothing to answer. SENT: answered already. */
 		if (o == ANSWERED && ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT) {
 			*op = "seccomp NOTIF_SEND";

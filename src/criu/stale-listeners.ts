@@ -9,6 +9,7 @@ import { decode } from '../bpf/encode.js';
 import { BPF_K, BPF_RET, SECCOMP_RET, SECCOMP_RET_ACTION_FULL } from '../bpf/insn.js';
 import { readImageFilters } from './image/seccomp.js';
 import { filterSha256 } from './supervised-record.js';
+import { ShimError } from '../errors.js';
 
 /** Indices in seccomp.img of the filters that can return USER_NOTIF, cr-shim's own (`shimSha`) left out. Throws ImageError for an unreadable image. */
 export function staleNotifyFilters(imgDir: string, shimSha: string | undefined): number[] {
@@ -33,3 +34,17 @@ export function staleNotifyReason(index: number): string {
 
 export const STALE_NOTIFY_HINT =
   "if it is cr-shim's filter from a plain criu dump or an older cr-shim, dump the tree again with this cr-shim dump (it recognises every task of a supervised tree); a listener another supervisor held cannot be restored";
+
+/**
+ * Never a restore into ENOSYS: throws ShimError (ENOTSUP, with the hint) naming the first filter
+ * of the image that returns USER_NOTIF without its listener. Used by restore (in the CLI or the
+ * service for a thin client) and by the service for the CRIU plugin.
+ */
+export function assertNoStaleNotify(imgDir: string, shimSha: string | undefined): void {
+  const stale = staleNotifyFilters(imgDir, shimSha);
+  if (stale.length === 0) return;
+  throw new ShimError('restore', `${imgDir}: ${staleNotifyReason(stale[0]!)}${stale.length > 1 ? ` (and ${stale.length - 1} more such filters)` : ''}; nothing was restored`, {
+    code: 'ENOTSUP',
+    hint: STALE_NOTIFY_HINT,
+  });
+}

@@ -6,7 +6,6 @@
  * USER_NOTIF filter whose listener stayed behind). Then the criu at hand must read the image.
  */
 import os from 'node:os';
-import { ShimError } from '../errors.js';
 import { assertCanRead, type CriuBinary } from '../criu/binary.js';
 import { openImageDir } from '../criu/image-dir.js';
 import { imageKernel } from '../criu/image-kernel.js';
@@ -14,7 +13,7 @@ import { readPstree } from '../criu/image/pstree.js';
 import type { Manifest } from '../criu/manifest.js';
 import { assertSeccompIntact } from '../criu/seccomp-integrity.js';
 import { chooseKernel, type KernelChoice } from '../criu/source-kernel.js';
-import { STALE_NOTIFY_HINT, staleNotifyFilters, staleNotifyReason } from '../criu/stale-listeners.js';
+import { assertNoStaleNotify } from '../criu/stale-listeners.js';
 import { renderLeftBehind } from '../criu/unmovable/report.js';
 
 export interface CheckedImage {
@@ -32,13 +31,7 @@ export function checkImage(imgDir: string, kernel: string | undefined, notice: (
   // What the dump ended because it could not move: the tree comes back without it.
   if (manifest?.leftBehind) for (const line of renderLeftBehind(manifest.leftBehind)) notice(line);
   const choice = chooseKernel(kernel, manifest, os.release(), imgDir, () => imageKernel(imgDir, readPstree(imgDir)));
-  const stale = staleNotifyFilters(imgDir, manifest?.shimFilter?.sha256);
-  if (stale.length > 0) {
-    throw new ShimError('restore', `${imgDir}: ${staleNotifyReason(stale[0]!)}${stale.length > 1 ? ` (and ${stale.length - 1} more such filters)` : ''}; nothing was restored`, {
-      code: 'ENOTSUP',
-      hint: STALE_NOTIFY_HINT,
-    });
-  }
+  assertNoStaleNotify(imgDir, manifest?.shimFilter?.sha256);
   if (choice.notice) notice(choice.notice);
   return { manifest, choice };
 }

@@ -29,7 +29,7 @@ import type { Session } from '../supervisor/session.js';
 import { convertImageInPlace, requiredConversions } from '../criu/convert.js';
 import { manifestFor } from '../criu/dump.js';
 import { readManifest, writeManifest } from '../criu/manifest.js';
-import { staleNotifyFilters, staleNotifyReason } from '../criu/stale-listeners.js';
+import { assertNoStaleNotify } from '../criu/stale-listeners.js';
 import { findSupervision, recordSupervised } from '../criu/supervised-record.js';
 import { loadNotifyAddon } from '../native/addon.js';
 import { chooseKernel } from '../criu/source-kernel.js';
@@ -385,10 +385,12 @@ export class Service {
     // Never restored into ENOSYS, as `cr-shim restore` refuses: an image that still carries a
     // USER_NOTIF filter whose listener is gone (a dump whose "dumped" never reached us, so
     // cr-shim's filter was not dropped) fails the restore, plain or not.
-    const stale = staleNotifyFilters(req.dir, manifest?.shimFilter?.sha256);
-    if (stale.length > 0) {
-      this.opts.notice(`restore of ${req.dir}: refused: ${staleNotifyReason(stale[0]!)}`);
-      return { kind: 'error', text: `${req.dir}: ${staleNotifyReason(stale[0]!)}; nothing was restored` };
+    try {
+      assertNoStaleNotify(req.dir, manifest?.shimFilter?.sha256);
+    } catch (err) {
+      if (!(err instanceof ShimError)) throw err;
+      this.opts.notice(`restore of ${req.dir}: refused: ${err.message}`);
+      return { kind: 'error', text: err.message };
     }
     let release: string;
     let plainWhy = '';
