@@ -26,6 +26,7 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ShimError } from '../errors.js';
 import type { Session } from '../supervisor/session.js';
+import { writeVdsoNotes } from '../inject/vdso-note.js';
 import { convertImageInPlace, requiredConversions } from '../criu/convert.js';
 import { manifestFor } from '../criu/dump.js';
 import { readManifest, writeManifest } from '../criu/manifest.js';
@@ -445,6 +446,11 @@ export class Service {
       sys.close(fd);
       return { kind: 'error', text: `listener: no restore ${req.sid}` };
     }
+    // CRIU still holds the process (the plugin hands its listener over from RESUME_DEVICES_LATE):
+    // its vDSO note is the persona's before it runs on, as after `cr-shim restore`. Not
+    // READ_IMPLIES_EXEC: that needs a ptrace stop of our own, which CRIU's hold rules out.
+    const vdso = writeVdsoNotes(r.session, [req.pid], { held: false });
+    if (vdso) this.opts.notice(`restore of ${r.dir}: process ${req.pid}: ${vdso}`);
     // The reply does not wait for the loop: the listener is ours, so the kernel holds the
     // process's trapped calls until the loop reads them, and CRIU goes on meanwhile. A loop
     // that cannot start kills the tree (treeFailed), as a failed one does.

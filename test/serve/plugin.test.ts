@@ -136,7 +136,7 @@ describe('cr-shim serve with the CRIU plugin', () => {
 
       if (round === 2) {
         const report = await askReport(state, 30_000);
-        expect(report).toMatchObject({ release: '3.10.0', sysctl_osrelease: '3.10.0', threads_alive: '4', 'thread.3.release': '3.10.0' });
+        expect(report).toMatchObject({ release: '3.10.0', sysctl_osrelease: '3.10.0', vdso_note: '0x030a00', threads_alive: '4', 'thread.3.release': '3.10.0' });
         await waitGone(pid);
         break;
       }
