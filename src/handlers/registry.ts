@@ -43,8 +43,8 @@ const EXEC_VDSO: Emulation = {
   note: 'runs as asked; the new image\'s vDSO note (LINUX_VERSION_CODE) is the persona\'s from its first instruction: a helper seizes the task with ptrace before the exec goes on and writes the note at PTRACE_EVENT_EXEC (notify mechanism; x86_64 images); under personas before 5.8 the same stop sets READ_IMPLIES_EXEC where those kernels did (behaviour row read-implies-exec); a task another tracer holds execs with the host\'s note, and after a failed exec the task stays traced until its next exec, signal or exit',
 };
 const HOST_BUILD_LACKS = 'this host\'s kernel was built without it';
-/** Behaviour row sendfile-no-splice (behaviours.ts): x86_64's sendfile takes a 64-bit offset; ia32's two calls are not handled yet. */
-const before510x86_64 = (f: RuleFacts): boolean => f.arch === 'x86_64' && compareReleases(f.personaRelease, '5.10') < 0;
+/** Behaviour row sendfile-no-splice (behaviours.ts), on both ABIs of an x86_64 host (aarch64 is data only). */
+const before510 = (f: RuleFacts): boolean => (f.arch === 'x86_64' || f.arch === 'ia32') && compareReleases(f.personaRelease, '5.10') < 0;
 const SENDFILE_NOTE = 'personas before 5.10: every call costs a round trip (BPF cannot see what file a descriptor is); the kernel runs it unless in_fd\'s file lacks splice_read (seq files such as /proc/self/status), which 5.10 refuses with EINVAL';
 
 /** The rules, by table name; the first whose `when` holds applies. */
@@ -86,8 +86,9 @@ export const EMULATIONS: Readonly<Record<string, readonly Emulation[]>> = {
     note: 'EPERM, as a kernel with kernel.io_uring_disabled=2 answers: io_uring requests (IORING_OP_OPENAT, READ, ...) never pass through seccomp, so a ring would read the host\'s /proc/version; --allow-io-uring lets rings be made, and that leak with them',
   }],
   uselib: [{ errno: 'ENOEXEC', support: 'partial', when: hostLacks, note: 'removed (ia32, CONFIG_USELIB): ENOEXEC, what it answered for any ELF shared library; a.out libraries are not loaded' }],
-  sendfile: [{ handler: 'sendfile-no-splice', support: 'partial', when: before510x86_64, note: `${SENDFILE_NOTE}; the supervisor copies to out_fd with sendfile's offset and count semantics` }],
-  splice: [{ handler: 'sendfile-no-splice', support: 'partial', when: before510x86_64, note: `${SENDFILE_NOTE}; into a pipe only, one pass of at most the pipe's free space, as default_file_splice_read` }],
+  sendfile: [{ handler: 'sendfile-no-splice', support: 'partial', when: before510, note: `${SENDFILE_NOTE}; the supervisor copies to out_fd with sendfile's offset and count semantics (ia32: a 32-bit offset, cut at 2^31-1 as MAX_NON_LFS did)` }],
+  sendfile64: [{ handler: 'sendfile-no-splice', support: 'partial', when: before510, note: `${SENDFILE_NOTE}; the supervisor copies to out_fd with sendfile's offset and count semantics (a 64-bit offset)` }],
+  splice: [{ handler: 'sendfile-no-splice', support: 'partial', when: before510, note: `${SENDFILE_NOTE}; into a pipe only, one pass of at most the pipe's free space, as default_file_splice_read` }],
 };
 
 /** The rule that applies to a syscall the persona has, if any. */

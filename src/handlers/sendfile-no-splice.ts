@@ -22,6 +22,14 @@
  *             pipe's free space; SPLICE_F_NONBLOCK or an O_NONBLOCK pipe with no room: EAGAIN.
  * A write that would block waits in poll(2), 100 ms at a time, until the task's call is
  * gone (a signal): the handler's thread is the tree's, so other translated calls wait too.
+ *
+ * ABIs (fs/read_write.c before 5.10; ia32 arguments arrive zero-extended from 32 bits):
+ *   x86_64 sendfile       loff_t *offset, size_t count           (sys_sendfile64)
+ *   ia32   sendfile  187  compat_off_t *offset (4 bytes, signed), compat_size_t count; with an
+ *                         offset, do_sendfile(max = MAX_NON_LFS): a copy past 2^31-1 is cut
+ *                         there, one that starts there fails with EOVERFLOW
+ *   ia32   sendfile64 239 loff_t *offset (8 bytes), compat_size_t count
+ *   splice (both)         loff_t *off_in, size_t len
  */
 import fs from 'node:fs';
 import { E } from '../native/errno.js';
@@ -48,6 +56,26 @@ const MAX_RW_COUNT = 0x7ffff000;
 /** What one pass of splice_direct_to_actor() moved at most: a default pipe, 16 pages. */
 const CHUNK = 65536;
 const WAIT_MS = 100;
+/** MAX_NON_LFS (<linux/fs.h>): the largest position compat sendfile reaches through a 32-bit offset. */
+const MAX_NON_LFS = 0x7fffffff;
+
+/** How one sendfile entry point lays out its offset, and the limit do_sendfile() gets with it. */
+interface OffsetLayout {
+  /** sizeof(*offset): compat_off_t or loff_t. */
+  size: 4 | 8;
+  /** do_sendfile()'s max when an offset is given; 0: the filesystems' s_maxbytes (not reproduced). */
+  max: number;
+}
+
+/** The offset of sendfile by ABI and table name (see the grammar above). */
+function sendfileLayout(call: Call): OffsetLayout {
+  return call.arch === 'ia32' && call.name === 'sendfile' ? { size: 4, max: MAX_NON_LFS } : { size: 8, max: 0 };
+}
+
+/** A size_t argument: 32 bits wide on ia32 (the upper half of the 64-bit slot is not the task's). */
+function sizeArg(call: Call, v: bigint): bigint {
+  return BigInt.asUintN(call.arch === 'ia32' ? 32 : 64, v);
+}
 
 /** Scope for supervisor-owned descriptors. */
 class Fds {
@@ -131,11 +159,11 @@ function describeOut(fd: number): Out | undefined {
  * Where the copy starts: the offset the caller's pointer holds (EFAULT unreadable, EINVAL
  * negative, as both calls check), or in_fd's file position; a file without one goes to the kernel.
  */
-function startPosition(call: Call, offAddr: bigint, inFd: number): number | Reply {
+function startPosition(call: Call, offAddr: bigint, inFd: number, size: 4 | 8 = 8): number | Reply {
   if (offAddr !== 0n) {
-    const off = call.mem.readWord(offAddr, 8);
+    const off = call.mem.readWord(offAddr, size);
     if (off === null) return { kind: 'error', errno: E.EFAULT! };
-    const pos = Number(BigInt.asIntN(64, off));
+    const pos = Number(BigInt.asIntN(size * 8, off));
     return pos < 0 ? { kind: 'error', errno: E.EINVAL! } : pos;
   }
   const pos = sys.lseek(inFd, 0, SEEK_CUR);
@@ -144,10 +172,17 @@ function startPosition(call: Call, offAddr: bigint, inFd: number): number | Repl
 
 function sendfile(call: Call, inFd: number, out: Out): Reply {
   const offAddr = call.args[2]!;
-  let count = Number(BigInt.asUintN(64, call.args[3]!) > BigInt(MAX_RW_COUNT) ? MAX_RW_COUNT : call.args[3]!);
-  const start = startPosition(call, offAddr, inFd);
+  const layout = sendfileLayout(call);
+  const asked = sizeArg(call, call.args[3]!);
+  let count = Number(asked > BigInt(MAX_RW_COUNT) ? MAX_RW_COUNT : asked);
+  const start = startPosition(call, offAddr, inFd, layout.size);
   if (typeof start !== 'number') return start;
   let pos = start;
+  if (offAddr !== 0n && layout.max > 0 && pos + count > layout.max) {
+    // do_sendfile(): EOVERFLOW when nothing is left below max, else the count is cut to reach it.
+    if (pos >= layout.max) return { kind: 'error', errno: E.EOVERFLOW! };
+    count = layout.max - pos;
+  }
   if (!call.stillValid()) return { kind: 'error', errno: E.ESRCH! };
   let total = 0;
   let failed = 0;
@@ -170,7 +205,7 @@ function sendfile(call: Call, inFd: number, out: Out): Reply {
     if (w < n) break;
   }
   if (offAddr !== 0n) {
-    if (!call.mem.writeWord(offAddr, BigInt(pos), 8)) return { kind: 'error', errno: E.EFAULT! };
+    if (!call.mem.writeWord(offAddr, BigInt(pos), layout.size)) return { kind: 'error', errno: E.EFAULT! };
   } else {
     sys.lseek(inFd, pos, SEEK_SET);
   }
@@ -180,7 +215,8 @@ function sendfile(call: Call, inFd: number, out: Out): Reply {
 
 function splice(call: Call, inFd: number, out: Out): Reply {
   const offAddr = call.args[1]!;
-  const len = Number(BigInt.asUintN(64, call.args[4]!) > BigInt(MAX_RW_COUNT) ? MAX_RW_COUNT : call.args[4]!);
+  const asked = sizeArg(call, call.args[4]!);
+  const len = Number(asked > BigInt(MAX_RW_COUNT) ? MAX_RW_COUNT : asked);
   const flags = Number(BigInt.asUintN(32, call.args[5]!));
   // Only file → pipe went through default_file_splice_read; an offset on the pipe side is ESPIPE either way.
   if (!out.pipe || call.args[3] !== 0n) return { kind: 'continue' };
@@ -214,7 +250,7 @@ export const sendfileNoSplice: Handler = {
     const isSendfile = call.name !== 'splice';
     const [inArg, outArg] = isSendfile ? [call.args[1]!, call.args[0]!] : [call.args[0]!, call.args[2]!];
     // A zero count returns 0 before any splice_read is looked at, on every kernel.
-    if ((isSendfile ? call.args[3] : call.args[4]) === 0n) return { kind: 'continue' };
+    if (sizeArg(call, isSendfile ? call.args[3]! : call.args[4]!) === 0n) return { kind: 'continue' };
     const fds = new Fds();
     try {
       const inFd = takeFd(call.pid, Number(BigInt.asIntN(32, inArg)));
