@@ -33,6 +33,17 @@
  *    dentry eviction, so they are looked up again, only when the opened file
  *    is on procfs). A match is answered with a new read-only description of
  *    the persona's sealed memfd instead.
+ *  - Added files (sysctl files a later kernel removed, e.g.
+ *    net/ipv4/tcp_tw_recycle, gone in 4.12). Only an open that failed with
+ *    ENOENT is looked at: its last component must be the file's name and its
+ *    directory, opened as the task with the same resolution, must be the
+ *    procfs directory ROOT/proc/sys/net/ipv4 (device and inode). Then the
+ *    old kernel's checks are made (proc_sys_permission: the table's mode,
+ *    root by euid, not by capability; O_CREAT|O_EXCL is EEXIST, O_DIRECTORY
+ *    ENOTDIR) and the call is answered with a new description of the file's
+ *    writable memfd, which keeps what is written for the supervisor's life.
+ *    The supervisor opens only its own memfd: nothing of the host is opened
+ *    with its privilege.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,6 +78,7 @@
 
 struct task_creds {
 	uint32_t fsuid, fsgid;
+	uint32_t euid, egid;	/* what proc_sys_permission's test_perm() looks at */
 	uint32_t groups[MAX_GROUPS];
 	int ngroups;
 	uint64_t cap_eff;
@@ -91,6 +103,8 @@ struct open_job {
 	struct {
 		char path[64];
 		int fd;
+		unsigned mode;
+		int net_admin;
 	} ids[IDENTITY_MAX_ENTRIES];
 	size_t nids;
 };
@@ -116,9 +130,11 @@ static int read_creds(pid_t pid, struct task_creds *c)
 	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		unsigned a, b, d, e;
 		if (sscanf(line, "Uid: %u %u %u %u", &a, &b, &d, &e) == 4) {
+			c->euid = b;
 			c->fsuid = e;
 			uid = true;
 		} else if (sscanf(line, "Gid: %u %u %u %u", &a, &b, &d, &e) == 4) {
+			c->egid = b;
 			c->fsgid = e;
 			gid = true;
 		} else if (strncmp(line, "Groups:", 7) == 0) {
@@ -226,6 +242,8 @@ static int identity_match(int fd, const struct stat *stp, const struct open_job 
 	if (!on_procfs(fd, &st))
 		return -1;
 	for (size_t i = 0; i < j->nids; i++) {
+		if (j->ids[i].mode != 0)
+			continue; /* an added file: the host has no such file to match */
 		if (fstatat(j->root, j->ids[i].path, &id, 0) == 0 && id.st_dev == st.st_dev && id.st_ino == st.st_ino) {
 			char self[64];
 			/* A new open file description: its own offset, as each open of a /proc file has. */
@@ -473,6 +491,113 @@ static int open_as_task(struct open_job *j, uint64_t extra_flags)
 	return fd;
 }
 
+/* ---- added files: named by a failed open, answered with their stand-in ---- */
+
+/* The index of the added file whose name is the last component of j->path, or -1. */
+static int added_by_name(const struct open_job *j, const char *base)
+{
+	for (size_t i = 0; i < j->nids; i++) {
+		const char *slash = strrchr(j->ids[i].path, '/');
+		if (j->ids[i].mode != 0 && slash && strcmp(slash + 1, base) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/*
+ * The added file a failed open of j named, or -1: the directory part of its path, opened as
+ * the task (same base, same resolution: relative paths, dirfds, /proc/self/root and symlinks
+ * alike), is the procfs directory that held the file in the task's root.
+ */
+static int added_match(struct open_job *j)
+{
+	const char *slash = strrchr(j->path, '/');
+	const char *base = slash ? slash + 1 : j->path;
+	int i = *base ? added_by_name(j, base) : -1; /* "name/" asks for a directory: not a file's */
+	if (i < 0)
+		return -1;
+	struct open_job *dir = malloc(sizeof(*dir));
+	if (!dir)
+		return -1;
+	*dir = *j;
+	if (!slash)
+		snprintf(dir->path, sizeof(dir->path), ".");
+	else if (slash == j->path)
+		snprintf(dir->path, sizeof(dir->path), "/");
+	else
+		dir->path[slash - j->path] = '\0';
+	memset(&dir->how, 0, sizeof(dir->how));
+	dir->how.flags = O_PATH | O_DIRECTORY;
+	dir->how.resolve = j->how.resolve;
+	autoclose int fd = open_as_task(dir, 0);
+	free(dir);
+	struct stat st, want;
+	char edir[64];
+	const char *eslash = strrchr(j->ids[i].path, '/');
+	snprintf(edir, sizeof(edir), "%.*s", (int)(eslash - j->ids[i].path), j->ids[i].path);
+	if (fd < 0 || fstat(fd, &st) != 0 || !on_procfs(fd, &st) || fstatat(j->root, edir, &want, 0) != 0)
+		return -1;
+	return st.st_dev == want.st_dev && st.st_ino == want.st_ino ? i : -1;
+}
+
+static bool in_group(const struct task_creds *c, uint32_t gid)
+{
+	if (c->egid == gid)
+		return true;
+	for (int i = 0; i < c->ngroups; i++)
+		if (c->groups[i] == gid)
+			return true;
+	return false;
+}
+
+/*
+ * The old kernel's proc_sys_permission() for an open with these flags: test_perm() on the
+ * table's mode, the owner's bits for euid 0 (not for a capability: root is by uid here), and
+ * for net/ files also for CAP_NET_ADMIN (net_ctl_permissions, the initial network namespace's
+ * rule); the group's bits for a member of group 0. may_open() asks for write with O_TRUNC.
+ */
+static bool added_permits(const struct open_job *j, int i)
+{
+	const struct task_creds *c = &j->creds;
+	unsigned mode = j->ids[i].mode;
+	bool net_admin = j->ids[i].net_admin && !foreign_userns(j->pid) && (c->cap_eff & (1ULL << CAP_NET_ADMIN));
+	if (c->euid == 0 || net_admin)
+		mode >>= 6;
+	else if (in_group(c, 0))
+		mode >>= 3;
+	unsigned acc = (unsigned)(j->how.flags & O_ACCMODE);
+	unsigned want = acc == O_RDONLY ? 4 : acc == O_WRONLY ? 2 : 6;
+	if (j->how.flags & O_TRUNC)
+		want |= 2;
+	return (want & ~mode & 7) == 0;
+}
+
+/* Answer an open that named added file i: the old kernel's errors, else a new description of its memfd. */
+static enum identity_outcome added_answer(struct open_job *j, int i, struct seccomp_notif_resp *resp)
+{
+	uint64_t fl = j->how.flags;
+	int err = 0;
+	if ((fl & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+		err = EEXIST;
+	else if (fl & O_DIRECTORY) /* also O_TMPFILE, which includes it */
+		err = ENOTDIR;
+	else if (!(fl & O_PATH) && !added_permits(j, i))
+		err = EACCES;
+	if (err) {
+		resp->error = -err;
+		return IDENTITY_REPLY;
+	}
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", j->ids[i].fd);
+	int flags = O_CLOEXEC | (fl & O_PATH ? O_PATH : (int)(fl & (O_ACCMODE | O_TRUNC | O_APPEND | O_NONBLOCK)));
+	autoclose int fd = open(self, flags);
+	if (fd < 0) {
+		resp->error = -errno;
+		return IDENTITY_REPLY;
+	}
+	return send_fd(j, fd, resp);
+}
+
 static void job_free(struct open_job *j)
 {
 	if (j->base >= 0 && j->base != j->root)
@@ -607,6 +732,8 @@ enum identity_outcome identity_open(int listener, const struct seccomp_notif *n,
 	for (size_t i = 0; i < nids && i < IDENTITY_MAX_ENTRIES; i++) {
 		snprintf(j.ids[i].path, sizeof(j.ids[i].path), "%s", ids[i].path);
 		j.ids[i].fd = ids[i].fd;
+		j.ids[i].mode = ids[i].mode;
+		j.ids[i].net_admin = ids[i].net_admin;
 		j.nids = i + 1;
 	}
 	err = decode(n, form, &j, &dirfd);
@@ -635,7 +762,12 @@ enum identity_outcome identity_open(int listener, const struct seccomp_notif *n,
 		goto reply;
 
 	fd = open_as_task(&j, O_NONBLOCK);
-	if (fd < 0 && errno == ENXIO && (j.how.flags & O_ACCMODE) == O_WRONLY && !(j.how.flags & O_NONBLOCK)) {
+	int open_err = fd < 0 ? errno : 0;
+	int added = open_err == ENOENT ? added_match(&j) : -1;
+	errno = open_err;
+	if (added >= 0) {
+		o = added_answer(&j, added, resp);
+	} else if (fd < 0 && errno == ENXIO && (j.how.flags & O_ACCMODE) == O_WRONLY && !(j.how.flags & O_NONBLOCK)) {
 		o = hand_over(&j, resp); /* a FIFO without a reader: wait for one elsewhere */
 	} else if (fd < 0) {
 		err = errno;

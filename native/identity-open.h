@@ -1,7 +1,10 @@
 /*
  * Opens performed by the supervisor for a trapped task (restore, attach, run
  * --dumpable): the call is answered with the fd the supervisor opened, or with
- * the persona's text when that fd turns out to be one of the identity files.
+ * the persona's text when that fd turns out to be one of the identity files,
+ * or, when the open failed with ENOENT and named a file the persona's kernel
+ * had but this kernel removed (an added file: tables/sysctl-removed.json),
+ * with a new description of that file's stand-in.
  */
 #ifndef CR_SHIM_IDENTITY_OPEN_H
 #define CR_SHIM_IDENTITY_OPEN_H
@@ -16,11 +19,18 @@ enum open_form {
 	OPEN_FORM_OPENAT2 = 2,	/* openat2(dirfd, path, how, size) */
 };
 
-#define IDENTITY_MAX_ENTRIES 16
+#define IDENTITY_MAX_ENTRIES 32
 
 struct identity_entry {
 	char *path;	/* relative to the task's root, e.g. "proc/version" */
-	int fd;		/* sealed memfd with the persona's text; owned by the supervisor's JS side */
+	int fd;		/* memfd with the persona's text; owned by the supervisor's JS side */
+	/*
+	 * 0: an identity file: fd is sealed, answered read-only instead of the file opened.
+	 * Otherwise an added file: the permission bits its table gives it (owner root); fd is
+	 * writable and keeps what the tree writes, answered when an open of path fails with ENOENT.
+	 */
+	unsigned mode;
+	int net_admin;	/* added file: CAP_NET_ADMIN gives the owner's bits (net_ctl_permissions) */
 };
 
 enum identity_outcome {

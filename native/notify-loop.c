@@ -535,7 +535,7 @@ static bool parse_uname_layout(napi_env env, napi_value a, uint32_t index, struc
 	return true;
 }
 
-/* openIdentity: arg is the open_form, identity an array of { path, fd }. */
+/* openIdentity: arg is the open_form, identity an array of { path, fd, mode?, netAdmin? } (mode: an added file). */
 static bool parse_open_identity(napi_env env, napi_value a, uint32_t index, struct verdict *d)
 {
 	napi_value v, list;
@@ -555,7 +555,7 @@ static bool parse_open_identity(napi_env env, napi_value a, uint32_t index, stru
 		return bad_action(env, index, "identity must be an array of { path, fd }");
 	napi_get_array_length(env, list, &n);
 	if (n > IDENTITY_MAX_ENTRIES)
-		return bad_action(env, index, "identity: at most 16 files");
+		return bad_action(env, index, "identity: at most 32 files");
 	d->ids = calloc(n ? n : 1, sizeof(*d->ids));
 	if (!d->ids)
 		return bad_action(env, index, "out of memory");
@@ -568,12 +568,23 @@ static bool parse_open_identity(napi_env env, napi_value a, uint32_t index, stru
 		if (!prop(env, e, "path", &pv, &hp) || !prop(env, e, "fd", &fv, &hf) || !hp || !hf ||
 		    napi_get_value_string_utf8(env, pv, NULL, 0, &len) != napi_ok || napi_get_value_int32(env, fv, &fd) != napi_ok || fd < 0)
 			return bad_action(env, index, "identity entries must be { path: string, fd: number }");
+		napi_value mv, nv;
+		bool hm = false, hn = false, net_admin = false;
+		uint32_t mode = 0;
+		if (!prop(env, e, "mode", &mv, &hm) || !prop(env, e, "netAdmin", &nv, &hn))
+			return false;
+		if (hm && !get_u32(env, mv, "mode", &mode))
+			return false;
+		if ((hm && (mode == 0 || mode > 07777)) || (hn && napi_get_value_bool(env, nv, &net_admin) != napi_ok))
+			return bad_action(env, index, "identity entries' mode must be 1..07777 and netAdmin a boolean");
 		d->ids[i].path = malloc(len + 1);
 		if (!d->ids[i].path)
 			return bad_action(env, index, "out of memory");
 		d->nids = i + 1;
 		napi_get_value_string_utf8(env, pv, d->ids[i].path, len + 1, &len);
 		d->ids[i].fd = fd;
+		d->ids[i].mode = mode;
+		d->ids[i].net_admin = net_admin;
 	}
 	return true;
 }

@@ -12,6 +12,11 @@
  * by the path it reads and lets the kernel open everything else
  * (CONTINUE): a racing thread can get past it. It is for observing, not for
  * holding the identity.
+ *
+ * Both also answer opens of the sysctl files the persona's kernel had and this
+ * one removed (sysctl-removed.ts): natively when the open failed with ENOENT and
+ * its directory, opened as the task, is the file's; in `handle` by the resolved
+ * path, when the task's root has no such file.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +24,9 @@ import { E } from '../native/errno.js';
 import { sys } from '../native/libc.js';
 import { NativeKind, OpenForm } from '../native/addon-types.js';
 import type { Persona } from '../persona/types.js';
+import { readCreds } from '../native/tracee-creds.js';
+import { loadSysctlRemovedFile, type SysctlRemovedEntry } from '../tables/load.js';
+import { PROC_SYS, removedStandIns, sameUserns, standInFd, standInPermits, type RemovedStandIn } from './sysctl-removed.js';
 import type { Call, Handler, HandlerContext, Reply } from './types.js';
 
 /** The files emulated, and what the persona's kernel would show in each. */
@@ -35,7 +43,12 @@ export function identityFiles(p: Persona): Map<string, string> {
 // <asm-generic/fcntl.h>, the same for x86_64 and ia32.
 const O_ACCMODE = 0o3;
 const O_RDONLY = 0;
+const O_WRONLY = 1;
 const O_CREAT = 0o100;
+const O_EXCL = 0o200;
+const O_TRUNC = 0o1000;
+const O_APPEND = 0o2000;
+const O_NONBLOCK = 0o4000;
 const O_DIRECTORY = 0o200000;
 const O_PATH = 0o10000000;
 const O_CLOEXEC = 0o2000000;
@@ -122,6 +135,41 @@ export function readOnlyFdFor(text: string): number {
   return fd;
 }
 
+let removedTable: readonly SysctlRemovedEntry[] | undefined;
+
+/** The removed sysctl files the persona had, as the supervisor presents them. */
+export function personaStandIns(p: Persona): RemovedStandIn[] {
+  removedTable ??= loadSysctlRemovedFile().files;
+  return removedStandIns(p.mainline, removedTable);
+}
+
+/** The stand-in at absolute path `resolved` when the task's root has no file there; else undefined. */
+export function standInAt(pid: number, resolved: string, p: Persona): RemovedStandIn | undefined {
+  const s = personaStandIns(p).find((x) => `${PROC_SYS}/${x.path}` === resolved);
+  if (s === undefined) return undefined;
+  try {
+    fs.lstatSync(`/proc/${pid}/root${resolved}`);
+    return undefined; // the host's kernel has the file: the task reads it
+  } catch {
+    return s;
+  }
+}
+
+/** An open of a stand-in, with the old kernel's checks (as native/identity-open.c added_answer). */
+function openStandIn(call: Call, s: RemovedStandIn, flags: number): Reply {
+  if ((flags & (O_CREAT | O_EXCL)) === (O_CREAT | O_EXCL)) return { kind: 'error', errno: E.EEXIST! };
+  if ((flags & O_DIRECTORY) !== 0) return { kind: 'error', errno: E.ENOTDIR! };
+  const creds = readCreds(call.pid);
+  if (creds === null || !call.stillValid()) return { kind: 'error', errno: E.ENOENT! };
+  const acc = flags & O_ACCMODE;
+  const want = (acc === O_RDONLY ? 4 : acc === O_WRONLY ? 2 : 6) | ((flags & O_TRUNC) !== 0 ? 2 : 0);
+  if ((flags & O_PATH) === 0 && !standInPermits(s, want, creds, { uid: creds.euid, gid: creds.egid }, sameUserns(call.pid))) return { kind: 'error', errno: E.EACCES! };
+  const keep = (flags & O_PATH) !== 0 ? O_PATH : flags & (O_ACCMODE | O_TRUNC | O_APPEND | O_NONBLOCK);
+  const fd = sys.open(`/proc/self/fd/${standInFd(s)}`, keep | O_CLOEXEC);
+  if (fd < 0) return { kind: 'error', errno: sys.errno() };
+  return { kind: 'addfd', fd, cloexec: (flags & O_CLOEXEC) !== 0 };
+}
+
 export const procIdentity: Handler = {
   id: 'proc-identity',
   handle(call: Call, ctx: HandlerContext): Reply {
@@ -131,6 +179,8 @@ export const procIdentity: Handler = {
     // Unreadable or overlong paths: let the kernel give its own EFAULT or ENAMETOOLONG.
     if (p === null || p === 'toolong') return { kind: 'continue' };
     const resolved = resolveTaskPath(call.pid, d.dirfd, p);
+    const standIn = resolved === null ? undefined : standInAt(call.pid, resolved, ctx.persona);
+    if (standIn !== undefined) return openStandIn(call, standIn, d.flags);
     const text = resolved === null ? undefined : identityFiles(ctx.persona).get(resolved);
     const readOnly = (d.flags & O_ACCMODE) === O_RDONLY && (d.flags & (O_CREAT | O_DIRECTORY | O_PATH)) === 0;
     if (text === undefined || !readOnly) return { kind: 'continue' };
@@ -142,6 +192,7 @@ export const procIdentity: Handler = {
   native(_arch, _nr, name, ctx) {
     const form = name === 'open' ? OpenForm.open : name === 'openat' ? OpenForm.openat : OpenForm.openat2;
     const identity = [...identityFiles(ctx.persona)].map(([file, text]) => ({ path: file.slice(1), fd: sealedMemfd(text) }));
-    return { kind: NativeKind.openIdentity, arg: form, identity };
+    const added = personaStandIns(ctx.persona).map((s) => ({ path: `${PROC_SYS}/${s.path}`.slice(1), fd: standInFd(s), mode: s.mode, netAdmin: s.netAdmin }));
+    return { kind: NativeKind.openIdentity, arg: form, identity: [...identity, ...added] };
   },
 };

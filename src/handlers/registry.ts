@@ -20,6 +20,9 @@ import { sendfileNoSplice } from './sendfile-no-splice.js';
 import { tiocsti } from './tiocsti.js';
 import { compareReleases } from '../tables/release.js';
 import { execVdso } from './exec-vdso.js';
+import { STAT_CALLS, sysctlRemovedStat } from './sysctl-removed-stat.js';
+import { removedSysctlFiles } from './sysctl-removed.js';
+import { loadSysctlRemovedFile, type SysctlRemovedEntry } from '../tables/load.js';
 
 const hostLacks = (f: RuleFacts): boolean => !f.hostHas;
 const otherKernel = (f: RuleFacts): boolean => !f.sameKernel;
@@ -36,7 +39,17 @@ const UNAME_WATCH: Emulation = {
 };
 const PROC_IDENTITY: Emulation = {
   handler: 'proc-identity', support: 'partial', when: identityNotMounted,
-  note: 'restore and attach (run bind-mounts the identity files instead and leaves opens alone): opens of /proc/version and /proc/sys/kernel/{osrelease,version,ostype} return the persona\'s text (the fd is a sealed memfd, so fstat shows a memfd); other opens cost one notification round trip',
+  note: 'restore, attach and run --dumpable (run bind-mounts the identity files instead and leaves opens alone): opens of /proc/version and /proc/sys/kernel/{osrelease,version,ostype} return the persona\'s text (the fd is a sealed memfd, so fstat shows a memfd); an open that fails with ENOENT and names a sysctl file the persona had and a later kernel removed (tables/sysctl-removed.json) returns that file\'s stand-in, a writable memfd kept for the tree (behaviour row sysctl-removed); other opens cost one notification round trip',
+};
+let removedTable: readonly SysctlRemovedEntry[] | undefined;
+/** Behaviour row sysctl-removed without run's bind mounts: the persona had a sysctl file this host's kernel removed. */
+const standInsNotMounted = (f: RuleFacts): boolean => {
+  removedTable ??= loadSysctlRemovedFile().files;
+  return f.arch === 'x86_64' && identityNotMounted(f) && removedSysctlFiles(f.personaRelease, removedTable, 1).size > 0;
+};
+const SYSCTL_REMOVED_STAT: Emulation = {
+  handler: 'sysctl-removed-stat', support: 'partial', when: standInsNotMounted,
+  note: 'restore, attach and run --dumpable under personas with removed sysctl files (tables/sysctl-removed.json; x86_64): a call whose last path component names one of them goes to the supervisor, which answers for the removed file as the old procfs did (stat: a 0-byte regular file with the table\'s mode, owner root; access by the mode; readlink EINVAL); every other call runs in the kernel after one round trip through the native loop',
 };
 const EXEC_VDSO: Emulation = {
   handler: 'exec-vdso', support: 'partial', when: otherKernel,
@@ -58,6 +71,7 @@ export const EMULATIONS: Readonly<Record<string, readonly Emulation[]>> = {
   open: [PROC_IDENTITY],
   openat: [PROC_IDENTITY],
   openat2: [PROC_IDENTITY],
+  ...Object.fromEntries(STAT_CALLS.map((name) => [name, [SYSCTL_REMOVED_STAT]])),
   execve: [EXEC_VDSO],
   execveat: [EXEC_VDSO],
   _sysctl: [
@@ -100,7 +114,7 @@ export function emulationFor(name: string, facts: RuleFacts): Emulation | undefi
 export function makeHandlers(sysctl: SysctlLookup): ReadonlyMap<string, Handler> {
   const list: Handler[] = [
     uname, unameWatch, procIdentity, execVdso, iopl, ioperm, lookupDcookie, nfsservctl, bdflush, sockoptPasscred, initModule, finitModule, deleteModule, kexecLoad,
-    sendfileNoSplice, tiocsti,
+    sendfileNoSplice, tiocsti, sysctlRemovedStat,
     makeSysctlHandler('sysctl', sysctl, false),
     makeSysctlHandler('sysctl-stub', sysctl, true),
   ];

@@ -3,13 +3,18 @@
  * Under run the launcher adds each to the program's private mount namespace (native/identity-mount.c):
  * a read gives the old default, a write is accepted and kept in that namespace only (no kernel
  * setting stands behind it any more: tcp_tw_recycle's code is gone, the sched tunables live in
- * debugfs, which this does not touch). Under restore and attach nothing is added: opens of these
- * files fail with ENOENT as on the host (see docs/BEHAVIOUR.md).
+ * debugfs, which this does not touch). Under restore, attach and run --dumpable the opens are the
+ * supervisor's (proc-identity.ts, native/identity-open.c): an open that fails with ENOENT and
+ * named one of these files is answered with a new description of the file's stand-in, a writable
+ * memfd the supervisor keeps for the tree's life (standInFd); stat, access and readlink of them
+ * are answered by sysctl-removed-stat.ts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import { sys } from '../native/libc.js';
 import { compareReleases } from '../tables/release.js';
 import type { SysctlRemovedEntry } from '../tables/load.js';
+import type { TraceeCreds } from '../native/tracee-creds.js';
 
 /** 1 + ilog2(min(cpus, 8)): kernel/sched/fair.c get_update_sysctl_factor() under SCHED_TUNABLESCALING_LOG, the default. */
 export function cpusLogFactor(cpus: number): number {
@@ -37,6 +42,74 @@ export function removedSysctlFiles(personaRelease: string, files: readonly Sysct
     out.set(e.path, removedDefault(e, cpus));
   }
   return out;
+}
+
+/** One removed file as the supervisor presents it. */
+export interface RemovedStandIn {
+  /** Below /proc/sys. */
+  path: string;
+  /** What a read gives until the tree writes. */
+  text: string;
+  /** Permission bits from the table (owner root). */
+  mode: number;
+  /** A net/ file: net_ctl_permissions() gave CAP_NET_ADMIN the owner's bits. */
+  netAdmin: boolean;
+}
+
+/** The files the persona's kernel had and a later release removed, with their permissions. */
+export function removedStandIns(personaRelease: string, files: readonly SysctlRemovedEntry[], cpus = os.cpus().length): RemovedStandIn[] {
+  const texts = removedSysctlFiles(personaRelease, files, cpus);
+  return files.filter((e) => texts.has(e.path)).map((e) => ({ path: e.path, text: texts.get(e.path)!, mode: parseInt(e.mode, 8), netAdmin: e.path.startsWith('net/') }));
+}
+
+// <linux/memfd.h>
+const MFD_CLOEXEC = 1;
+
+/**
+ * One writable memfd per stand-in, kept for the life of the thread that supervises the tree (a
+ * worker thread per tree under serve): what the tree writes is read back by every later open.
+ * Never closed: the native loop holds its number.
+ */
+const standIns = new Map<string, number>();
+
+/** The memfd holding `s`'s value for this supervisor, created with the old default on first use. */
+export function standInFd(s: RemovedStandIn): number {
+  const key = `${s.path}\0${s.text}`;
+  const hit = standIns.get(key);
+  if (hit !== undefined) return hit;
+  const fd = sys.memfd_create('cr-shim-sysctl', MFD_CLOEXEC);
+  if (fd < 0) throw new Error(`memfd_create for /proc/sys/${s.path}: errno ${sys.errno()}`);
+  fs.writeSync(fd, s.text);
+  standIns.set(key, fd);
+  return fd;
+}
+
+// <linux/capability.h>
+const CAP_NET_ADMIN = 12;
+
+/**
+ * The old kernel's proc_sys_permission() for a stand-in: test_perm() on the table's mode with
+ * `uid` and `gid` (the effective ids, or the real ones for access(2)): the owner's bits for uid 0
+ * (by uid, not by capability), and for net/ files also for CAP_NET_ADMIN in the supervisor's user
+ * namespace (`sameUserns`); the group's for a member of group 0; `want` is MAY_READ 4 | MAY_WRITE 2
+ * | MAY_EXEC 1, and MAY_EXEC on a regular file is always EACCES.
+ */
+export function standInPermits(s: RemovedStandIn, want: number, c: TraceeCreds, ids: { uid: number; gid: number }, sameUserns: boolean): boolean {
+  if ((want & 1) !== 0) return false;
+  let m = s.mode;
+  const netAdmin = s.netAdmin && sameUserns && ((c.capEff >> BigInt(CAP_NET_ADMIN)) & 1n) === 1n;
+  if (ids.uid === 0 || netAdmin) m >>= 6;
+  else if (ids.gid === 0 || c.groups.includes(0)) m >>= 3;
+  return (want & ~m & 7) === 0;
+}
+
+/** Whether task `pid` is in the supervisor's user namespace (its capabilities count here). */
+export function sameUserns(pid: number): boolean {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/ns/user`) === fs.readlinkSync('/proc/self/ns/user');
+  } catch {
+    return false;
+  }
 }
 
 /** The source name the launcher gives the tmpfs that holds the added files (native/identity-mount.c). */

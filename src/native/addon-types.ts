@@ -53,6 +53,9 @@ export const NativeKind = {
    * and answer with SECCOMP_ADDFD_FLAG_SEND: the fd opened, or a new read-only description of
    * `identity[i].fd` when the file is the procfs file at `identity[i].path` under the task's
    * root. `arg` is the OpenForm. native/identity-open.c; no check-then-use race.
+   * An entry with a `mode` is an added file (a sysctl file this kernel removed): when the open
+   * fails with ENOENT and named it (its directory, opened as the task, is the entry's directory),
+   * the old kernel's permission check on `mode` is made and a new description of `fd` answers.
    */
   openIdentity: 7,
   /**
@@ -86,8 +89,12 @@ export interface NativeAction {
   val?: number;
   /** pathWatch: last path components that JS handles. */
   names?: string[];
-  /** openIdentity: up to 16 files, path relative to the task's root ("proc/version"), fd a sealed memfd the caller keeps open. */
-  identity?: { path: string; fd: number }[];
+  /**
+   * openIdentity: up to 32 files, path relative to the task's root ("proc/version"), fd a memfd the
+   * caller keeps open: sealed for an identity file; writable for an added file, which has `mode`
+   * (its permission bits, owner root) and `netAdmin` (CAP_NET_ADMIN counts as the owner).
+   */
+  identity?: { path: string; fd: number; mode?: number; netAdmin?: boolean }[];
   /** execVdso: the path of cr-shim-exec-watch (`val` is the version code). */
   helper?: string;
   /** execVdso: also set READ_IMPLIES_EXEC in images kernels before 5.8 gave it to (a 64-bit ELF without PT_GNU_STACK or with an executable one). */

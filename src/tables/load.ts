@@ -41,6 +41,8 @@ export interface SysctlRemovedEntry {
   addedIn?: string;
   /** What a read gave on a freshly booted kernel, without the newline. */
   default: string;
+  /** Permission bits, octal ("0644"); the owner is root. */
+  mode: string;
   /** cpus-log: times 1 + ilog2(min(online CPUs, 8)) (kernel/sched/fair.c, SCHED_TUNABLESCALING_LOG). */
   scale?: 'cpus-log';
   config?: string;

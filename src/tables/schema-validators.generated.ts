@@ -1659,9 +1659,10 @@ return errors === 0;
 }
 
 export const sysctlRemoved = validate13;
-const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/sysctl-removed.schema.json","title":"cr-shim sysctl files removed from /proc/sys, per release, with their old defaults","type":"object","additionalProperties":false,"required":["sources","files"],"properties":{"sources":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","version","facts"],"properties":{"name":{"type":"string","minLength":1},"version":{"type":"string","minLength":1},"facts":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"file":{"type":"string","minLength":1}}}},"notes":{"type":"array","items":{"type":"string","minLength":1}},"files":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["path","removedIn","default","source"],"properties":{"path":{"description":"Below /proc/sys, e.g. net/ipv4/tcp_tw_recycle.","type":"string","pattern":"^[a-z0-9_]+(/[a-z0-9_]+)+$"},"removedIn":{"description":"The first mainline release without the file.","type":"string","pattern":"^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"addedIn":{"description":"The first release with the file; omitted: before every release cr-shim has tables for.","type":"string","pattern":"^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"default":{"description":"What a read gave on a freshly booted kernel, without the newline.","type":"string"},"scale":{"description":"cpus-log: the default is multiplied by 1 + ilog2(min(online CPUs, 8)), as kernel/sched/fair.c get_update_sysctl_factor() did under SCHED_TUNABLESCALING_LOG.","enum":["cpus-log"]},"config":{"description":"The Kconfig option the file needed.","type":"string","pattern":"^CONFIG_[A-Z0-9_]+$"},"source":{"description":"Where the removal and the default come from (commit id and subject).","type":"string","minLength":1}}}}}};
+const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/sysctl-removed.schema.json","title":"cr-shim sysctl files removed from /proc/sys, per release, with their old defaults","type":"object","additionalProperties":false,"required":["sources","files"],"properties":{"sources":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","version","facts"],"properties":{"name":{"type":"string","minLength":1},"version":{"type":"string","minLength":1},"facts":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"file":{"type":"string","minLength":1}}}},"notes":{"type":"array","items":{"type":"string","minLength":1}},"files":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["path","removedIn","default","mode","source"],"properties":{"path":{"description":"Below /proc/sys, e.g. net/ipv4/tcp_tw_recycle.","type":"string","pattern":"^[a-z0-9_]+(/[a-z0-9_]+)+$"},"removedIn":{"description":"The first mainline release without the file.","type":"string","pattern":"^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"addedIn":{"description":"The first release with the file; omitted: before every release cr-shim has tables for.","type":"string","pattern":"^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},"default":{"description":"What a read gave on a freshly booted kernel, without the newline.","type":"string"},"mode":{"description":"The permission bits the persona's kernel gave the file (ctl_table .mode, octal); the owner is root, as for every /proc/sys file of the initial namespaces. Opens and access checks follow them as proc_sys_permission() did: the owner's bits for euid 0 (for net/ files also CAP_NET_ADMIN), the group's for a member of group 0, the others' otherwise.","type":"string","pattern":"^0[0-7]{3}$"},"scale":{"description":"cpus-log: the default is multiplied by 1 + ilog2(min(online CPUs, 8)), as kernel/sched/fair.c get_update_sysctl_factor() did under SCHED_TUNABLESCALING_LOG.","enum":["cpus-log"]},"config":{"description":"The Kconfig option the file needed.","type":"string","pattern":"^CONFIG_[A-Z0-9_]+$"},"source":{"description":"Where the removal and the default come from (commit id and subject).","type":"string","minLength":1}}}}}};
 const pattern15 = new RegExp("^[a-z0-9_]+(/[a-z0-9_]+)+$", "u");
 const pattern16 = new RegExp("^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", "u");
+const pattern18 = new RegExp("^0[0-7]{3}$", "u");
 
 function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cr-shim.invalid/schema/sysctl-removed.schema.json" */;
@@ -1909,14 +1910,14 @@ const _errs23 = errors;
 if(errors === _errs23){
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 let missing2;
-if(((((data10.path === undefined) && (missing2 = "path")) || ((data10.removedIn === undefined) && (missing2 = "removedIn"))) || ((data10.default === undefined) && (missing2 = "default"))) || ((data10.source === undefined) && (missing2 = "source"))){
+if((((((data10.path === undefined) && (missing2 = "path")) || ((data10.removedIn === undefined) && (missing2 = "removedIn"))) || ((data10.default === undefined) && (missing2 = "default"))) || ((data10.mode === undefined) && (missing2 = "mode"))) || ((data10.source === undefined) && (missing2 = "source"))){
 validate13.errors = [{instancePath:instancePath+"/files/" + i3,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
 return false;
 }
 else {
 const _errs25 = errors;
 for(const key2 in data10){
-if(!(((((((key2 === "path") || (key2 === "removedIn")) || (key2 === "addedIn")) || (key2 === "default")) || (key2 === "scale")) || (key2 === "config")) || (key2 === "source"))){
+if(!((((((((key2 === "path") || (key2 === "removedIn")) || (key2 === "addedIn")) || (key2 === "default")) || (key2 === "mode")) || (key2 === "scale")) || (key2 === "config")) || (key2 === "source"))){
 validate13.errors = [{instancePath:instancePath+"/files/" + i3,schemaPath:"#/properties/files/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -1998,11 +1999,20 @@ else {
 var valid6 = true;
 }
 if(valid6){
-if(data10.scale !== undefined){
+if(data10.mode !== undefined){
+let data15 = data10.mode;
 const _errs34 = errors;
-if(!(data10.scale === "cpus-log")){
-validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/scale",schemaPath:"#/properties/files/items/properties/scale/enum",keyword:"enum",params:{allowedValues: schema20.properties.files.items.properties.scale.enum},message:"must be equal to one of the allowed values"}];
+if(errors === _errs34){
+if(typeof data15 === "string"){
+if(!pattern18.test(data15)){
+validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/mode",schemaPath:"#/properties/files/items/properties/mode/pattern",keyword:"pattern",params:{pattern: "^0[0-7]{3}$"},message:"must match pattern \""+"^0[0-7]{3}$"+"\""}];
 return false;
+}
+}
+else {
+validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/mode",schemaPath:"#/properties/files/items/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
 }
 var valid6 = _errs34 === errors;
 }
@@ -2010,12 +2020,24 @@ else {
 var valid6 = true;
 }
 if(valid6){
+if(data10.scale !== undefined){
+const _errs36 = errors;
+if(!(data10.scale === "cpus-log")){
+validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/scale",schemaPath:"#/properties/files/items/properties/scale/enum",keyword:"enum",params:{allowedValues: schema20.properties.files.items.properties.scale.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid6 = _errs36 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
 if(data10.config !== undefined){
-let data16 = data10.config;
-const _errs35 = errors;
-if(errors === _errs35){
-if(typeof data16 === "string"){
-if(!pattern8.test(data16)){
+let data17 = data10.config;
+const _errs37 = errors;
+if(errors === _errs37){
+if(typeof data17 === "string"){
+if(!pattern8.test(data17)){
 validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/config",schemaPath:"#/properties/files/items/properties/config/pattern",keyword:"pattern",params:{pattern: "^CONFIG_[A-Z0-9_]+$"},message:"must match pattern \""+"^CONFIG_[A-Z0-9_]+$"+"\""}];
 return false;
 }
@@ -2025,18 +2047,18 @@ validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/config",schemaP
 return false;
 }
 }
-var valid6 = _errs35 === errors;
+var valid6 = _errs37 === errors;
 }
 else {
 var valid6 = true;
 }
 if(valid6){
 if(data10.source !== undefined){
-let data17 = data10.source;
-const _errs37 = errors;
-if(errors === _errs37){
-if(typeof data17 === "string"){
-if(func2(data17) < 1){
+let data18 = data10.source;
+const _errs39 = errors;
+if(errors === _errs39){
+if(typeof data18 === "string"){
+if(func2(data18) < 1){
 validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/source",schemaPath:"#/properties/files/items/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -2046,10 +2068,11 @@ validate13.errors = [{instancePath:instancePath+"/files/" + i3+"/source",schemaP
 return false;
 }
 }
-var valid6 = _errs37 === errors;
+var valid6 = _errs39 === errors;
 }
 else {
 var valid6 = true;
+}
 }
 }
 }
@@ -2099,9 +2122,9 @@ return errors === 0;
 export const argTable = validate14;
 const schema21 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/arg-table.schema.json","title":"cr-shim argument values that select behaviour inside syscalls, with the release that added each","type":"object","additionalProperties":false,"required":["arch","releases","sources","groups"],"definitions":{"release":{"type":"string","pattern":"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"}},"properties":{"arch":{"enum":["x86_64"]},"releases":{"description":"Mainline releases whose headers were read, oldest first.","type":"array","minItems":1,"items":{"$ref":"#/definitions/release"}},"sources":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","version","facts"],"properties":{"name":{"type":"string","minLength":1},"version":{"type":"string","minLength":1},"facts":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"file":{"type":"string","minLength":1}}}},"notes":{"type":"array","items":{"type":"string","minLength":1}},"groups":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[a-z][a-z0-9-]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"required":["title","syscalls","arg","kind","headers","values"],"properties":{"title":{"type":"string","minLength":1},"syscalls":{"type":"array","minItems":1,"items":{"type":"string","pattern":"^[a-z_][a-z0-9_]*$"}},"arg":{"type":"integer","minimum":0,"maximum":5},"kind":{"enum":["value","flag"]},"headers":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"excluded":{"type":"array","items":{"type":"string","minLength":1}},"values":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","value","by","source"],"properties":{"name":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*$"},"value":{"type":"integer","minimum":0},"aliases":{"type":"array","minItems":1,"items":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*$"}},"since":{"description":"The release that added it (man-pages).","$ref":"#/definitions/release"},"after":{"description":"Not in this release's headers.","$ref":"#/definitions/release"},"by":{"description":"In this release's headers.","$ref":"#/definitions/release"},"source":{"type":"string","minLength":1},"note":{"type":"string","minLength":1}}}}}}}}};
 const schema22 = {"type":"string","pattern":"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"};
-const pattern19 = new RegExp("^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$", "u");
-const pattern20 = new RegExp("^[a-z][a-z0-9-]*$", "u");
-const pattern22 = new RegExp("^[A-Z][A-Z0-9_]*$", "u");
+const pattern20 = new RegExp("^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$", "u");
+const pattern21 = new RegExp("^[a-z][a-z0-9-]*$", "u");
+const pattern23 = new RegExp("^[A-Z][A-Z0-9_]*$", "u");
 
 function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cr-shim.invalid/schema/arg-table.schema.json" */;
@@ -2154,7 +2177,7 @@ const _errs5 = errors;
 const _errs6 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
-if(!pattern19.test(data2)){
+if(!pattern20.test(data2)){
 validate14.errors = [{instancePath:instancePath+"/releases/" + i0,schemaPath:"#/definitions/release/pattern",keyword:"pattern",params:{pattern: "^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"+"\""}];
 return false;
 }
@@ -2402,7 +2425,7 @@ else {
 for(const key2 in data12){
 const _errs29 = errors;
 if(typeof key2 === "string"){
-if(!pattern20.test(key2)){
+if(!pattern21.test(key2)){
 const err0 = {instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]*$"},message:"must match pattern \""+"^[a-z][a-z0-9-]*$"+"\"",propertyName:key2};
 if(vErrors === null){
 vErrors = [err0];
@@ -2671,7 +2694,7 @@ let data25 = data24.name;
 const _errs56 = errors;
 if(errors === _errs56){
 if(typeof data25 === "string"){
-if(!pattern22.test(data25)){
+if(!pattern23.test(data25)){
 validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/name",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""}];
 return false;
 }
@@ -2725,7 +2748,7 @@ let data28 = data27[i8];
 const _errs62 = errors;
 if(errors === _errs62){
 if(typeof data28 === "string"){
-if(!pattern22.test(data28)){
+if(!pattern23.test(data28)){
 validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/aliases/" + i8,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/aliases/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""}];
 return false;
 }
@@ -2759,7 +2782,7 @@ const _errs64 = errors;
 const _errs65 = errors;
 if(errors === _errs65){
 if(typeof data29 === "string"){
-if(!pattern19.test(data29)){
+if(!pattern20.test(data29)){
 validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/since",schemaPath:"#/definitions/release/pattern",keyword:"pattern",params:{pattern: "^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"+"\""}];
 return false;
 }
@@ -2781,7 +2804,7 @@ const _errs67 = errors;
 const _errs68 = errors;
 if(errors === _errs68){
 if(typeof data30 === "string"){
-if(!pattern19.test(data30)){
+if(!pattern20.test(data30)){
 validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/after",schemaPath:"#/definitions/release/pattern",keyword:"pattern",params:{pattern: "^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"+"\""}];
 return false;
 }
@@ -2803,7 +2826,7 @@ const _errs70 = errors;
 const _errs71 = errors;
 if(errors === _errs71){
 if(typeof data31 === "string"){
-if(!pattern19.test(data31)){
+if(!pattern20.test(data31)){
 validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/by",schemaPath:"#/definitions/release/pattern",keyword:"pattern",params:{pattern: "^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"+"\""}];
 return false;
 }
@@ -2942,8 +2965,8 @@ return errors === 0;
 export const manifest = validate15;
 const schema26 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/manifest.schema.json","title":"cr-shim image manifest: IMG/cr-shim.json, written by cr-shim dump beside CRIU's images","description":"CRIU images do not record the kernel they were dumped on; this file does, with the persona the program saw if it ran under cr-shim and which seccomp filter in seccomp.img is cr-shim's own.","type":"object","additionalProperties":false,"required":["schema","kernel","arch","crShim","criu","time"],"properties":{"schema":{"const":1},"kernel":{"description":"The kernel the dump ran on: uname -r, uname -v and the mainline release of its syscall tables.","type":"object","additionalProperties":false,"required":["release","version","mainline"],"properties":{"release":{"type":"string","minLength":1},"version":{"type":"string","minLength":1},"mainline":{"$ref":"#/definitions/mainline"}}},"arch":{"description":"The dump host's architecture, named as CRIU's core_entry.march values are.","enum":["x86_64","aarch64","arm","ppc64","s390","mips","loongarch64","riscv64"]},"persona":{"description":"The kernel cr-shim presented to the dumped tree (cr-shim run --kernel), when it ran under cr-shim.","type":"object","additionalProperties":false,"required":["release","mainline"],"properties":{"release":{"type":"string","minLength":1},"mainline":{"$ref":"#/definitions/mainline"}}},"crShim":{"type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"type":"string","minLength":1}}},"criu":{"type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"type":"string","pattern":"^\\d+\\.\\d+(\\.\\d+)?$"}}},"time":{"description":"When the dump finished, ISO 8601 UTC.","type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$"},"shimFilter":{"description":"cr-shim's own filter in seccomp.img: the first index holding it and the sha256 of its instructions. Every process of the tree has its own copy; all copies share the hash.","type":"object","additionalProperties":false,"required":["index","sha256"],"properties":{"index":{"type":"integer","minimum":0},"sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"shimRoot":{"description":"The process cr-shim's launcher started, when it is in the dump: the launcher set PR_SET_PDEATHSIG(SIGKILL) on it, tying it to its supervisor, and CRIU restores that setting.","type":"object","additionalProperties":false,"required":["pid"],"properties":{"pid":{"type":"integer","minimum":1}}},"dump":{"description":"How the image was made: the root process and the options given to criu dump.","type":"object","additionalProperties":false,"required":["pid","criuArgs"],"properties":{"pid":{"type":"integer","minimum":1},"criuArgs":{"type":"array","items":{"type":"string"}},"preDumps":{"type":"integer","minimum":0}}},"leftBehind":{"description":"What cr-shim dump --terminate-unmovable ended before the dump because it held state that cannot move (a device, a perf event, a connection, ...), and the children that left the tree when their parent was ended.","type":"object","additionalProperties":false,"required":["terminated","leftTree"],"properties":{"terminated":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["pid","comm","signal","findings"],"properties":{"pid":{"type":"integer","minimum":1},"comm":{"type":"string"},"signal":{"enum":["SIGTERM","SIGKILL"]},"findings":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["kind","what","why"],"properties":{"kind":{"enum":["device","anon-inode","file","socket","tcp-connection","unix-connection","mapping","shared-memory","namespace"]},"what":{"type":"string","minLength":1},"why":{"type":"string","minLength":1}}}}}}},"leftTree":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["pid","comm"],"properties":{"pid":{"type":"integer","minimum":1},"comm":{"type":"string"}}}}}},"conversions":{"description":"Userspace conversions applied since the dump (cr-shim convert), oldest first.","type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","detail","time"],"properties":{"kind":{"enum":["drop-shim-filter","clear-pdeath-signal","drop-caps"]},"detail":{"type":"string","minLength":1},"time":{"type":"string","minLength":1}}}}},"definitions":{"mainline":{"description":"A mainline release: 2.6.Z before 3.0, X.Y from 3.0 on.","type":"string","pattern":"^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"}}};
 const schema27 = {"description":"A mainline release: 2.6.Z before 3.0, X.Y from 3.0 on.","type":"string","pattern":"^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"};
-const pattern30 = new RegExp("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$", "u");
-const pattern31 = new RegExp("^[0-9a-f]{64}$", "u");
+const pattern31 = new RegExp("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$", "u");
+const pattern32 = new RegExp("^[0-9a-f]{64}$", "u");
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cr-shim.invalid/schema/manifest.schema.json" */;
@@ -3272,7 +3295,7 @@ let data13 = data.time;
 const _errs32 = errors;
 if(errors === _errs32){
 if(typeof data13 === "string"){
-if(!pattern30.test(data13)){
+if(!pattern31.test(data13)){
 validate15.errors = [{instancePath:instancePath+"/time",schemaPath:"#/properties/time/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$"+"\""}];
 return false;
 }
@@ -3334,7 +3357,7 @@ let data16 = data14.sha256;
 const _errs39 = errors;
 if(errors === _errs39){
 if(typeof data16 === "string"){
-if(!pattern31.test(data16)){
+if(!pattern32.test(data16)){
 validate15.errors = [{instancePath:instancePath+"/shimFilter/sha256",schemaPath:"#/properties/shimFilter/properties/sha256/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\""}];
 return false;
 }
@@ -3987,11 +4010,11 @@ return errors === 0;
 export const persona = validate16;
 const schema29 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/persona.schema.json","title":"cr-shim persona: the identity and probed syscall surface of one real kernel build","description":"Written by `cr-shim persona capture` (or the oracle harness) from the oracle probe's output; tables/personas/<release>.json. `--kernel <release>` uses it when the requested release matches exactly.","type":"object","additionalProperties":false,"required":["release","version","procVersion","sysname","machine","mainline","source","probe"],"properties":{"release":{"description":"uname -r","type":"string","pattern":"^[A-Za-z0-9._+~-]+$"},"version":{"description":"uname -v","type":"string","minLength":1},"procVersion":{"description":"/proc/version, newline-terminated","type":"string","pattern":"\n$"},"sysname":{"type":"string","minLength":1},"machine":{"enum":["x86_64"]},"mainline":{"description":"The mainline release whose tables apply","type":"string","pattern":"^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"},"source":{"type":"object","additionalProperties":false,"required":["kind","captured","method"],"properties":{"kind":{"enum":["debian-package","host","other"]},"suite":{"type":"string","minLength":1},"package":{"type":"string","minLength":1},"packageVersion":{"type":"string","minLength":1},"captured":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$"},"method":{"type":"string","minLength":1}}},"probe":{"type":"object","additionalProperties":false,"required":["arch","maxNr","unsafe","absent","extra","outcomes"],"properties":{"arch":{"enum":["x86_64"]},"maxNr":{"type":"integer","minimum":0,"maximum":4095},"unsafe":{"description":"Numbers not called (they would end or replace the probe's child)","type":"array","uniqueItems":true,"items":{"type":"integer","minimum":0}},"absent":{"description":"Calls the mainline table has that this build answers with ENOSYS, to all-zero arguments and, where rechecked, to all -1","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/name"}},"extra":{"description":"Calls the mainline table lacks that this build answers","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/name"}},"outcomes":{"description":"Number -> outcome with all-zero arguments: ok, an errno name, NAME(blocked), a signal name, hung, skipped","type":"object","propertyNames":{"pattern":"^(0|[1-9][0-9]*)$"},"additionalProperties":{"type":"string","pattern":"^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"}},"rechecks":{"description":"Number -> outcome with every argument -1, for the numbers that answered ENOSYS to all-zero arguments (an existing call can answer ENOSYS from inside; with fd -1 it fails EBADF first)","type":"object","propertyNames":{"pattern":"^(0|[1-9][0-9]*)$"},"additionalProperties":{"type":"string","pattern":"^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"}}}}},"definitions":{"name":{"type":"string","pattern":"^([a-z_][a-z0-9_]*|nr[0-9]+)$"}}};
 const schema30 = {"type":"string","pattern":"^([a-z_][a-z0-9_]*|nr[0-9]+)$"};
-const pattern32 = new RegExp("^[A-Za-z0-9._+~-]+$", "u");
-const pattern33 = new RegExp("\n$", "u");
-const pattern36 = new RegExp("^([a-z_][a-z0-9_]*|nr[0-9]+)$", "u");
-const pattern38 = new RegExp("^(0|[1-9][0-9]*)$", "u");
-const pattern39 = new RegExp("^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$", "u");
+const pattern33 = new RegExp("^[A-Za-z0-9._+~-]+$", "u");
+const pattern34 = new RegExp("\n$", "u");
+const pattern37 = new RegExp("^([a-z_][a-z0-9_]*|nr[0-9]+)$", "u");
+const pattern39 = new RegExp("^(0|[1-9][0-9]*)$", "u");
+const pattern40 = new RegExp("^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$", "u");
 
 function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cr-shim.invalid/schema/persona.schema.json" */;
@@ -4019,7 +4042,7 @@ let data0 = data.release;
 const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(!pattern32.test(data0)){
+if(!pattern33.test(data0)){
 validate16.errors = [{instancePath:instancePath+"/release",schemaPath:"#/properties/release/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._+~-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._+~-]+$"+"\""}];
 return false;
 }
@@ -4061,7 +4084,7 @@ let data2 = data.procVersion;
 const _errs6 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
-if(!pattern33.test(data2)){
+if(!pattern34.test(data2)){
 validate16.errors = [{instancePath:instancePath+"/procVersion",schemaPath:"#/properties/procVersion/pattern",keyword:"pattern",params:{pattern: "\n$"},message:"must match pattern \""+"\n$"+"\""}];
 return false;
 }
@@ -4418,7 +4441,7 @@ const _errs39 = errors;
 const _errs40 = errors;
 if(errors === _errs40){
 if(typeof data19 === "string"){
-if(!pattern36.test(data19)){
+if(!pattern37.test(data19)){
 validate16.errors = [{instancePath:instancePath+"/probe/absent/" + i2,schemaPath:"#/definitions/name/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_]*|nr[0-9]+)$"},message:"must match pattern \""+"^([a-z_][a-z0-9_]*|nr[0-9]+)$"+"\""}];
 return false;
 }
@@ -4474,7 +4497,7 @@ const _errs44 = errors;
 const _errs45 = errors;
 if(errors === _errs45){
 if(typeof data21 === "string"){
-if(!pattern36.test(data21)){
+if(!pattern37.test(data21)){
 validate16.errors = [{instancePath:instancePath+"/probe/extra/" + i4,schemaPath:"#/definitions/name/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_]*|nr[0-9]+)$"},message:"must match pattern \""+"^([a-z_][a-z0-9_]*|nr[0-9]+)$"+"\""}];
 return false;
 }
@@ -4525,7 +4548,7 @@ if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
 for(const key3 in data22){
 const _errs49 = errors;
 if(typeof key3 === "string"){
-if(!pattern38.test(key3)){
+if(!pattern39.test(key3)){
 const err0 = {instancePath:instancePath+"/probe/outcomes",schemaPath:"#/properties/probe/properties/outcomes/propertyNames/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\"",propertyName:key3};
 if(vErrors === null){
 vErrors = [err0];
@@ -4557,7 +4580,7 @@ let data23 = data22[key4];
 const _errs51 = errors;
 if(errors === _errs51){
 if(typeof data23 === "string"){
-if(!pattern39.test(data23)){
+if(!pattern40.test(data23)){
 validate16.errors = [{instancePath:instancePath+"/probe/outcomes/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/probe/properties/outcomes/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"},message:"must match pattern \""+"^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"+"\""}];
 return false;
 }
@@ -4593,7 +4616,7 @@ if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
 for(const key5 in data24){
 const _errs55 = errors;
 if(typeof key5 === "string"){
-if(!pattern38.test(key5)){
+if(!pattern39.test(key5)){
 const err2 = {instancePath:instancePath+"/probe/rechecks",schemaPath:"#/properties/probe/properties/rechecks/propertyNames/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\"",propertyName:key5};
 if(vErrors === null){
 vErrors = [err2];
@@ -4625,7 +4648,7 @@ let data25 = data24[key6];
 const _errs57 = errors;
 if(errors === _errs57){
 if(typeof data25 === "string"){
-if(!pattern39.test(data25)){
+if(!pattern40.test(data25)){
 validate16.errors = [{instancePath:instancePath+"/probe/rechecks/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/probe/properties/rechecks/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"},message:"must match pattern \""+"^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"+"\""}];
 return false;
 }
@@ -4693,7 +4716,7 @@ return errors === 0;
 export const servePolicy = validate17;
 const schema32 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/serve-policy.schema.json","title":"cr-shim serve --policy FILE: which kernel a plain image (one without cr-shim.json) is restored under, per container","type":"object","additionalProperties":false,"required":["rules"],"properties":{"plain":{"description":"What an image no rule matches gets; default: serve's --plain.","$ref":"#/definitions/kernel"},"rules":{"description":"Tried in order; the first that matches decides.","type":"array","items":{"type":"object","additionalProperties":false,"required":["kernel"],"properties":{"container":{"description":"A container's name, its id, or a prefix of its id of at least 12 characters.","type":"string","minLength":1,"maxLength":253},"label":{"description":"A label (image labels included) or an OCI annotation of the container: present (no value), or equal to value.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"value":{"type":"string","maxLength":4096}}},"kernel":{"$ref":"#/definitions/kernel"}},"oneOf":[{"required":["container"],"properties":{"container":true}},{"required":["label"],"properties":{"label":true}}]}}},"definitions":{"kernel":{"description":"none: restored as it is, no shim; image: the kernel the image's vDSO note names; else a release as --kernel takes it.","type":"string","pattern":"^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"}}};
 const schema33 = {"description":"none: restored as it is, no shim; image: the kernel the image's vDSO note names; else a release as --kernel takes it.","type":"string","pattern":"^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"};
-const pattern42 = new RegExp("^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$", "u");
+const pattern43 = new RegExp("^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$", "u");
 
 function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cr-shim.invalid/schema/serve-policy.schema.json" */;
@@ -4722,7 +4745,7 @@ const _errs2 = errors;
 const _errs3 = errors;
 if(errors === _errs3){
 if(typeof data0 === "string"){
-if(!pattern42.test(data0)){
+if(!pattern43.test(data0)){
 validate17.errors = [{instancePath:instancePath+"/plain",schemaPath:"#/definitions/kernel/pattern",keyword:"pattern",params:{pattern: "^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"},message:"must match pattern \""+"^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"+"\""}];
 return false;
 }
@@ -4950,7 +4973,7 @@ const _errs22 = errors;
 const _errs23 = errors;
 if(errors === _errs23){
 if(typeof data7 === "string"){
-if(!pattern42.test(data7)){
+if(!pattern43.test(data7)){
 validate17.errors = [{instancePath:instancePath+"/rules/" + i0+"/kernel",schemaPath:"#/definitions/kernel/pattern",keyword:"pattern",params:{pattern: "^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"},message:"must match pattern \""+"^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"+"\""}];
 return false;
 }
