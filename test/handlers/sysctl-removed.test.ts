@@ -2,17 +2,21 @@
  * The sysctl-removed row of the behaviour catalogue with the real sysctl(8) (procps): natively,
  * a kernel from 4.12 on has no net.ipv4.tcp_tw_recycle, so `sysctl -w` and `sysctl -p` of an old
  * profile fail; under `run --kernel 4.9` the file is there, reads the old default and keeps
- * what is written, in the program's mount namespace only.
+ * what is written, in the program's mount namespace only. Under `run --dumpable`, `attach` and
+ * `restore` the supervisor answers the opens and stats instead, with a stand-in kept for the tree
+ * (cases/sysctl-removed-trapped.json: the same script, the same expected lines, per command).
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseOutput } from '../helpers/parse-output.js';
 import { programPath } from '../helpers/programs.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
-import { runCli } from '../helpers/run-cli.js';
-import { describeResult, runProcess } from '../helpers/run-process.js';
+import { CLI_PATH, runCli, startCli } from '../helpers/run-cli.js';
+import { describeResult, runProcess, startProcess } from '../helpers/run-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const TW = '/proc/sys/net/ipv4/tcp_tw_recycle';
 const hostLacks = !fs.existsSync(TW);
@@ -90,4 +94,95 @@ describe('removed sysctl files (catalogue row sysctl-removed)', () => {
     const later = await sh('cat /proc/sys/kernel/sched_nr_migrate', '5.13');
     expect(later.status).not.toBe(0);
   });
+});
+
+interface Trapped {
+  about: string;
+  script: string[];
+  views: { view: 'dumpable' | 'attach' | 'restore'; kernel: string; expect: Record<string, string> }[];
+}
+const trapped = JSON.parse(fs.readFileSync(new URL('./cases/sysctl-removed-trapped.json', import.meta.url), 'utf8')) as Trapped;
+const SCRIPT = trapped.script.join('\n');
+
+/** The key=value lines the script printed, each key once. */
+function fieldsOf(text: string): Record<string, string> {
+  return parseOutput(text, { partial: true }).fields;
+}
+
+/** Output of the script in a program that `vdso-note --wait-file` holds until `go` exists, then execs it. */
+function held(go: string): [string, string[]] {
+  return [programPath('vdso-note'), ['held', '--wait-file', go, 'sh', '-c', SCRIPT]];
+}
+
+async function underDumpable(kernel: string): Promise<Record<string, string>> {
+  const r = await runCli(['run', '--quiet', '--dumpable', '--kernel', kernel, '--', 'sh', '-c', SCRIPT], { timeoutMs: 60_000 });
+  expect(r.status, describeResult(r)).toBe(0);
+  return fieldsOf(r.stdout);
+}
+
+async function underAttach(kernel: string): Promise<Record<string, string>> {
+  const dir = tempDir('sysctl-attach');
+  const go = path.join(dir, 'go');
+  const [cmd, args] = held(go);
+  const program = startProcess(cmd, args, { timeoutMs: 60_000 });
+  try {
+    await program.waitForLine('ready=1');
+    const attach = startCli(['attach', '--kernel', kernel, String(program.pid)], { timeoutMs: 60_000 });
+    await waitFor('attach injects the filter', () => (attach.stderr().includes('the filter stays installed') ? true : undefined), 30_000);
+    fs.writeFileSync(go, '');
+    await program.waitForLine('done=1', 30_000);
+    const r = await attach.result;
+    expect(r.status, describeResult(r)).toBe(0);
+    return fieldsOf(program.stdout());
+  } finally {
+    program.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** run --dumpable under `kernel`, dump while held, restore (the image names the persona), then let it go on. */
+async function underRestore(kernel: string): Promise<Record<string, string>> {
+  const dir = tempDir('sysctl-restore');
+  try {
+    const [out, go, img] = [path.join(dir, 'out'), path.join(dir, 'go'), path.join(dir, 'img')];
+    const outFd = fs.openSync(out, 'w');
+    const [cmd, args] = held(go);
+    // Every stdio a file or /dev/null: CRIU dumps no pipe to the outside. setsid(1): a session of
+    // its own, so CRIU needs no --shell-job (the program is no group leader: setsid does not fork).
+    const shim = spawn(process.execPath, [CLI_PATH, 'run', '--quiet', '--dumpable', '--kernel', kernel, '--', 'setsid', cmd, ...args], { stdio: ['ignore', outFd, outFd] });
+    const shimExited = new Promise((resolve) => shim.once('exit', resolve));
+    fs.closeSync(outFd);
+    const text = (): string => fs.readFileSync(out, 'utf8');
+    const pid = await waitFor('the held program is ready', () => (fieldsOf(text()).ready === '1' ? fieldsOf(text()).pid : undefined));
+    const dump = await runCli(['dump', pid, img], { timeoutMs: 60_000 });
+    expect(dump.status, describeResult(dump)).toBe(0);
+    await shimExited;
+    const restore = startCli(['restore', img], { timeoutMs: 60_000 });
+    fs.writeFileSync(go, '');
+    const r = await restore.result;
+    expect(r.status, describeResult(r)).toBe(0);
+    return fieldsOf(text());
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const RUNNERS = { dumpable: underDumpable, attach: underAttach, restore: underRestore } as const;
+
+describe('removed sysctl files where the supervisor answers the opens (run --dumpable, attach, restore)', () => {
+  beforeAll(() => requireShimBuilt());
+
+  it('natively the script finds no file (this host has none)', async () => {
+    const r = await runProcess('sh', ['-c', SCRIPT]);
+    const got = fieldsOf(r.stdout);
+    // The same lines as under a persona that no longer had the file.
+    if (hostLacks) expect(got).toMatchObject({ read: '', write: '1', stat: '', relative: '', shell_write: '2', done: '1' });
+  });
+
+  it.each(trapped.views)('$view --kernel $kernel', async ({ view, kernel, expect: want }) => {
+    const got = await RUNNERS[view](kernel);
+    expect(Object.fromEntries(Object.keys(want).map((k) => [k, got[k]]))).toEqual(want);
+    // Nothing of it reached the host: it has no such file.
+    expect(fs.existsSync(TW)).toBe(!hostLacks);
+  }, 120_000);
 });
