@@ -34,8 +34,10 @@ export function applyVerdict(v: Verdict, args: readonly bigint[], mem: TraceeMem
       return mem.write(args[v.arg!]!, v.bytes!) ? { kind: 'return', val: BigInt(v.val ?? 0) } : { kind: 'error', errno: E.EFAULT! };
     case NativeKind.pathWatch:
     case NativeKind.openIdentity: {
-      // openIdentity is the notify loop's own open; here it falls back to the path pre-filter.
-      const watch = v.kind === NativeKind.pathWatch ? { arg: v.arg!, names: v.names ?? [] } : { arg: pathArgOf(v.arg!), names: WATCHED_NAMES };
+      // openIdentity is the notify loop's own open; here it falls back to the path pre-filter, on
+      // the identity files' names and the added files' (entries with a mode: removed sysctl files).
+      const added = (v.identity ?? []).filter((e) => e.mode !== undefined).map((e) => e.path.slice(e.path.lastIndexOf('/') + 1));
+      const watch = v.kind === NativeKind.pathWatch ? { arg: v.arg!, names: v.names ?? [] } : { arg: pathArgOf(v.arg!), names: [...WATCHED_NAMES, ...added] };
       const p = mem.readString(args[watch.arg]!);
       if (typeof p !== 'string' || lastComponentIn(p, watch.names)) return 'handler';
       return { kind: 'continue' };

@@ -99,7 +99,7 @@ describe('removed sysctl files (catalogue row sysctl-removed)', () => {
 interface Trapped {
   about: string;
   script: string[];
-  views: { view: 'dumpable' | 'attach' | 'restore'; kernel: string; expect: Record<string, string> }[];
+  views: { view: 'dumpable' | 'trace' | 'attach' | 'restore'; kernel: string; expect: Record<string, string> }[];
 }
 const trapped = JSON.parse(fs.readFileSync(new URL('./cases/sysctl-removed-trapped.json', import.meta.url), 'utf8')) as Trapped;
 const SCRIPT = trapped.script.join('\n');
@@ -114,10 +114,22 @@ function held(go: string): [string, string[]] {
   return [programPath('vdso-note'), ['held', '--wait-file', go, 'sh', '-c', SCRIPT]];
 }
 
-async function underDumpable(kernel: string): Promise<Record<string, string>> {
-  const r = await runCli(['run', '--quiet', '--dumpable', '--kernel', kernel, '--', 'sh', '-c', SCRIPT], { timeoutMs: 60_000 });
+async function underDumpable(kernel: string, extra: readonly string[] = []): Promise<Record<string, string>> {
+  const r = await runCli(['run', '--quiet', '--dumpable', ...extra, '--kernel', kernel, '--', 'sh', '-c', SCRIPT], { timeoutMs: 60_000 });
   expect(r.status, describeResult(r)).toBe(0);
   return fieldsOf(r.stdout);
+}
+
+/** run --dumpable --trace: every call through TypeScript (proc-identity's and sysctl-removed-stat's handle). */
+async function underTrace(kernel: string): Promise<Record<string, string>> {
+  const dir = tempDir('sysctl-trace');
+  try {
+    const got = await underDumpable(kernel, ['--trace', path.join(dir, 'trace.jsonl')]);
+    expect(fs.readFileSync(path.join(dir, 'trace.jsonl'), 'utf8')).toMatch(/tcp_tw_recycle/);
+    return got;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function underAttach(kernel: string): Promise<Record<string, string>> {
@@ -167,7 +179,7 @@ async function underRestore(kernel: string): Promise<Record<string, string>> {
   }
 }
 
-const RUNNERS = { dumpable: underDumpable, attach: underAttach, restore: underRestore } as const;
+const RUNNERS = { dumpable: (k: string) => underDumpable(k), trace: underTrace, attach: underAttach, restore: underRestore } as const;
 
 describe('removed sysctl files where the supervisor answers the opens (run --dumpable, attach, restore)', () => {
   beforeAll(() => requireShimBuilt());
