@@ -146,7 +146,8 @@ export const sysctlRemovedStat: Handler = {
     }
     let dev: number;
     try {
-      dev = fs.statSync(`/proc/${call.pid}/root/proc/sys`).dev;
+      // lstat: a symlink the task put there is not followed with the supervisor's privilege.
+      dev = fs.lstatSync(`/proc/${call.pid}/root/proc/sys`).dev;
     } catch {
       return { kind: 'continue' };
     }
