@@ -163,7 +163,7 @@ function openStandIn(call: Call, s: RemovedStandIn, flags: number): Reply {
   if (creds === null || !call.stillValid()) return { kind: 'error', errno: E.ENOENT! };
   const acc = flags & O_ACCMODE;
   const want = (acc === O_RDONLY ? 4 : acc === O_WRONLY ? 2 : 6) | ((flags & O_TRUNC) !== 0 ? 2 : 0);
-  if ((flags & O_PATH) === 0 && !standInPermits(s, want, creds, { uid: creds.euid, gid: creds.egid }, sameUserns(call.pid))) return { kind: 'error', errno: E.EACCES! };
+  if ((flags & O_PATH) === 0 && !standInPermits(s, want, creds, sameUserns(call.pid))) return { kind: 'error', errno: E.EACCES! };
   const keep = (flags & O_PATH) !== 0 ? O_PATH : flags & (O_ACCMODE | O_TRUNC | O_APPEND | O_NONBLOCK);
   const fd = sys.open(`/proc/self/fd/${standInFd(s)}`, keep | O_CLOEXEC);
   if (fd < 0) return { kind: 'error', errno: sys.errno() };

@@ -141,7 +141,7 @@ export const sysctlRemovedStat: Handler = {
       if (mode === 0) return { kind: 'return', val: 0n };
       const creds = readCreds(call.pid);
       if (creds === null || !call.stillValid()) return { kind: 'error', errno: E.ENOENT! };
-      const ok = standInPermits(s, mode & 7, creds, { uid: creds.euid, gid: creds.egid }, sameUserns(call.pid));
+      const ok = standInPermits(s, mode & 7, creds, sameUserns(call.pid));
       return ok ? { kind: 'return', val: 0n } : { kind: 'error', errno: E.EACCES! };
     }
     let dev: number;

@@ -88,18 +88,18 @@ export function standInFd(s: RemovedStandIn): number {
 const CAP_NET_ADMIN = 12;
 
 /**
- * The old kernel's proc_sys_permission() for a stand-in: test_perm() on the table's mode with
- * `uid` and `gid` (the effective ids, or the real ones for access(2)): the owner's bits for uid 0
- * (by uid, not by capability), and for net/ files also for CAP_NET_ADMIN in the supervisor's user
- * namespace (`sameUserns`); the group's for a member of group 0; `want` is MAY_READ 4 | MAY_WRITE 2
- * | MAY_EXEC 1, and MAY_EXEC on a regular file is always EACCES.
+ * The old kernel's proc_sys_permission() for a stand-in: test_perm() on the table's mode with the
+ * effective ids (also for access(2), whose override of fsuid and fsgid leaves them alone): the
+ * owner's bits for euid 0 (by uid, not by capability), and for net/ files also for CAP_NET_ADMIN
+ * in the supervisor's user namespace (`sameUserns`); the group's for a member of group 0. `want`
+ * is MAY_READ 4 | MAY_WRITE 2 | MAY_EXEC 1; MAY_EXEC on a regular file is always EACCES.
  */
-export function standInPermits(s: RemovedStandIn, want: number, c: TraceeCreds, ids: { uid: number; gid: number }, sameUserns: boolean): boolean {
+export function standInPermits(s: RemovedStandIn, want: number, c: TraceeCreds, sameUserns: boolean): boolean {
   if ((want & 1) !== 0) return false;
   let m = s.mode;
   const netAdmin = s.netAdmin && sameUserns && ((c.capEff >> BigInt(CAP_NET_ADMIN)) & 1n) === 1n;
-  if (ids.uid === 0 || netAdmin) m >>= 6;
-  else if (ids.gid === 0 || c.groups.includes(0)) m >>= 3;
+  if (c.euid === 0 || netAdmin) m >>= 6;
+  else if (c.egid === 0 || c.groups.includes(0)) m >>= 3;
   return (want & ~m & 7) === 0;
 }
 
