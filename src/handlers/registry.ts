@@ -20,7 +20,7 @@ import { sendfileNoSplice } from './sendfile-no-splice.js';
 import { tiocsti } from './tiocsti.js';
 import { compareReleases } from '../tables/release.js';
 import { execVdso } from './exec-vdso.js';
-import { STAT_CALLS, sysctlRemovedStat } from './sysctl-removed-stat.js';
+import { answersStat, STAT_CALLS, sysctlRemovedStat } from './sysctl-removed-stat.js';
 import { removedSysctlFiles } from './sysctl-removed.js';
 import { loadSysctlRemovedFile, type SysctlRemovedEntry } from '../tables/load.js';
 
@@ -45,12 +45,12 @@ let removedTable: readonly SysctlRemovedEntry[] | undefined;
 /** Behaviour row sysctl-removed without run's bind mounts: the persona had a sysctl file this host's kernel removed. */
 const standInsNotMounted = (f: RuleFacts): boolean => {
   removedTable ??= loadSysctlRemovedFile().files;
-  return f.arch === 'x86_64' && identityNotMounted(f) && removedSysctlFiles(f.personaRelease, removedTable, 1).size > 0;
+  return identityNotMounted(f) && removedSysctlFiles(f.personaRelease, removedTable, 1).size > 0;
 };
-const SYSCTL_REMOVED_STAT: Emulation = {
-  handler: 'sysctl-removed-stat', support: 'partial', when: standInsNotMounted,
-  note: 'restore, attach and run --dumpable under personas with removed sysctl files (tables/sysctl-removed.json; x86_64): a call whose last path component names one of them goes to the supervisor, which answers for the removed file as the old procfs did (stat: a 0-byte regular file with the table\'s mode, owner root; access by the mode; readlink EINVAL); every other call runs in the kernel after one round trip through the native loop',
-};
+const sysctlRemovedStatRow = (name: string): Emulation => ({
+  handler: 'sysctl-removed-stat', support: 'partial', when: (f) => answersStat(f.arch, name) && standInsNotMounted(f),
+  note: 'restore, attach and run --dumpable under personas with removed sysctl files (tables/sysctl-removed.json; not ia32\'s old stat and lstat): a call whose last path component names one of them goes to the supervisor, which answers for the removed file as the old procfs did (stat: a 0-byte regular file with the table\'s mode, owner root; access by the mode; readlink EINVAL); every other call runs in the kernel after one round trip through the native loop',
+});
 const EXEC_VDSO: Emulation = {
   handler: 'exec-vdso', support: 'partial', when: otherKernel,
   note: 'runs as asked; the new image\'s vDSO note (LINUX_VERSION_CODE) is the persona\'s from its first instruction: a helper seizes the task with ptrace before the exec goes on and writes the note at PTRACE_EVENT_EXEC (notify mechanism; x86_64 images); under personas before 5.8 the same stop sets READ_IMPLIES_EXEC where those kernels did (behaviour row read-implies-exec); a task another tracer holds execs with the host\'s note, and after a failed exec the task stays traced until its next exec, signal or exit',
@@ -71,7 +71,7 @@ export const EMULATIONS: Readonly<Record<string, readonly Emulation[]>> = {
   open: [PROC_IDENTITY],
   openat: [PROC_IDENTITY],
   openat2: [PROC_IDENTITY],
-  ...Object.fromEntries(STAT_CALLS.map((name) => [name, [SYSCTL_REMOVED_STAT]])),
+  ...Object.fromEntries(STAT_CALLS.map((name) => [name, [sysctlRemovedStatRow(name)]])),
   execve: [EXEC_VDSO],
   execveat: [EXEC_VDSO],
   _sysctl: [

@@ -21,7 +21,8 @@
  * CONTINUE here answers a stat, which shows nothing of the host's identity if another thread
  * swaps the path meanwhile.
  *
- * x86_64 only: the ia32 stat layouts (stat64, the old struct stat) are not written.
+ * ia32: stat64, lstat64, fstatat64 (struct stat64), statx, the access calls and readlink; not
+ * ia32's stat and lstat (struct compat_stat with 16-bit ids, which glibc no longer calls).
  *
  * struct stat (x86_64, 144 bytes): dev u64 @0, ino u64 @8, nlink u64 @16, mode u32 @24, uid u32 @28,
  *   gid u32 @32, rdev u64 @40, size i64 @48, blksize i64 @56, blocks i64 @64, atime @72, atime_nsec
@@ -30,6 +31,9 @@
  *   @20, gid u32 @24, mode u16 @28, ino u64 @32, size u64 @40, blocks u64 @48, attributes_mask u64
  *   @56, atime/btime/ctime/mtime {i64 sec, u32 nsec, i32} @64/@80/@96/@112, rdev major/minor u32
  *   @128/@132, dev major/minor u32 @136/@140, the rest zero
+ * struct stat64 (ia32, packed, 96 bytes): dev u64 @0, __st_ino u32 @12, mode u32 @16, nlink u32 @20,
+ *   uid u32 @24, gid u32 @28, rdev u64 @32, size i64 @44, blksize u32 @52, blocks u64 @56, atime
+ *   u32 @64, atime_nsec @68, mtime @72, mtime_nsec @76, ctime @80, ctime_nsec @84, ino u64 @88
  */
 import fs from 'node:fs';
 import { E } from '../native/errno.js';
@@ -37,6 +41,7 @@ import { NativeKind } from '../native/addon-types.js';
 import { readCreds } from '../native/tracee-creds.js';
 import { personaStandIns, resolveTaskPath, standInAt } from './proc-identity.js';
 import { sameUserns, standInPermits, type RemovedStandIn } from './sysctl-removed.js';
+import type { Arch } from '../arch.js';
 import type { Call, Handler, HandlerContext, Reply } from './types.js';
 
 const AT_FDCWD = -100;
@@ -52,14 +57,13 @@ const STATX_BASIC_STATS = 0x7ff;
 /** procfs's s_blocksize (fs/proc/root.c proc_fill_super). */
 const PROC_BLOCKSIZE = 1024;
 
-type Form = 'stat' | 'statx' | 'access' | 'readlink';
+type Form = 'stat' | 'stat64' | 'statx' | 'access' | 'readlink';
+interface Layout { form: Form; dirfd?: number; path: number; flags?: number; allowed: number; buf?: number; mode?: number }
 
-/** Where each call keeps its dirfd, path and flags, and what it asks. */
-const CALLS: Readonly<Record<string, { form: Form; dirfd?: number; path: number; flags?: number; allowed: number; buf?: number; mode?: number }>> = {
-  stat: { form: 'stat', path: 0, buf: 1, allowed: 0 },
-  lstat: { form: 'stat', path: 0, buf: 1, allowed: 0 },
-  newfstatat: { form: 'stat', dirfd: 0, path: 1, buf: 2, flags: 3, allowed: AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH },
-  statx: { form: 'statx', dirfd: 0, path: 1, flags: 2, buf: 4, allowed: AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE },
+const AT_STAT = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH;
+/** The calls both ABIs have, with the same arguments. */
+const SHARED: Readonly<Record<string, Layout>> = {
+  statx: { form: 'statx', dirfd: 0, path: 1, flags: 2, buf: 4, allowed: AT_STAT | AT_STATX_SYNC_TYPE },
   access: { form: 'access', path: 0, mode: 1, allowed: 0 },
   faccessat: { form: 'access', dirfd: 0, path: 1, mode: 2, allowed: 0 },
   faccessat2: { form: 'access', dirfd: 0, path: 1, mode: 2, flags: 3, allowed: AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH },
@@ -67,8 +71,29 @@ const CALLS: Readonly<Record<string, { form: Form; dirfd?: number; path: number;
   readlinkat: { form: 'readlink', dirfd: 0, path: 1, allowed: 0 },
 };
 
-/** The syscall names this handler answers (x86_64 table names). */
-export const STAT_CALLS: readonly string[] = Object.keys(CALLS);
+/** Where each call keeps its dirfd, path and flags, and what it asks, by ABI and table name. */
+const CALLS: Readonly<Partial<Record<Arch, Readonly<Record<string, Layout>>>>> = {
+  x86_64: {
+    stat: { form: 'stat', path: 0, buf: 1, allowed: 0 },
+    lstat: { form: 'stat', path: 0, buf: 1, allowed: 0 },
+    newfstatat: { form: 'stat', dirfd: 0, path: 1, buf: 2, flags: 3, allowed: AT_STAT },
+    ...SHARED,
+  },
+  ia32: {
+    stat64: { form: 'stat64', path: 0, buf: 1, allowed: 0 },
+    lstat64: { form: 'stat64', path: 0, buf: 1, allowed: 0 },
+    fstatat64: { form: 'stat64', dirfd: 0, path: 1, buf: 2, flags: 3, allowed: AT_STAT },
+    ...SHARED,
+  },
+};
+
+/** Does this handler answer `name` on `arch`? */
+export function answersStat(arch: Arch, name: string): boolean {
+  return CALLS[arch]?.[name] !== undefined;
+}
+
+/** Every table name this handler answers on some ABI. */
+export const STAT_CALLS: readonly string[] = [...new Set(Object.values(CALLS).flatMap((c) => Object.keys(c)))].sort();
 
 /** A stable inode number per file, as one boot's get_next_ino() would keep it while cached. */
 function inodeOf(s: RemovedStandIn): bigint {
@@ -99,6 +124,23 @@ function statBytes(s: RemovedStandIn, dev: number, now: { sec: bigint; nsec: num
   return b;
 }
 
+function stat64Bytes(s: RemovedStandIn, dev: number, now: { sec: bigint; nsec: number }): Buffer {
+  const b = Buffer.alloc(96);
+  const [major, minor] = devParts(dev);
+  const ino = inodeOf(s);
+  b.writeBigUInt64LE(BigInt((minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12)), 0);
+  b.writeUInt32LE(Number(ino & 0xffffffffn), 12);
+  b.writeUInt32LE(S_IFREG | s.mode, 16);
+  b.writeUInt32LE(1, 20);
+  b.writeUInt32LE(PROC_BLOCKSIZE, 52);
+  for (const off of [64, 72, 80]) {
+    b.writeUInt32LE(Number(BigInt.asUintN(32, now.sec)), off);
+    b.writeUInt32LE(now.nsec, off + 4);
+  }
+  b.writeBigUInt64LE(ino, 88);
+  return b;
+}
+
 function statxBytes(s: RemovedStandIn, dev: number, now: { sec: bigint; nsec: number }): Buffer {
   const b = Buffer.alloc(256);
   const [major, minor] = devParts(dev);
@@ -124,8 +166,8 @@ function nowParts(): { sec: bigint; nsec: number } {
 export const sysctlRemovedStat: Handler = {
   id: 'sysctl-removed-stat',
   handle(call: Call, ctx: HandlerContext): Reply {
-    const c = CALLS[call.name];
-    if (c === undefined || call.arch !== 'x86_64') return { kind: 'continue' };
+    const c = CALLS[call.arch]?.[call.name];
+    if (c === undefined) return { kind: 'continue' };
     const flags = c.flags === undefined ? 0 : Number(BigInt.asUintN(32, call.args[c.flags]!));
     if ((flags & ~c.allowed) !== 0) return { kind: 'continue' }; // the kernel's EINVAL
     const p = call.mem.readString(call.args[c.path]!);
@@ -151,13 +193,14 @@ export const sysctlRemovedStat: Handler = {
     } catch {
       return { kind: 'continue' };
     }
-    const bytes = c.form === 'stat' ? statBytes(s, dev, nowParts()) : statxBytes(s, dev, nowParts());
+    const now = nowParts();
+    const bytes = c.form === 'stat' ? statBytes(s, dev, now) : c.form === 'stat64' ? stat64Bytes(s, dev, now) : statxBytes(s, dev, now);
     // The pid may have been reused since the path was read: write only into the same task.
     if (!call.stillValid()) return { kind: 'error', errno: E.ENOENT! };
     return call.mem.write(call.args[c.buf!]!, bytes) ? { kind: 'return', val: 0n } : { kind: 'error', errno: E.EFAULT! };
   },
-  native(_arch, _nr, name, ctx) {
-    const c = CALLS[name];
+  native(arch, _nr, name, ctx) {
+    const c = CALLS[arch]?.[name];
     if (c === undefined) return undefined;
     const names = [...new Set(personaStandIns(ctx.persona).map((s) => s.path.slice(s.path.lastIndexOf('/') + 1)))];
     return { kind: NativeKind.pathWatch, arg: c.path, names };

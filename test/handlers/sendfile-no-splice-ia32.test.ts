@@ -12,28 +12,11 @@ import { sendfileNoSplice } from '../../src/handlers/sendfile-no-splice.js';
 import type { Call, Reply } from '../../src/handlers/types.js';
 import { E } from '../../src/native/errno.js';
 import { sys } from '../../src/native/libc.js';
-import { TraceeMemory } from '../../src/native/tracee-memory.js';
 import { resolvePersona } from '../../src/persona/resolve.js';
 import { TableRegistry } from '../../src/tables/registry.js';
+import { PAGE_BASE, PageMemory } from '../helpers/page-memory.js';
 
-/** A task memory of one page at BASE, so the handler's reads and writes land where a test can see them. */
-class PageMemory extends TraceeMemory {
-  readonly page = Buffer.alloc(4096, 0xee);
-  constructor() {
-    super(process.pid);
-  }
-  override read(addr: bigint, len: number): Buffer | null {
-    const off = Number(addr - BASE);
-    return off < 0 || off + len > this.page.length ? null : Buffer.from(this.page.subarray(off, off + len));
-  }
-  override write(addr: bigint, buf: Uint8Array): boolean {
-    const off = Number(addr - BASE);
-    if (off < 0 || off + buf.length > this.page.length) return false;
-    this.page.set(buf, off);
-    return true;
-  }
-}
-const BASE = 0x10000n;
+const BASE = PAGE_BASE;
 const PERSONA_CONTEXT = { persona: resolvePersona('4.19', new TableRegistry()) };
 
 const open: number[] = [];
