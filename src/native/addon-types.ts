@@ -61,6 +61,14 @@ export const NativeKind = {
    * before its first instruction (native/exec-watch.c). A task another tracer holds execs unpatched.
    */
   execVdso: 8,
+  /**
+   * prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) (`arg` 0) or seccomp(SECCOMP_SET_MODE_STRICT, 0,
+   * NULL) (`arg` 1): `helper` (cr-shim-strict) puts a strict-equivalent filter on the calling
+   * thread and the call returns 0; the filter's listener joins the loop, which ends the thread
+   * as strict mode does at any call strict mode forbids (native/strict-mode.c). Another form of
+   * the call continues (the kernel answers EINVAL). handlers/strict-mode.ts.
+   */
+  enterStrict: 9,
 } as const;
 
 /** Where an open-family call keeps its arguments (native/identity-open.h enum open_form). */
@@ -88,7 +96,7 @@ export interface NativeAction {
   names?: string[];
   /** openIdentity: up to 16 files, path relative to the task's root ("proc/version"), fd a sealed memfd the caller keeps open. */
   identity?: { path: string; fd: number }[];
-  /** execVdso: the path of cr-shim-exec-watch (`val` is the version code). */
+  /** execVdso: the path of cr-shim-exec-watch (`val` is the version code); enterStrict: the path of cr-shim-strict. */
   helper?: string;
   /** execVdso: also set READ_IMPLIES_EXEC in images kernels before 5.8 gave it to (a 64-bit ELF without PT_GNU_STACK or with an executable one). */
   readImpliesExec?: boolean;

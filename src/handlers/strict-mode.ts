@@ -1,0 +1,60 @@
+/**
+ * SECCOMP_MODE_STRICT under the shim. The kernel refuses strict mode to a task that already has
+ * a filter (kernel/seccomp.c seccomp_may_assign_mode), and a program under cr-shim always has
+ * one; so the two calls that ask for it, prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) and
+ * seccomp(SECCOMP_SET_MODE_STRICT, 0, NULL), go to the supervisor, where the native loop
+ * (NativeKind.enterStrict) has cr-shim-strict (native/strict-mode.c) put an equivalent filter on
+ * the calling thread alone (read, write, exit, rt_sigreturn allowed; every other call to a
+ * listener of its own, which the loop answers with the death strict mode gives), and the call
+ * returns 0. Every other prctl and seccomp call stays in BPF as before.
+ *
+ * Where no native loop runs (the ptrace and sigsys mechanisms, `--trace`), the request is
+ * answered EINVAL: what the kernel answers any task under a filter, as before.
+ */
+import { buildOutput } from '../native/addon.js';
+import { NativeKind } from '../native/addon-types.js';
+import { E } from '../native/errno.js';
+import type { Arch } from '../arch.js';
+import type { ArgRule } from '../plan/types.js';
+import type { Handler } from './types.js';
+
+/** build/Release/cr-shim-strict. */
+export const STRICT_HELPER_PATH = buildOutput('cr-shim-strict');
+
+/** include/uapi/linux/prctl.h, include/uapi/linux/seccomp.h. */
+const PR_SET_SECCOMP = 22;
+const SECCOMP_MODE_STRICT = 1;
+const SECCOMP_SET_MODE_STRICT = 0;
+
+/** The form the native loop checks the arguments by (notify-loop.c enum strict_form). */
+const FORM: Readonly<Record<string, number>> = { prctl: 0, seccomp: 1 };
+
+export const STRICT_MODE_HANDLER = 'strict-mode';
+
+export const strictMode: Handler = {
+  id: STRICT_MODE_HANDLER,
+  handle() {
+    return { kind: 'error', errno: E.EINVAL! };
+  },
+  native(_arch, _nr, name) {
+    const form = FORM[name];
+    return form === undefined ? undefined : { kind: NativeKind.enterStrict, arg: form, helper: STRICT_HELPER_PATH };
+  },
+};
+
+/**
+ * The argument rules that send a strict-mode request to the supervisor, for every persona (the
+ * kernel's refusal is the host's, whatever kernel is presented). The filter compares low 32
+ * bits: the loop checks the full arguments and lets any other form run (the kernel's EINVAL).
+ * x86_64 only: the ia32 numbers are not trapped (this host has no ia32 emulation to test them),
+ * so an ia32 program's request still fails with EINVAL.
+ */
+export function strictModeRules(arch: Arch, syscall: string): ArgRule[] {
+  if (arch !== 'x86_64') return [];
+  const notify = { kind: 'notify', handler: STRICT_MODE_HANDLER } as const;
+  if (syscall === 'prctl')
+    return [{ arg: 0, match: { kind: 'in', values: [PR_SET_SECCOMP] }, when: { arg: 1, equals: SECCOMP_MODE_STRICT }, action: notify, reason: 'PR_SET_SECCOMP, SECCOMP_MODE_STRICT: an equivalent filter on the calling thread' }];
+  if (syscall === 'seccomp')
+    return [{ arg: 0, match: { kind: 'in', values: [SECCOMP_SET_MODE_STRICT] }, action: notify, reason: 'SECCOMP_SET_MODE_STRICT: an equivalent filter on the calling thread' }];
+  return [];
+}
