@@ -8,9 +8,12 @@
  * listener of its own, which the loop answers with the death strict mode gives), and the call
  * returns 0. Every other prctl and seccomp call stays in BPF as before.
  *
- * Where no native loop runs (the ptrace and sigsys mechanisms, `--trace`), the request is
- * answered EINVAL: what the kernel answers any task under a filter, as before.
+ * With `--trace` (no native verdicts) the TypeScript handler starts the same helper. Under the
+ * ptrace mechanism the helper cannot seize a task cr-shim already traces, and the sigsys
+ * mechanism's filter is the program's own: there the request is answered EINVAL, what the kernel
+ * answers any task under a filter.
  */
+import { spawnSync } from 'node:child_process';
 import { buildOutput } from '../native/addon.js';
 import { NativeKind } from '../native/addon-types.js';
 import { E } from '../native/errno.js';
@@ -31,9 +34,27 @@ const FORM: Readonly<Record<string, number>> = { prctl: 0, seccomp: 1 };
 
 export const STRICT_MODE_HANDLER = 'strict-mode';
 
+/**
+ * Does the call ask for strict mode? The filter compares low halves only, so other forms arrive
+ * too: prctl's option is an int and its mode an unsigned long (kernel/sys.c prctl_set_seccomp);
+ * seccomp's op and flags are unsigned int, and strict mode wants flags 0 and a NULL pointer.
+ * The same test as native/notify-loop.c asks_strict.
+ */
+export function asksStrict(form: number, args: readonly bigint[]): boolean {
+  const low = (x: bigint | undefined): bigint => BigInt.asUintN(32, x ?? 0n);
+  if (form === FORM.prctl) return low(args[0]) === BigInt(PR_SET_SECCOMP) && args[1] === BigInt(SECCOMP_MODE_STRICT);
+  return low(args[0]) === BigInt(SECCOMP_SET_MODE_STRICT) && low(args[1]) === 0n && args[2] === 0n;
+}
+
 export const strictMode: Handler = {
   id: STRICT_MODE_HANDLER,
-  handle() {
+  handle(call) {
+    const form = FORM[call.name];
+    // Another form of the call: the kernel answers it (EINVAL), as any filtered task's.
+    if (form === undefined || !asksStrict(form, call.args)) return { kind: 'continue' };
+    const helper = spawnSync(STRICT_HELPER_PATH, ['enter', String(call.pid)], { stdio: 'ignore' });
+    // Done: the helper interrupted the notification and the call returns 0; this answer then finds it gone.
+    if (helper.status === 0) return { kind: 'return', val: 0n };
     return { kind: 'error', errno: E.EINVAL! };
   },
   native(_arch, _nr, name) {
