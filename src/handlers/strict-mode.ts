@@ -14,15 +14,12 @@
  * answers any task under a filter.
  */
 import { spawnSync } from 'node:child_process';
-import { buildOutput } from '../native/addon.js';
+import { STRICT_HELPER_PATH } from '../native/strict-filter.js';
 import { NativeKind } from '../native/addon-types.js';
 import { E } from '../native/errno.js';
 import type { Arch } from '../arch.js';
 import type { ArgRule } from '../plan/types.js';
 import type { Handler } from './types.js';
-
-/** build/Release/cr-shim-strict. */
-export const STRICT_HELPER_PATH = buildOutput('cr-shim-strict');
 
 /** include/uapi/linux/prctl.h, include/uapi/linux/seccomp.h. */
 const PR_SET_SECCOMP = 22;
