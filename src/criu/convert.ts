@@ -153,6 +153,8 @@ export function convertImage(src: string, dst: string, conversions: readonly Con
   const cores = new Map<number, CoreImage>();
   const core = (tid: number) => cores.get(tid) ?? cores.set(tid, CoreImage.read(src, tid)).get(tid)!;
   const manifest = readManifest(src);
+  /** seccomp.img's filters as the conversions so far left them; undefined while untouched. */
+  let seccomp: ReturnType<typeof readSeccompFilters> | undefined;
 
   for (const c of conversions) {
     if (c.kind === 'drop-shim-filter') {
@@ -166,20 +168,22 @@ export function convertImage(src: string, dst: string, conversions: readonly Con
       } catch (cause) {
         throw new ImageError('convert', `${path.join(src, 'seccomp.img')}: ${(cause as Error).message}`, { cause, code: 'EIMAGE', hint: DUMP_AGAIN });
       }
+      // Indices are the source image's: this must be the first conversion to touch seccomp.img (requiredConversions' order).
+      if (seccomp !== undefined) throw new ImageError('convert', 'drop-shim-filter must come before strict-to-filter', { code: 'EINVAL' });
       const messages = readSeccompFilters(src);
-      rewritten.set('seccomp.img', serializeSeccomp(edit.kept.map((old, i) => withPrev(messages[old]!, edit.prev[i]))));
+      seccomp = edit.kept.map((old, i) => withPrev(messages[old]!, edit.prev[i]));
+      rewritten.set('seccomp.img', serializeSeccomp(seccomp));
       tids.forEach((tid, i) => core(tid).setSeccomp(edit.threads[i]!));
       if (manifest) delete manifest.shimFilter;
       applied.push(`dropped cr-shim's filter (${drop.size} ${drop.size === 1 ? 'copy' : 'copies'}, sha256 ${c.sha256.slice(0, 12)}); ${edit.kept.length} other filters kept`);
     } else if (c.kind === 'strict-to-filter') {
       // A strict thread has no filter of its own (strict and filter modes exclude each other): one new chain each, appended.
-      const messages = rewritten.has('seccomp.img') ? undefined : readSeccompFilters(src);
-      const base = messages ?? [];
-      if (messages === undefined) throw new ImageError('convert', 'strict-to-filter must come before any other seccomp.img rewrite', { code: 'EINVAL' });
+      const base = seccomp ?? readSeccompFilters(src);
       const strict = strictFilter();
       const tids = c.tids.filter((tid) => core(tid).seccomp().mode === SECCOMP_MODE.strict);
       tids.forEach((tid, i) => core(tid).setSeccomp({ mode: SECCOMP_MODE.filter, filter: base.length + i }));
-      rewritten.set('seccomp.img', serializeSeccomp([...base, ...tids.map(() => newFilter(strict))]));
+      seccomp = [...base, ...tids.map(() => newFilter(strict))];
+      rewritten.set('seccomp.img', serializeSeccomp(seccomp));
       applied.push(`gave ${tids.length === 1 ? `thread ${tids[0]}` : `threads ${tids.join(', ')}`} a strict-equivalent filter in place of SECCOMP_MODE_STRICT`);
     } else if (c.kind === 'clear-pdeath-signal') {
       for (const pid of c.pids) core(pid).clearPdeathSignal();
