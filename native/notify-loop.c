@@ -962,6 +962,22 @@ static bool asks_strict(const struct verdict *v, const struct seccomp_notif *n)
 	return (uint32_t)a[0] == SECCOMP_SET_MODE_STRICT && (uint32_t)a[1] == 0 && a[2] == 0;
 }
 
+/* The "Seccomp_filters:" count of thread TID (5.9+), or 0 when it cannot be read. */
+static int filter_count(pid_t tid)
+{
+	char path[64], line[256];
+	int count = 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Seccomp_filters: %d", &count) == 1)
+			break;
+	fclose(f);
+	return count;
+}
+
 /*
  * enterStrict: cr-shim-strict puts the strict-equivalent filter on the calling thread and makes
  * the call return 0 (native/strict-mode.c). The notification itself is interrupted by then:
@@ -973,6 +989,16 @@ static enum outcome enter_strict(int listener, const struct verdict *v, const st
 {
 	if (!asks_strict(v, n)) {
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		return ANSWERED;
+	}
+	/*
+	 * A thread under a filter of the program's own would get EINVAL from its kernel too
+	 * (seccomp_may_assign_mode). cr-shim puts exactly one filter in each thread's chain (run's
+	 * launcher, or the one restore and attach inject; an image's old copy is dropped), so
+	 * more than one is the program's.
+	 */
+	if (filter_count((pid_t)n->pid) > 1) {
+		resp->error = -EINVAL;
 		return ANSWERED;
 	}
 	/* The pid may have been reused once the task died: never seize a stranger. */

@@ -1,5 +1,5 @@
 /*
- * strict-mode (prctl | seccomp) [--thread] [--wait]
+ * strict-mode (prctl | seccomp) [--thread] [--wait] [--own-filter]
  *
  * Enters SECCOMP_MODE_STRICT by prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) or
  * seccomp(SECCOMP_SET_MODE_STRICT, 0, NULL), then makes the calls strict mode allows and one
@@ -13,8 +13,11 @@
  *   main.joined=1 and exits 0 (strict mode ends the calling thread alone).
  * --wait: between entering and the forbidden call, print waiting=1 and block in read(0, ...):
  *   for attach and dump, which meet a task already in strict mode; one byte on stdin goes on.
+ * --own-filter: first install a filter of its own (everything allowed; no_new_privs set), so the
+ *   kernel refuses strict mode with EINVAL (seccomp_may_assign_mode) and the thread runs on.
  * Exit status: 0 when the thread survived, else the death strict mode gives.
  */
+#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -56,20 +59,35 @@ static void *strict_thread(void *arg)
 	return NULL;
 }
 
+static void own_filter(void)
+{
+	static const struct sock_filter allow[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
+	const struct sock_fprog prog = { .len = 1, .filter = (struct sock_filter *)allow };
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
+		int err = errno;
+		fprintf(stderr, "strict-mode: seccomp: %s\n", strerror(err));
+		exit(err);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	bool thread = false;
+	bool thread = false, own = false;
 	if (argc < 2 || (strcmp(argv[1], "prctl") != 0 && strcmp(argv[1], "seccomp") != 0))
-		kv_usage("strict-mode (prctl | seccomp) [--thread] [--wait]");
+		kv_usage("strict-mode (prctl | seccomp) [--thread] [--wait] [--own-filter]");
 	g_seccomp_form = strcmp(argv[1], "seccomp") == 0;
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--thread") == 0)
 			thread = true;
 		else if (strcmp(argv[i], "--wait") == 0)
 			g_wait = true;
+		else if (strcmp(argv[i], "--own-filter") == 0)
+			own = true;
 		else
-			kv_usage("strict-mode (prctl | seccomp) [--thread] [--wait]");
+			kv_usage("strict-mode (prctl | seccomp) [--thread] [--wait] [--own-filter]");
 	}
+	if (own)
+		own_filter();
 	kv_long("pid", (long)getpid());
 	kv_long("ready", 1);
 	if (!thread) {
