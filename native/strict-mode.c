@@ -204,7 +204,8 @@ static int enter(pid_t tid)
 				    sizeof(STRICT), NULL, NULL, &installed, &f);
 	regs = saved;
 	regs.orig_rax = (uint64_t)-1; /* no restart: the call returns what rax says */
-	regs.rax = rc == 0 ? 0 : (uint64_t)-EINVAL;
+	/* Once the filter is in the thread is strict-equivalent, whatever failed after (a scratch mapping left behind). */
+	regs.rax = installed ? 0 : (uint64_t)-EINVAL;
 	if (t.held)
 		ptrace(PTRACE_SETREGS, tid, 0, &regs);
 	let_go(tgid, &t);
