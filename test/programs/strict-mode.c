@@ -1,5 +1,5 @@
 /*
- * strict-mode (prctl | seccomp) [--thread] [--wait] [--own-filter]
+ * strict-mode (prctl | seccomp) [--thread] [--wait] [--own-filter] [--alarm]
  *
  * Enters SECCOMP_MODE_STRICT by prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) or
  * seccomp(SECCOMP_SET_MODE_STRICT, 0, NULL), then makes the calls strict mode allows and one
@@ -13,6 +13,9 @@
  *   main.joined=1 and exits 0 (strict mode ends the calling thread alone).
  * --wait: between entering and the forbidden call, print waiting=1 and block in read(0, ...):
  *   for attach and dump, which meet a task already in strict mode; one byte on stdin goes on.
+ * --alarm: arm a 200 ms ITIMER_REAL before entering; in strict mode the thread spins until its
+ *   SIGALRM handler (which prints signal.handled=1 with write) returns by rt_sigreturn, then
+ *   prints signal.returned=1. The timer's signal is blocked in every other thread.
  * --own-filter: first install a filter of its own (everything allowed; no_new_privs set), so the
  *   kernel refuses strict mode with EINVAL (seccomp_may_assign_mode) and the thread runs on.
  * Exit status: 0 when the thread survived, else the death strict mode gives.
@@ -21,13 +24,17 @@
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 
 #include "kv.h"
 
 static bool g_seccomp_form;
 static bool g_wait;
+static bool g_alarm;
+static volatile sig_atomic_t g_alarmed;
 
 /* key=value with write(2) only: strict mode forbids stdio's fstat. */
 static void raw_long(const char *key, long value)
@@ -37,9 +44,31 @@ static void raw_long(const char *key, long value)
 	(void)!syscall(SYS_write, 1, buf, (size_t)n);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+	raw_long("signal.handled", 1);
+	g_alarmed = 1;
+}
+
+/* Catch SIGALRM in this thread alone and arm the timer (before strict mode: these are forbidden in it). */
+static void arm_alarm(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = { .it_value = { .tv_usec = 200 * 1000 } };
+	sigset_t alrm;
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigaction(SIGALRM, &sa, NULL);
+	pthread_sigmask(SIG_UNBLOCK, &alrm, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
 static void *strict_thread(void *arg)
 {
 	(void)arg;
+	if (g_alarm)
+		arm_alarm();
 	long ret = g_seccomp_form ? syscall(SYS_seccomp, SECCOMP_SET_MODE_STRICT, 0, NULL)
 				  : syscall(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0);
 	int err = ret < 0 ? errno : 0;
@@ -48,6 +77,11 @@ static void *strict_thread(void *arg)
 		raw_long("strict.errno", err);
 	long r = syscall(SYS_read, -1, NULL, 0);
 	raw_long("read.errno", r < 0 ? errno : 0);
+	if (g_alarm) {
+		while (!g_alarmed)
+			;
+		raw_long("signal.returned", 1);
+	}
 	if (g_wait) {
 		char byte;
 		raw_long("waiting", 1);
@@ -74,7 +108,7 @@ int main(int argc, char **argv)
 {
 	bool thread = false, own = false;
 	if (argc < 2 || (strcmp(argv[1], "prctl") != 0 && strcmp(argv[1], "seccomp") != 0))
-		kv_usage("strict-mode (prctl | seccomp) [--thread] [--wait] [--own-filter]");
+		kv_usage("strict-mode (prctl | seccomp) [--thread] [--wait] [--own-filter] [--alarm]");
 	g_seccomp_form = strcmp(argv[1], "seccomp") == 0;
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--thread") == 0)
@@ -83,8 +117,10 @@ int main(int argc, char **argv)
 			g_wait = true;
 		else if (strcmp(argv[i], "--own-filter") == 0)
 			own = true;
+		else if (strcmp(argv[i], "--alarm") == 0)
+			g_alarm = true;
 		else
-			kv_usage("strict-mode (prctl | seccomp) [--thread] [--wait] [--own-filter]");
+			kv_usage("strict-mode (prctl | seccomp) [--thread] [--wait] [--own-filter] [--alarm]");
 	}
 	if (own)
 		own_filter();
@@ -94,6 +130,11 @@ int main(int argc, char **argv)
 		strict_thread(NULL);
 		return 0;
 	}
+	/* The timer's signal goes to the strict thread alone: blocked here, inherited blocked, unblocked there. */
+	sigset_t alrm;
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alrm, NULL);
 	pthread_t t;
 	int err = pthread_create(&t, NULL, strict_thread, NULL);
 	if (err != 0) {
