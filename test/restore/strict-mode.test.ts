@@ -23,9 +23,11 @@ import { waitFor } from '../helpers/wait-for.js';
 const KILLED_BY_SIGSYS = 128 + 31;
 
 // Under cr-shim run the program shares run's session: CRIU takes it with --shell-job.
+// The threaded row: only the strict thread ends; the main thread joins it and exits 0.
 const rows = [
-  { how: 'started natively', argv: (p: string) => [p, 'prctl', '--wait'], converts: true, criu: [] },
-  { how: 'started under cr-shim run --kernel 4.19', argv: (p: string) => underShim('4.19', p, 'seccomp', '--wait'), converts: false, criu: ['--', '--shell-job'] },
+  { how: 'started natively', argv: (p: string) => [p, 'prctl', '--wait'], converts: true, criu: [], status: KILLED_BY_SIGSYS, printed: [] },
+  { how: 'started natively, strict in one thread of two', argv: (p: string) => [p, 'seccomp', '--wait', '--thread'], converts: true, criu: [], status: 0, printed: ['main.joined=1'] },
+  { how: 'started under cr-shim run --kernel 4.19', argv: (p: string) => underShim('4.19', p, 'seccomp', '--wait'), converts: false, criu: ['--', '--shell-job'], status: KILLED_BY_SIGSYS, printed: [] },
 ];
 
 const work = tempDir('strict-restore');
@@ -41,18 +43,27 @@ afterAll(() => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-/** The "Key:" field of /proc/PID/status, or undefined when the task is gone. */
-function statusField(pid: number, key: string): string | undefined {
+/** The "Key:" field of /proc/PID/task/TID/status, or undefined when the task is gone. */
+function statusField(pid: number, key: string, tid = pid): string | undefined {
   try {
-    return new RegExp(`^${key}:\\s*(.*)$`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return new RegExp(`^${key}:\\s*(.*)$`, 'm').exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1];
   } catch {
     return undefined;
   }
 }
 
+/** The thread of `pid` that is not its main thread when it has two, else `pid`: the one in strict mode. */
+function strictTid(pid: number): number {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).map(Number).find((t) => t !== pid) ?? pid;
+  } catch {
+    return pid;
+  }
+}
+
 describe('a task in strict mode, dumped and restored', () => {
   it.each(rows)('$how', async (row) => {
-    const dir = path.join(work, row.converts ? 'native' : 'shim');
+    const dir = path.join(work, row.how.replace(/\W+/g, '-'));
     fs.mkdirSync(dir);
     const fifo = path.join(dir, 'in');
     const outFile = path.join(dir, 'out');
@@ -74,7 +85,8 @@ describe('a task in strict mode, dumped and restored', () => {
     });
     const pid = Number(parseOutput(text, { partial: true }).get('pid'));
     started.push(pid);
-    expect(statusField(pid, 'Seccomp')).toBe(row.converts ? '1' : '2');
+    const tid = strictTid(pid);
+    expect(statusField(pid, 'Seccomp', tid)).toBe(row.converts ? '1' : '2');
 
     const dump = await runCli(['dump', String(pid), img, ...row.criu], { timeoutMs: 90_000 });
     expect(dump.status, describeResult(dump)).toBe(0);
@@ -87,13 +99,15 @@ describe('a task in strict mode, dumped and restored', () => {
     const before = hashDir(img);
     const restore = startCli(['restore', img, ...row.criu], { timeoutMs: 120_000 });
     // Restored and under both filters (the strict-equivalent one and cr-shim's) before it goes on.
-    await waitFor('the restored task under two filters', () => (statusField(pid, 'Seccomp_filters') === '2' ? true : undefined), 60_000);
-    expect(statusField(pid, 'Seccomp')).toBe('2');
+    await waitFor('the restored strict thread under two filters', () => (statusField(pid, 'Seccomp_filters', tid) === '2' ? true : undefined), 60_000);
+    expect(statusField(pid, 'Seccomp', tid)).toBe('2');
+    if (tid !== pid) expect(statusField(pid, 'Seccomp_filters')).toBe('1');
     const writer = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
     fs.writeSync(writer, 'x');
     fs.closeSync(writer);
     const r = await restore.result;
-    expect(r.status, describeResult(r)).toBe(KILLED_BY_SIGSYS);
+    expect(r.status, describeResult(r)).toBe(row.status);
+    for (const line of row.printed) expect(fs.readFileSync(outFile, 'utf8').split('\n')).toContain(line);
     if (row.converts) expect(r.stderr).toContain('strict-equivalent filter in place of SECCOMP_MODE_STRICT');
     expect(fs.readFileSync(outFile, 'utf8')).not.toMatch(/^survived=/m);
     expect(hashDir(img)).toBe(before);
