@@ -13,7 +13,7 @@
  *       kernel answers a filtered task).
  *   cr-shim-strict filter
  *       Write the filter (raw struct sock_filter) to stdout: restore puts the same program in
- *       an image's strict threads (src/criu/strict-mode.ts).
+ *       an image's strict threads (src/criu/convert.ts, strict-to-filter).
  *   Exit status: 0, or the errno of the step that failed (named on stderr).
  *
  * Why KILL_THREAD and not a listener of its own, answered with strict mode's exact death
@@ -27,7 +27,8 @@
  * process's last thread gets SIGSYS with a core dump (status "killed by signal 31", core per
  * RLIMIT_CORE) instead of SIGKILL; the audit log names SIGSYS.
  *
- * Kernel facts this relies on (x86_64; test/supervisor/strict-mode.test.ts):
+ * Kernel facts this relies on (x86_64; measured by test/native/strict-facts.test.ts and
+ * test/supervisor/strict-mode.test.ts; the interrupted call's registers are checked below):
  *  - A thread waiting for a user notification sleeps interruptibly (seccomp_do_user_notification,
  *    without SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, which cr-shim never sets). PTRACE_INTERRUPT
  *    sets a pending trap and wakes it: the wait returns -ERESTARTSYS, the notification is
@@ -46,11 +47,9 @@
  *    since a thread in strict mode can never call execve, the only place no_new_privs acts.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,14 +62,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
 #include "infect.h"
 
 #ifndef PTRACE_O_SUSPEND_SECCOMP
 #define PTRACE_O_SUSPEND_SECCOMP (1 << 21)
-#endif
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL
 #endif
 #define ERESTARTSYS 512
 
@@ -80,21 +75,23 @@
 #define I386_WRITE 4
 #define I386_SIGRETURN 119
 
-#define ALLOW 15
+/* Instruction indices in STRICT. */
+#define IA32_CHECK 8
 #define KILL 14
+#define ALLOW 15
 #define JEQ_TO(i, k, target) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (target) - (i) - 1, 0)
 
 /* Strict mode as a filter: its four calls per ABI allowed, every other call ends the thread. */
 static const struct sock_filter STRICT[] = {
 	/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4 /* arch */),
-	/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 8 - 1 - 1),
+	/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, IA32_CHECK - 1 - 1),
 	/* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0 /* nr */),
 	/* 3 */ JEQ_TO(3, __NR_read, ALLOW),
 	/* 4 */ JEQ_TO(4, __NR_write, ALLOW),
 	/* 5 */ JEQ_TO(5, __NR_exit, ALLOW),
 	/* 6 */ JEQ_TO(6, __NR_rt_sigreturn, ALLOW),
 	/* 7 */ BPF_JUMP(BPF_JMP | BPF_JA, KILL - 7 - 1, 0, 0),
-	/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, KILL - 8 - 1),
+	/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, KILL - IA32_CHECK - 1),
 	/* 9 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0 /* nr */),
 	/* 10 */ JEQ_TO(10, I386_READ, ALLOW),
 	/* 11 */ JEQ_TO(11, I386_WRITE, ALLOW),
@@ -120,7 +117,10 @@ static pid_t tgid_of(pid_t tid)
 	return tgid;
 }
 
-/* Seize TID and leave it in PTRACE_EVENT_STOP; a signal dequeued on the way is noted in t->requeue. */
+/*
+ * Seize TID and leave it in PTRACE_EVENT_STOP; a signal dequeued on the way is noted in
+ * t->requeue. On failure a thread already seized is let go by our exit (exit_ptrace).
+ */
 static int hold(struct infect_thread *t, unsigned options)
 {
 	int status;
@@ -180,34 +180,30 @@ static int enter(pid_t tid)
 	pid_t tgid = tgid_of(tid);
 	struct infect_thread t = { .tid = tid };
 	struct user_regs_struct saved, regs;
-	struct infect_failure f = { 0 };
+	struct infect_failure f = { .op = "read /proc/TID/status", .err = ESRCH };
 	bool installed = false;
+	int rc = -1;
 
 	if (tgid == 0)
-		return fail("read /proc/TID/status", ESRCH);
-	if (hold(&t, PTRACE_O_TRACESYSGOOD | PTRACE_O_SUSPEND_SECCOMP) < 0) {
-		int err = errno;
-		let_go(tgid, &t);
-		return fail("ptrace-seize", err);
+		goto out;
+	if (hold(&t, PTRACE_O_TRACESYSGOOD | PTRACE_O_SUSPEND_SECCOMP) < 0 || ptrace(PTRACE_GETREGS, tid, 0, &saved) < 0) {
+		infect_fail(&f, tgid, t.held ? "getregs" : "ptrace-seize", errno);
+		goto out;
 	}
-	if (ptrace(PTRACE_GETREGS, tid, 0, &saved) < 0) {
-		int err = errno;
-		let_go(tgid, &t);
-		return fail("getregs", err);
-	}
-	/* The interrupted call must be the one we were asked about, skipped with -ERESTARTSYS. */
+	/* The interrupted call must be the one we were asked about, skipped with -ERESTARTSYS; else it goes on untouched. */
 	if ((saved.orig_rax != __NR_prctl && saved.orig_rax != __NR_seccomp) || (long)saved.rax != -ERESTARTSYS) {
-		let_go(tgid, &t);
-		return fail("interrupted call", EPROTO);
+		infect_fail(&f, tgid, "interrupted call", EPROTO);
+		goto out;
 	}
-	int rc = infect_thread_only(tgid, &t, &saved, site_before(tid, saved.rip), (const unsigned char *)STRICT,
-				    sizeof(STRICT), NULL, NULL, &installed, &f);
+	rc = infect_thread_only(tgid, &t, &saved, site_before(tid, saved.rip), (const unsigned char *)STRICT, sizeof(STRICT),
+				NULL, NULL, &installed, &f);
 	regs = saved;
 	regs.orig_rax = (uint64_t)-1; /* no restart: the call returns what rax says */
 	/* Once the filter is in the thread is strict-equivalent, whatever failed after (a scratch mapping left behind). */
 	regs.rax = installed ? 0 : (uint64_t)-EINVAL;
 	if (t.held)
 		ptrace(PTRACE_SETREGS, tid, 0, &regs);
+out:
 	let_go(tgid, &t);
 	return rc == 0 ? 0 : fail(f.op, f.err);
 }
