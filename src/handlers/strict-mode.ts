@@ -14,6 +14,7 @@
  * answers any task under a filter.
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { STRICT_HELPER_PATH } from '../native/strict-filter.js';
 import { NativeKind } from '../native/addon-types.js';
 import { E } from '../native/errno.js';
@@ -43,12 +44,27 @@ export function asksStrict(form: number, args: readonly bigint[]): boolean {
   return low(args[0]) === BigInt(SECCOMP_SET_MODE_STRICT) && low(args[1]) === 0n && args[2] === 0n;
 }
 
+/**
+ * Does the thread run under a filter of the program's own? cr-shim puts exactly one filter in each
+ * thread's chain (run's launcher, or the one restore and attach inject; an image's old copy is
+ * dropped), so a second in /proc/TID/status "Seccomp_filters:" is the program's, and its kernel
+ * would refuse strict mode (EINVAL). The same test as native/notify-loop.c filter_count.
+ */
+function hasOwnFilter(tid: number): boolean {
+  try {
+    return Number(/^Seccomp_filters:\s*(\d+)$/m.exec(fs.readFileSync(`/proc/${tid}/status`, 'utf8'))?.[1] ?? 0) > 1;
+  } catch {
+    return false;
+  }
+}
+
 export const strictMode: Handler = {
   id: STRICT_MODE_HANDLER,
   handle(call) {
     const form = FORM[call.name];
     // Another form of the call: the kernel answers it (EINVAL), as any filtered task's.
     if (form === undefined || !asksStrict(form, call.args)) return { kind: 'continue' };
+    if (hasOwnFilter(call.pid)) return { kind: 'error', errno: E.EINVAL! };
     const helper = spawnSync(STRICT_HELPER_PATH, ['enter', String(call.pid)], { stdio: 'ignore' });
     // Done: the helper interrupted the notification and the call returns 0; this answer then finds it gone.
     if (helper.status === 0) return { kind: 'return', val: 0n };

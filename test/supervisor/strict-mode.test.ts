@@ -5,6 +5,8 @@
  * makes a forbidden call.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseOutput } from '../helpers/parse-output.js';
 import { programPath } from '../helpers/programs.js';
@@ -53,5 +55,18 @@ describe('strict mode under cr-shim run', () => {
     const r = await runCli(['run', ...kernel, '--mechanism', row.mechanism, '--', programPath('strict-mode'), ...row.args], { timeoutMs: 30_000 });
     expectEnding(r, row.shim[row.mechanism]!);
     expectOutput(r, row.printed[row.mechanism], row.absent[row.mechanism]);
+  });
+});
+
+describe('strict mode under cr-shim run --trace (no native verdicts: the TypeScript handler starts the helper)', () => {
+  it.each(rows.filter((r) => r.shim.notify !== undefined && r.kernel === undefined))('strict-mode $args', async (row) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-strict-trace-'));
+    try {
+      const r = await runCli(['run', '--trace', path.join(dir, 'trace'), '--', programPath('strict-mode'), ...row.args], { timeoutMs: 30_000 });
+      expectEnding(r, row.shim.notify!);
+      expectOutput(r, row.printed.notify, row.absent.notify);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
