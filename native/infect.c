@@ -186,6 +186,26 @@ static int hand_over(pid_t pid, struct infect_thread *t, const struct user_regs_
 }
 
 /*
+ * Thread t alone (no TSYNC) installs the program at prog: with TAKE, with a listener of its
+ * own, handed to TAKE and closed in the task. 0, or the errno with *op naming the step;
+ * *installed says whether the filter went in.
+ */
+static int install_on_thread(pid_t pid, struct infect_thread *t, const struct user_regs_struct *saved, uint64_t site,
+			     uint64_t prog, infect_take_fn take, void *ctx, bool *installed, const char **op)
+{
+	long ret = 0;
+	*installed = false;
+	if (install(t, saved, site, take ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, prog, &ret, op) < 0)
+		return errno;
+	if (ret < 0)
+		return (int)-ret;
+	*installed = true;
+	if (take && hand_over(pid, t, saved, site, ret, take, ctx, &ret, op) < 0)
+		return errno;
+	return 0;
+}
+
+/*
  * The threads of pid run under different filters, so TSYNC refused (ESRCH):
  * every held thread installs the filter itself, without TSYNC, and each gets
  * its own listener (a thread's chain may hold one). Threads created later
@@ -198,7 +218,7 @@ static int infect_each_thread(pid_t pid, struct infect_thread *threads, size_t n
 			      infect_take_fn take, void *ctx, struct infect_failure *f)
 {
 	const char *op = "getregs";
-	long ret = 0;
+	bool installed;
 	for (size_t i = 0; i < n; i++) {
 		struct infect_thread *u = &threads[i];
 		struct user_regs_struct own;
@@ -207,13 +227,7 @@ static int infect_each_thread(pid_t pid, struct infect_thread *threads, size_t n
 		if (u != first && ptrace(PTRACE_GETREGS, u->tid, 0, &own) < 0)
 			return infect_fail(f, pid, "getregs", errno);
 		const struct user_regs_struct *saved = u == first ? first_saved : &own;
-		int err = 0;
-		if (install(u, saved, site, SECCOMP_FILTER_FLAG_NEW_LISTENER, prog, &ret, &op) < 0)
-			err = errno;
-		else if (ret < 0)
-			err = (int)-ret;
-		else if (hand_over(pid, u, saved, site, ret, take, ctx, &ret, &op) < 0)
-			err = errno;
+		int err = install_on_thread(pid, u, saved, site, prog, take, ctx, &installed, &op);
 		if (u != first)
 			ptrace(PTRACE_SETREGS, u->tid, 0, &own);
 		if (err)
@@ -268,15 +282,11 @@ int infect_thread_only(pid_t pid, struct infect_thread *t, const struct user_reg
 		return infect_fail(f, pid, op, errno);
 	if (map_program(pid, t, saved, site, filter, len, &scratch, &size, &op) < 0)
 		goto failed;
-	if (install(t, saved, site, take ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, (uint64_t)scratch, &ret, &op) < 0)
-		goto failed;
-	if (ret < 0) {
-		errno = (int)-ret;
+	err = install_on_thread(pid, t, saved, site, (uint64_t)scratch, take, ctx, installed, &op);
+	if (err) {
+		errno = err;
 		goto failed;
 	}
-	*installed = true;
-	if (take && hand_over(pid, t, saved, site, ret, take, ctx, &ret, &op) < 0)
-		goto failed;
 	op = "munmap";
 	if (call(t, saved, site, SYS_munmap, (uint64_t)scratch, size, 0, 0, 0, 0, &ret) < 0)
 		goto failed;

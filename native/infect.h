@@ -70,8 +70,8 @@ int infect_process(pid_t pid, struct infect_thread *t, struct infect_thread *thr
 
 /*
  * Install the filter in held thread T alone, without TSYNC (with TAKE: one listener, handed to
- * TAKE, the task's copy closed; TAKE NULL: no listener), each call made from the syscall instruction at SITE (0: one found in
- * [vdso]) with SAVED as the registers around it. T's registers are left for the caller to set:
+ * TAKE, the task's copy closed; TAKE NULL: no listener), each call made from the syscall
+ * instruction at SITE (0: one found in [vdso]) with SAVED as the registers around it. T's registers are left for the caller to set:
  * it decides what the thread returns to. *INSTALLED says whether the filter went in (it cannot
  * be taken out again). Returns 0, or -1 with *f set and no scratch mapping left behind.
  */
