@@ -1469,6 +1469,27 @@ static napi_value nl_task_uts(napi_env env, napi_callback_info info)
 	return obj;
 }
 
+/*
+ * strictEnter(helper, tid): have cr-shim-strict put the strict-equivalent filter on thread tid,
+ * blocked in a strict-mode request (the TypeScript handler's path, as enterStrict's): 0 or an errno.
+ */
+static napi_value nl_strict_enter(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2];
+	char helper[PATH_MAX];
+	size_t len;
+	uint32_t tid;
+	if (!get_args(env, info, 2, argv))
+		return NULL;
+	if (napi_get_value_string_utf8(env, argv[0], helper, sizeof(helper), &len) != napi_ok || len == 0 || len >= sizeof(helper) - 1) {
+		napi_throw_type_error(env, "EINVAL", "cr_shim_notify: helper must be the path of cr-shim-strict");
+		return NULL;
+	}
+	if (!get_u32(env, argv[1], "tid", &tid))
+		return NULL;
+	return make_i32(env, strict_enter(helper, (pid_t)tid));
+}
+
 /* forgetTask(tid): drop what is cached about a thread's namespace and personality. */
 static napi_value nl_forget_task(napi_env env, napi_callback_info info)
 {
@@ -1632,6 +1653,7 @@ NAPI_MODULE_INIT()
 		{ "close", NULL, nl_close, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "taskUts", NULL, nl_task_uts, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "forgetTask", NULL, nl_forget_task, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "strictEnter", NULL, nl_strict_enter, NULL, NULL, NULL, napi_enumerable, NULL },
 	};
 	if (napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns) != napi_ok || !libc_calls_define(env, exports))
 		return NULL;

@@ -14,7 +14,9 @@
  *   cr-shim-strict filter
  *       Write the filter (raw struct sock_filter) to stdout: restore puts the same program in
  *       an image's strict threads (src/criu/convert.ts, strict-to-filter).
- *   Exit status: 0, or the errno of the step that failed (named on stderr).
+ *   Exit status: 0, or the errno of the step that failed (named on stderr); `enter` also writes it
+ *   as an int32 to fd 3 when that is open (the loop's pipe: cr-shim may reap us before it reads
+ *   our status, native/strict-client.c).
  *
  * Why KILL_THREAD and not a listener of its own, answered with strict mode's exact death
  * (do_exit(SIGKILL) of the thread, __secure_computing_strict): the kernel allows one filter
@@ -68,6 +70,7 @@
 #define PTRACE_O_SUSPEND_SECCOMP (1 << 21)
 #endif
 #define ERESTARTSYS 512
+#define RESULT_FD 3
 
 /* i386 numbers of strict mode's calls (arch/x86/include/asm/seccomp.h __NR_seccomp_*_32). */
 #define I386_EXIT 1
@@ -233,8 +236,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: cr-shim-strict enter TID | cr-shim-strict filter\n");
 		return EINVAL;
 	}
-	if (strcmp(argv[1], "enter") == 0)
-		return enter((pid_t)tid);
+	if (strcmp(argv[1], "enter") == 0) {
+		int32_t rc = enter((pid_t)tid);
+		(void)!write(RESULT_FD, &rc, sizeof(rc));
+		return rc;
+	}
 	fprintf(stderr, "usage: cr-shim-strict enter TID | cr-shim-strict filter\n");
 	return EINVAL;
 }

@@ -13,8 +13,8 @@
  * mechanism's filter is the program's own: there the request is answered EINVAL, what the kernel
  * answers any task under a filter.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { loadAddon } from '../native/addon.js';
 import { STRICT_HELPER_PATH } from '../native/strict-filter.js';
 import { NativeKind } from '../native/addon-types.js';
 import { E } from '../native/errno.js';
@@ -65,9 +65,9 @@ export const strictMode: Handler = {
     // Another form of the call: the kernel answers it (EINVAL), as any filtered task's.
     if (form === undefined || !asksStrict(form, call.args)) return { kind: 'continue' };
     if (hasOwnFilter(call.pid)) return { kind: 'error', errno: E.EINVAL! };
-    const helper = spawnSync(STRICT_HELPER_PATH, ['enter', String(call.pid)], { stdio: 'ignore' });
+    // Through the C client, not child_process: cr-shim's reaper may take the helper's status first (native/strict-client.c).
     // Done: the helper interrupted the notification and the call returns 0; this answer then finds it gone.
-    if (helper.status === 0) return { kind: 'return', val: 0n };
+    if (loadAddon().strictEnter(STRICT_HELPER_PATH, call.pid) === 0) return { kind: 'return', val: 0n };
     return { kind: 'error', errno: E.EINVAL! };
   },
   native(_arch, _nr, name) {

@@ -190,6 +190,12 @@ export interface NotifyAddon {
   taskUts(tid: number): TaskUts | null;
   /** Drop what is cached about the thread's namespace and personality. */
   forgetTask(tid: number): void;
+  /**
+   * Have `helper` (cr-shim-strict) put the strict-equivalent filter on thread `tid`, blocked in a
+   * strict-mode request (native/strict-client.c, as NativeKind.enterStrict does): 0 or an errno.
+   * Blocks the calling thread for the helper's run (a few ms).
+   */
+  strictEnter(helper: string, tid: number): number;
 
   // The set-up calls (native/libc-calls.c): the result, or -errno. src/native/libc.ts wraps them.
   /** prctl(option, arg2, 0, 0, 0). */
