@@ -8,6 +8,7 @@
 #   cr_shim_criu.so      CRIU plugin: records and restores shimmed trees through `cr-shim serve` (cr-shim plugin install)
 #   cr-shim-vdso         helper: write the persona's LINUX_VERSION_CODE into running processes' vDSO note (restore, attach)
 #   cr-shim-exec-watch   helper: seize a task trapped in execve and write the new image's vDSO note before it runs
+#   cr-shim-strict       helper: put a thread that asks for SECCOMP_MODE_STRICT under an equivalent filter; end a strict thread alone
 #   cr-shim-guard        helper: outlive the supervisor; kill the supervised tree's cgroup if the supervisor dies
 {
   "target_defaults": {
@@ -23,7 +24,7 @@
   "targets": [
     {
       "target_name": "cr_shim_notify",
-      "sources": ["native/notify-loop.c", "native/task-uts.c", "native/identity-open.c", "native/exec-watch-client.c", "native/libc-calls.c"],
+      "sources": ["native/notify-loop.c", "native/task-uts.c", "native/identity-open.c", "native/exec-watch-client.c", "native/strict-client.c", "native/libc-calls.c"],
       "defines": ["NAPI_VERSION=8"],
       "libraries": ["-lpthread"]
     },
@@ -46,6 +47,11 @@
       "target_name": "cr-shim-exec-watch",
       "type": "executable",
       "sources": ["native/exec-watch.c", "native/vdso-note.c", "native/read-implies-exec.c"]
+    },
+    {
+      "target_name": "cr-shim-strict",
+      "type": "executable",
+      "sources": ["native/strict-mode.c", "native/infect.c"]
     },
     {
       "target_name": "cr-shim-guard",

@@ -186,6 +186,26 @@ static int hand_over(pid_t pid, struct infect_thread *t, const struct user_regs_
 }
 
 /*
+ * Thread t alone (no TSYNC) installs the program at prog: with TAKE, with a listener of its
+ * own, handed to TAKE and closed in the task. 0, or the errno with *op naming the step;
+ * *installed says whether the filter went in.
+ */
+static int install_on_thread(pid_t pid, struct infect_thread *t, const struct user_regs_struct *saved, uint64_t site,
+			     uint64_t prog, infect_take_fn take, void *ctx, bool *installed, const char **op)
+{
+	long ret = 0;
+	*installed = false;
+	if (install(t, saved, site, take ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, prog, &ret, op) < 0)
+		return errno;
+	if (ret < 0)
+		return (int)-ret;
+	*installed = true;
+	if (take && hand_over(pid, t, saved, site, ret, take, ctx, &ret, op) < 0)
+		return errno;
+	return 0;
+}
+
+/*
  * The threads of pid run under different filters, so TSYNC refused (ESRCH):
  * every held thread installs the filter itself, without TSYNC, and each gets
  * its own listener (a thread's chain may hold one). Threads created later
@@ -198,7 +218,7 @@ static int infect_each_thread(pid_t pid, struct infect_thread *threads, size_t n
 			      infect_take_fn take, void *ctx, struct infect_failure *f)
 {
 	const char *op = "getregs";
-	long ret = 0;
+	bool installed;
 	for (size_t i = 0; i < n; i++) {
 		struct infect_thread *u = &threads[i];
 		struct user_regs_struct own;
@@ -207,19 +227,76 @@ static int infect_each_thread(pid_t pid, struct infect_thread *threads, size_t n
 		if (u != first && ptrace(PTRACE_GETREGS, u->tid, 0, &own) < 0)
 			return infect_fail(f, pid, "getregs", errno);
 		const struct user_regs_struct *saved = u == first ? first_saved : &own;
-		int err = 0;
-		if (install(u, saved, site, SECCOMP_FILTER_FLAG_NEW_LISTENER, prog, &ret, &op) < 0)
-			err = errno;
-		else if (ret < 0)
-			err = (int)-ret;
-		else if (hand_over(pid, u, saved, site, ret, take, ctx, &ret, &op) < 0)
-			err = errno;
+		int err = install_on_thread(pid, u, saved, site, prog, take, ctx, &installed, &op);
 		if (u != first)
 			ptrace(PTRACE_SETREGS, u->tid, 0, &own);
 		if (err)
 			return infect_fail(f, pid, op, err);
 	}
 	return 0;
+}
+
+/*
+ * A scratch mapping in pid holding struct sock_fprog { unsigned short len; struct sock_filter *filter; }
+ * then the program: *scratch its address (left -1 on failure), *size its length. 0, or -1 with errno and *op.
+ */
+static int map_program(pid_t pid, struct infect_thread *t, const struct user_regs_struct *saved, uint64_t site,
+		       const unsigned char *filter, size_t len, long *scratch, size_t *size, const char **op)
+{
+	*size = 16 + len;
+	*op = "mmap";
+	if (call(t, saved, site, SYS_mmap, 0, *size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 (uint64_t)-1, 0, scratch) < 0) {
+		*scratch = -1;
+		return -1;
+	}
+	if (*scratch < 0 && *scratch > -4096) {
+		errno = (int)-*scratch;
+		*scratch = -1;
+		return -1;
+	}
+	unsigned char header[16] = { 0 };
+	uint16_t count = (uint16_t)(len / sizeof(struct sock_filter));
+	uint64_t prog_at = (uint64_t)*scratch + 16;
+	memcpy(header, &count, sizeof(count));
+	memcpy(header + 8, &prog_at, sizeof(prog_at));
+	struct iovec local[2] = { { header, 16 }, { (void *)filter, len } };
+	struct iovec remote = { (void *)(uintptr_t)*scratch, *size };
+	*op = "write-filter";
+	if (process_vm_writev(pid, local, 2, &remote, 1, 0) != (ssize_t)*size)
+		return -1;
+	return 0;
+}
+
+int infect_thread_only(pid_t pid, struct infect_thread *t, const struct user_regs_struct *saved, uint64_t site,
+		       const unsigned char *filter, size_t len, infect_take_fn take, void *ctx, bool *installed,
+		       struct infect_failure *f)
+{
+	long ret = 0, scratch = -1;
+	size_t size = 0;
+	const char *op = "find-syscall-site";
+	int err = 0;
+
+	*installed = false;
+	if (site == 0 && find_syscall_site(pid, &site) < 0)
+		return infect_fail(f, pid, op, errno);
+	if (map_program(pid, t, saved, site, filter, len, &scratch, &size, &op) < 0)
+		goto failed;
+	err = install_on_thread(pid, t, saved, site, (uint64_t)scratch, take, ctx, installed, &op);
+	if (err) {
+		errno = err;
+		goto failed;
+	}
+	op = "munmap";
+	if (call(t, saved, site, SYS_munmap, (uint64_t)scratch, size, 0, 0, 0, 0, &ret) < 0)
+		goto failed;
+	return 0;
+
+failed:
+	err = errno;
+	if (t->held && scratch >= 0)
+		call(t, saved, site, SYS_munmap, (uint64_t)scratch, size, 0, 0, 0, 0, &ret);
+	return infect_fail(f, pid, op, err);
 }
 
 /* The filter goes in, the listener comes out, the registers go back. */
@@ -229,6 +306,7 @@ int infect_process(pid_t pid, struct infect_thread *t, struct infect_thread *thr
 	struct user_regs_struct saved;
 	uint64_t site;
 	long ret = 0, scratch = -1;
+	size_t size = 0;
 	const char *op;
 	int err = 0;
 
@@ -239,26 +317,7 @@ int infect_process(pid_t pid, struct infect_thread *t, struct infect_thread *thr
 	if (find_syscall_site(pid, &site) < 0)
 		goto failed;
 
-	/* struct sock_fprog { unsigned short len; struct sock_filter *filter; } then the program. */
-	size_t size = 16 + len;
-	op = "mmap";
-	if (call(t, &saved, site, SYS_mmap, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 (uint64_t)-1, 0, &scratch) < 0)
-		goto failed;
-	if (scratch < 0 && scratch > -4096) {
-		errno = (int)-scratch;
-		scratch = -1;
-		goto failed;
-	}
-	unsigned char header[16] = { 0 };
-	uint16_t count = (uint16_t)(len / sizeof(struct sock_filter));
-	uint64_t prog_at = (uint64_t)scratch + 16;
-	memcpy(header, &count, sizeof(count));
-	memcpy(header + 8, &prog_at, sizeof(prog_at));
-	struct iovec local[2] = { { header, 16 }, { (void *)filter, len } };
-	struct iovec remote = { (void *)(uintptr_t)scratch, size };
-	op = "write-filter";
-	if (process_vm_writev(pid, local, 2, &remote, 1, 0) != (ssize_t)size)
+	if (map_program(pid, t, &saved, site, filter, len, &scratch, &size, &op) < 0)
 		goto failed;
 
 	const uint64_t flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC |

@@ -28,6 +28,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct user_regs_struct;
+
 #define INFECT_MAX_FILTER_BYTES (4096 * 8) /* BPF_MAXINSNS struct sock_filter */
 
 struct infect_thread {
@@ -65,5 +67,16 @@ typedef int (*infect_take_fn)(void *ctx, pid_t pid, long remote_fd);
  */
 int infect_process(pid_t pid, struct infect_thread *t, struct infect_thread *threads, size_t n,
 		   const unsigned char *filter, size_t len, infect_take_fn take, void *ctx, struct infect_failure *f);
+
+/*
+ * Install the filter in held thread T alone, without TSYNC (with TAKE: one listener, handed to
+ * TAKE, the task's copy closed; TAKE NULL: no listener), each call made from the syscall
+ * instruction at SITE (0: one found in [vdso]) with SAVED as the registers around it. T's registers are left for the caller to set:
+ * it decides what the thread returns to. *INSTALLED says whether the filter went in (it cannot
+ * be taken out again). Returns 0, or -1 with *f set and no scratch mapping left behind.
+ */
+int infect_thread_only(pid_t pid, struct infect_thread *t, const struct user_regs_struct *saved, uint64_t site,
+		       const unsigned char *filter, size_t len, infect_take_fn take, void *ctx, bool *installed,
+		       struct infect_failure *f);
 
 #endif

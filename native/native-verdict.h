@@ -19,6 +19,7 @@ enum native_kind {
 	NK_FORGET_TASK = 6,
 	NK_OPEN_IDENTITY = 7,
 	NK_EXEC_VDSO = 8,
+	NK_ENTER_STRICT = 9,
 };
 
 #endif

@@ -52,6 +52,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -63,6 +64,7 @@
 #include "libc-calls.h"
 #include "native-verdict.h"
 #include "seccomp-compat.h"
+#include "strict-client.h"
 #include "task-uts.h"
 #include "tracee-string.h"
 
@@ -90,7 +92,8 @@ struct verdict {
 	size_t nnames;
 	struct identity_entry *ids;	/* openIdentity: the files answered with the persona's text */
 	size_t nids;
-	char *helper;	/* execVdso: the path of cr-shim-exec-watch; val is the version code, arg 1 for readImpliesExec */
+	char *helper;	/* execVdso: the path of cr-shim-exec-watch; val is the version code, arg 1 for readImpliesExec;
+			 * enterStrict: the path of cr-shim-strict, arg the form (STRICT_FORM_*) */
 };
 
 struct arch_stats {
@@ -614,6 +617,30 @@ static bool parse_exec_vdso(napi_env env, napi_value a, uint32_t index, struct v
 	return true;
 }
 
+/* The calls that ask for strict mode (NativeAction.arg of enterStrict). */
+enum strict_form { STRICT_FORM_PRCTL = 0, STRICT_FORM_SECCOMP = 1 };
+
+/* enterStrict: arg the form, helper the path of cr-shim-strict. */
+static bool parse_enter_strict(napi_env env, napi_value a, uint32_t index, struct verdict *d)
+{
+	napi_value v;
+	bool has = false;
+	uint32_t form;
+	size_t len;
+	if (!prop(env, a, "arg", &v, &has) || !has || !get_u32(env, v, "arg", &form))
+		return has ? false : bad_action(env, index, "arg (the form) missing");
+	if (form > STRICT_FORM_SECCOMP)
+		return bad_action(env, index, "arg out of range 0..1 (prctl, seccomp)");
+	d->arg = (uint8_t)form;
+	if (!prop(env, a, "helper", &v, &has) || !has || napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok || len == 0 || len >= PATH_MAX)
+		return bad_action(env, index, "helper must be the path of cr-shim-strict");
+	d->helper = malloc(len + 1);
+	if (!d->helper)
+		return bad_action(env, index, "out of memory");
+	napi_get_value_string_utf8(env, v, d->helper, len + 1, &len);
+	return true;
+}
+
 /* Fill t->v[action.nr] from one NativeAction object. */
 static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch_table *t)
 {
@@ -720,6 +747,8 @@ static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch
 		return parse_open_identity(env, a, index, d);
 	case NK_EXEC_VDSO:
 		return parse_exec_vdso(env, a, index, d);
+	case NK_ENTER_STRICT:
+		return parse_enter_strict(env, a, index, d);
 	default:
 		return bad_action(env, index, "unknown kind");
 	}
@@ -929,6 +958,69 @@ static enum outcome answer_uname(int listener, const struct verdict *v, const st
 	return ANSWERED;
 }
 
+/*
+ * Does the call ask for strict mode: prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) (option is an
+ * int, the mode an unsigned long, arg3 unused: kernel/sys.c, prctl_set_seccomp) or
+ * seccomp(SECCOMP_SET_MODE_STRICT, 0, NULL) (op and flags unsigned int)? The filter compares low
+ * halves only, so other forms can arrive: they go on to the kernel, which answers them as it
+ * answers any filtered task (EINVAL).
+ */
+static bool asks_strict(const struct verdict *v, const struct seccomp_notif *n)
+{
+	const __u64 *a = n->data.args;
+	if (v->arg == STRICT_FORM_PRCTL)
+		return (int)a[0] == PR_SET_SECCOMP && a[1] == SECCOMP_MODE_STRICT;
+	return (uint32_t)a[0] == SECCOMP_SET_MODE_STRICT && (uint32_t)a[1] == 0 && a[2] == 0;
+}
+
+/* The "Seccomp_filters:" count of thread TID (5.9+), or 0 when it cannot be read. */
+static int filter_count(pid_t tid)
+{
+	char path[64], line[256];
+	int count = 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Seccomp_filters: %d", &count) == 1)
+			break;
+	fclose(f);
+	return count;
+}
+
+/*
+ * enterStrict: cr-shim-strict puts the strict-equivalent filter on the calling thread and makes
+ * the call return 0 (native/strict-mode.c). The notification itself is interrupted by then:
+ * nothing is sent. When the helper could not act and the call still waits, it gets EINVAL, as
+ * the kernel answers a task under a filter.
+ */
+static enum outcome enter_strict(int listener, const struct verdict *v, const struct seccomp_notif *n,
+				 struct seccomp_notif_resp *resp)
+{
+	if (!asks_strict(v, n)) {
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		return ANSWERED;
+	}
+	/*
+	 * A thread under a filter of the program's own would get EINVAL from its kernel too
+	 * (seccomp_may_assign_mode). cr-shim puts exactly one filter in each thread's chain (run's
+	 * launcher, or the one restore and attach inject; an image's old copy is dropped), so
+	 * more than one is the program's.
+	 */
+	if (filter_count((pid_t)n->pid) > 1) {
+		resp->error = -EINVAL;
+		return ANSWERED;
+	}
+	/* The pid may have been reused once the task died: never seize a stranger. */
+	if (!id_valid(listener, n->id))
+		return GONE;
+	if (strict_enter(v->helper, (pid_t)n->pid) == 0 || !id_valid(listener, n->id))
+		return SENT;
+	resp->error = -EINVAL;
+	return ANSWERED;
+}
+
 /* Fill resp for a native verdict; DEFERRED when JS must decide after all, GONE when the task left. */
 static enum outcome decide(int listener, const struct verdict *v, const struct seccomp_notif *n,
 			   struct seccomp_notif_resp *resp)
@@ -991,6 +1083,8 @@ static enum outcome decide(int listener, const struct verdict *v, const struct s
 		(void)exec_watch(v->helper, (uint32_t)v->val, v->arg != 0, (pid_t)n->pid);
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 		return ANSWERED;
+	case NK_ENTER_STRICT:
+		return enter_strict(listener, v, n, resp);
 	default:
 		return DEFERRED;
 	}
@@ -1386,6 +1480,27 @@ static napi_value nl_task_uts(napi_env env, napi_callback_info info)
 	return obj;
 }
 
+/*
+ * strictEnter(helper, tid): have cr-shim-strict put the strict-equivalent filter on thread tid,
+ * blocked in a strict-mode request (the TypeScript handler's path, as enterStrict's): 0 or an errno.
+ */
+static napi_value nl_strict_enter(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2];
+	char helper[PATH_MAX];
+	size_t len;
+	uint32_t tid;
+	if (!get_args(env, info, 2, argv))
+		return NULL;
+	if (napi_get_value_string_utf8(env, argv[0], helper, sizeof(helper), &len) != napi_ok || len == 0 || len >= sizeof(helper) - 1) {
+		napi_throw_type_error(env, "EINVAL", "cr_shim_notify: helper must be the path of cr-shim-strict");
+		return NULL;
+	}
+	if (!get_u32(env, argv[1], "tid", &tid))
+		return NULL;
+	return make_i32(env, strict_enter(helper, (pid_t)tid));
+}
+
 /* forgetTask(tid): drop what is cached about a thread's namespace and personality. */
 static napi_value nl_forget_task(napi_env env, napi_callback_info info)
 {
@@ -1549,6 +1664,7 @@ NAPI_MODULE_INIT()
 		{ "close", NULL, nl_close, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "taskUts", NULL, nl_task_uts, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "forgetTask", NULL, nl_forget_task, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "strictEnter", NULL, nl_strict_enter, NULL, NULL, NULL, napi_enumerable, NULL },
 	};
 	if (napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns) != napi_ok || !libc_calls_define(env, exports))
 		return NULL;

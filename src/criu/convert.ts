@@ -11,6 +11,13 @@
  *                     restore's criu exits.
  *   drop-caps         capabilities the image's tasks hold that no task here can hold (outside
  *                     this host's bounding set): CRIU's restorer would fail in capset(2).
+ *   strict-to-filter  threads in SECCOMP_MODE_STRICT: CRIU would restore them in strict mode, and
+ *                     the kernel then refuses cr-shim's filter to them (a strict task's mode
+ *                     cannot change, kernel/seccomp.c seccomp_may_assign_mode), while nothing can
+ *                     be injected into a strict thread at all. Each gets the strict-equivalent
+ *                     filter instead (native/strict-mode.c: read, write, exit, rt_sigreturn,
+ *                     every other call SECCOMP_RET_KILL_THREAD), as `run` gives a thread that asks
+ *                     for strict mode, and cr-shim's filter goes on top at restore.
  *
  * The original is never written: convertImage builds the result in a temporary directory next
  * to the destination and renames it into place, so a failure leaves nothing behind. The copy
@@ -25,7 +32,9 @@ import { CoreImage, listCoreTids } from './image/core.js';
 import { CAP_SETS, dropCaps } from './image/creds.js';
 import { DUMP_AGAIN, ImageError } from './image/image-error.js';
 import { decodeEntry, readImage, serializeImage } from './image/image-file.js';
-import { readImageFilters, readSeccompFilters, serializeSeccomp, withPrev } from './image/seccomp.js';
+import { newFilter, readImageFilters, readSeccompFilters, serializeSeccomp, withPrev } from './image/seccomp.js';
+import { SECCOMP_MODE } from './image/core.js';
+import { strictFilter } from '../native/strict-filter.js';
 import { readThreadCaps } from './image/thread-caps.js';
 import { MANIFEST_FILE, readManifest, writeManifest } from './manifest.js';
 import { filterSha256 } from './supervised-record.js';
@@ -37,7 +46,8 @@ const SIGKILL = 9;
 export type Conversion =
   | { kind: 'drop-shim-filter'; sha256: string; indices: number[]; why: string }
   | { kind: 'clear-pdeath-signal'; pids: number[]; why: string }
-  | { kind: 'drop-caps'; caps: string[]; why: string };
+  | { kind: 'drop-caps'; caps: string[]; why: string }
+  | { kind: 'strict-to-filter'; tids: number[]; why: string };
 
 /**
  * The conversions a restore of `imgDir` on this host requires, with why. Reads only.
@@ -70,6 +80,16 @@ export function requiredConversions(imgDir: string, host: HostCaps = hostCaps())
       kind: 'clear-pdeath-signal',
       pids: [root],
       why: `PID ${root} was started by cr-shim's launcher with PR_SET_PDEATHSIG(SIGKILL), to die with its supervisor: CRIU would set it again relative to the restoring criu, and a detached restore would kill the program as criu exits`,
+    });
+  }
+  const strict = readImageFilters(imgDir).tasks.filter((t) => t.mode === SECCOMP_MODE.strict).map((t) => t.pid);
+  if (strict.length > 0) {
+    out.push({
+      kind: 'strict-to-filter',
+      tids: strict,
+      why:
+        `thread ${strict.join(', ')} ${strict.length === 1 ? 'is' : 'are'} in SECCOMP_MODE_STRICT: CRIU would restore strict mode, which refuses cr-shim's filter; ` +
+        'each gets an equivalent filter instead (read, write, exit, rt_sigreturn; any other call kills the thread, with SIGSYS where strict mode uses SIGKILL)',
     });
   }
   // The bounding set alone never fails a restore (CRIU only drops from it); the other sets go through capset(2).
@@ -133,6 +153,8 @@ export function convertImage(src: string, dst: string, conversions: readonly Con
   const cores = new Map<number, CoreImage>();
   const core = (tid: number) => cores.get(tid) ?? cores.set(tid, CoreImage.read(src, tid)).get(tid)!;
   const manifest = readManifest(src);
+  /** seccomp.img's filters as the conversions so far left them; undefined while untouched. */
+  let seccomp: ReturnType<typeof readSeccompFilters> | undefined;
 
   for (const c of conversions) {
     if (c.kind === 'drop-shim-filter') {
@@ -146,11 +168,23 @@ export function convertImage(src: string, dst: string, conversions: readonly Con
       } catch (cause) {
         throw new ImageError('convert', `${path.join(src, 'seccomp.img')}: ${(cause as Error).message}`, { cause, code: 'EIMAGE', hint: DUMP_AGAIN });
       }
+      // Indices are the source image's: this must be the first conversion to touch seccomp.img (requiredConversions' order).
+      if (seccomp !== undefined) throw new ImageError('convert', 'drop-shim-filter must come before strict-to-filter', { code: 'EINVAL' });
       const messages = readSeccompFilters(src);
-      rewritten.set('seccomp.img', serializeSeccomp(edit.kept.map((old, i) => withPrev(messages[old]!, edit.prev[i]))));
+      seccomp = edit.kept.map((old, i) => withPrev(messages[old]!, edit.prev[i]));
+      rewritten.set('seccomp.img', serializeSeccomp(seccomp));
       tids.forEach((tid, i) => core(tid).setSeccomp(edit.threads[i]!));
       if (manifest) delete manifest.shimFilter;
       applied.push(`dropped cr-shim's filter (${drop.size} ${drop.size === 1 ? 'copy' : 'copies'}, sha256 ${c.sha256.slice(0, 12)}); ${edit.kept.length} other filters kept`);
+    } else if (c.kind === 'strict-to-filter') {
+      // A strict thread has no filter of its own (strict and filter modes exclude each other): one new chain each, appended.
+      const base = seccomp ?? readSeccompFilters(src);
+      const strict = strictFilter();
+      const tids = c.tids.filter((tid) => core(tid).seccomp().mode === SECCOMP_MODE.strict);
+      tids.forEach((tid, i) => core(tid).setSeccomp({ mode: SECCOMP_MODE.filter, filter: base.length + i }));
+      seccomp = [...base, ...tids.map(() => newFilter(strict))];
+      rewritten.set('seccomp.img', serializeSeccomp(seccomp));
+      applied.push(`gave ${tids.length === 1 ? `thread ${tids[0]}` : `threads ${tids.join(', ')}`} a strict-equivalent filter in place of SECCOMP_MODE_STRICT`);
     } else if (c.kind === 'clear-pdeath-signal') {
       for (const pid of c.pids) core(pid).clearPdeathSignal();
       if (manifest) delete manifest.shimRoot;

@@ -26,7 +26,7 @@ export interface Manifest {
   shimFilter?: { index: number; sha256: string };
   shimRoot?: { pid: number };
   dump?: { pid: number; criuArgs: string[]; preDumps?: number };
-  conversions?: { kind: 'drop-shim-filter' | 'clear-pdeath-signal' | 'drop-caps'; detail: string; time: string }[];
+  conversions?: { kind: 'drop-shim-filter' | 'clear-pdeath-signal' | 'drop-caps' | 'strict-to-filter'; detail: string; time: string }[];
   /** What `dump --terminate-unmovable` ended before the dump, and why (src/criu/unmovable/). */
   leftBehind?: {
     terminated: { pid: number; comm: string; signal: 'SIGTERM' | 'SIGKILL'; findings: { kind: string; what: string; why: string }[] }[];

@@ -18,6 +18,7 @@ import { kexecLoad } from './kexec.js';
 import { behaviourHandlerIds } from './behaviours.js';
 import { sendfileNoSplice } from './sendfile-no-splice.js';
 import { tiocsti } from './tiocsti.js';
+import { STRICT_MODE_HANDLER, strictMode } from './strict-mode.js';
 import { compareReleases } from '../tables/release.js';
 import { execVdso } from './exec-vdso.js';
 import { answersStat, STAT_CALLS, sysctlRemovedStat } from './sysctl-removed-stat.js';
@@ -114,7 +115,7 @@ export function emulationFor(name: string, facts: RuleFacts): Emulation | undefi
 export function makeHandlers(sysctl: SysctlLookup): ReadonlyMap<string, Handler> {
   const list: Handler[] = [
     uname, unameWatch, procIdentity, execVdso, iopl, ioperm, lookupDcookie, nfsservctl, bdflush, sockoptPasscred, initModule, finitModule, deleteModule, kexecLoad,
-    sendfileNoSplice, tiocsti, sysctlRemovedStat,
+    sendfileNoSplice, tiocsti, sysctlRemovedStat, strictMode,
     makeSysctlHandler('sysctl', sysctl, false),
     makeSysctlHandler('sysctl-stub', sysctl, true),
   ];
@@ -126,5 +127,6 @@ export function handlerIds(): string[] {
   const ids = new Set<string>();
   for (const rows of Object.values(EMULATIONS)) for (const r of rows) if ('handler' in r) ids.add(r.handler);
   for (const id of behaviourHandlerIds()) ids.add(id);
+  ids.add(STRICT_MODE_HANDLER);
   return [...ids].sort();
 }

@@ -16,6 +16,7 @@ import { superviseTree, type AdoptResult } from '../supervisor/adopt.js';
 import { guardSupervisedTree } from '../supervisor/tree-guard.js';
 import { injectFilter, InjectError } from './injector.js';
 import { killTree, listTree } from './tree.js';
+import { strictThreads } from './strict-tasks.js';
 import { writeVdsoNotes } from './vdso-note.js';
 
 export const ATTACH_NOTICE = 'attach: the filter stays installed for the life of these processes; it cannot be removed';
@@ -63,6 +64,14 @@ export async function attach(opts: AttachOptions): Promise<AdoptResult> {
   }
   if (handOver !== undefined && isAncestorOrSelf(pid, handOver.servicePid)) {
     throw new UsageError('attach', `process ${pid} is cr-shim serve (pid ${handOver.servicePid}) or one of its ancestors`, { code: 'EINVAL', hint: 'attach to a process outside the service\'s ancestry, or use --no-serve' });
+  }
+  const strict = strictThreads(listTree(pid));
+  if (strict.length > 0) {
+    const named = strict.map((t) => (t.tid === t.pid ? `process ${t.pid}` : `thread ${t.tid} of process ${t.pid}`)).join(', ');
+    throw new ShimError('attach', `${named} is in SECCOMP_MODE_STRICT: nothing can be injected into it (any call but read, write, exit and rt_sigreturn kills it); the tree was left as it was`, {
+      code: 'EPERM',
+      hint: 'start the program under cr-shim run, where a request for strict mode gets an equivalent filter',
+    });
   }
   const filter = handOver?.filter ?? session?.filter;
   if (filter === undefined) throw new ShimError('attach', 'neither a session nor a service to supervise with', { code: 'EINVAL' });

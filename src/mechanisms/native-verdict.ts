@@ -8,6 +8,7 @@ import type { Reply } from '../handlers/types.js';
 import { NativeKind } from '../native/addon-types.js';
 import { pathArgOf, WATCHED_NAMES } from '../handlers/proc-identity.js';
 import { E } from '../native/errno.js';
+import { asksStrict } from '../handlers/strict-mode.js';
 import type { TraceeMemory } from '../native/tracee-memory.js';
 import type { Verdict } from '../supervisor/routes.js';
 
@@ -42,6 +43,9 @@ export function applyVerdict(v: Verdict, args: readonly bigint[], mem: TraceeMem
       if (typeof p !== 'string' || lastComponentIn(p, watch.names)) return 'handler';
       return { kind: 'continue' };
     }
+    case NativeKind.enterStrict:
+      // The handler tries the helper (which cannot seize a task this tracer holds) and answers EINVAL.
+      return asksStrict(v.arg!, args) ? 'handler' : { kind: 'continue' };
     default:
       return 'handler';
   }

@@ -64,6 +64,14 @@ export const NativeKind = {
    * before its first instruction (native/exec-watch.c). A task another tracer holds execs unpatched.
    */
   execVdso: 8,
+  /**
+   * prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) (`arg` 0) or seccomp(SECCOMP_SET_MODE_STRICT, 0,
+   * NULL) (`arg` 1): `helper` (cr-shim-strict) puts a strict-equivalent filter on the calling
+   * thread and the call returns 0; the filter's listener joins the loop, which ends the thread
+   * as strict mode does at any call strict mode forbids (native/strict-mode.c). Another form of
+   * the call continues (the kernel answers EINVAL). handlers/strict-mode.ts.
+   */
+  enterStrict: 9,
 } as const;
 
 /** Where an open-family call keeps its arguments (native/identity-open.h enum open_form). */
@@ -95,7 +103,7 @@ export interface NativeAction {
    * (its permission bits, owner root) and `netAdmin` (CAP_NET_ADMIN counts as the owner).
    */
   identity?: { path: string; fd: number; mode?: number; netAdmin?: boolean }[];
-  /** execVdso: the path of cr-shim-exec-watch (`val` is the version code). */
+  /** execVdso: the path of cr-shim-exec-watch (`val` is the version code); enterStrict: the path of cr-shim-strict. */
   helper?: string;
   /** execVdso: also set READ_IMPLIES_EXEC in images kernels before 5.8 gave it to (a 64-bit ELF without PT_GNU_STACK or with an executable one). */
   readImpliesExec?: boolean;
@@ -189,6 +197,12 @@ export interface NotifyAddon {
   taskUts(tid: number): TaskUts | null;
   /** Drop what is cached about the thread's namespace and personality. */
   forgetTask(tid: number): void;
+  /**
+   * Have `helper` (cr-shim-strict) put the strict-equivalent filter on thread `tid`, blocked in a
+   * strict-mode request (native/strict-client.c, as NativeKind.enterStrict does): 0 or an errno.
+   * Blocks the calling thread for the helper's run (a few ms).
+   */
+  strictEnter(helper: string, tid: number): number;
 
   // The set-up calls (native/libc-calls.c): the result, or -errno. src/native/libc.ts wraps them.
   /** prctl(option, arg2, 0, 0, 0). */

@@ -15,6 +15,7 @@ import type { Action, ArchPlan, ArgRule, Plan, PlanEntry } from './types.js';
 import type { ArgTable } from '../tables/arg-table.js';
 import { argRulesFor } from './arg-rules.js';
 import { behaviourRules } from '../handlers/behaviours.js';
+import { strictModeRules } from '../handlers/strict-mode.js';
 
 const ENOSYS: Action = { kind: 'errno', errno: errno('ENOSYS') };
 
@@ -58,7 +59,7 @@ export function planArch(input: ArchInput): ArchPlan {
     const { p, h } = byNr.get(nr)!;
     const name = p?.name ?? h!.name;
     const entry: PlanEntry = { nr, name, ...decide(arch, persona.release, p, h, hostMissing, input.sameKernel ?? false, input.view ?? DEFAULT_VIEW) };
-    const rules = input.sameKernel ? [] : argRules(input, entry);
+    const rules = [...strictRules(input, entry), ...(input.sameKernel ? [] : argRules(input, entry))];
     if (rules.length > 0) entry.argRules = rules;
     entries.push(entry);
   }
@@ -80,6 +81,11 @@ function decide(
   }
   if (hostHas) return { action: { kind: 'allow' }, reason: 'same on both kernels', basis: 'same' };
   return { action: ENOSYS, reason: 'the host lacks it and cr-shim has no emulation', basis: 'unsupported' };
+}
+
+/** Strict-mode requests go to the supervisor under every persona, the host's own too (handlers/strict-mode.ts). */
+function strictRules(input: ArchInput, e: PlanEntry): ArgRule[] {
+  return e.action.kind === 'errno' ? [] : strictModeRules(input.arch, e.name);
 }
 
 /**

@@ -74,12 +74,14 @@ describe('argument rules through the emulator (cases/arg-rules.json)', () => {
     }
   });
 
-  it('a persona equal to the host gets no argument rule (the host answers itself)', () => {
+  it('a persona equal to the host gets no argument rule but the strict-mode traps (the host answers itself)', () => {
     const plan = computePlan('6.18', [{
       arch: 'x86_64', persona: registry.get('x86_64', '6.18'), host: registry.get('x86_64', '6.18'), hostMissing: new Set(),
       argTable: registry.argTable('x86_64')!, sameKernel: true,
     }]);
-    expect(plan.arches[0]!.entries.filter((e) => e.argRules)).toEqual([]);
+    const ruled = plan.arches[0]!.entries.filter((e) => e.argRules);
+    expect(ruled.map((e) => e.name)).toEqual(['prctl', 'seccomp']);
+    for (const e of ruled) expect(e.argRules!.map((r) => r.action)).toEqual([{ kind: 'notify', handler: 'strict-mode' }]);
   });
 });
 

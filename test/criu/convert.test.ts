@@ -11,6 +11,11 @@ import { CoreImage } from '../../src/criu/image/core.js';
 import { readImageFilters } from '../../src/criu/image/seccomp.js';
 import { readThreadCaps } from '../../src/criu/image/thread-caps.js';
 import { readManifest } from '../../src/criu/manifest.js';
+import { AUDIT_ARCH, X32_SYSCALL_BIT, type Arch } from '../../src/arch.js';
+import { TableRegistry } from '../../src/tables/registry.js';
+import { decode } from '../../src/bpf/encode.js';
+import { emulate } from '../../src/bpf/emulate.js';
+import { strictFilter } from '../../src/native/strict-filter.js';
 import { hashDir, tempDir } from './helpers/images.js';
 import { shimManifest, writeSyntheticImage } from './helpers/synthetic-image.js';
 
@@ -83,6 +88,53 @@ describe('a tree of two processes under cr-shim, one with a filter of its own', 
     expect(fs.statSync(path.join(out, 'pages-1.img')).ino).toBe(fs.statSync(path.join(src, 'pages-1.img')).ino);
     expect(fs.statSync(path.join(out, 'seccomp.img')).ino).not.toBe(fs.statSync(path.join(src, 'seccomp.img')).ino);
     fs.rmSync(path.join(src, 'pages-1.img'));
+  });
+});
+
+describe('a process with a thread in SECCOMP_MODE_STRICT beside a thread under cr-shim\'s filter', () => {
+  // Thread 401 entered strict mode natively (mode 1, no filter); 400 runs under cr-shim's filter (0).
+  const src = path.join(dir, 'strict');
+  writeSyntheticImage(src, {
+    processes: [{ pid: 400, threads: [{ tid: 400, seccomp: { mode: 2, filter: 0 }, caps: 0n }, { tid: 401, seccomp: { mode: 1 }, caps: 0n }] }],
+    filters: [{ insns: SHIM }],
+    manifest: shimManifest(SHIM, 0),
+  });
+
+  it('requires dropping cr-shim\'s filter, then the strict thread\'s strict-equivalent filter', () => {
+    const conv = requiredConversions(src, HOST);
+    expect(conv.map((c) => c.kind)).toEqual(['drop-shim-filter', 'strict-to-filter']);
+    expect(conv[1]).toMatchObject({ tids: [401] });
+    expect(conv[1]!.why).toMatch(/^thread 401 is in SECCOMP_MODE_STRICT: CRIU would restore strict mode, which refuses cr-shim's filter/);
+  });
+
+  it('converts: the strict thread gets cr-shim-strict\'s filter as a chain of its own, the other none; source untouched', () => {
+    const before = hashDir(src);
+    const out = path.join(dir, 'strict-out');
+    const result = convertImage(src, out, requiredConversions(src, HOST));
+    expect(hashDir(src)).toBe(before);
+    expect(result.applied[1]).toBe('gave thread 401 a strict-equivalent filter in place of SECCOMP_MODE_STRICT');
+    const { filters, tasks } = readImageFilters(out);
+    expect(filters.map((f) => f.insns.toString('hex'))).toEqual([strictFilter().toString('hex')]);
+    expect(filters[0]!.prev).toBeUndefined();
+    expect(tasks).toEqual([{ pid: 400, mode: 0 }, { pid: 401, filterIndex: 0, mode: 2 }]);
+    expect(readManifest(out)!.conversions?.map((c) => c.kind)).toEqual(['drop-shim-filter', 'strict-to-filter']);
+    expect(requiredConversions(out, HOST)).toEqual([]);
+  });
+
+  it('the strict-equivalent filter allows read, write, exit and rt_sigreturn (ia32: read, write, exit, sigreturn) and kills the thread at anything else', () => {
+    const registry = new TableRegistry();
+    const insns = decode(strictFilter());
+    const verdict = (arch: Arch, name: string) => emulate(insns, { arch: AUDIT_ARCH[arch], nr: registry.indexed(arch, '6.18').byName.get(name)!.nr, args: [] }).action;
+    const rows: [Arch, string, string][] = [
+      ['x86_64', 'read', 'ALLOW'], ['x86_64', 'write', 'ALLOW'], ['x86_64', 'exit', 'ALLOW'], ['x86_64', 'rt_sigreturn', 'ALLOW'],
+      ['x86_64', 'getpid', 'KILL_THREAD'], ['x86_64', 'exit_group', 'KILL_THREAD'], ['x86_64', 'open', 'KILL_THREAD'],
+      ['ia32', 'read', 'ALLOW'], ['ia32', 'write', 'ALLOW'], ['ia32', 'exit', 'ALLOW'], ['ia32', 'sigreturn', 'ALLOW'],
+      ['ia32', 'rt_sigreturn', 'KILL_THREAD'], ['ia32', 'exit_group', 'KILL_THREAD'],
+      ['aarch64', 'read', 'KILL_THREAD'],
+    ];
+    for (const [arch, name, want] of rows) expect(verdict(arch, name), `${arch} ${name}`).toBe(want);
+    // x32 numbers arrive as x86_64 with X32_SYSCALL_BIT set: not strict mode's calls either.
+    expect(emulate(insns, { arch: AUDIT_ARCH.x86_64, nr: X32_SYSCALL_BIT, args: [] }).action).toBe('KILL_THREAD');
   });
 });
 

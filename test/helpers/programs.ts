@@ -28,6 +28,7 @@ export const PROGRAM_NAMES = [
   'net-server',
   'uts-switch',
   'stamp',
+  'strict-mode',
   'identity-leaks',
   'sendfile-proc',
   'vdso-note',

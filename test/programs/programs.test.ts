@@ -84,6 +84,7 @@ describe('usage errors exit EINVAL', () => {
     { name: 'sendfile-proc', args: [] },
     { name: 'tiocsti', args: ['extra'] },
     { name: 'gid-map', args: ['extra'] },
+    { name: 'strict-mode', args: ['nope'] },
   ];
   it('covers every program', () => {
     expect(new Set(cases.map((c) => c.name))).toEqual(new Set(PROGRAM_NAMES));

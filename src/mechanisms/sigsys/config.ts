@@ -14,6 +14,7 @@ import type { Session } from '../../supervisor/session.js';
 import { makeHandlers } from '../../handlers/registry.js';
 import { identityFiles, pathArgOf } from '../../handlers/proc-identity.js';
 import { loadSysctlLookup } from '../../handlers/sysctl-table.js';
+import { E } from '../../native/errno.js';
 import { NativeKind } from '../../native/addon-types.js';
 import { startupTaskUts, utsnameBytes } from '../../handlers/uname.js';
 import type { Plan } from '../../plan/types.js';
@@ -81,6 +82,9 @@ export function verdictLine(nr: number, name: string, v: Verdict | undefined, pe
       return `write ${nr} ${v.arg} ${v.val ?? 0} ${Buffer.from(v.bytes!).toString('hex')}`;
     case NativeKind.pathWatch:
       return `watch ${nr} ${v.arg} ${name}`;
+    case NativeKind.enterStrict:
+      // The program's own TRAP filter already bars strict mode: the kernel's EINVAL (handlers/strict-mode.ts).
+      return `errno ${nr} ${E.EINVAL!}`;
     case NativeKind.openIdentity:
       // The in-process handler cannot open as the supervisor would: it watches the path, as before.
       return `watch ${nr} ${pathArgOf(v.arg!)} ${name}`;
