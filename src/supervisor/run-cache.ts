@@ -13,12 +13,17 @@
  *   - an entry is read only if opened without following a symlink and fstat shows
  *     a regular file with one link, owned by the effective user, mode 0600;
  *     it is written to a fresh O_EXCL file and renamed into place;
- *   - the entry names its own key, and the key hashes everything the compiled
- *     run depends on: the code (dist/cli/build-id, written by the bundle step;
- *     without it, as when running from source, there is no cache), the host
- *     kernel (release, version and boot id: the host probe is per boot), every
- *     file under tables/ (path, size, mtime), and the options. A damaged or
- *     foreign entry is a miss and is replaced.
+ *   - the entry names its own key, and the key hashes what the compiled run
+ *     depends on besides the tables: the code (dist/cli/build-id, written by the
+ *     bundle step; without it, as when running from source, there is no cache),
+ *     the host (kernel release, version, boot id: the host probe is per boot;
+ *     the CPU count: removed sysctl defaults scale with it), the tables
+ *     directory and the options;
+ *   - the entry lists the table files the compile read or looked for
+ *     (tables/read-log.ts) and every directory under tables/, each with its
+ *     size and mtime (or its absence): a hit re-checks those few, so a table
+ *     edited in place, added or removed is a miss. A damaged or foreign entry
+ *     is a miss and is replaced.
  * CR_SHIM_SESSION_CACHE=off turns the cache off.
  */
 import crypto from 'node:crypto';
@@ -30,7 +35,7 @@ import { defaultTablesDir } from '../tables/paths.js';
 import type { CompiledRun } from './compiled-run-types.js';
 
 /** Bumped when CompiledRun's shape or meaning changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 /** Entries kept: one per (build, tables, host boot, options) seen; older ones are pruned on write. */
 const MAX_ENTRIES = 64;
 
@@ -75,24 +80,38 @@ export function hostIdentity(): string {
   } catch {
     // No boot id: release and version alone (a reboot into the same build then shares entries).
   }
-  return [os.release(), os.version(), os.machine(), bootId].join('\n');
+  return [os.release(), os.version(), os.machine(), bootId, `cpus ${os.cpus().length}`].join('\n');
 }
 
-/** Every file under `dir` as "relative path, size, mtime", sorted: a changed table changes the key. */
-export function tablesIdentity(dir: string): string {
-  const lines: string[] = [];
-  const walk = (rel: string): void => {
-    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const r = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(r);
-      else {
-        const st = fs.statSync(path.join(dir, r), { bigint: true });
-        lines.push(`${r} ${st.size} ${st.mtimeNs}`);
-      }
-    }
+/** A file or directory a compiled run depends on, as it was: size and mtime, or absent. */
+export interface Dependency {
+  path: string;
+  /** "SIZE MTIME_NS", or "absent". */
+  state: string;
+}
+
+function stateOf(p: string): string {
+  try {
+    const st = fs.statSync(p, { bigint: true });
+    return `${st.size} ${st.mtimeNs}`;
+  } catch {
+    return 'absent';
+  }
+}
+
+/** `files` (what the compile read or looked for) and every directory under `tablesDir`, as they are now. */
+export function dependencies(tablesDir: string, files: readonly string[]): Dependency[] {
+  const dirs: string[] = [];
+  const walk = (d: string): void => {
+    dirs.push(d);
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(d, e.name));
   };
-  walk('');
-  return lines.sort().join('\n');
+  walk(tablesDir);
+  return [...new Set([...dirs, ...files])].sort().map((p) => ({ path: p, state: stateOf(p) }));
+}
+
+function unchanged(deps: readonly Dependency[]): boolean {
+  return deps.every((d) => stateOf(d.path) === d.state);
 }
 
 export function runCacheKey(req: RunCacheRequest, inputs: RunCacheInputs): string {
@@ -103,7 +122,7 @@ export function runCacheKey(req: RunCacheRequest, inputs: RunCacheInputs): strin
   });
   return crypto
     .createHash('sha256')
-    .update([`format ${FORMAT}`, inputs.buildId, inputs.host, inputs.tablesDir, tablesIdentity(inputs.tablesDir), request].join('\0'))
+    .update([`format ${FORMAT}`, inputs.buildId, inputs.host, inputs.tablesDir, request].join('\0'))
     .digest('hex');
 }
 
@@ -129,8 +148,8 @@ export function isCacheable(run: CompiledRun): boolean {
 }
 
 /** Uint8Array as {"$b64": ...}: the filter and writeArg bytes. */
-function encode(run: CompiledRun, key: string): string {
-  return JSON.stringify({ format: FORMAT, key, run }, function (this: Record<string, unknown>, k: string, v: unknown) {
+function encode(run: CompiledRun, key: string, deps: readonly Dependency[]): string {
+  return JSON.stringify({ format: FORMAT, key, deps, run }, function (this: Record<string, unknown>, k: string, v: unknown) {
     const raw = this[k];
     return raw instanceof Uint8Array ? { $b64: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') } : v;
   });
@@ -139,9 +158,12 @@ function encode(run: CompiledRun, key: string): string {
 function decode(text: string, key: string): CompiledRun | undefined {
   const body = JSON.parse(text, (_k, v: unknown) =>
     v !== null && typeof v === 'object' && typeof (v as { $b64?: unknown }).$b64 === 'string' ? Buffer.from((v as { $b64: string }).$b64, 'base64') : v,
-  ) as { format?: unknown; key?: unknown; run?: Partial<CompiledRun> };
+  ) as { format?: unknown; key?: unknown; deps?: unknown; run?: Partial<CompiledRun> };
   const run = body.run;
   if (body.format !== FORMAT || body.key !== key || run === undefined) return undefined;
+  const deps = body.deps;
+  const depsOk = Array.isArray(deps) && deps.every((d: Partial<Dependency>) => typeof d?.path === 'string' && typeof d.state === 'string');
+  if (!depsOk || !unchanged(deps as Dependency[])) return undefined;
   const ok =
     run.filter instanceof Uint8Array &&
     run.filter.length > 0 &&
@@ -173,12 +195,12 @@ export function readCachedRun(dir: string, key: string): CompiledRun | undefined
 }
 
 /** Store `run` under `key` (atomically; mode 0600). False when it could not: the cache only saves time. */
-export function writeCachedRun(dir: string, key: string, run: CompiledRun): boolean {
+export function writeCachedRun(dir: string, key: string, run: CompiledRun, deps: readonly Dependency[]): boolean {
   const tmp = path.join(dir, `.${key}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
   try {
     const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
     try {
-      fs.writeFileSync(fd, encode(run, key));
+      fs.writeFileSync(fd, encode(run, key, deps));
     } finally {
       fs.closeSync(fd);
     }
@@ -205,7 +227,8 @@ function prune(dir: string): void {
 /** One run's cache slot: read it, and after a miss write it. Undefined when caching is off or untrusted. */
 export interface RunCacheSlot {
   read(): CompiledRun | undefined;
-  write(run: CompiledRun): boolean;
+  /** `files`: the table files the compile read or looked for (tables/read-log.ts). */
+  write(run: CompiledRun, files: readonly string[]): boolean;
 }
 
 export function openRunCache(req: RunCacheRequest, dir = defaultRunCacheDir()): RunCacheSlot | undefined {
@@ -214,9 +237,10 @@ export function openRunCache(req: RunCacheRequest, dir = defaultRunCacheDir()): 
   if (buildId === undefined) return undefined;
   const trusted = trustedDir(dir);
   if (trusted === undefined) return undefined;
-  const key = runCacheKey(req, { buildId, tablesDir: defaultTablesDir(), host: hostIdentity() });
+  const tablesDir = defaultTablesDir();
+  const key = runCacheKey(req, { buildId, tablesDir, host: hostIdentity() });
   return {
     read: () => readCachedRun(trusted, key),
-    write: (run) => isCacheable(run) && writeCachedRun(trusted, key, run),
+    write: (run, files) => isCacheable(run) && writeCachedRun(trusted, key, run, dependencies(tablesDir, files)),
   };
 }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CompiledRun } from '../../src/supervisor/compiled-run-types.js';
-import { isCacheable, readCachedRun, runCacheKey, trustedDir, writeCachedRun, type RunCacheInputs, type RunCacheRequest } from '../../src/supervisor/run-cache.js';
+import { dependencies, isCacheable, readCachedRun, runCacheKey, trustedDir, writeCachedRun, type RunCacheInputs, type RunCacheRequest } from '../../src/supervisor/run-cache.js';
 
 const NOBODY = 65534;
 
@@ -36,6 +36,11 @@ beforeEach(() => {
 
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+/** What a compile of 4.19 would have read: its table, and a persona file it looked for and did not find. */
+function deps() {
+  return dependencies(tables, [path.join(tables, 'x86_64', 'linux-4.19.json'), path.join(tables, 'personas', '4.19.json')]);
+}
+
 function cacheDir(): string {
   const d = trustedDir(path.join(dir, 'sessions'));
   if (d === undefined) throw new Error('a fresh 0700 directory must be trusted');
@@ -46,7 +51,7 @@ describe('entries', () => {
   it('round-trip a compiled run, bytes included', () => {
     const d = cacheDir();
     const key = runCacheKey(REQUEST, inputs);
-    expect(writeCachedRun(d, key, RUN)).toBe(true);
+    expect(writeCachedRun(d, key, RUN, deps())).toBe(true);
     const back = readCachedRun(d, key);
     expect(back).toBeDefined();
     expect(Buffer.from(back!.filter).equals(Buffer.from(RUN.filter))).toBe(true);
@@ -80,7 +85,7 @@ describe('entries', () => {
       fs.rmSync(path.join(dir, 'other-link'), { force: true });
       fs.rmSync(path.join(dir, 'moved.json'), { force: true });
       fs.rmSync(file, { force: true });
-      expect(writeCachedRun(d, key, RUN)).toBe(true);
+      expect(writeCachedRun(d, key, RUN, deps())).toBe(true);
       expect(readCachedRun(d, key), 'before: ' + d2.why).toBeDefined();
       d2.apply();
       expect(readCachedRun(d, key), d2.why).toBeUndefined();
@@ -88,7 +93,7 @@ describe('entries', () => {
     // A damaged entry is only a miss: the next write replaces it.
     fs.rmSync(file, { force: true });
     fs.writeFileSync(file, 'garbage', { mode: 0o600 });
-    expect(writeCachedRun(d, key, RUN)).toBe(true);
+    expect(writeCachedRun(d, key, RUN, deps())).toBe(true);
     expect(readCachedRun(d, key)).toBeDefined();
   });
 
@@ -129,21 +134,6 @@ describe('key', () => {
       { what: 'behaviour option', key: () => runCacheKey({ ...REQUEST, behaviourOptions: ['tiocsti'] }, inputs) },
       { what: 'build', key: () => runCacheKey(REQUEST, { ...inputs, buildId: 'build-2' }) },
       { what: 'host boot', key: () => runCacheKey(REQUEST, { ...inputs, host: inputs.host.replace('boot-1', 'boot-2') }) },
-      {
-        what: 'a table rewritten with the same size',
-        key: () => {
-          fs.writeFileSync(table, '{"a":2}\n');
-          fs.utimesSync(table, new Date(Date.now() + 5000), new Date(Date.now() + 5000));
-          return base();
-        },
-      },
-      {
-        what: 'a table added',
-        key: () => {
-          fs.writeFileSync(path.join(tables, 'x86_64', 'linux-4.20.json'), '{}');
-          return base();
-        },
-      },
     ];
     const seen = new Set([before]);
     for (const c of changes) {
@@ -151,5 +141,41 @@ describe('key', () => {
       expect(seen.has(k), c.what).toBe(false);
       seen.add(k);
     }
+  });
+});
+
+describe('dependencies', () => {
+  const table = (): string => path.join(tables, 'x86_64', 'linux-4.19.json');
+  const changes: { what: string; apply: () => void }[] = [
+    {
+      what: 'a table rewritten in place with the same size',
+      apply: () => {
+        fs.writeFileSync(table(), '{"a":2}\n');
+        fs.utimesSync(table(), new Date(Date.now() + 5000), new Date(Date.now() + 5000));
+      },
+    },
+    { what: 'a table removed', apply: () => fs.rmSync(table()) },
+    { what: 'a table added beside it (the nearest release may change)', apply: () => fs.writeFileSync(path.join(tables, 'x86_64', 'linux-4.20.json'), '{}') },
+    { what: 'a persona file it looked for now exists', apply: () => (fs.mkdirSync(path.join(tables, 'personas')), fs.writeFileSync(path.join(tables, 'personas', '4.19.json'), '{}')) },
+    { what: 'a new directory of tables', apply: () => fs.mkdirSync(path.join(tables, 'aarch64')) },
+  ];
+  for (const c of changes) {
+    it(`make an entry a miss: ${c.what}`, () => {
+      const d = cacheDir();
+      const key = runCacheKey(REQUEST, inputs);
+      expect(writeCachedRun(d, key, RUN, deps())).toBe(true);
+      expect(readCachedRun(d, key)).toBeDefined();
+      c.apply();
+      expect(readCachedRun(d, key)).toBeUndefined();
+    });
+  }
+  it('a file it did not read changes nothing', () => {
+    fs.writeFileSync(path.join(tables, 'x86_64', 'linux-5.10.json'), '{}');
+    const d = cacheDir();
+    const key = runCacheKey(REQUEST, inputs);
+    expect(writeCachedRun(d, key, RUN, deps())).toBe(true);
+    const f = path.join(tables, 'x86_64', 'linux-5.10.json');
+    fs.writeFileSync(f, '{"b":1}');
+    expect(readCachedRun(d, key)).toBeDefined();
   });
 });

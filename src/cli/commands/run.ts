@@ -79,7 +79,8 @@ async function compiledRun(kernel: string | undefined, view: PlanView, behaviour
   if (hit) return hit;
   const { prepareSession } = await import('../../supervisor/session.js');
   const { compileRun } = await import('../../supervisor/compiled-run.js');
+  const { tableFilesRead } = await import('../../tables/read-log.js');
   const run = compileRun(prepareSession(kernel, { view, behaviourOptions: new Set(behaviourOptions) }), { native: true });
-  slot?.write(run);
+  slot?.write(run, tableFilesRead());
   return run;
 }
