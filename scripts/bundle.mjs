@@ -16,6 +16,7 @@
  * dist/docs/generate-supported.js). Packages (koffi, ajv) stay in node_modules.
  */
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,3 +47,11 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+
+// The build id: a hash of every file the bundle wrote. The session cache keys its entries on it
+// (src/supervisor/run-cache.ts), so a rebuilt CLI never starts from a run an older one compiled.
+const hash = createHash('sha256');
+for (const f of fs.readdirSync(outdir).filter((f) => f.endsWith('.js')).sort()) {
+  hash.update(f).update('\0').update(fs.readFileSync(path.join(outdir, f)));
+}
+fs.writeFileSync(path.join(outdir, 'build-id'), `${hash.digest('hex')}\n`);

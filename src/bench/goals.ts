@@ -9,6 +9,8 @@ import type { Cell, Goal, GoalResult } from './types.js';
 
 /** 80 MB read as 80·10⁶ bytes, the stricter of the two readings, in KiB (ru_maxrss's unit). */
 export const PEAK_RSS_LIMIT_KIB = 80e6 / 1024;
+/** Issue 13: 50 MB, read the same way, when no JavaScript handler is needed (`run -- /bin/true`). */
+export const START_RSS_LIMIT_KIB = 50e6 / 1024;
 
 export const GOALS: readonly Goal[] = [
   {
@@ -71,6 +73,26 @@ export const GOALS: readonly Goal[] = [
     baseline: 'native',
     compare: 'report',
     wording: 'reported',
+  },
+  {
+    id: 'startup-node',
+    title: 'wall time of `cr-shim run -- /bin/true` vs `node -e 0` (issue 13)',
+    scenario: 'startup',
+    target: 'notify',
+    baseline: 'node',
+    compare: 'ratio',
+    limit: 1.5,
+    wording: '≤ 1.5×',
+  },
+  {
+    id: 'startup-memory',
+    title: "the supervisor's peak RSS running /bin/true, no JavaScript handler needed (issue 13)",
+    scenario: 'startup',
+    target: 'notify',
+    baseline: 'notify',
+    compare: 'peakRss',
+    limit: START_RSS_LIMIT_KIB,
+    wording: '< 50 MB',
   },
   {
     id: 'memory',

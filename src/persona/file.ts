@@ -8,6 +8,7 @@ import path from 'node:path';
 import { TableError } from '../errors.js';
 import { validateJson } from '../tables/load.js';
 import { defaultTablesDir } from '../tables/paths.js';
+import { noteTableRead } from '../tables/read-log.js';
 import { notJsonError } from '../tables/schema-error.js';
 
 export interface PersonaFile {
@@ -59,6 +60,7 @@ export function validatePersonaFile(data: unknown, file: string): PersonaFile {
 export function loadPersonaFile(release: string, tablesDir?: string): PersonaFile | undefined {
   if (!SAFE_RELEASE.test(release)) return undefined;
   const file = personaFileName(release, tablesDir);
+  noteTableRead(file);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

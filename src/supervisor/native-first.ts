@@ -11,25 +11,22 @@
  * With --trace every call goes through TypeScript and the trace file must be
  * opened before the program runs: the caller starts the worker up front then.
  */
-import { makeHandlers } from '../handlers/registry.js';
-import { lazySysctlLookup } from '../handlers/sysctl-table.js';
 import { loadNotifyAddon } from '../native/addon.js';
+import type { NativeAction } from '../native/addon-types.js';
 import type { SupervisorEnd, SupervisorThread } from './lifecycle.js';
-import { RouteTable } from './routes.js';
 import { prestartWorker, type SupervisorWorker } from './worker-thread.js';
 import type { WorkerInput } from './worker-protocol.js';
 
 /**
- * Open the loop on `listenerFd` (ownership passes), push the routes' verdicts down and
- * start watching. Returns once the program may run. Throws when the plan names a
- * handler the registry lacks or the addon refuses the verdicts (the loop is closed then).
+ * Open the loop on `listenerFd` (ownership passes), push the verdicts down (compiled-run.ts:
+ * the routes' up-front verdicts per AUDIT_ARCH value) and start watching. Returns once the
+ * program may run. Throws when the addon refuses the verdicts (the loop is closed then).
  */
-export function superviseNativeFirst(input: WorkerInput, listenerFd: number): SupervisorThread {
+export function superviseNativeFirst(input: WorkerInput, listenerFd: number, nativeActions: ReadonlyArray<readonly [number, NativeAction[]]>): SupervisorThread {
   const addon = loadNotifyAddon();
   const h = addon.open(listenerFd);
   try {
-    const routes = new RouteTable(input.routes, makeHandlers(lazySysctlLookup()), { persona: input.persona }, { verdicts: true });
-    for (const [audit, actions] of routes.nativeActions()) addon.setActions(h, audit, actions);
+    for (const [audit, actions] of nativeActions) addon.setActions(h, audit, actions);
   } catch (err) {
     // A loop that cannot start must not hold the listener: closed, every trapped call fails with ENOSYS.
     addon.close(h);

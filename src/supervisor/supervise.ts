@@ -10,13 +10,14 @@
  */
 import { ShimError } from '../errors.js';
 import { launchUnderFilter, LAUNCHER_EXIT } from '../native/launcher.js';
-import type { NativeStat } from '../native/addon-types.js';
+import type { NativeAction, NativeStat } from '../native/addon-types.js';
 import type { CallStat, WorkerInput } from './worker-protocol.js';
 import { becomeSubreaper } from './reaper.js';
 import { exitStatus, Lifecycle, type SupervisorThread } from './lifecycle.js';
 import { superviseNativeFirst } from './native-first.js';
 import { startWorker } from './worker-thread.js';
 import { guardSupervisedTree, type GuardedTree } from './tree-guard.js';
+import type { CompiledRun } from './compiled-run-types.js';
 
 export interface SuperviseOptions {
   argv: string[];
@@ -27,6 +28,8 @@ export interface SuperviseOptions {
   identity?: ReadonlyMap<string, string>;
   /** Removed sysctl files added to that namespace (LaunchOptions.added). */
   added?: ReadonlyMap<string, string>;
+  /** With worker.native: the verdicts the native loop answers with (compiled-run.ts). */
+  nativeActions?: ReadonlyArray<readonly [number, NativeAction[]]>;
 }
 
 export interface SuperviseResult {
@@ -54,7 +57,7 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
       beforeExec: async (listenerFd, pid) => {
         guarded = await guardSupervisedTree(pid, () => [pid], opts.worker.persona, opts.filter, [listenerFd]);
         // Verdicts in C cover the calls: the worker starts only if one needs TypeScript (native-first.ts).
-        supervisor = opts.worker.native ? superviseNativeFirst(opts.worker, listenerFd) : await startWorker(opts.worker, [listenerFd]);
+        supervisor = opts.worker.native ? superviseNativeFirst(opts.worker, listenerFd, opts.nativeActions ?? []) : await startWorker(opts.worker, [listenerFd]);
       },
     });
     const status = new Promise<number>((resolve) => {
@@ -70,4 +73,18 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
     await guarded?.end(life.cleanEnd ? 'release' : 'kill');
     await life.close(supervisor);
   }
+}
+
+/** `run` under the notify delivery from a compiled run (compiled-run.ts, or the session cache's copy of one). */
+export function superviseCompiled(run: CompiledRun, opts: { argv: string[]; noNewPrivs?: boolean; traceFile?: string }): Promise<SuperviseResult> {
+  const native = opts.traceFile === undefined;
+  return supervise({
+    argv: opts.argv,
+    filter: run.filter,
+    ...(opts.noNewPrivs === undefined ? {} : { noNewPrivs: opts.noNewPrivs }),
+    ...(run.identity ? { identity: new Map(run.identity) } : {}),
+    ...(run.added ? { added: new Map(run.added) } : {}),
+    worker: { ...run.worker, native, ...(opts.traceFile ? { traceFile: opts.traceFile } : {}) },
+    nativeActions: run.nativeActions,
+  });
 }

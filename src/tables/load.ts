@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { TableError } from '../errors.js';
 import { defaultTablesDir } from './paths.js';
+import { noteTableRead } from './read-log.js';
 import { schemaError, type SchemaName } from './schema-error.js';
 import * as precompiled from './schema-validators.generated.js';
 import type { SyscallTable, TableSource } from './types.js';
@@ -82,6 +83,7 @@ export function validateJson<T>(data: unknown, schema: SchemaName, file: string)
 }
 
 function readJson(file: string, op: string): unknown {
+  noteTableRead(file);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

@@ -3,9 +3,11 @@ import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
 import { writeNotice } from '../error-line.js';
 import { UsageError } from '../../errors.js';
-import { prepareSession } from '../../supervisor/session.js';
-import { mechanismById } from '../../mechanisms/registry.js';
 import { MECHANISM_IDS } from '../../mechanisms/types.js';
+import type { PlanView } from '../../plan/compute.js';
+import type { CompiledRun } from '../../supervisor/compiled-run-types.js';
+import { openRunCache } from '../../supervisor/run-cache.js';
+import { superviseCompiled } from '../../supervisor/supervise.js';
 import { formatStats } from '../stats-report.js';
 import { formatPeakRss } from '../../supervisor/peak-rss.js';
 import { assertTraceWritable } from '../../supervisor/trace.js';
@@ -31,16 +33,30 @@ export const runSpec: CommandSpec = {
 
 export async function runCommand(p: Parsed): Promise<number> {
   if (p.positionals.length === 0) throw new UsageError('run', 'no program given', { code: 'EUSAGE', hint: `usage: ${runSpec.usage}` });
-  const mechanism = mechanismById(str(p.options.mechanism) ?? 'notify');
-  const { view, notices } = runView({ mechanism: mechanism.id, dumpable: flag(p.options.dumpable), allowIoUring: flag(p.options['allow-io-uring']) });
-  const behaviourOptions = new Set(flag(p.options['allow-tiocsti']) ? ['tiocsti'] : []);
-  const session = prepareSession(str(p.options.kernel), { view, behaviourOptions });
+  const mechanismId = str(p.options.mechanism) ?? 'notify';
+  const trace = str(p.options.trace);
   const quiet = flag(p.options.quiet);
   const notice = (n: string): void => {
     if (!quiet) writeNotice(n);
   };
+  const kernel = str(p.options.kernel);
+  const behaviourOptions = flag(p.options['allow-tiocsti']) ? ['tiocsti'] : [];
+  // The common case, notify without --trace, starts from a compiled run (the session cache's
+  // when it has one): the other mechanisms and --trace load the planner and the registry.
+  if (mechanismId === 'notify' && trace === undefined) {
+    const { view, notices } = runView({ mechanism: 'notify', dumpable: flag(p.options.dumpable), allowIoUring: flag(p.options['allow-io-uring']) });
+    const run = await compiledRun(kernel, view, behaviourOptions);
+    for (const n of [...notices, ...run.notices]) notice(n);
+    const result = await superviseCompiled(run, { argv: p.positionals, noNewPrivs: flag(p.options['no-new-privs']) });
+    if (flag(p.options.stats)) process.stderr.write(formatStats(result.stats, result.native, run.worker.routes) + formatPeakRss(process.resourceUsage().maxRSS));
+    return result.status;
+  }
+  const { mechanismById } = await import('../../mechanisms/registry.js');
+  const { prepareSession } = await import('../../supervisor/session.js');
+  const mechanism = mechanismById(mechanismId);
+  const { view, notices } = runView({ mechanism: mechanism.id, dumpable: flag(p.options.dumpable), allowIoUring: flag(p.options['allow-io-uring']) });
+  const session = prepareSession(kernel, { view, behaviourOptions: new Set(behaviourOptions) });
   for (const n of [...notices, ...session.notices]) notice(n);
-  const trace = str(p.options.trace);
   if (trace !== undefined) assertTraceWritable(trace);
   const result = await mechanism.run({
     argv: p.positionals,
@@ -54,4 +70,17 @@ export async function runCommand(p: Parsed): Promise<number> {
     process.stderr.write(formatStats(result.stats, result.native, session.routes) + formatPeakRss(process.resourceUsage().maxRSS));
   }
   return result.status;
+}
+
+/** The compiled run for these options: the session cache's, or prepared, compiled and cached now. */
+async function compiledRun(kernel: string | undefined, view: PlanView, behaviourOptions: string[]): Promise<CompiledRun> {
+  const slot = openRunCache({ kernel, view, behaviourOptions });
+  const hit = slot?.read();
+  if (hit) return hit;
+  const { prepareSession } = await import('../../supervisor/session.js');
+  const { compileRun } = await import('../../supervisor/compiled-run.js');
+  const { tableFilesRead } = await import('../../tables/read-log.js');
+  const run = compileRun(prepareSession(kernel, { view, behaviourOptions: new Set(behaviourOptions) }), { native: true });
+  slot?.write(run, tableFilesRead());
+  return run;
 }
