@@ -19,7 +19,7 @@
  * time); a supervisor killed by SIGKILL leaves its record behind, and whoever comes across it next
  * (a new record, a lookup) removes it.
  */
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -39,9 +39,21 @@ export function recordDir(): string {
   return process.env.CR_SHIM_RUN_DIR || '/run/cr-shim';
 }
 
-/** The identity of a filter: sha256 of its raw struct sock_filter bytes, hex. */
+/**
+ * The identity of a filter: sha256 of its raw struct sock_filter bytes, hex. node:crypto is
+ * loaded on first use: initialising OpenSSL costs about 2 MB of RSS, which `run` started from
+ * the session cache avoids by carrying the digest (compiled-run.ts).
+ */
 export function filterSha256(insns: Uint8Array): string {
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   return createHash('sha256').update(insns).digest('hex');
+}
+
+/** A filter's bytes, or its digest when the caller has it already. */
+export type FilterIdentity = Uint8Array | { sha256: string };
+
+function digestOf(f: FilterIdentity): string {
+  return f instanceof Uint8Array ? filterSha256(f) : f.sha256;
 }
 
 /*
@@ -89,7 +101,7 @@ export function cgroupOf(pid: number, procDir = '/proc'): string | undefined {
  * record; call it when supervision ends. `tag` names the tree among several of one supervisor.
  * Never throws: the record only informs a later dump, and a read-only /run must not stop a run.
  */
-export function recordSupervised(pid: number, persona: { release: string; mainline: string }, filter: Uint8Array, cgroup?: string, tag?: string): () => void {
+export function recordSupervised(pid: number, persona: { release: string; mainline: string }, filter: FilterIdentity, cgroup?: string, tag?: string): () => void {
   const dir = recordDir();
   const file = path.join(dir, `tree-${process.pid}${tag === undefined ? '' : `-${tag}`}.json`);
   const startTime = startTimeOf(pid);
@@ -101,7 +113,7 @@ export function recordSupervised(pid: number, persona: { release: string; mainli
     supervisor: process.pid,
     supervisorStartTime,
     persona: { release: persona.release, mainline: persona.mainline },
-    filterSha256: filterSha256(filter),
+    filterSha256: digestOf(filter),
     ...(cgroup !== undefined ? { cgroup } : {}),
   };
   try {

@@ -6,6 +6,8 @@ import type { RouteSpec } from './worker-protocol.js';
 export interface CompiledRun {
   /** The filter, raw struct sock_filter bytes. */
   filter: Uint8Array;
+  /** Its sha256, hex, for the supervision record (criu/supervised-record.ts) without loading node:crypto. */
+  filterSha256: string;
   /** Told to the user before the program starts (nearest-release choice). */
   notices: string[];
   /** Identity files bind-mounted in the program's mount namespace, by absolute path. */

@@ -8,6 +8,7 @@
  *
  * This module loads the handlers and the tables; the cache-hit path never imports it.
  */
+import { filterSha256 } from '../criu/supervised-record.js';
 import { identityFiles } from '../handlers/proc-identity.js';
 import { makeHandlers } from '../handlers/registry.js';
 import { lazySysctlLookup } from '../handlers/sysctl-table.js';
@@ -35,6 +36,7 @@ export function compileRun(session: Session, opts: { native: boolean }): Compile
     : [];
   return {
     filter: session.filter,
+    filterSha256: filterSha256(session.filter),
     notices: session.notices,
     ...(overlay ? { identity: [...identityFiles(session.persona)], added: addedSysctlFiles(session.persona.mainline) } : {}),
     worker,

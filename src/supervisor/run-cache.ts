@@ -26,7 +26,6 @@
  *     is a miss and is replaced.
  * CR_SHIM_SESSION_CACHE=off turns the cache off.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,7 +34,7 @@ import { defaultTablesDir } from '../tables/paths.js';
 import type { CompiledRun } from './compiled-run-types.js';
 
 /** Bumped when CompiledRun's shape or meaning changes. */
-const FORMAT = 2;
+const FORMAT = 3;
 /** Entries kept: one per (build, tables, host boot, options) seen; older ones are pruned on write. */
 const MAX_ENTRIES = 64;
 
@@ -114,16 +113,27 @@ function unchanged(deps: readonly Dependency[]): boolean {
   return deps.every((d) => stateOf(d.path) === d.state);
 }
 
+/**
+ * The key: everything the compiled run depends on besides the tables, as text. An entry holds its
+ * whole key and is used only when that matches exactly; the file is named by a hash of it.
+ */
 export function runCacheKey(req: RunCacheRequest, inputs: RunCacheInputs): string {
   const request = JSON.stringify({
     kernel: req.kernel ?? null,
     view: { identityMounted: req.view.identityMounted, ioUring: req.view.ioUring },
     behaviourOptions: [...req.behaviourOptions].sort(),
   });
-  return crypto
-    .createHash('sha256')
-    .update([`format ${FORMAT}`, inputs.buildId, inputs.host, inputs.tablesDir, request].join('\0'))
-    .digest('hex');
+  return [`format ${FORMAT}`, inputs.buildId, inputs.host, inputs.tablesDir, request].join('\n');
+}
+
+/**
+ * 64-bit FNV-1a of the key, hex: a file name, not a check (the entry's own key is compared).
+ * Not sha256: node:crypto would initialise OpenSSL, about 2 MB of RSS on every run.
+ */
+export function entryName(key: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (const b of Buffer.from(key, 'utf8')) h = BigInt.asUintN(64, (h ^ BigInt(b)) * 0x100000001b3n);
+  return h.toString(16).padStart(16, '0');
 }
 
 /** The directory, made if missing, or undefined when it cannot be trusted (see the header). */
@@ -139,8 +149,10 @@ export function trustedDir(dir: string): string | undefined {
 }
 
 function entryPath(dir: string, key: string): string {
-  return path.join(dir, `${key}.json`);
+  return path.join(dir, `${entryName(key)}.json`);
 }
+
+let tmpCount = 0;
 
 /** A run may be cached unless a verdict holds a live resource (an identity memfd under --dumpable). */
 export function isCacheable(run: CompiledRun): boolean {
@@ -168,6 +180,7 @@ function decode(text: string, key: string): CompiledRun | undefined {
     run.filter instanceof Uint8Array &&
     run.filter.length > 0 &&
     run.filter.length % 8 === 0 &&
+    typeof run.filterSha256 === 'string' &&
     Array.isArray(run.notices) &&
     Array.isArray(run.nativeActions) &&
     typeof run.worker === 'object' &&
@@ -196,7 +209,8 @@ export function readCachedRun(dir: string, key: string): CompiledRun | undefined
 
 /** Store `run` under `key` (atomically; mode 0600). False when it could not: the cache only saves time. */
 export function writeCachedRun(dir: string, key: string, run: CompiledRun, deps: readonly Dependency[]): boolean {
-  const tmp = path.join(dir, `.${key}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+  // O_EXCL below: a name taken already fails the write, never reuses a file.
+  const tmp = path.join(dir, `.${entryName(key)}.${process.pid}.${Date.now()}.${tmpCount++}.tmp`);
   try {
     const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
     try {
@@ -217,7 +231,7 @@ export function writeCachedRun(dir: string, key: string, run: CompiledRun, deps:
 function prune(dir: string): void {
   const entries = fs
     .readdirSync(dir)
-    .filter((f) => /^[0-9a-f]{64}\.json$/.test(f))
+    .filter((f) => /^[0-9a-f]{16}\.json$/.test(f))
     .map((f) => ({ f, t: fs.lstatSync(path.join(dir, f)).mtimeMs }));
   if (entries.length <= MAX_ENTRIES) return;
   entries.sort((a, b) => b.t - a.t);

@@ -22,6 +22,8 @@ import type { CompiledRun } from './compiled-run-types.js';
 export interface SuperviseOptions {
   argv: string[];
   filter: Uint8Array;
+  /** The filter's sha256 when known (compiled-run.ts): the supervision record then needs no node:crypto. */
+  filterSha256?: string;
   worker: Omit<WorkerInput, 'listenerFd'>;
   noNewPrivs?: boolean;
   /** Identity files bind-mounted in a private mount namespace (LaunchOptions.identity). */
@@ -55,7 +57,7 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
       // The program starts only once the loop has its native actions, so even its first calls are answered natively.
       // Before exec, too, the launcher goes into the guarded cgroup: nothing it forks escapes.
       beforeExec: async (listenerFd, pid) => {
-        guarded = await guardSupervisedTree(pid, () => [pid], opts.worker.persona, opts.filter, [listenerFd]);
+        guarded = await guardSupervisedTree(pid, () => [pid], opts.worker.persona, opts.filterSha256 ? { sha256: opts.filterSha256 } : opts.filter, [listenerFd]);
         // Verdicts in C cover the calls: the worker starts only if one needs TypeScript (native-first.ts).
         supervisor = opts.worker.native ? superviseNativeFirst(opts.worker, listenerFd, opts.nativeActions ?? []) : await startWorker(opts.worker, [listenerFd]);
       },
@@ -81,6 +83,7 @@ export function superviseCompiled(run: CompiledRun, opts: { argv: string[]; noNe
   return supervise({
     argv: opts.argv,
     filter: run.filter,
+    filterSha256: run.filterSha256,
     ...(opts.noNewPrivs === undefined ? {} : { noNewPrivs: opts.noNewPrivs }),
     ...(run.identity ? { identity: new Map(run.identity) } : {}),
     ...(run.added ? { added: new Map(run.added) } : {}),

@@ -25,7 +25,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { ShimError } from '../errors.js';
 import { buildOutput } from '../native/addon.js';
-import { cgroupOf, recordDir, recordSupervised, startTimeOf } from '../criu/supervised-record.js';
+import { cgroupOf, recordDir, recordSupervised, startTimeOf, type FilterIdentity } from '../criu/supervised-record.js';
 
 export const GUARD_PATH = buildOutput('cr-shim-guard');
 
@@ -258,7 +258,7 @@ export async function guardSupervisedTree(
   root: number,
   list: () => readonly number[],
   persona: { release: string; mainline: string },
-  filter: Uint8Array,
+  filter: FilterIdentity,
   listenerFds: readonly number[],
   tag?: string,
 ): Promise<GuardedTree> {

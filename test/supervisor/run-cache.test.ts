@@ -8,12 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CompiledRun } from '../../src/supervisor/compiled-run-types.js';
-import { dependencies, isCacheable, readCachedRun, runCacheKey, trustedDir, writeCachedRun, type RunCacheInputs, type RunCacheRequest } from '../../src/supervisor/run-cache.js';
+import { dependencies, entryName, isCacheable, readCachedRun, runCacheKey, trustedDir, writeCachedRun, type RunCacheInputs, type RunCacheRequest } from '../../src/supervisor/run-cache.js';
 
 const NOBODY = 65534;
 
 const RUN: CompiledRun = {
   filter: Buffer.from([0x20, 0, 0, 0, 4, 0, 0, 0, 0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]),
+  filterSha256: 'f'.repeat(64),
   notices: ['kernel 4.19.1: using the syscall tables of 4.19'],
   worker: { persona: { release: '4.19.0' } as CompiledRun['worker']['persona'], routes: [{ arch: 'x86_64', nr: 63, name: 'uname', handler: 'uname', args: ['struct old_utsname *'] }] },
   nativeActions: [[0xc000003e, [{ nr: 63, kind: 1, arg: 0, bytes: new Uint8Array([1, 2, 3]), val: 0 }]]],
@@ -51,7 +52,7 @@ describe('entries', () => {
   it('are not read when another user could have written them', () => {
     const d = cacheDir();
     const key = runCacheKey(REQUEST, inputs);
-    const file = path.join(d, `${key}.json`);
+    const file = path.join(d, `${entryName(key)}.json`);
     const damage: { why: string; apply: () => void }[] = [
       { why: 'owned by another user', apply: () => fs.chownSync(file, NOBODY, NOBODY) },
       { why: 'group-writable', apply: () => fs.chmodSync(file, 0o660) },
@@ -65,7 +66,13 @@ describe('entries', () => {
         },
       },
       { why: 'not JSON', apply: () => fs.writeFileSync(file, '{"format":1,') },
-      { why: "another key's entry", apply: () => fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(key, '0'.repeat(64))) },
+      {
+        why: "another key's entry",
+        apply: () => {
+          const body = JSON.parse(fs.readFileSync(file, 'utf8')) as { key: string };
+          fs.writeFileSync(file, JSON.stringify({ ...body, key: body.key.replace('4.19', '4.14') }));
+        },
+      },
       { why: 'a filter that is no whole number of instructions', apply: () => fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/"filter":\{"\$b64":"[^"]*"\}/, '"filter":{"$b64":"AAAA"}')) },
     ];
     for (const d2 of damage) {

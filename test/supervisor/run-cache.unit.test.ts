@@ -8,10 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CompiledRun } from '../../src/supervisor/compiled-run-types.js';
-import { dependencies, isCacheable, readCachedRun, runCacheKey, trustedDir, writeCachedRun, type RunCacheInputs, type RunCacheRequest } from '../../src/supervisor/run-cache.js';
+import { dependencies, entryName, isCacheable, readCachedRun, runCacheKey, trustedDir, writeCachedRun, type RunCacheInputs, type RunCacheRequest } from '../../src/supervisor/run-cache.js';
 
 const RUN: CompiledRun = {
   filter: Buffer.from([0x20, 0, 0, 0, 4, 0, 0, 0, 0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]),
+  filterSha256: 'f'.repeat(64),
   notices: ['kernel 4.19.1: using the syscall tables of 4.19'],
   worker: { persona: { release: '4.19.0' } as CompiledRun['worker']['persona'], routes: [{ arch: 'x86_64', nr: 63, name: 'uname', handler: 'uname', args: ['struct old_utsname *'] }] },
   nativeActions: [[0xc000003e, [{ nr: 63, kind: 1, arg: 0, bytes: new Uint8Array([1, 2, 3]), val: 0 }]]],
@@ -55,7 +56,7 @@ describe('entries', () => {
     expect(Buffer.from(back!.filter).equals(Buffer.from(RUN.filter))).toBe(true);
     expect(Array.from(back!.nativeActions[0]![1][0]!.bytes!)).toEqual([1, 2, 3]);
     expect({ ...back, filter: undefined, nativeActions: undefined }).toEqual({ ...RUN, filter: undefined, nativeActions: undefined });
-    expect(fs.statSync(path.join(d, `${key}.json`)).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(d, `${entryName(key)}.json`)).mode & 0o777).toBe(0o600);
     expect(fs.statSync(d).mode & 0o777).toBe(0o700);
   });
 
