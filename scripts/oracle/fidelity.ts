@@ -90,6 +90,18 @@ async function runInGuest(kernel: DebianKernel, probes: Probes, args: ProbeArgs,
   return { probe: probeResult, args: argResult, accel: r.accel, bootSeconds, cached: false };
 }
 
+/**
+ * The guest's argument answers, for test/oracle/arg-probe.test.ts to compare cr-shim with without
+ * booting: return values become 0 (pids, addresses and fds differ run to run; the outcome is "ok").
+ */
+function writeRecordedArgs(kernel: DebianKernel, args: ArgProbeResult): void {
+  const file = path.join(ROOT, 'test', 'oracle', 'recorded', `${kernel.release}.args.json`);
+  const results = args.results.map((r) => (r.ret !== undefined ? { ...r, ret: 0 } : r));
+  const doc = { release: args.release, package: kernel.package, packageVersion: kernel.packageVersion, results };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `{"release":${JSON.stringify(doc.release)},"package":${JSON.stringify(doc.package)},"packageVersion":${JSON.stringify(doc.packageVersion)},"results":[\n${results.map((r) => JSON.stringify(r)).join(',\n')}\n]}\n`);
+}
+
 interface Probes {
   probe: string;
   argProbe: string;
@@ -185,6 +197,7 @@ async function main(argv: string[]): Promise<number> {
     });
     const diffs = Object.entries(summary.byClass).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
     process.stderr.write(`oracle: ${suite}: ${kernel.release}: has-the-call ${summary.presenceAgree}/${summary.probed}, same answer ${summary.agree}/${summary.probed}; differences: ${diffs}\n`);
+    if (write) writeRecordedArgs(kernel, guest.args);
     const argRows = compareArgProbes({ cases, real: guest.args, shim: shimArgs, native, table: argTable, mainline: session.persona.mainline, plan: ap.entries });
     const argSummary = summarizeArgs(argRows);
     unexplained += argSummary.byClass.unexplained ?? 0;

@@ -62,8 +62,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* A blocking call is cut short by SIGALRM after this long. */
-#define ALARM_MS 250
+/* A blocking call is cut short by SIGALRM after this long. Longer than probe.c's 250 ms: a value
+ * cr-shim sends to its supervisor (SO_PASSCRED before 6.16) is answered through user space, and
+ * on a loaded machine that round trip once took longer than 250 ms (EINTR instead of the answer). */
+#define ALARM_MS 2000
 /* The parent kills a child that has not exited after this long. */
 #define HANG_MS 5000
 
