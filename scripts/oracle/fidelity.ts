@@ -2,14 +2,18 @@
  * The syscall oracle, end to end: for each Debian kernel (bullseye 5.10, bookworm 6.1,
  * trixie 6.12) fetch the package, boot it under qemu with the probe, capture its persona
  * (tables/personas/<release>.json), run the same probe here under `cr-shim run --kernel
- * <release>`, compare, and write docs/FIDELITY.md.
+ * <release>`, compare, and write docs/FIDELITY.md. In the same boot the argument probe
+ * (test/oracle/arg-probe.c) calls every value of tables/args/x86_64.json; it also runs here under
+ * cr-shim and natively, and its comparison is FIDELITY.md's Arguments section; the guest's answers
+ * go to test/oracle/recorded/<release>.args.json for the everyday test.
  *
  *   npx tsx scripts/oracle/fidelity.ts [--suite S]... [--no-write] [--fresh]
  *
  * Downloads, kernels and guest results are cached in .cache/oracle/ (a guest result is keyed by
  * the kernel package and the initramfs bytes); --fresh boots again. Run `npm run build` first
  * (`npm run fidelity` does): the shim side runs dist/ the way a user does.
- * Exit status: 0 when every difference is classified, 1 when some are unexplained, 2 on a failure.
+ * Exit status: 0 when every difference (syscall or argument) is classified, 1 when some are
+ * unexplained, 2 on a failure. Argument agreement below the 99% target is reported, not failed.
  */
 import { hostKernelLabel } from '../../src/host/kernel-label.js';
 import { execFileSync, spawnSync } from 'node:child_process';
