@@ -126,7 +126,7 @@ export const KNOWN_ARG_DIFFERENCES: readonly KnownArgDifference[] = [
     class: 'semantics',
     real: 'ok',
     shim: 'EOPNOTSUPP',
-    reason: "this host's kernel refuses SO_TXREHASH on a socket that is not TCP (the probe's is UDP); 6.1 and 6.12 accepted it on any socket; not translated",
+    reason: "this host's kernel answers SO_TXREHASH on TCP sockets only (EOPNOTSUPP on the probe's UDP socket and on unix, checked here); 6.1 and 6.12 accepted it on any socket; not translated",
   },
   {
     call: 'getsockopt',
@@ -142,7 +142,7 @@ export const KNOWN_ARG_DIFFERENCES: readonly KnownArgDifference[] = [
     class: 'semantics',
     real: 'ok',
     shim: 'EOPNOTSUPP',
-    reason: "since 6.16 SO_PASSPIDFD, like SO_PASSCRED, is refused on sockets other than unix (the probe's is UDP); the so-passcred-inet behaviour row translates SO_PASSCRED and SO_PASSSEC only",
+    reason: "this host's kernel answers SO_PASSPIDFD on unix sockets only (EOPNOTSUPP on the probe's UDP socket, checked here on TCP and unix too), as SO_PASSCRED since 6.16; 6.1 and 6.12 accepted it on any socket; the so-passcred-inet behaviour row translates SO_PASSCRED and SO_PASSSEC only",
   },
   {
     call: 'getsockopt',
@@ -150,6 +150,6 @@ export const KNOWN_ARG_DIFFERENCES: readonly KnownArgDifference[] = [
     class: 'semantics',
     real: 'ok',
     shim: 'EOPNOTSUPP',
-    reason: "as for setsockopt: since 6.16 SO_PASSPIDFD is answered on unix sockets only; the so-passcred-inet behaviour row covers SO_PASSCRED and SO_PASSSEC only",
+    reason: "as for setsockopt: this host's kernel answers SO_PASSPIDFD on unix sockets only; the so-passcred-inet behaviour row covers SO_PASSCRED and SO_PASSSEC only",
   },
 ];
