@@ -47,11 +47,12 @@ const BOOT_TIMEOUT_MS = 300_000;
 /** Percent of argument cases that should answer the same on each kernel (issue 12). */
 const ARG_TARGET = 99;
 
-/** gcc -static a probe (test/oracle/NAME.c) into the cache when its source is newer. */
+/** gcc -static a probe (test/oracle/NAME.c) into the cache when its source or the header it shares is newer. */
 function buildProbe(name: string): string {
   const src = path.join(ROOT, 'test', 'oracle', `${name}.c`);
   const bin = path.join(CACHE, name);
-  if (!fs.existsSync(bin) || fs.statSync(bin).mtimeMs < fs.statSync(src).mtimeMs) {
+  const newest = Math.max(fs.statSync(src).mtimeMs, fs.statSync(path.join(ROOT, 'test', 'oracle', 'probe-child.h')).mtimeMs);
+  if (!fs.existsSync(bin) || fs.statSync(bin).mtimeMs < newest) {
     fs.mkdirSync(CACHE, { recursive: true });
     const r = spawnSync('gcc', ['-static', '-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-o', bin, src], { encoding: 'utf8' });
     if (r.status !== 0) throw new ShimError('oracle build probe', `gcc -static ${src} failed: ${(r.stderr || r.error?.message || '').trim()}`, { code: 'EIO', hint: 'bash scripts/oracle/setup.sh installs gcc and static glibc' });

@@ -62,33 +62,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "probe-child.h"
+
 /* A blocking call is cut short by SIGALRM after this long. Longer than probe.c's 250 ms: a value
  * cr-shim sends to its supervisor (SO_PASSCRED before 6.16) is answered through user space, and
  * on a loaded machine that round trip once took longer than 250 ms (EINTR instead of the answer). */
 #define ALARM_MS 2000
-/* The parent kills a child that has not exited after this long. */
-#define HANG_MS 5000
-
-/* Shared between parent and child: the answer survives a call that leaves the child unable
- * to make another one. Volatile, so the answer is stored before the flag. */
-struct answer {
-  volatile int done;
-  volatile int alarmed;
-  volatile long rax;
-  volatile int has_out;
-  volatile unsigned long long out;
-};
-
-static struct answer *shared;
-
-static void on_alarm(int sig) {
-  (void)sig;
-  shared->alarmed = 1;
-}
-
-static void on_parent_alarm(int sig) {
-  (void)sig;
-}
 
 static long raw6(long nr, long a, long b, long c, long d, long e, long f) {
   long rax = nr;
@@ -114,10 +93,6 @@ static long clone3_exit_child(struct clone_args *args) {
                    : "D"(args), "S"(sizeof *args)
                    : "rcx", "r11", "memory");
   return rax;
-}
-
-static __attribute__((noreturn)) void raw_exit(int status) {
-  for (;;) __asm__ volatile("syscall" : : "a"((long)SYS_exit), "D"((long)status) : "rcx", "r11", "memory");
 }
 
 static long page;
@@ -195,78 +170,34 @@ static bool known_call(const char *name) {
   return false;
 }
 
+struct arg_case {
+  const char *name;
+  unsigned long long value;
+};
+
 /* In the child: no controlling terminal and private UTS and IPC namespaces (as in probe.c),
- * then the call; the answer goes to shared memory before the child exits. */
-static __attribute__((noreturn)) void child(const char *name, unsigned long long v) {
+ * then the call; the answer goes to shared memory. */
+static void child(const void *ctx) {
+  const struct arg_case *c = ctx;
   setsid();
   unshare(CLONE_NEWUTS | CLONE_NEWIPC);
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_alarm; /* no SA_RESTART: a blocked call returns EINTR */
-  sigaction(SIGALRM, &sa, NULL);
-  struct itimerval it = {{0, 0}, {0, ALARM_MS * 1000L}};
-  setitimer(ITIMER_REAL, &it, NULL);
-  long rax = call(name, v);
+  arm_child_alarm(ALARM_MS);
+  long rax = call(c->name, c->value);
   shared->rax = rax;
   shared->done = 1;
-  raw_exit(0);
-}
-
-static void json_str(const char *s) {
-  putchar('"');
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') printf("\\%c", c);
-    else if (c < 0x20 || c >= 0x7f) printf("\\u%04x", c);
-    else putchar(c);
-  }
-  putchar('"');
 }
 
 /* Probe one case in a fresh child and print its RESULT. Returns 0 or the errno of the probe's own failure. */
 static int probe_one(const char *name, unsigned long long v, bool first) {
-  memset((void *)shared, 0, sizeof *shared);
-  fflush(stdout);
-  pid_t pid = fork();
-  if (pid < 0) return errno;
-  if (pid == 0) child(name, v);
-  struct itimerval watchdog = {{0, 0}, {HANG_MS / 1000, (HANG_MS % 1000) * 1000L}};
-  setitimer(ITIMER_REAL, &watchdog, NULL);
-  int status = 0;
-  bool hung = false;
-  for (;;) {
-    pid_t r = waitpid(pid, &status, __WALL);
-    if (r == pid && (WIFEXITED(status) || WIFSIGNALED(status))) break;
-    if (r == pid && WIFSTOPPED(status)) {
-      kill(pid, SIGKILL);
-      continue;
-    }
-    if (r < 0 && errno != EINTR) return errno;
-    if (r < 0 && !hung) {
-      hung = true;
-      kill(pid, SIGKILL);
-    }
-  }
-  struct itimerval off = {{0, 0}, {0, 0}};
-  setitimer(ITIMER_REAL, &off, NULL);
-  /* Orphans of the case (a CLONE_PARENT sibling, a grandchild) come to this subreaper: reap them. */
-  while (waitpid(-1, NULL, WNOHANG | __WALL) > 0) {}
-
+  struct arg_case c = { name, v };
+  struct outcome o = {0};
+  int e = run_in_child(child, &c, &o);
+  if (e != 0) return e;
   printf("%s{\"call\":", first ? "" : ",");
   json_str(name);
   printf(",\"value\":%llu", v);
-  if (shared->done) {
-    long rax = shared->rax;
-    if (rax < 0 && rax >= -4095) printf(",\"errno\":%ld%s", -rax, shared->alarmed ? ",\"blocked\":true" : "");
-    else printf(",\"ret\":%ld", rax);
-    if (shared->has_out) printf(",\"out\":%llu", (unsigned long long)shared->out);
-  } else if (hung) {
-    fputs(",\"hung\":true", stdout);
-  } else if (WIFSIGNALED(status)) {
-    printf(",\"signal\":%d", WTERMSIG(status));
-  } else {
-    printf(",\"exited\":%d", WEXITSTATUS(status));
-  }
+  print_answer(&o, false);
+  if (o.done && o.has_out) printf(",\"out\":%llu", o.out);
   putchar('}');
   return 0;
 }
@@ -294,17 +225,12 @@ int main(int argc, char **argv) {
     }
   }
   page = sysconf(_SC_PAGESIZE);
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_parent_alarm; /* no SA_RESTART: waitpid returns EINTR */
-  sigaction(SIGALRM, &sa, NULL);
   /* A case's orphans (CLONE_PARENT makes the new process a sibling of the child) come here. */
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (shared == MAP_FAILED) {
-    int e = errno;
-    fprintf(stderr, "arg-probe: mmap: %s\n", strerror(e));
-    return e;
+  int err = probe_child_setup();
+  if (err != 0) {
+    fprintf(stderr, "arg-probe: mmap: %s\n", strerror(err));
+    return err;
   }
   struct utsname u;
   if (uname(&u) != 0) {
