@@ -58,7 +58,7 @@ export const KNOWN_ARG_DIFFERENCES: readonly KnownArgDifference[] = [
     class: 'semantics',
     real: 'EFAULT',
     shim: 'EINVAL',
-    reason: 'the per-file write hints were removed after 5.10 ("fs: remove fs.f_write_hint", 5.17; 6.1 answers EINVAL too): this host answers EINVAL for commands 5.10 knew, and cr-shim has no handler that brings them back',
+    reason: 'the per-file write hint commands were removed after 5.10 (6.1 answers EINVAL too, as this host does): this host answers EINVAL for commands 5.10 knew, and cr-shim has no handler that brings them back',
   },
   {
     call: 'openat',
