@@ -83,7 +83,7 @@ export const KNOWN_ARG_DIFFERENCES: readonly KnownArgDifference[] = [
     real: 'ok',
     shim: 'EINVAL',
     kernels: ['5.10', '6.1'],
-    reason: "bit 26 was __FMODE_NONOTIFY in 5.10 and 6.1, a bit openat2 accepted (include/linux/fcntl.h VALID_OPEN_FLAGS); this host's kernel no longer lists it, so it refuses the bit (openat ignores it on both)",
+    reason: "bit 26 was FMODE_NONOTIFY (0x4000000) in 5.10 and 6.1, and __FMODE_NONOTIFY was one of the flags openat2 accepts (include/linux/fcntl.h VALID_OPEN_FLAGS); later kernels dropped it from the open flags, so this host refuses the bit (openat ignores it on both)",
   },
   {
     call: 'openat2',
@@ -92,7 +92,7 @@ export const KNOWN_ARG_DIFFERENCES: readonly KnownArgDifference[] = [
     real: 'ok',
     shim: 'EINVAL',
     kernels: ['6.12'],
-    reason: "bit 25 was __FMODE_NONOTIFY in 6.12 (the FMODE bits were renumbered), a bit openat2 accepted (VALID_OPEN_FLAGS); this host's kernel no longer lists it, so it refuses the bit (openat ignores it on both)",
+    reason: "6.12's openat2 accepts bit 25 (observed in the guest; there VALID_OPEN_FLAGS still held __FMODE_NONOTIFY, whose FMODE bit had moved from 26), and later kernels dropped __FMODE_NONOTIFY from the open flags, so this host refuses the bit (openat ignores it on both)",
   },
   {
     call: 'statx',
