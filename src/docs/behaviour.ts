@@ -29,18 +29,20 @@ function catalogue(): string[] {
 function argumentValues(table: ArgTable | undefined): string[] {
   const out: string[] = ['## Argument values answered in BPF', ''];
   out.push(
-    'A value the persona\'s kernel did not know gets that kernel\'s answer inside the filter. Only the numbers below run argument checks; every other call keeps its one-lookup path and the kernel\'s action cache. The table lists, per group, how many values tables/args/x86_64.json holds, how many are dated (an exact release from man-pages or a kernel commit, or a gap between two Debian releases\' headers), and the newest with an exact release.',
+    'A value the persona\'s kernel did not know gets that kernel\'s answer inside the filter. Only the numbers below run argument checks; every other call keeps its one-lookup path and the kernel\'s action cache. The table lists, per group, how many values tables/args/x86_64.json holds, how many are dated (an exact release from man-pages or a kernel commit, or a gap between two Debian releases\' headers), and the newest (its release, or the two Debian releases\' headers it falls between when man-pages gives none).',
     '',
     '| syscall | argument | unknown value answers | values (dated) | newest | the kernel\'s check |',
     '|---|---|---|---|---|---|',
   );
   for (const p of ARG_POLICIES) {
     const g = table?.groups[p.group];
-    const values = g?.values ?? [];
+    const values = (g?.values ?? []).filter((v) => !p.only || p.only.names.includes(v.name));
     const dated = values.filter((v) => v.since !== undefined || v.after !== undefined).length;
-    const newest = [...values].filter((v) => v.since !== undefined).sort((a, b) => cmp(b.since!, a.since!))[0];
+    const newest = [...values].filter((v) => v.since !== undefined).sort((a, b) => cmp(b.since!, a.since!))[0] ?? values.find((v) => v.after !== undefined);
     const guard = p.when ? ` (args[${p.when.arg}] = ${p.when.equals})` : '';
-    out.push(`| \`${p.syscall}\` | args[${p.arg}]: ${cell(g?.title ?? p.group)}${guard} | ${p.answer} | ${values.length} (${dated}) | ${newest ? `${newest.name} (${newest.since})` : '—'} | ${cell(p.source)} |`);
+    const only = p.only ? `, only ${p.only.names.join(', ')} (${p.only.why})` : '';
+    const when = (v: { since?: string; after?: string; by: string }) => v.since ?? `after ${v.after!}, by ${v.by}`;
+    out.push(`| \`${p.syscall}\` | args[${p.arg}]: ${cell(g?.title ?? p.group)}${guard}${cell(only)} | ${p.answer} | ${values.length} (${dated}) | ${newest ? `${newest.name} (${when(newest)})` : '—'} | ${cell(p.source)} |`);
   }
   out.push(
     '',

@@ -12,6 +12,7 @@ import type { Action, PlanEntry } from '../plan/types.js';
 import type { TableRegistry } from '../tables/registry.js';
 import { errnoName } from '../native/errno.js';
 import { KNOWN_DIFFERENCES } from './known-differences.js';
+import { KNOWN_ARG_DIFFERENCES } from './known-arg-differences.js';
 import { UNMOVABLE_KINDS } from '../criu/unmovable/rules.js';
 import { IDENTITY_LEAKS } from './identity-leaks.js';
 
@@ -132,6 +133,12 @@ export function renderSupported(registry: TableRegistry, host: HostProbe): strin
     '| syscall | class | real kernel | under cr-shim | why |',
     '|---|---|---|---|---|',
     ...KNOWN_DIFFERENCES.map((d) => `| \`${d.name}\` | ${d.class} | ${d.real} | ${d.shim} | ${esc(d.reason)} |`),
+    '',
+    'It also calls every value of the argument tables (prctl options, fcntl commands, madvise advice, open, mmap, clone3, getrandom and statx flag bits, socket families, types and SOL_SOCKET options) with harmless arguments, there and here; the Arguments section of FIDELITY.md gives the agreement per kernel. The argument differences it knows of beyond what the tables and the filter explain:',
+    '',
+    '| call | values | class | real kernel | under cr-shim | why |',
+    '|---|---|---|---|---|---|',
+    ...KNOWN_ARG_DIFFERENCES.map((d) => `| \`${d.call}\` | ${d.values.join(', ')}${d.kernels ? ` (${d.kernels.join(', ')})` : ''} | ${d.class} | ${d.real} | ${d.shim} | ${esc(d.reason)} |`),
     '',
     '## Processes',
     '',

@@ -57,7 +57,7 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     id: 'argument-values',
     title: 'Option values newer than the persona',
     changedIn: 'each value\'s release (tables/args/x86_64.json)',
-    what: 'prctl options, fcntl commands, madvise advice, getrandom flags, socket families and SOL_SOCKET options are added release by release; a kernel answers a value it does not know with EINVAL (EAFNOSUPPORT, ENOPROTOOPT).',
+    what: 'prctl options, fcntl commands, madvise advice, getrandom flags, the mapping types of mmap (MAP_DROPPABLE), socket families and SOL_SOCKET options are added release by release; a kernel answers a value it does not know with EINVAL (EAFNOSUPPORT, ENOPROTOOPT).',
     breaks: 'programs that probe for a feature by trying it (PR_GET_AUXV, F_DUPFD_QUERY, MADV_GUARD_INSTALL, GRND_INSECURE) take the new path under an old persona, and notice they are not on their kernel.',
     shim: 'the filter answers a value the persona\'s kernel did not know with that kernel\'s errno, in BPF (no round trip); only the numbers with such a rule run the argument checks, every other call stays in the kernel\'s action cache. A value whose release the public data leaves open (between two Debian releases\' headers, undated by man-pages) is let through.',
     support: 'partial',

@@ -1,5 +1,6 @@
 /** docs/FIDELITY.md from the oracle's comparisons: one section per real kernel. Pure. */
 import type { CompareRow, CompareSummary, DiffClass } from './compare.js';
+import { renderArgSection, type ArgReport } from './arg-report.js';
 
 export interface KernelReport {
   suite: string;
@@ -19,6 +20,8 @@ export interface FidelityReport {
   probeArgs: string;
   unsafe: string[];
   kernels: KernelReport[];
+  /** The argument probe's section, when it ran. */
+  args?: ArgReport;
 }
 
 const CLASS_TEXT: Record<DiffClass, string> = {
@@ -67,5 +70,6 @@ export function renderFidelity(r: FidelityReport): string {
     out.push('| nr | syscall | real kernel | cr-shim | has the call | class | why |', '|---|---|---|---|---|---|---|');
     for (const d of diffs) out.push(`| ${d.nr} | ${d.name} | ${d.real} | ${d.shim} | ${d.presenceAgrees ? 'agree' : 'differ'} | ${d.class} | ${cell(d.reason)} |`);
   }
+  if (r.args) out.push('', ...renderArgSection(r.args));
   return out.join('\n') + '\n';
 }

@@ -46,31 +46,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "probe-child.h"
+
 #define MAX_NR 4095
 /* A blocking call (pause, select with no timeout) is cut short by SIGALRM after this long. */
 #define ALARM_MS 250
-/* The parent kills a child that has not exited after this long. */
-#define HANG_MS 5000
-
-/* Shared between parent and child: the child writes its answer here without a syscall,
- * so the answer survives even a call that leaves the child unable to make another one
- * (seccomp(SET_MODE_STRICT) allows only read, write, exit and sigreturn afterwards). */
-struct answer {
-  volatile int done;
-  volatile int alarmed;
-  volatile long rax;
-};
-
-static struct answer *shared;
-
-static void on_alarm(int sig) {
-  (void)sig;
-  shared->alarmed = 1;
-}
-
-static void on_parent_alarm(int sig) {
-  (void)sig;
-}
 
 /* The raw syscall instruction: glibc's syscall() would be fine, but this way nothing but the
  * kernel stands between the number and the answer. */
@@ -86,12 +66,13 @@ static long raw_syscall6(long nr, long arg) {
   return rax;
 }
 
-static __attribute__((noreturn)) void raw_exit(int status) {
-  for (;;) __asm__ volatile("syscall" : : "a"((long)SYS_exit), "D"((long)status) : "rcx", "r11", "memory");
-}
+struct call {
+  long nr, arg;
+};
 
 /* In the child: isolate what a zero-argument call could change outside it, then make the call. */
-static __attribute__((noreturn)) void child(long nr, long arg) {
+static void child(const void *ctx) {
+  const struct call *c = ctx;
   /* No controlling terminal, so vhangup() cannot hang up the console. */
   setsid();
   /* sethostname(NULL, 0) as root empties the hostname and msgget/semget(IPC_PRIVATE) create
@@ -106,88 +87,15 @@ static __attribute__((noreturn)) void child(long nr, long arg) {
     dup2(fd, 2);
     if (fd > 2) close(fd);
   }
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_alarm; /* no SA_RESTART: a blocked call returns EINTR */
-  sigaction(SIGALRM, &sa, NULL);
-  struct itimerval it = {{0, 0}, {0, ALARM_MS * 1000L}};
-  setitimer(ITIMER_REAL, &it, NULL);
-  long rax = raw_syscall6(nr, arg);
-  shared->rax = rax;
+  arm_child_alarm(ALARM_MS);
+  shared->rax = raw_syscall6(c->nr, c->arg);
   shared->done = 1;
-  raw_exit(0);
 }
-
-static void json_str(const char *s) {
-  putchar('"');
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') printf("\\%c", c);
-    else if (c == '\n') fputs("\\n", stdout);
-    else if (c < 0x20 || c >= 0x7f) printf("\\u%04x", c);
-    else putchar(c);
-  }
-  putchar('"');
-}
-
-/* What one call answered. */
-struct outcome {
-  bool done, alarmed, hung, signaled;
-  long rax;
-  int status;
-};
 
 /* Call nr with every argument `arg` in a fresh child. Returns 0 or the errno of the probe's own failure. */
 static int call_one(long nr, long arg, struct outcome *o) {
-  shared->done = 0;
-  shared->alarmed = 0;
-  shared->rax = 0;
-  fflush(stdout);
-  pid_t pid = fork();
-  if (pid < 0) return errno;
-  if (pid == 0) child(nr, arg);
-
-  /* The parent's own SIGALRM (handler installed in main, no SA_RESTART) interrupts waitpid
-   * when the child has not exited in time. The child resets it with its own handler. */
-  struct itimerval watchdog = {{0, 0}, {HANG_MS / 1000, (HANG_MS % 1000) * 1000L}};
-  setitimer(ITIMER_REAL, &watchdog, NULL);
-  int status = 0;
-  bool hung = false;
-  for (;;) {
-    pid_t r = waitpid(pid, &status, __WALL);
-    if (r == pid && (WIFEXITED(status) || WIFSIGNALED(status))) break;
-    if (r == pid && WIFSTOPPED(status)) {
-      /* ptrace(PTRACE_TRACEME) (nr 101 with zeros) makes the child our tracee: a stop shows up here. */
-      kill(pid, SIGKILL);
-      continue;
-    }
-    if (r < 0 && errno != EINTR) return errno;
-    if (r < 0 && !hung) {
-      hung = true;
-      kill(pid, SIGKILL);
-    }
-  }
-  struct itimerval off = {{0, 0}, {0, 0}};
-  setitimer(ITIMER_REAL, &off, NULL);
-  *o = (struct outcome){ .done = shared->done, .alarmed = shared->alarmed, .hung = hung,
-                         .signaled = WIFSIGNALED(status), .rax = shared->rax, .status = status };
-  return 0;
-}
-
-/* Print an ANSWER (RESULT's members after "nr"), each with a leading "," unless `bare`. */
-static void print_answer(const struct outcome *o, bool bare) {
-  const char *sep = bare ? "" : ",";
-  if (o->done) {
-    if (o->rax < 0 && o->rax >= -4095) printf("%s\"errno\":%ld%s", sep, -o->rax, o->alarmed ? ",\"blocked\":true" : "");
-    else printf("%s\"ret\":%ld", sep, o->rax);
-  } else if (o->hung) {
-    printf("%s\"hung\":true", sep);
-  } else if (o->signaled) {
-    printf("%s\"signal\":%d", sep, WTERMSIG(o->status));
-  } else {
-    /* Exited without answering: only an exit-like call can do that, and those are skipped. */
-    printf("%s\"exited\":%d", sep, WEXITSTATUS(o->status));
-  }
+  struct call c = { nr, arg };
+  return run_in_child(child, &c, o);
 }
 
 /* Probe one number; prints its RESULT. Returns 0 or the errno of the probe's own failure. */
@@ -237,14 +145,8 @@ int main(int argc, char **argv) {
   }
   if (max < 0) return usage();
 
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_parent_alarm; /* no SA_RESTART: waitpid returns EINTR */
-  sigaction(SIGALRM, &sa, NULL);
-
-  shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (shared == MAP_FAILED) {
-    int e = errno;
+  int e = probe_child_setup();
+  if (e != 0) {
     fprintf(stderr, "probe: mmap: %s\n", strerror(e));
     return e;
   }
