@@ -60,7 +60,7 @@ describe('cr-shim bench', () => {
     const doc = path.join(dir, 'PERFORMANCE.md');
     const r = await runCli(
       ['bench', '--goals', '--quiet', '--threads', '1', '--calls', '200', '--rounds', '1', '--extras', 'none',
-        '--target', 'native', '--target', 'c-supervisor', '--target', 'notify', '--json', json, '--doc', doc, '--note', 'a test run'],
+        '--target', 'native', '--target', 'c-supervisor', '--target', 'node', '--target', 'notify', '--json', json, '--doc', doc, '--note', 'a test run'],
       { timeoutMs: 100_000 },
     );
     expect(r.status, describeResult(r)).toBe(0);

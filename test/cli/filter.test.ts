@@ -101,7 +101,7 @@ describe.concurrent('output', () => {
     const back = spawnSync(process.execPath, [CLI_PATH, 'bpf', 'asm', '-'], { input: text.stdout });
     expect(back.status, back.stderr.toString()).toBe(0);
     expect(back.stdout.toString('hex')).toBe(j.bytes);
-    expect(text.stdout).toMatch(/^ \d{4}: 0x06 0x00 0x00 0x7fc00000 {2}return USER_NOTIF {2}# x86_64 notify: .*proc-identity \[open, openat, openat2\]; exec-vdso \[execve, execveat\]; uname; /m);
+    expect(text.stdout).toMatch(/^ \d{4}: 0x06 0x00 0x00 0x7fc00000 {2}return USER_NOTIF {2}# x86_64 notify: .*proc-identity \[open, openat, openat2\]; sysctl-removed-stat \[stat, lstat, access, … \(9\)\]; exec-vdso \[execve, execveat\]; uname; /m);
     expect(text.stdout).toMatch(/^# plan for x86_64 \(persona tables 5\.10, host tables 6\.\d+\)/m);
     expect(text.stdout.split('\n').filter((l) => /^ \d{4}: /.test(l))).toHaveLength(j.insns);
     // A plain run presents the identity files by bind mount: its filter leaves the opens alone.
