@@ -24,7 +24,7 @@
   "targets": [
     {
       "target_name": "cr_shim_notify",
-      "sources": ["native/notify-loop.c", "native/task-uts.c", "native/identity-open.c", "native/exec-watch-client.c", "native/strict-client.c", "native/libc-calls.c"],
+      "sources": ["native/notify-loop.c", "native/task-uts.c", "native/identity-open.c", "native/exec-watch-client.c", "native/strict-client.c", "native/helper-spawn.c", "native/libc-calls.c"],
       "defines": ["NAPI_VERSION=8"],
       "libraries": ["-lpthread"]
     },

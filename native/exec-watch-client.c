@@ -9,18 +9,17 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "helper-spawn.h"
 #include "exec-watch-client.h"
 
 #define MAX_WATCHERS 16
 
-extern char **environ;
 
 struct watcher {
 	uint32_t code;
@@ -37,9 +36,6 @@ static int start_watcher(const char *helper, uint32_t code, bool read_implies_ex
 {
 	int sv[2];
 	char arg[16];
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, defaults;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
@@ -47,19 +43,8 @@ static int start_watcher(const char *helper, uint32_t code, bool read_implies_ex
 	autoclose int theirs = sv[1];
 	snprintf(arg, sizeof(arg), "%u", code);
 	char *const argv[] = { (char *)helper, arg, read_implies_exec ? "--read-implies-exec" : NULL, NULL };
-	sigemptyset(&none);
-	sigfillset(&defaults);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, theirs, 3);
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &defaults);
 	pid_t pid;
-	int err = posix_spawn(&pid, helper, &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
+	int err = helper_spawn(helper, argv, theirs, &pid);
 	if (err != 0)
 		return -err;
 	int fd = ours;

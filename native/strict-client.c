@@ -7,44 +7,28 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "helper-spawn.h"
 #include "strict-client.h"
 
-extern char **environ;
 
 int strict_enter(const char *helper, pid_t tid)
 {
 	char arg[16];
 	int fds[2];
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, defaults;
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return errno;
 	autoclose int ours = fds[0];
 	autoclose int theirs = fds[1];
 	snprintf(arg, sizeof(arg), "%d", (int)tid);
 	char *const argv[] = { (char *)helper, "enter", arg, NULL };
-	sigemptyset(&none);
-	sigfillset(&defaults);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, theirs, 3);
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &defaults);
 	pid_t pid;
-	int err = posix_spawn(&pid, helper, &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
+	int err = helper_spawn(helper, argv, theirs, &pid);
 	if (err != 0)
 		return err;
 	/* Only the helper holds the write end now: EOF comes when it exits. */

@@ -4,47 +4,24 @@
  * a miss. Its trust rules, which need files of another owner, are run-cache.test.ts.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CompiledRun } from '../../src/supervisor/compiled-run-types.js';
-import { dependencies, entryName, isCacheable, readCachedRun, runCacheKey, trustedDir, writeCachedRun, type RunCacheInputs, type RunCacheRequest } from '../../src/supervisor/run-cache.js';
+import { entryName, isCacheable, readCachedRun, runCacheKey, writeCachedRun, type Dependency, type RunCacheInputs } from '../../src/supervisor/run-cache.js';
+import { makeCacheFixture, REQUEST, RUN, type CacheFixture } from './run-cache-fixture.js';
 
-const RUN: CompiledRun = {
-  filter: Buffer.from([0x20, 0, 0, 0, 4, 0, 0, 0, 0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]),
-  filterSha256: 'f'.repeat(64),
-  notices: ['kernel 4.19.1: using the syscall tables of 4.19'],
-  worker: { persona: { release: '4.19.0' } as CompiledRun['worker']['persona'], routes: [{ arch: 'x86_64', nr: 63, name: 'uname', handler: 'uname', args: ['struct old_utsname *'] }] },
-  nativeActions: [[0xc000003e, [{ nr: 63, kind: 1, arg: 0, bytes: new Uint8Array([1, 2, 3]), val: 0 }]]],
-  identity: [['/srv/identity/version', 'Linux version 4.19.0\n']],
-};
-
-const REQUEST: RunCacheRequest = { kernel: '4.19', view: { identityMounted: true, ioUring: false }, behaviourOptions: [] };
-
+let fx: CacheFixture;
 let dir: string;
 let tables: string;
 let inputs: RunCacheInputs;
+const deps = (): Dependency[] => fx.deps();
+const cacheDir = (): string => fx.cacheDir();
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-run-cache-'));
-  tables = path.join(dir, 'tables');
-  fs.mkdirSync(path.join(tables, 'x86_64'), { recursive: true });
-  fs.writeFileSync(path.join(tables, 'x86_64', 'linux-4.19.json'), '{"a":1}\n');
-  inputs = { buildId: 'build-1', tablesDir: tables, host: '6.18.0\n#1 SMP\nx86_64\nboot-1' };
+  fx = makeCacheFixture();
+  ({ dir, tables, inputs } = fx);
 });
 
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-/** What a compile of 4.19 would have read: its table, and a persona file it looked for and did not find. */
-function deps() {
-  return dependencies(tables, [path.join(tables, 'x86_64', 'linux-4.19.json'), path.join(tables, 'personas', '4.19.json')]);
-}
-
-function cacheDir(): string {
-  const d = trustedDir(path.join(dir, 'sessions'));
-  if (d === undefined) throw new Error('a fresh 0700 directory must be trusted');
-  return d;
-}
+afterEach(() => fx.dispose());
 
 describe('entries', () => {
   it('round-trip a compiled run, bytes included', () => {
