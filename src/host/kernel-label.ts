@@ -1,6 +1,6 @@
 /**
  * How the oracle's documents name the machine they ran on. A kernel's build string
- * (`uname -r`'s local version, e.g. "-fc-v1272") and its /proc/version differ from one
+ * (`uname -r`'s local version, e.g. "-fc-vNNNN") and its /proc/version differ from one
  * machine of this kind to the next, so committed documents carry neither: the release
  * number only, and the host's own answers as a placeholder.
  */
