@@ -5,12 +5,13 @@
  * clock between the steps. Prints one JSON line: { "<phase id>": ms, ... }.
  *
  * Project modules are imported dynamically, so that loading them is a timed
- * phase of its own (as in cr-shim, where main.js imports them all statically
- * before it runs). The steps mirror src/supervisor/session.ts prepareSession and
- * src/supervisor/supervise.ts; the session itself is then built once more
- * by prepareSession, untimed, to hand supervise exactly what `run` would.
+ * phase of its own. The steps mirror src/supervisor/session.ts prepareSession
+ * (what a session-cache miss does) and the cache's hit (src/supervisor/run-cache.ts),
+ * then src/supervisor/supervise.ts from the compiled run, as `run` does.
  */
-import { closeSync } from 'node:fs';
+import { closeSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const PROGRAM = '/bin/true';
@@ -38,8 +39,12 @@ async function main(kernel: string): Promise<Record<string, number>> {
   const { encode } = await import('../bpf/encode.js');
   const { HOST_ARCHES } = await import('../arch.js');
   const { prepareSession } = await import('../supervisor/session.js');
-  const { supervise } = await import('../supervisor/supervise.js');
+  const { compileRun } = await import('../supervisor/compiled-run.js');
+  const { superviseCompiled } = await import('../supervisor/supervise.js');
   const { launchUnderFilter } = await import('../native/launcher.js');
+  const cache = await import('../supervisor/run-cache.js');
+  const { tableFilesRead } = await import('../tables/read-log.js');
+  const { defaultTablesDir } = await import('../tables/paths.js');
   t = performance.now();
 
   assertHostSupported();
@@ -60,12 +65,28 @@ async function main(kernel: string): Promise<Record<string, number>> {
   probeHost({ registry, cacheFile: null });
   lap('hostProbeCold');
 
-  const session = prepareSession(kernel);
+  // The session cache as a hit finds it: the compiled run written by a miss, in a private directory.
+  const run = compileRun(prepareSession(kernel), { native: true });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cr-shim-startup-probe-'));
+  try {
+    const request = { kernel, view: { identityMounted: true, ioUring: false }, behaviourOptions: [] };
+    const tablesDir = defaultTablesDir();
+    const inputs = () => ({ buildId: 'startup-probe', tablesDir, host: cache.hostIdentity() });
+    cache.writeCachedRun(cache.trustedDir(dir)!, cache.runCacheKey(request, inputs()), run, cache.dependencies(tablesDir, tableFilesRead()));
+    t = performance.now();
+    // As openRunCache and read() do on a hit (the build id aside: tsc's dist/ has none).
+    const hit = cache.readCachedRun(cache.trustedDir(dir)!, cache.runCacheKey(request, inputs()));
+    lap('sessionCache');
+    if (hit === undefined) throw new Error('the session cache missed an entry just written');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
   t = performance.now();
   const { child } = await launchUnderFilter(PROGRAM, [], filter, { stdio: ['ignore', 'ignore', 'ignore'], beforeExec: (fd) => closeSync(fd) });
   await new Promise((resolve) => child.once('exit', resolve));
   lap('launcher');
-  await supervise({ argv: [PROGRAM], filter: session.filter, worker: { persona: session.persona, routes: session.routes, native: true } });
+  await superviseCompiled(run, { argv: [PROGRAM] });
   lap('supervise');
   return out;
 }

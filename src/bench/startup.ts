@@ -21,20 +21,21 @@ export const PHASES: readonly { id: string; title: string; sum: boolean }[] = [
   { id: 'node', title: 'node start and exit (`node -e 0`)', sum: true },
   { id: 'cliModules', title: 'load cr-shim\'s modules: main.js and the run command (`cr-shim run --help` − `node -e 0`)', sum: true },
   { id: 'imports', title: '… of which the run command\'s own modules (imported alone, in the probe)', sum: false },
-  { id: 'hostCheck', title: 'host check (seccomp GET_ACTION_AVAIL USER_NOTIF)', sum: true },
-  { id: 'persona', title: 'resolve the persona (tables/releases.json)', sum: true },
-  { id: 'hostProbe', title: 'host probe, cached per boot', sum: true },
-  { id: 'tables', title: 'load and validate the persona\'s and the host\'s tables (x86_64, ia32)', sum: true },
-  { id: 'plan', title: 'plan and BPF compile', sum: true },
+  { id: 'sessionCache', title: 'session cache hit: key, read the entry, re-check the table files it was compiled from', sum: true },
+  { id: 'hostCheck', title: 'on a miss (first run after a boot, a rebuild or a table change): host check (seccomp GET_ACTION_AVAIL USER_NOTIF)', sum: false },
+  { id: 'persona', title: '… resolve the persona (tables/releases.json)', sum: false },
+  { id: 'hostProbe', title: '… host probe, cached per boot', sum: false },
+  { id: 'tables', title: '… load and validate the persona\'s and the host\'s tables (x86_64, ia32)', sum: false },
+  { id: 'plan', title: '… plan and BPF compile', sum: false },
   { id: 'launcher', title: 'launcher: spawn, install the filter, take the listener, exec /bin/true, exit', sum: true },
-  { id: 'worker', title: 'supervisor worker: start, load handlers and addon, stop (supervise − launcher)', sum: true },
-  { id: 'sum', title: 'sum of the phases marked above', sum: false },
+  { id: 'worker', title: 'the rest of supervise: guard, native loop, identity mounts, exit (supervise − launcher)', sum: true },
+  { id: 'sum', title: 'sum of the phases marked above: a run that hits the session cache', sum: false },
   { id: 'hostProbeCold', title: 'host probe without its cache (first run after boot; not in the sum)', sum: false },
 ];
 
 /** One probe's phases plus derived ones. Throws ShimError (EPROTO) when the probe's output lacks a phase. */
 export function derivePhases(probe: Record<string, number>, nodeMs: number, versionMs: number): Record<string, number> {
-  const need = ['imports', 'hostCheck', 'persona', 'hostProbe', 'tables', 'plan', 'launcher', 'supervise', 'hostProbeCold'];
+  const need = ['imports', 'sessionCache', 'hostCheck', 'persona', 'hostProbe', 'tables', 'plan', 'launcher', 'supervise', 'hostProbeCold'];
   for (const k of need) {
     if (typeof probe[k] !== 'number') throw new ShimError('startup probe', `no ${k} in ${JSON.stringify(probe)}`, { code: 'EPROTO' });
   }
