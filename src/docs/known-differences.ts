@@ -24,13 +24,6 @@ export interface KnownDifference {
 
 export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
-    name: 'seccomp',
-    class: 'seccomp',
-    real: 'ok',
-    shim: 'EINVAL',
-    reason: 'seccomp(SECCOMP_SET_MODE_STRICT) is refused with EINVAL to a task that already has a filter (kernel/seccomp.c seccomp_may_assign_mode); a program under cr-shim always has one',
-  },
-  {
     name: 'uretprobe',
     class: 'seccomp',
     real: 'ENOSYS',

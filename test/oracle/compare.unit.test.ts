@@ -27,14 +27,14 @@ const CASES: Case[] = [
   { what: 'distro Kconfig on but off at boot', real: { nr: 400, errno: 38 }, shim: { nr: 400, ret: 3 }, entry: { kconfig: 'CONFIG_DEMO' }, kconfig: 'y', want: 'distro-build', reason: /CONFIG_DEMO=y .* switched off at boot or run time/ },
   { what: 'distro ENOSYS, no Kconfig named', real: { nr: 400, errno: 38 }, shim: { nr: 400, errno: 22 }, want: 'distro-build', reason: /names no Kconfig option/ },
   { what: 'table says absent, real kernel has it', real: { nr: 400, errno: 22 }, shim: { nr: 400, errno: 38 }, entry: undefined, basis: 'absent', want: 'table' },
-  { what: 'known: seccomp strict under a filter', real: { nr: 317, ret: 0 }, shim: { nr: 317, errno: 22 }, want: 'seccomp' },
-  { what: 'known name, other outcomes', real: { nr: 317, errno: 14 }, shim: { nr: 317, errno: 22 }, basis: 'same', want: 'unexplained' },
+  { what: 'known: uretprobe outside seccomp since 6.11', real: { nr: 335, errno: 38 }, shim: { nr: 335, signal: 4 }, want: 'seccomp' },
+  { what: 'known name, other outcomes', real: { nr: 335, errno: 14 }, shim: { nr: 335, errno: 22 }, basis: 'same', want: 'unexplained' },
   { what: 'unexplained errno change', real: { nr: 400, errno: 14 }, shim: { nr: 400, errno: 22 }, basis: 'same', want: 'unexplained', reason: /allow/ },
 ];
 
 describe('compareProbes', () => {
   it.each(CASES)('$what -> $want', (c) => {
-    const entries: SyscallEntry[] = [{ nr: 317, name: 'seccomp', status: 'present', args: [] }];
+    const entries: SyscallEntry[] = [{ nr: 335, name: 'uretprobe', status: 'present', args: [] }];
     if (!('entry' in c) || c.entry !== undefined) entries.push({ nr: 400, name: 'demo', status: 'present', args: [], ...c.entry });
     const table: SyscallTable = { arch: 'x86_64', release: '5.10', sources: [{ name: 'test', version: '1', facts: ['numbers'] }], syscalls: entries };
     const plan: PlanEntry[] = c.basis ? [{ nr: c.real.nr, name: 'demo', action: { kind: c.basis === 'absent' ? 'errno' : 'allow', ...(c.basis === 'absent' ? { errno: 38 } : {}) } as PlanEntry['action'], reason: 'why', basis: c.basis }] : [];
