@@ -44,7 +44,6 @@ async function main(kernel: string): Promise<Record<string, number>> {
   const { launchUnderFilter } = await import('../native/launcher.js');
   const cache = await import('../supervisor/run-cache.js');
   const { tableFilesRead } = await import('../tables/read-log.js');
-  const { defaultTablesDir } = await import('../tables/paths.js');
   t = performance.now();
 
   assertHostSupported();
@@ -66,16 +65,15 @@ async function main(kernel: string): Promise<Record<string, number>> {
   lap('hostProbeCold');
 
   // The session cache as a hit finds it: the compiled run written by a miss, in a private directory.
-  const run = compileRun(prepareSession(kernel), { native: true });
+  // As `run` as root: identity files bind-mounted, io_uring refused.
+  const view = { identityMounted: true, ioUring: false };
+  const run = compileRun(prepareSession(kernel, { view }), { native: true });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cr-shim-startup-probe-'));
   try {
-    const request = { kernel, view: { identityMounted: true, ioUring: false }, behaviourOptions: [] };
-    const tablesDir = defaultTablesDir();
-    const inputs = () => ({ buildId: 'startup-probe', tablesDir, host: cache.hostIdentity() });
-    cache.writeCachedRun(cache.trustedDir(dir)!, cache.runCacheKey(request, inputs()), run, cache.dependencies(tablesDir, tableFilesRead()));
+    const request = { kernel, view, behaviourOptions: [] };
+    cache.openRunCache(request, dir, 'startup-probe')?.write(run, tableFilesRead());
     t = performance.now();
-    // As openRunCache and read() do on a hit (the build id aside: tsc's dist/ has none).
-    const hit = cache.readCachedRun(cache.trustedDir(dir)!, cache.runCacheKey(request, inputs()));
+    const hit = cache.openRunCache(request, dir, 'startup-probe')?.read();
     lap('sessionCache');
     if (hit === undefined) throw new Error('the session cache missed an entry just written');
   } finally {

@@ -24,9 +24,9 @@ import { E } from '../native/errno.js';
 import { sys } from '../native/libc.js';
 import { NativeKind, OpenForm } from '../native/addon-types.js';
 import type { Persona } from '../persona/types.js';
-import { readCreds } from '../native/tracee-creds.js';
+import { readCreds, sameUserns } from '../native/tracee-creds.js';
 import { loadSysctlRemovedFile, type SysctlRemovedEntry } from '../tables/load.js';
-import { PROC_SYS, removedStandIns, sameUserns, standInFd, standInPermits, type RemovedStandIn } from './sysctl-removed.js';
+import { PROC_SYS, removedStandIns, standInFd, standInPermits, type RemovedStandIn } from './sysctl-removed.js';
 import type { Call, Handler, HandlerContext, Reply } from './types.js';
 
 /** The files emulated, and what the persona's kernel would show in each. */

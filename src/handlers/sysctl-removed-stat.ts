@@ -38,9 +38,10 @@
 import fs from 'node:fs';
 import { E } from '../native/errno.js';
 import { NativeKind } from '../native/addon-types.js';
-import { readCreds } from '../native/tracee-creds.js';
+import { readCreds, sameUserns } from '../native/tracee-creds.js';
+import { fnv1a64 } from '../fnv1a.js';
 import { personaStandIns, resolveTaskPath, standInAt } from './proc-identity.js';
-import { sameUserns, standInPermits, type RemovedStandIn } from './sysctl-removed.js';
+import { standInPermits, type RemovedStandIn } from './sysctl-removed.js';
 import type { Arch } from '../arch.js';
 import type { Call, Handler, HandlerContext, Reply } from './types.js';
 
@@ -97,9 +98,7 @@ export const STAT_CALLS: readonly string[] = [...new Set(Object.values(CALLS).fl
 
 /** A stable inode number per file, as one boot's get_next_ino() would keep it while cached. */
 function inodeOf(s: RemovedStandIn): bigint {
-  let h = 0xcbf29ce484222325n;
-  for (const c of Buffer.from(s.path)) h = BigInt.asUintN(64, (h ^ BigInt(c)) * 0x100000001b3n);
-  return (h & 0xffffffn) | 0x1000000n;
+  return (fnv1a64(s.path) & 0xffffffn) | 0x1000000n;
 }
 
 /** glibc's major() and minor() of a Node Stats.dev. */

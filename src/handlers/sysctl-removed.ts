@@ -14,7 +14,7 @@ import os from 'node:os';
 import { sys } from '../native/libc.js';
 import { compareReleases } from '../tables/release.js';
 import type { SysctlRemovedEntry } from '../tables/load.js';
-import type { TraceeCreds } from '../native/tracee-creds.js';
+import { CAP, hasCap, type TraceeCreds } from '../native/tracee-creds.js';
 
 /** 1 + ilog2(min(cpus, 8)): kernel/sched/fair.c get_update_sysctl_factor() under SCHED_TUNABLESCALING_LOG, the default. */
 export function cpusLogFactor(cpus: number): number {
@@ -84,33 +84,22 @@ export function standInFd(s: RemovedStandIn): number {
   return fd;
 }
 
-// <linux/capability.h>
-const CAP_NET_ADMIN = 12;
-
 /**
  * The old kernel's proc_sys_permission() for a stand-in: test_perm() on the table's mode with the
  * effective ids (also for access(2), whose override of fsuid and fsgid leaves them alone): the
  * owner's bits for euid 0 (by uid, not by capability), and for net/ files also for CAP_NET_ADMIN
- * in the supervisor's user namespace (`sameUserns`); the group's for a member of group 0. `want`
+ * in the supervisor's user namespace (`sameUserns`, native/tracee-creds.ts); the group's for a member of group 0. `want`
  * is MAY_READ 4 | MAY_WRITE 2 | MAY_EXEC 1; MAY_EXEC on a regular file is always EACCES.
  */
 export function standInPermits(s: RemovedStandIn, want: number, c: TraceeCreds, sameUserns: boolean): boolean {
   if ((want & 1) !== 0) return false;
   let m = s.mode;
-  const netAdmin = s.netAdmin && sameUserns && ((c.capEff >> BigInt(CAP_NET_ADMIN)) & 1n) === 1n;
+  const netAdmin = s.netAdmin && sameUserns && hasCap(c, CAP.NET_ADMIN);
   if (c.euid === 0 || netAdmin) m >>= 6;
   else if (c.egid === 0 || c.groups.includes(0)) m >>= 3;
   return (want & ~m & 7) === 0;
 }
 
-/** Whether task `pid` is in the supervisor's user namespace (its capabilities count here). */
-export function sameUserns(pid: number): boolean {
-  try {
-    return fs.readlinkSync(`/proc/${pid}/ns/user`) === fs.readlinkSync('/proc/self/ns/user');
-  } catch {
-    return false;
-  }
-}
 
 /** The source name the launcher gives the tmpfs that holds the added files (native/identity-mount.c). */
 const STAGE_SOURCE = 'cr-shim-identity';

@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import { E } from '../native/errno.js';
 import { sys } from '../native/libc.js';
-import { CAP, hasCap, readCreds } from '../native/tracee-creds.js';
+import { CAP, hasCap, readCreds, sameUserns } from '../native/tracee-creds.js';
 import { takeFd } from './tracee-fd.js';
 import type { Call, Handler, Reply } from './types.js';
 
@@ -49,12 +49,7 @@ function controllingTty(pid: number): number | null {
 /** capable(CAP_SYS_ADMIN) checks the initial user namespace: the task's CapEff counts only in ours. */
 function privileged(pid: number): boolean {
   const creds = readCreds(pid);
-  if (creds === null || !hasCap(creds, CAP.SYS_ADMIN)) return false;
-  try {
-    return fs.statSync(`/proc/${pid}/ns/user`).ino === fs.statSync('/proc/self/ns/user').ino;
-  } catch {
-    return false;
-  }
+  return creds !== null && hasCap(creds, CAP.SYS_ADMIN) && sameUserns(pid);
 }
 
 export const tiocsti: Handler = {

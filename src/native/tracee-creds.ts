@@ -19,7 +19,7 @@ export interface TraceeCreds {
 }
 
 /** Capability numbers from <linux/capability.h> that handlers check. */
-export const CAP = { SYS_MODULE: 16, SYS_RAWIO: 17, SYS_ADMIN: 21, SYS_BOOT: 22 } as const;
+export const CAP = { NET_ADMIN: 12, SYS_MODULE: 16, SYS_RAWIO: 17, SYS_ADMIN: 21, SYS_BOOT: 22 } as const;
 
 export function parseStatus(text: string): TraceeCreds {
   const field = (name: string): string => {
@@ -50,4 +50,16 @@ export function readCreds(pid: number): TraceeCreds | null {
 
 export function hasCap(c: TraceeCreds, cap: number): boolean {
   return ((c.capEff >> BigInt(cap)) & 1n) === 1n;
+}
+
+/**
+ * Whether task `pid` is in the supervisor's user namespace: only then do its capabilities count
+ * where the kernel checks them against the initial namespace (capable()) or ours.
+ */
+export function sameUserns(pid: number): boolean {
+  try {
+    return fs.statSync(`/proc/${pid}/ns/user`).ino === fs.statSync('/proc/self/ns/user').ino;
+  } catch {
+    return false;
+  }
 }

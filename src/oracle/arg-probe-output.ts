@@ -6,17 +6,13 @@
  *               | "signal": INT | "hung": true | "exited": INT,  [ "out": INT ]   (statx: stx_mask & value)
  */
 import { ShimError } from '../errors.js';
-import { outcomeOf, type Outcome } from '../persona/probe-result.js';
+import { outcomeOf, type Outcome, type ProbeAnswer } from '../persona/probe-result.js';
 
-export interface ArgRecord {
+/** One case's answer: the syscall probe's answer (persona/probe-result.ts) for a call and a value. */
+export interface ArgRecord extends ProbeAnswer {
   call: string;
   value: number;
-  ret?: number;
-  errno?: number;
-  blocked?: boolean;
-  signal?: number;
-  hung?: boolean;
-  exited?: number;
+  /** statx: stx_mask & value. */
   out?: number;
 }
 
@@ -41,7 +37,7 @@ export function parseArgProbeOutput(text: string, what: string): ArgProbeResult 
 
 /** "ok", an errno name, a signal, "hung"; statx adds whether the kernel reported the bit. */
 export function argOutcome(r: ArgRecord): Outcome {
-  const word = outcomeOf({ nr: 0, ret: r.ret, errno: r.errno, blocked: r.blocked, signal: r.signal, hung: r.hung, exited: r.exited });
+  const word = outcomeOf({ nr: 0, ...r });
   return r.out === undefined ? word : `${word}, ${r.out !== 0 ? 'reported' : 'not reported'}`;
 }
 

@@ -31,6 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { PlanView } from '../plan/compute.js';
 import { defaultTablesDir } from '../tables/paths.js';
+import { fnv1a64 } from '../fnv1a.js';
 import type { CompiledRun } from './compiled-run-types.js';
 
 /** Bumped when CompiledRun's shape or meaning changes. */
@@ -126,14 +127,9 @@ export function runCacheKey(req: RunCacheRequest, inputs: RunCacheInputs): strin
   return [`format ${FORMAT}`, inputs.buildId, inputs.host, inputs.tablesDir, request].join('\n');
 }
 
-/**
- * 64-bit FNV-1a of the key, hex: a file name, not a check (the entry's own key is compared).
- * Not sha256: node:crypto would initialise OpenSSL, about 2 MB of RSS on every run.
- */
+/** The entry's file name: a name, not a check (the entry's own key is compared on read). */
 export function entryName(key: string): string {
-  let h = 0xcbf29ce484222325n;
-  for (const b of Buffer.from(key, 'utf8')) h = BigInt.asUintN(64, (h ^ BigInt(b)) * 0x100000001b3n);
-  return h.toString(16).padStart(16, '0');
+  return fnv1a64(key).toString(16).padStart(16, '0');
 }
 
 /** The directory, made if missing, or undefined when it cannot be trusted (see the header). */
@@ -245,9 +241,9 @@ export interface RunCacheSlot {
   write(run: CompiledRun, files: readonly string[]): boolean;
 }
 
-export function openRunCache(req: RunCacheRequest, dir = defaultRunCacheDir()): RunCacheSlot | undefined {
+/** `buildId`: this build's (dist/cli/build-id) unless given (the start-up probe runs from tsc's dist/, which has none). */
+export function openRunCache(req: RunCacheRequest, dir = defaultRunCacheDir(), buildId = readBuildId()): RunCacheSlot | undefined {
   if (process.env['CR_SHIM_SESSION_CACHE'] === 'off') return undefined;
-  const buildId = readBuildId();
   if (buildId === undefined) return undefined;
   const trusted = trustedDir(dir);
   if (trusted === undefined) return undefined;

@@ -3,11 +3,12 @@ import type { CommandSpec, Parsed } from '../args.js';
 import { flag, str } from '../args.js';
 import { writeNotice } from '../error-line.js';
 import { UsageError } from '../../errors.js';
-import { MECHANISM_IDS } from '../../mechanisms/types.js';
+import { MECHANISM_IDS, type MechanismId } from '../../mechanisms/types.js';
 import type { PlanView } from '../../plan/compute.js';
 import type { CompiledRun } from '../../supervisor/compiled-run-types.js';
 import { openRunCache } from '../../supervisor/run-cache.js';
-import { superviseCompiled } from '../../supervisor/supervise.js';
+import { superviseCompiled, type SuperviseResult } from '../../supervisor/supervise.js';
+import type { RouteSpec } from '../../supervisor/worker-protocol.js';
 import { formatStats } from '../stats-report.js';
 import { formatPeakRss } from '../../supervisor/peak-rss.js';
 import { assertTraceWritable } from '../../supervisor/trace.js';
@@ -41,20 +42,24 @@ export async function runCommand(p: Parsed): Promise<number> {
   };
   const kernel = str(p.options.kernel);
   const behaviourOptions = flag(p.options['allow-tiocsti']) ? ['tiocsti'] : [];
+  const viewOf = (mechanism: MechanismId) => runView({ mechanism, dumpable: flag(p.options.dumpable), allowIoUring: flag(p.options['allow-io-uring']) });
+  const finish = (result: SuperviseResult, routes: RouteSpec[]): number => {
+    // Read after the worker has ended: ru_maxrss is a high-water mark, so its peak is included.
+    if (flag(p.options.stats)) process.stderr.write(formatStats(result.stats, result.native, routes) + formatPeakRss(process.resourceUsage().maxRSS));
+    return result.status;
+  };
   // The common case, notify without --trace, starts from a compiled run (the session cache's
   // when it has one): the other mechanisms and --trace load the planner and the registry.
   if (mechanismId === 'notify' && trace === undefined) {
-    const { view, notices } = runView({ mechanism: 'notify', dumpable: flag(p.options.dumpable), allowIoUring: flag(p.options['allow-io-uring']) });
+    const { view, notices } = viewOf('notify');
     const run = await compiledRun(kernel, view, behaviourOptions);
     for (const n of [...notices, ...run.notices]) notice(n);
-    const result = await superviseCompiled(run, { argv: p.positionals, noNewPrivs: flag(p.options['no-new-privs']) });
-    if (flag(p.options.stats)) process.stderr.write(formatStats(result.stats, result.native, run.worker.routes) + formatPeakRss(process.resourceUsage().maxRSS));
-    return result.status;
+    return finish(await superviseCompiled(run, { argv: p.positionals, noNewPrivs: flag(p.options['no-new-privs']) }), run.worker.routes);
   }
   const { mechanismById } = await import('../../mechanisms/registry.js');
   const { prepareSession } = await import('../../supervisor/session.js');
   const mechanism = mechanismById(mechanismId);
-  const { view, notices } = runView({ mechanism: mechanism.id, dumpable: flag(p.options.dumpable), allowIoUring: flag(p.options['allow-io-uring']) });
+  const { view, notices } = viewOf(mechanism.id);
   const session = prepareSession(kernel, { view, behaviourOptions: new Set(behaviourOptions) });
   for (const n of [...notices, ...session.notices]) notice(n);
   if (trace !== undefined) assertTraceWritable(trace);
@@ -65,11 +70,7 @@ export async function runCommand(p: Parsed): Promise<number> {
     notice,
     ...(trace ? { traceFile: trace } : {}),
   });
-  if (flag(p.options.stats)) {
-    // Read after the worker has ended: ru_maxrss is a high-water mark, so its peak is included.
-    process.stderr.write(formatStats(result.stats, result.native, session.routes) + formatPeakRss(process.resourceUsage().maxRSS));
-  }
-  return result.status;
+  return finish(result, session.routes);
 }
 
 /** The compiled run for these options: the session cache's, or prepared, compiled and cached now. */
