@@ -315,7 +315,8 @@ static void decide_restore(void)
 	}
 	char *nl = memchr(reply, '\n', (size_t)n);
 	if (strncmp(reply, "filter ", 7) != 0 || !nl) {
-		snprintf(st.why, sizeof(st.why), "cr-shim serve: %.200s", reply);
+		/* The reply names the image directory and the way out: room for a path and a sentence. */
+		snprintf(st.why, sizeof(st.why), "cr-shim serve: %.*s", (int)(sizeof(st.why) - 32), reply);
 		return;
 	}
 	*nl = '\0';

@@ -32,7 +32,7 @@ import { CoreImage, listCoreTids } from './image/core.js';
 import { CAP_SETS, dropCaps } from './image/creds.js';
 import { DUMP_AGAIN, ImageError } from './image/image-error.js';
 import { decodeEntry, readImage, serializeImage } from './image/image-file.js';
-import { newFilter, readImageFilters, readSeccompFilters, serializeSeccomp, withPrev } from './image/seccomp.js';
+import { newFilter, readImageFilters, readSeccompFilters, serializeSeccomp, strictThreadsOf, withPrev } from './image/seccomp.js';
 import { SECCOMP_MODE } from './image/core.js';
 import { strictFilter } from '../native/strict-filter.js';
 import { readThreadCaps } from './image/thread-caps.js';
@@ -82,7 +82,7 @@ export function requiredConversions(imgDir: string, host: HostCaps = hostCaps())
       why: `PID ${root} was started by cr-shim's launcher with PR_SET_PDEATHSIG(SIGKILL), to die with its supervisor: CRIU would set it again relative to the restoring criu, and a detached restore would kill the program as criu exits`,
     });
   }
-  const strict = readImageFilters(imgDir).tasks.filter((t) => t.mode === SECCOMP_MODE.strict).map((t) => t.pid);
+  const strict = strictThreadsOf(imgDir);
   if (strict.length > 0) {
     out.push({
       kind: 'strict-to-filter',

@@ -31,6 +31,7 @@ import { convertImageInPlace, requiredConversions } from '../criu/convert.js';
 import { manifestFor } from '../criu/dump.js';
 import { readManifest, writeManifest } from '../criu/manifest.js';
 import { assertNoStaleNotify } from '../criu/stale-listeners.js';
+import { strictThreadsOf } from '../criu/image/seccomp.js';
 import { findSupervision, recordSupervised } from '../criu/supervised-record.js';
 import { loadNotifyAddon } from '../native/addon.js';
 import { chooseKernel } from '../criu/source-kernel.js';
@@ -405,6 +406,17 @@ export class Service {
       plainWhy = ` (a plain image: ${plain.why})`;
     } else {
       release = chooseKernel(undefined, manifest, os.release(), req.dir).release;
+    }
+    // A strict thread takes no filter, and nothing can be injected into it; `cr-shim restore` converts
+    // such threads in a copy (strict-to-filter), but here CRIU restores the engine's own image as it
+    // is, strict mode included, before the plugin gets the tasks. Refused, with the way out.
+    const strict = strictThreadsOf(req.dir);
+    if (strict.length > 0) {
+      const text =
+        `${req.dir}: thread ${strict.join(', ')} ${strict.length === 1 ? 'is' : 'are'} in SECCOMP_MODE_STRICT, which refuses cr-shim's filter, and the CRIU plugin restores the image as it is; ` +
+        'convert it first (cr-shim convert IMG OUT gives strict threads an equivalent filter) and restore OUT, or restore it with cr-shim restore';
+      this.opts.notice(`restore of ${req.dir}: refused: ${text}`);
+      return { kind: 'error', text };
     }
     const session = this.session(release);
     const sid = `r${randomBytes(8).toString('hex')}`;

@@ -1,6 +1,6 @@
 // The CRIU plugin and cr-shim serve with plain criu (no container engine): a tree under
 // cr-shim attach, dumped and restored by criu itself with the plugin in its libdir.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +13,10 @@ import { cgroupOf, filterSha256 } from '../../src/criu/supervised-record.js';
 import { cgroup2Root } from '../../src/supervisor/tree-guard.js';
 import { prepareSession } from '../../src/supervisor/session.js';
 import { ensureCriu, SETUP_TIMEOUT_MS } from '../criu/helpers/criu.js';
+import { parseOutput } from '../helpers/parse-output.js';
+import { programPath } from '../helpers/programs.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { startCli } from '../helpers/run-cli.js';
 import { askReport, readProgress, startSubject, waitProgress } from '../inject/subject.js';
 import { startServeSandbox, type ServeSandbox } from './sandbox.js';
@@ -210,6 +213,53 @@ describe('cr-shim serve with the CRIU plugin', () => {
       expect(own.serve.stderr()).toMatch(/restore of .*checkpoint: under 4\.19 \(a plain image: policy rule 0 \(label org\.example\.tier=legacy\)\)/);
       expect(await askReport(s.state, 30_000)).toMatchObject({ release: '4.19', threads_alive: '4' });
       await waitGone(s.pid);
+    } finally {
+      await own.remove();
+    }
+  }, 180_000);
+
+  it('a plain image of a task in strict mode: the service refuses it with the way out, the restore fails closed, the image is untouched', async () => {
+    const own = await startServeSandbox({ prefix: 'cr-shim-strict-', plain: '4.19' });
+    try {
+      const work = fs.mkdtempSync(path.join(own.dir, 'w-'));
+      const img = path.join(work, 'img');
+      fs.mkdirSync(img);
+      // strict-mode enters SECCOMP_MODE_STRICT and waits in read(0) on a FIFO (a read-write open never blocks).
+      const fifo = path.join(work, 'in');
+      await run('mkfifo', [fifo]);
+      const stdin = fs.openSync(fifo, fs.constants.O_RDWR);
+      const outFile = path.join(work, 'out');
+      const out = fs.openSync(outFile, 'a');
+      const child = spawn(programPath('strict-mode'), ['prctl', '--wait'], { stdio: [stdin, out, out], detached: true });
+      child.unref();
+      fs.closeSync(stdin);
+      fs.closeSync(out);
+      const text = await waitFor('waiting=1', () => {
+        const t = fs.readFileSync(outFile, 'utf8');
+        return /^waiting=1$/m.test(t) ? t : undefined;
+      });
+      const pid = Number(parseOutput(text, { partial: true }).get('pid'));
+      try {
+        const withPlugin = (verb: 'dump' | 'restore', args: string[]) =>
+          run(criu.path, [verb, '-L', own.pluginDir, '-W', work, '-o', path.join(work, `${verb}.log`), '-v4', ...args], { env: own.env, timeout: 120_000 });
+        await withPlugin('dump', ['-t', String(pid), '-D', img]);
+        await waitGone(pid);
+        expect(readManifest(img)).toBeUndefined();
+        const before = digest(img);
+        await expect(withPlugin('restore', ['-D', img, '-d'])).rejects.toThrow();
+        expect(fs.readFileSync(path.join(work, 'restore.log'), 'utf8')).toMatch(
+          new RegExp(`cr-shim plugin: cr-shim serve: error .*img: thread ${pid} is in SECCOMP_MODE_STRICT, which refuses cr-shim's filter.*cr-shim convert IMG OUT`),
+        );
+        expect(own.serve.stderr()).toMatch(/restore of .*img: refused: .*SECCOMP_MODE_STRICT/);
+        expect(alive(pid)).toBe(false);
+        expect(digest(img)).toEqual(before);
+      } finally {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone: dumped, or killed by the failed restore.
+        }
+      }
     } finally {
       await own.remove();
     }

@@ -18,7 +18,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { CoreImage, listCoreTids } from './core.js';
+import { CoreImage, listCoreTids, SECCOMP_MODE } from './core.js';
 import { decodeEntries, readImage, readingImage, serializeImage } from './image-file.js';
 import { DUMP_AGAIN, ImageError } from './image-error.js';
 import { bytesField, varintField, WireMessage } from './protobuf-wire.js';
@@ -46,6 +46,11 @@ export interface ImageTaskSeccomp {
 /** IMG/seccomp.img */
 export function seccompFile(imgDir: string): string {
   return path.join(imgDir, 'seccomp.img');
+}
+
+/** The threads of IMG in SECCOMP_MODE_STRICT (their core-TID.img says so), in core-file order. Throws ImageError. */
+export function strictThreadsOf(imgDir: string): number[] {
+  return listCoreTids(imgDir).filter((tid) => CoreImage.read(imgDir, tid).seccomp().mode === SECCOMP_MODE.strict);
 }
 
 /**
