@@ -69,7 +69,7 @@ export function argRulesFor(table: ArgTable | undefined, release: string, syscal
     if (p.syscall !== syscall) continue;
     const group = table.groups[p.group];
     if (!group) continue;
-    const unknown = unknownValues(group, release).filter((v) => v.value <= 0xffffffff && (!p.only || p.only.names.includes(v.name)));
+    const unknown = unknownValues(group, release, p.syscall).filter((v) => v.value <= 0xffffffff && (!p.only || p.only.names.includes(v.name)));
     if (unknown.length === 0) continue;
     const names = unknown.map((v) => v.name);
     const named = names.length <= MAX_NAMED ? names.join(', ') : `${names.slice(0, MAX_NAMED).join(', ')}, … (${names.length})`;
