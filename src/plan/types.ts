@@ -37,6 +37,9 @@ export interface PlanEntry {
  * getrandom's flags, socket's family, setsockopt's level and optname), so the high half is
  * ignored by the kernel too.
  */
+/** A notify rule as the supervisor reads it: which handler takes the calls it matches. */
+export type ArgRoute = Pick<ArgRule, 'arg' | 'match' | 'when'> & { handler: string };
+
 export interface ArgRule {
   /** Argument index, 0..5. */
   arg: number;
