@@ -37,9 +37,6 @@ export interface PlanEntry {
  * getrandom's flags, socket's family, setsockopt's level and optname), so the high half is
  * ignored by the kernel too.
  */
-/** A notify rule as the supervisor reads it: which handler takes the calls it matches. */
-export type ArgRoute = Pick<ArgRule, 'arg' | 'match' | 'when'> & { handler: string };
-
 export interface ArgRule {
   /** Argument index, 0..5. */
   arg: number;
@@ -51,6 +48,9 @@ export interface ArgRule {
   /** One line for people: which values and why ("PR_GET_AUXV, PR_GET_MDWE: not yet in 6.1"). */
   reason: string;
 }
+
+/** A notify rule as the supervisor reads it: which handler takes the calls it matches. */
+export type ArgRoute = Pick<ArgRule, 'arg' | 'match' | 'when'> & { handler: string };
 
 /** The plan for one ABI. Numbers not listed get `otherwise`. */
 export interface ArchPlan {

@@ -32,7 +32,7 @@ export interface RouteTableOptions {
   verdicts: boolean;
 }
 
-/** One handler for a number whose argument rules name several: each call goes to the first rule's its arguments match. */
+/** One handler for a number whose argument rules name several: each call goes to the handler of the first rule its arguments match. */
 function byArguments(routes: readonly ArgRoute[], fallback: Handler, resolve: (id: string) => Handler): Handler {
   const picks = routes.map((r) => ({ rule: r, handler: resolve(r.handler) }));
   return {
