@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { sys } from '../native/libc.js';
+import { nativeSys } from '../native/libc.js';
 
 /** MADV_HWPOISON in <asm-generic/mman-common.h>. */
 const MADV_HWPOISON = 100;
@@ -15,7 +15,7 @@ export interface BuildFeature {
   /** What it is and how it is probed, for reports. */
   what: string;
   /** True when the running kernel has it. */
-  present(procDir: string, nrOf: (name: string) => number | undefined): boolean;
+  present(procDir: string): boolean;
 }
 
 export const BUILD_FEATURES: readonly BuildFeature[] = [
@@ -27,14 +27,11 @@ export const BUILD_FEATURES: readonly BuildFeature[] = [
   {
     id: 'memory-failure',
     what: 'CONFIG_MEMORY_FAILURE (MADV_HWPOISON, MADV_SOFT_OFFLINE): madvise(0, 0, MADV_HWPOISON) answers 0 with it (an empty range, checked before any injection) and EINVAL without',
-    present: (_procDir, nrOf) => {
-      const nr = nrOf('madvise');
-      return nr === undefined || sys.syscall3(nr, 0, 0, MADV_HWPOISON) === 0;
-    },
+    present: () => nativeSys.madviseEmpty(MADV_HWPOISON) === 0,
   },
 ];
 
 /** Ids of the features this kernel lacks, sorted. */
-export function lackedFeatures(procDir: string, nrOf: (name: string) => number | undefined): string[] {
-  return BUILD_FEATURES.filter((f) => !f.present(procDir, nrOf)).map((f) => f.id).sort();
+export function lackedFeatures(procDir: string): string[] {
+  return BUILD_FEATURES.filter((f) => !f.present(procDir)).map((f) => f.id).sort();
 }

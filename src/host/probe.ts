@@ -221,8 +221,7 @@ export function probeHost(opts: ProbeOptions): HostProbe {
       probe.tables[abi] = tableRelease;
       probe.missing[abi] = missingSyscalls(table, kallsyms, kconfig);
     }
-    const x64 = registry.resolve('x86_64', release).table;
-    probe.lacks = lackedFeatures(procDir, (name) => x64.syscalls.find((e) => e.name === name && e.status !== 'removed')?.nr);
+    probe.lacks = lackedFeatures(procDir);
   }
   if (cacheFile && bootId) writeCache(cacheFile, bootId, registry.dir, probe);
   return probe;
