@@ -111,6 +111,19 @@ static napi_value lc_seccomp_action_avail(napi_env env, napi_callback_info info)
 	return result(env, syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0U, &action));
 }
 
+/*
+ * madvise(NULL, 0, advice): an empty range, which a kernel that knows the advice accepts (0)
+ * before looking at any mapping, and one that does not refuses (-EINVAL). The host probe's test
+ * for advice a build may lack (MADV_HWPOISON without CONFIG_MEMORY_FAILURE).
+ */
+static napi_value lc_madvise_empty(napi_env env, napi_callback_info info)
+{
+	int32_t a[1];
+	if (!int_args(env, info, 1, a))
+		return NULL;
+	return result(env, syscall(SYS_madvise, 0UL, 0UL, a[0]));
+}
+
 bool libc_calls_define(napi_env env, napi_value exports)
 {
 	const napi_property_descriptor fns[] = {
@@ -119,6 +132,7 @@ bool libc_calls_define(napi_env env, napi_value exports)
 		{ "pidfdOpen", NULL, lc_pidfd_open, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "pidfdGetfd", NULL, lc_pidfd_getfd, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "seccompActionAvail", NULL, lc_seccomp_action_avail, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "madviseEmpty", NULL, lc_madvise_empty, NULL, NULL, NULL, napi_enumerable, NULL },
 	};
 	return napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns) == napi_ok;
 }

@@ -149,6 +149,27 @@ const KERNEL_COMMITS: Readonly<Record<string, { since: string; commit: string }>
   F_CREATED_QUERY: { since: '6.12', commit: 'fcntl: add F_CREATED_QUERY' },
 };
 
+/**
+ * Values one syscall of a group learned later than the others, each from the kernel commit that
+ * taught it (its subject, the mainline release whose merge window took it, and the stable
+ * releases it was backported to). The headers cannot tell: they define one number for both.
+ */
+const SYSCALL_COMMITS: Readonly<Record<string, Readonly<Record<string, { since: string; stable?: string[]; commit: string; note?: string }>>>> = {
+  SO_TIMESTAMPING_NEW: {
+    getsockopt: {
+      since: '6.7',
+      // 7f6ca95d16b9 went to the stable queues of 5.4, 5.10, 5.15, 6.1 and 6.6 (January 2024);
+      // 6.1.72's review series carries it. The 5.10 patch (5.10.207-rc1) added the case to
+      // SO_LINGER's branch instead, and 5.10 kernels answer ENOPROTOOPT (Debian's 5.10.262 does).
+      stable: ['5.15', '6.1.72', '6.6'],
+      commit: 'net: Implement missing getsockopt(SO_TIMESTAMPING_NEW)',
+      // 9718475e6908 ("socket: Add SO_TIMESTAMPING_NEW", 5.1) taught sock_setsockopt() the option
+      // and not sock_getsockopt(), whose default answers ENOPROTOOPT.
+      note: 'setsockopt since 5.1 (9718475e6908); the 5.10 stable patch put the case in SO_LINGER\'s branch',
+    },
+  },
+};
+
 // ---------------------------------------------------------------------------------------------
 // C headers: `#define NAME EXPR` lines, comments and line continuations removed. Conditionals are
 // not evaluated: the first definition of a name wins, and the files are read arch header first.
@@ -408,6 +429,14 @@ export function buildArgTable(inputs: ArgInputs): ArgTable {
       const by = perSuite[e.first]!.release;
       const entry: ArgValue = { name: name!, value: Number(v), by, source: '' };
       if (aliases.length) entry.aliases = aliases;
+      const own = e.names.map((n) => SYSCALL_COMMITS[n]).find((c) => c !== undefined);
+      if (own) {
+        entry.syscalls = Object.fromEntries(Object.entries(own).filter(([sc]) => spec.syscalls.includes(sc)).map(([sc, c]) => [sc, {
+          since: c.since,
+          ...(c.stable ? { stable: c.stable } : {}),
+          source: `kernel commit "${c.commit}"${c.stable ? `, backported to ${c.stable.join(', ')}` : ''}${c.note ? `; ${c.note}` : ''}`,
+        }]));
+      }
       // The earliest release man-pages gives for any of its names, else a kernel commit's.
       const fromCommit = e.names.map((n) => KERNEL_COMMITS[n]).find((c) => c !== undefined);
       const dated =
@@ -456,7 +485,7 @@ export function buildArgTable(inputs: ArgInputs): ArgTable {
   };
 }
 
-const LINE_KEYS: readonly (keyof ArgValue)[] = ['name', 'value', 'aliases', 'since', 'after', 'by', 'source', 'note'];
+const LINE_KEYS: readonly (keyof ArgValue)[] = ['name', 'value', 'aliases', 'since', 'after', 'by', 'source', 'note', 'syscalls'];
 
 export function serializeArgTable(t: ArgTable): string {
   const list = (items: readonly unknown[]): string => (items.length === 0 ? '[]' : `[\n    ${items.map((i) => JSON.stringify(i)).join(',\n    ')}\n  ]`);

@@ -27,6 +27,7 @@ import { parseKconfig } from '../../src/host/probe.js';
 import { compareProbes, summarize } from '../../src/oracle/compare.js';
 import { renderFidelity, type KernelReport } from '../../src/oracle/fidelity-report.js';
 import { buildInitramfs } from '../../src/oracle/initramfs.js';
+import { guestModules, insmodLines, kernelDebFile } from '../../src/oracle/kernel-modules.js';
 import { fetchDebianKernel, type DebianKernel } from '../../src/oracle/kernel-fetch.js';
 import { probeArgs, UNSAFE, type ProbeArgs } from '../../src/oracle/probe-args.js';
 import { argCases, argProbeArgv, argProbeCalls } from '../../src/oracle/arg-cases.js';
@@ -44,6 +45,13 @@ const CACHE = path.join(ROOT, '.cache', 'oracle');
 const SUITES = ['bullseye', 'bookworm', 'trixie'];
 /** TCG boots a Debian kernel and runs the probe in well under a minute here; this is the hang limit. */
 const BOOT_TIMEOUT_MS = 300_000;
+/**
+ * Modules the guest loads before probing. Debian builds vsock as a module (CONFIG_VSOCKETS=m),
+ * and the initramfs has no modprobe for socket(AF_VSOCK)'s request_module: without it the guest
+ * answers EAFNOSUPPORT, where a Debian system (and this host, which builds vsock in) has the
+ * family. No transport module is loaded: a kernel with vsock and no transport answers ENODEV.
+ */
+const GUEST_MODULES = ['vsock'];
 /** Percent of argument cases that should answer the same on each kernel (issue 12). */
 const ARG_TARGET = 99;
 
@@ -68,9 +76,19 @@ interface GuestRun {
   cached: boolean;
 }
 
+/** GUEST_MODULES from the kernel's own package, as plain .ko files in load order. */
+function kernelModules(kernel: DebianKernel): string[] {
+  const debs = path.join(CACHE, 'apt', kernel.suite, 'debs');
+  const deb = kernelDebFile(fs.existsSync(debs) ? fs.readdirSync(debs) : [], kernel.package, kernel.packageVersion);
+  if (!deb) throw new ShimError(`oracle modules ${kernel.release}`, `no ${kernel.package} .deb in ${debs}`, { code: 'ENOENT', hint: 'rerun: fetchDebianKernel downloads it' });
+  return guestModules(path.join(debs, deb), kernel.release, GUEST_MODULES, path.join(CACHE, 'modules', kernel.release)).files;
+}
+
 async function runInGuest(kernel: DebianKernel, probes: Probes, args: ProbeArgs, argArgv: readonly string[], fresh: boolean): Promise<GuestRun> {
-  const script = `./probe ${args.argv.join(' ')} >"$1/probe.json"\n./arg-probe ${argArgv.join(' ')} >"$1/args.json"\n`;
-  const initrd = buildInitramfs({ busybox: '/bin/busybox', files: [{ src: probes.probe, name: 'probe' }, { src: probes.argProbe, name: 'arg-probe' }], script });
+  const modules = kernelModules(kernel);
+  const script = [...insmodLines(modules.map((m) => path.basename(m))), `./probe ${args.argv.join(' ')} >"$1/probe.json"`, `./arg-probe ${argArgv.join(' ')} >"$1/args.json"`, ''].join('\n');
+  const files = [...modules.map((m) => ({ src: m, name: path.basename(m) })), { src: probes.probe, name: 'probe' }, { src: probes.argProbe, name: 'arg-probe' }];
+  const initrd = buildInitramfs({ busybox: '/bin/busybox', files, script });
   const key = crypto.createHash('sha256').update(`${kernel.package} ${kernel.packageVersion}\n`).update(initrd).digest('hex').slice(0, 16);
   const dir = path.join(CACHE, 'runs', kernel.release);
   const cached = path.join(dir, `${key}.json`);

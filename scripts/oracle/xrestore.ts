@@ -24,7 +24,7 @@ import { crShimVersion, writeManifest, type Manifest } from '../../src/criu/mani
 import { fetchDebianCriu } from '../../src/oracle/criu-fetch.js';
 import { buildInitramfs } from '../../src/oracle/initramfs.js';
 import { fetchDebianKernel } from '../../src/oracle/kernel-fetch.js';
-import { guestModules } from '../../src/oracle/kernel-modules.js';
+import { guestModules, kernelDebFile } from '../../src/oracle/kernel-modules.js';
 import { bootAndCollect } from '../../src/oracle/qemu.js';
 import { criuBundle, freePidWindow, guestScript, xcases, XK_DIR, type XCase } from '../../src/oracle/xrestore-guest.js';
 import { renderXrestore, spliceSection, type XRow } from '../../src/oracle/xrestore-report.js';
@@ -180,7 +180,7 @@ async function runGuest(suite: string, criuSuite: string, subjects: { dynamic: s
   const tar = path.join(dir, 'criu.tar');
   criuBundle(criu, tar);
   const debs = path.join(CACHE, 'apt', suite, 'debs');
-  const deb = fs.readdirSync(debs).find((f) => f.startsWith(`${kernel.package}_${kernel.packageVersion.replace(/^\d+:/, '')}_`));
+  const deb = kernelDebFile(fs.readdirSync(debs), kernel.package, kernel.packageVersion);
   if (!deb) throw new ShimError(`xrestore modules ${suite}`, `no ${kernel.package} .deb in ${debs}`, { code: 'ENOENT', hint: 'rerun: fetchDebianKernel downloads it' });
   const modules = guestModules(path.join(debs, deb), kernel.release, GUEST_MODULES, path.join(WORK, 'modules', kernel.release)).files;
   const initrd = buildInitramfs({

@@ -15,7 +15,8 @@ function catalogue(): string[] {
   for (const b of BEHAVIOURS) out.push(`| [${cell(b.title)}](#${b.id}) | ${cell(b.changedIn)} | ${b.support}${b.option ? ` (only with \`--allow-${b.option}\`)` : ''} |`);
   out.push('');
   for (const b of BEHAVIOURS) {
-    out.push(`### ${b.title}`, '', `<a id="${b.id}"></a>Row \`${b.id}\`, changed in ${b.changedIn}, support: **${b.support}**.`, '');
+    const lacks = b.hostLacks ? `, applies when this host lacks \`${b.hostLacks}\` (probed: src/host/build-features.ts)` : '';
+    out.push(`### ${b.title}`, '', `<a id="${b.id}"></a>Row \`${b.id}\`, changed in ${b.changedIn}${lacks}, support: **${b.support}**.`, '');
     out.push(`- **What changed:** ${b.what}`, `- **Who it breaks:** ${b.breaks}`, `- **What cr-shim does:** ${b.shim}`);
     for (const t of b.traps ?? []) {
       const guard = t.when ? ` when args[${t.when.arg}] = ${t.when.equals}` : '';
@@ -44,6 +45,8 @@ function argumentValues(table: ArgTable | undefined): string[] {
     const when = (v: { since?: string; after?: string; by: string }) => v.since ?? `after ${v.after!}, by ${v.by}`;
     out.push(`| \`${p.syscall}\` | args[${p.arg}]: ${cell(g?.title ?? p.group)}${guard}${cell(only)} | ${p.answer} | ${values.length} (${dated}) | ${newest ? `${newest.name} (${when(newest)})` : '—'} | ${cell(p.source)} |`);
   }
+  const perSyscall = Object.values(table?.groups ?? {}).flatMap((g) => g.values.flatMap((v) => Object.entries(v.syscalls ?? {}).map(([sc, d]) => `- ${v.name} (${v.value}): \`${sc}\` since ${d.since}${d.stable ? ` (stable: ${d.stable.join(', ')}; those series are left open)` : ''}: ${d.source}`)));
+  if (perSyscall.length > 0) out.push('', 'Values one syscall of a group learned later than the others, dated for that syscall alone:', '', ...perSyscall);
   out.push(
     '',
     'Known difference: the filter answers before the kernel would look at anything else, so a call that the old kernel refused for another reason first (a bad file descriptor: EBADF, ENOTSOCK) gets the unknown-value errno instead.',

@@ -90,6 +90,7 @@ export function renderSupported(registry: TableRegistry, host: HostProbe): strin
     `Personas: every mainline release from ${x[0]} to ${x[x.length - 1]} (${x.length} releases), for x86_64 and ia32 processes.`,
     `Rendered for a Linux ${host.mainline} host of this project's reference kind (docs/inputs/reference-host.json), whose build lacks these calls (${host.method}):`,
     `x86_64: ${host.missing.x86_64.join(', ') || 'none'}; ia32: ${host.missing.ia32.join(', ') || 'none'}.`,
+    `It also lacks these features, which behaviour rows answer for (docs/BEHAVIOUR.md): ${host.lacks.join(', ') || 'none'}.`,
     'On another host the plan follows that host\'s own build: `cr-shim doctor` prints what it lacks.',
     '',
     '## How each syscall is treated',

@@ -14,6 +14,13 @@ import type { Support } from './types.js';
 const SOL_SOCKET = 1;
 const SO_PASSCRED = 16;
 const SO_PASSSEC = 34;
+const SO_TXREHASH = 74;
+const SO_PASSPIDFD = 76;
+/** <linux/prctl.h>: 'Yama' as a number. */
+const PR_SET_PTRACER = 0x59616d61;
+/** <asm-generic/mman-common.h> */
+const MADV_HWPOISON = 100;
+const MADV_SOFT_OFFLINE = 101;
 /** <asm-generic/ioctls.h> */
 const TIOCSTI = 0x5412;
 
@@ -33,6 +40,8 @@ export interface BehaviourFacts {
   personaRelease: string;
   /** Options given on the command line that turn rows on (`run --allow-tiocsti`: "tiocsti"). */
   options: ReadonlySet<string>;
+  /** Features this host's build lacks (host/build-features.ts ids); none given: it lacks none. */
+  hostLacks?: ReadonlySet<string>;
 }
 
 export interface Behaviour {
@@ -50,6 +59,11 @@ export interface Behaviour {
   traps?: Trap[];
   /** An option that must be given for the row to apply (a known hole). */
   option?: string;
+  /**
+   * A feature of the host's build (host/build-features.ts) whose absence the row answers for:
+   * the row applies to every persona when the host lacks it, and never otherwise.
+   */
+  hostLacks?: string;
 }
 
 export const BEHAVIOURS: readonly Behaviour[] = [
@@ -63,16 +77,16 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     support: 'partial',
   },
   {
-    id: 'so-passcred-inet',
-    title: 'SO_PASSCRED and SO_PASSSEC on sockets other than unix, netlink and bluetooth',
+    id: 'sockopt-restricted',
+    title: 'SO_PASSCRED, SO_PASSSEC, SO_PASSPIDFD and SO_TXREHASH on sockets that do not use them',
     changedIn: '6.16',
-    what: 'setsockopt(SOL_SOCKET, SO_PASSCRED or SO_PASSSEC) on a UDP, TCP or other internet socket fails with EOPNOTSUPP, and getsockopt of them too; before, the flag was accepted, stored and read back (and had no effect).',
-    breaks: 'CRIU before 4.2 (it dumps every socket\'s SO_PASSCRED) and systemd versions that set it on every socket they pass.',
-    shim: 'under personas before 6.16, setsockopt and getsockopt of these two options at SOL_SOCKET go to the supervisor: on unix, netlink and bluetooth sockets the call runs unchanged; on any other socket the value is checked as the old kernel did (EINVAL for an optlen under 4, EFAULT for a bad pointer), stored per socket and read back.',
+    what: 'the series "af_unix: Introduce SO_PASSRIGHTS" made setsockopt and getsockopt at SOL_SOCKET fail with EOPNOTSUPP for SO_PASSCRED and SO_PASSSEC on sockets other than unix, netlink and bluetooth, for SO_PASSPIDFD (6.5) on sockets other than unix, and for SO_TXREHASH (5.18) on sockets other than TCP ("tcp: Restrict SO_TXREHASH to TCP socket."); before, every socket took them: the flags were accepted, stored and read back (and had no effect), and SO_TXREHASH took -1 to 1 (-1: the net.core.txrehash default).',
+    breaks: 'CRIU before 4.2 (it dumps every socket\'s SO_PASSCRED) and systemd versions that set it on every socket they pass; programs that set SO_PASSPIDFD or SO_TXREHASH on whatever socket they hold.',
+    shim: 'under personas before 6.16, setsockopt and getsockopt of these four options at SOL_SOCKET go to the supervisor (a value the persona did not know is refused first, in BPF: SO_PASSPIDFD before 6.5, SO_TXREHASH before 5.18, as far as the argument tables date them): on a socket 6.16 still takes the option on, the call runs unchanged; on any other the value is checked as the old kernel did (EINVAL for an optlen under 4 or an SO_TXREHASH outside -1 to 1, EFAULT for a bad pointer), stored per socket and read back; a socket never set reads 0, except SO_TXREHASH on an internet socket, which reads net.core.txrehash as inet_create() copied it (the supervisor\'s network namespace\'s value, not the socket\'s).',
     support: 'full',
     traps: [
-      { syscall: 'setsockopt', arg: 2, values: [SO_PASSCRED, SO_PASSSEC], when: { arg: 1, equals: SOL_SOCKET }, handler: 'sockopt-passcred' },
-      { syscall: 'getsockopt', arg: 2, values: [SO_PASSCRED, SO_PASSSEC], when: { arg: 1, equals: SOL_SOCKET }, handler: 'sockopt-passcred' },
+      { syscall: 'setsockopt', arg: 2, values: [SO_PASSCRED, SO_PASSSEC, SO_TXREHASH, SO_PASSPIDFD], when: { arg: 1, equals: SOL_SOCKET }, handler: 'sockopt-restricted' },
+      { syscall: 'getsockopt', arg: 2, values: [SO_PASSCRED, SO_PASSSEC, SO_TXREHASH, SO_PASSPIDFD], when: { arg: 1, equals: SOL_SOCKET }, handler: 'sockopt-restricted' },
     ],
   },
   {
@@ -83,6 +97,28 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     breaks: 'installers and tests that probe for module or kexec support by the errno they get (EFAULT, ENOEXEC, ENOENT, EINVAL).',
     shim: 'handlers make the persona\'s checks in its order (capability, flags, descriptor, ELF header, segment count, architecture); what passes them answers EPERM, as with kernel.modules_disabled or kexec_load_disabled; delete_module answers ENOENT, no module being loaded. Applies to every persona when the host lacks the call (see docs/SUPPORTED.md).',
     support: 'partial',
+  },
+  {
+    id: 'yama-ptracer',
+    title: 'prctl(PR_SET_PTRACER) on a host without the Yama LSM',
+    changedIn: 'this host\'s build',
+    what: 'PR_SET_PTRACER (3.4) is answered by the Yama LSM (security/yama/yama_lsm.c); a kernel without Yama, or with it left out of lsm=, falls through to prctl()\'s default and answers EINVAL. Debian\'s, Ubuntu\'s and Fedora\'s kernels have Yama.',
+    breaks: 'programs that allow a debugger or crash handler to attach with PR_SET_PTRACER and treat a failure as fatal or log it (Chromium\'s and Firefox\'s crash reporters, Wine, gdb helpers).',
+    shim: 'when the host lacks Yama (no /proc/sys/kernel/yama), prctl(PR_SET_PTRACER) goes to the supervisor under every persona that knew it, which answers as yama_task_prctl() did: 0 for arg2 0, PR_SET_PTRACER_ANY or a pid that exists in the caller\'s pid namespace, EINVAL for any other. Nothing is recorded, and that is honest: without Yama the host\'s ptrace policy is the classic one (ptrace_may_access() alone), which already allows what the exception would have. A pid that exists only in a pid namespace nested below the caller\'s is not found (EINVAL). prctl then has two handlers (strict mode\'s and this one), so its trapped calls are picked per call in TypeScript rather than answered in C; --mechanism sigsys keeps this host\'s EINVAL (its in-process library has no such handler).',
+    support: 'full',
+    hostLacks: 'yama',
+    traps: [{ syscall: 'prctl', arg: 0, values: [PR_SET_PTRACER], handler: 'yama-ptracer' }],
+  },
+  {
+    id: 'memory-failure-advice',
+    title: 'madvise(MADV_HWPOISON, MADV_SOFT_OFFLINE) on a host built without CONFIG_MEMORY_FAILURE',
+    changedIn: 'this host\'s build',
+    what: 'a kernel built without CONFIG_MEMORY_FAILURE refuses both advice values with EINVAL (madvise_behavior_valid()); a kernel with it (Debian\'s) checked the range first (EINVAL for an unaligned start or a wrapping range, 0 for an empty one) and then CAP_SYS_ADMIN (EPERM) before it poisoned or offlined pages.',
+    breaks: 'memory-error test suites and tools that probe for the advice with an empty range (mce-test, stress-ng\'s madvise stressor) and take EINVAL for a kernel without the feature.',
+    shim: 'when the host lacks it (madvise(0, 0, MADV_HWPOISON) answers EINVAL), both values go to the supervisor under every persona that knew them, which makes those checks (the capability in the initial user namespace); a call that passes them is one that would inject a memory error, which this host\'s kernel cannot do: it goes on to the kernel, which answers EINVAL.',
+    support: 'partial',
+    hostLacks: 'memory-failure',
+    traps: [{ syscall: 'madvise', arg: 2, values: [MADV_HWPOISON, MADV_SOFT_OFFLINE], handler: 'madvise-memory-failure' }],
   },
   {
     id: 'sysctl-removed',
@@ -142,9 +178,13 @@ export const BEHAVIOURS: readonly Behaviour[] = [
   },
 ];
 
-/** Does `row` apply to this persona? Rows with a release apply before it; an optional row only when asked for. */
+/**
+ * Does `row` apply to this persona? Rows with a release apply before it; a row for a feature
+ * of the host's build whenever the host lacks it; an optional row only when asked for.
+ */
 export function behaviourApplies(row: Behaviour, f: BehaviourFacts): boolean {
   if (row.option !== undefined && !f.options.has(row.option)) return false;
+  if (row.hostLacks !== undefined) return f.hostLacks?.has(row.hostLacks) ?? false;
   if (!/^\d+\.\d+(\.\d+)?$/.test(row.changedIn)) return false;
   return compareReleases(f.personaRelease, row.changedIn) < 0;
 }
@@ -163,7 +203,7 @@ export function behaviourRules(syscall: string, f: BehaviourFacts): ArgRule[] {
         match: { kind: 'in', values: [...t.values].sort((a, b) => a - b) },
         ...(t.when ? { when: t.when } : {}),
         action: { kind: 'notify', handler: t.handler },
-        reason: `${row.title}: before ${row.changedIn}`,
+        reason: row.hostLacks !== undefined ? `${row.title}: the host lacks ${row.hostLacks}` : `${row.title}: before ${row.changedIn}`,
       });
     }
   }

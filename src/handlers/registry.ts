@@ -12,7 +12,9 @@ import { iopl, ioperm } from './ioport.js';
 import { lookupDcookie } from './lookup-dcookie.js';
 import { nfsservctl } from './nfsservctl.js';
 import { bdflush } from './bdflush.js';
-import { sockoptPasscred } from './sockopt-passcred.js';
+import { sockoptRestricted } from './sockopt-restricted.js';
+import { yamaPtracer } from './yama-ptracer.js';
+import { madviseMemoryFailure } from './madvise-memory-failure.js';
 import { deleteModule, finitModule, initModule } from './modules.js';
 import { kexecLoad } from './kexec.js';
 import { behaviourHandlerIds } from './behaviours.js';
@@ -114,7 +116,7 @@ export function emulationFor(name: string, facts: RuleFacts): Emulation | undefi
 /** Handlers by id. The sysctl lookup comes from the tables, so it is given at start. */
 export function makeHandlers(sysctl: SysctlLookup): ReadonlyMap<string, Handler> {
   const list: Handler[] = [
-    uname, unameWatch, procIdentity, execVdso, iopl, ioperm, lookupDcookie, nfsservctl, bdflush, sockoptPasscred, initModule, finitModule, deleteModule, kexecLoad,
+    uname, unameWatch, procIdentity, execVdso, iopl, ioperm, lookupDcookie, nfsservctl, bdflush, sockoptRestricted, yamaPtracer, madviseMemoryFailure, initModule, finitModule, deleteModule, kexecLoad,
     sendfileNoSplice, tiocsti, sysctlRemovedStat, strictMode,
     makeSysctlHandler('sysctl', sysctl, false),
     makeSysctlHandler('sysctl-stub', sysctl, true),

@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import { E } from '../native/errno.js';
 import { sys } from '../native/libc.js';
-import { CAP, hasCap, readCreds, sameUserns } from '../native/tracee-creds.js';
+import { CAP, capableInInit } from '../native/tracee-creds.js';
 import { takeFd } from './tracee-fd.js';
 import type { Call, Handler, Reply } from './types.js';
 
@@ -46,16 +46,11 @@ function controllingTty(pid: number): number | null {
   }
 }
 
-/** capable(CAP_SYS_ADMIN) checks the initial user namespace: the task's CapEff counts only in ours. */
-function privileged(pid: number): boolean {
-  const creds = readCreds(pid);
-  return creds !== null && hasCap(creds, CAP.SYS_ADMIN) && sameUserns(pid);
-}
 
 export const tiocsti: Handler = {
   id: 'tiocsti',
   handle(call: Call): Reply {
-    if (legacyAllowed() || privileged(call.pid)) return { kind: 'continue' };
+    if (legacyAllowed() || capableInInit(call.pid, CAP.SYS_ADMIN)) return { kind: 'continue' };
     const own = takeFd(call.pid, Number(BigInt.asIntN(32, call.args[0]!)));
     if (typeof own !== 'number') return { kind: 'continue' };
     try {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Arch } from '../arch.js';
 import type { TableRegistry } from '../tables/registry.js';
 import { mainlineOf } from '../tables/release.js';
+import { lackedFeatures } from './build-features.js';
 import type { SyscallTable } from '../tables/types.js';
 
 /*
@@ -40,6 +41,8 @@ export interface HostProbe {
   tables: { x86_64?: string; ia32?: string };
   /** Table names of syscalls the host does not build or answers with ENOSYS, sorted. */
   missing: { x86_64: string[]; ia32: string[] };
+  /** Features of its build that behaviour rows answer for when missing (build-features.ts ids), sorted. */
+  lacks: string[];
   /** What was read, for reports. */
   method: string;
 }
@@ -121,7 +124,7 @@ export function defaultCacheFile(tablesDir?: string): string {
   return path.join(base, 'cr-shim', `host-probe${tag}.json`);
 }
 
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 interface CacheFile {
   format: number;
@@ -205,9 +208,11 @@ export function probeHost(opts: ProbeOptions): HostProbe {
     arch,
     tables: {},
     missing: { x86_64: [], ia32: [] },
+    lacks: [],
     method: [
       kallsyms.size > 0 ? 'weak syscall entry symbols in /proc/kallsyms' : '/proc/kallsyms unreadable',
       kconfig ? 'options in /proc/config.gz' : '/proc/config.gz unreadable',
+      'build features probed (host/build-features.ts)',
     ].join('; '),
   };
   if (arch === 'x86_64') {
@@ -216,6 +221,7 @@ export function probeHost(opts: ProbeOptions): HostProbe {
       probe.tables[abi] = tableRelease;
       probe.missing[abi] = missingSyscalls(table, kallsyms, kconfig);
     }
+    probe.lacks = lackedFeatures(procDir);
   }
   if (cacheFile && bootId) writeCache(cacheFile, bootId, registry.dir, probe);
   return probe;

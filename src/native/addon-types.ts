@@ -215,6 +215,8 @@ export interface NotifyAddon {
   pidfdGetfd(pidfd: number, fd: number): number;
   /** seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action): 0 when the kernel knows the action. */
   seccompActionAvail(action: number): number;
+  /** madvise(NULL, 0, advice): 0 when the kernel knows the advice, -EINVAL when not. */
+  madviseEmpty(advice: number): number;
 }
 
 export interface TaskUts {

@@ -119,4 +119,6 @@ export const nativeSys = {
   pidfdGetfd: (pidfd: number, fd: number): number => loadAddon().pidfdGetfd(pidfd, fd),
   /** seccomp(SECCOMP_GET_ACTION_AVAIL): 0 when the kernel knows the return action. */
   seccompActionAvail: (action: number): number => loadAddon().seccompActionAvail(action >>> 0),
+  /** madvise(NULL, 0, advice): 0 when the kernel knows the advice (an empty range touches nothing). */
+  madviseEmpty: (advice: number): number => loadAddon().madviseEmpty(advice),
 };

@@ -63,3 +63,12 @@ export function sameUserns(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * capable(cap) as the kernel checks it for task `pid`: the capability in its effective set, and
+ * the task in the initial user namespace (ours: the supervisor runs there). False when it is gone.
+ */
+export function capableInInit(pid: number, cap: number): boolean {
+  const creds = readCreds(pid);
+  return creds !== null && hasCap(creds, cap) && sameUserns(pid);
+}

@@ -43,7 +43,7 @@ export const ARG_PROBES: readonly ArgProbe[] = [
   { group: 'clone-flag', syscall: 'clone3', call: 'clone3', how: 'clone3({ .flags = VALUE }), exit_signal 0, no pointers: a created process or thread exits at once in assembly, touching no memory', bits: 64 },
   { group: 'getrandom-flag', syscall: 'getrandom', call: 'getrandom', how: 'getrandom(buf, 16, VALUE | GRND_NONBLOCK): never waits for entropy', bits: 32 },
   { group: 'statx-mask', syscall: 'statx', call: 'statx', how: 'statx(memfd, "", AT_EMPTY_PATH, VALUE): also records whether stx_mask reports the bit', bits: 32 },
-  { group: 'socket-family', syscall: 'socket', call: 'socket', how: 'socket(VALUE, SOCK_DGRAM, 0)' },
+  { group: 'socket-family', syscall: 'socket', call: 'socket', how: 'socket(VALUE, SOCK_DGRAM, 0); the guest first loads Debian\'s vsock module (no transport), as a Debian system loads it on demand' },
   { group: 'socket-type', syscall: 'socket', call: 'socket-type', how: 'socket(AF_UNIX, VALUE, 0)' },
   { group: 'socket-option', syscall: 'setsockopt', call: 'setsockopt', how: 'setsockopt(udp socket, SOL_SOCKET, VALUE, &(int){0}, 4)' },
   { group: 'socket-option', syscall: 'getsockopt', call: 'getsockopt', how: 'getsockopt(udp socket, SOL_SOCKET, VALUE, buf, &(socklen_t){256})' },

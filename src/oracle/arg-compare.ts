@@ -102,8 +102,9 @@ function classify(c: ArgCase, row: ArgCompareRow, input: ArgCompareInput, known:
   if (value === undefined) {
     return { class: 'unnamed', reason: `tables/args/x86_64.json does not name this value; this host's kernel answers ${row.native}, ${input.real.release} ${row.real}` };
   }
-  const knew = knownIn(value, input.mainline);
-  const dated = value.since ? `added in ${value.since}` : value.after ? `not in ${value.after}'s headers` : `in ${value.by}'s headers`;
+  const knew = knownIn(value, input.mainline, c.syscall);
+  const own = value.syscalls?.[c.syscall];
+  const dated = own ? `${c.syscall} learned it in ${own.since}` : value.since ? `added in ${value.since}` : value.after ? `not in ${value.after}'s headers` : `in ${value.by}'s headers`;
   if (knew === 'no') {
     return { class: 'no-rule', reason: `${input.mainline} did not know ${value.name} (${dated}); no argument rule for ${c.syscall} refuses it, so this host's kernel answers` };
   }

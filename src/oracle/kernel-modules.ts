@@ -23,6 +23,19 @@ export interface GuestModules {
   files: string[];
 }
 
+/**
+ * The linux-image .deb a fetched kernel came from (fetchDebianKernel keeps it under
+ * CACHE/apt/SUITE/debs): its file is named PACKAGE_VERSION_amd64.deb, the epoch dropped.
+ */
+export function kernelDebFile(debs: readonly string[], pkg: string, packageVersion: string): string | undefined {
+  return debs.find((f) => f.startsWith(`${pkg}_${packageVersion.replace(/^\d+:/, '')}_`));
+}
+
+/** The guest's lines that load MODULES (file names under /payload, in load order). */
+export function insmodLines(modules: readonly string[]): string[] {
+  return modules.map((m) => `insmod /payload/${m}`);
+}
+
 /** A module's name as the kernel and depends= spell it: file name without .ko[.xz], "-" as "_". */
 export function moduleName(file: string): string {
   return path.basename(file).replace(/\.ko(\.[a-z]+)?$/, '').replace(/-/g, '_');

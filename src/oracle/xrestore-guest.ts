@@ -17,6 +17,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DebianCriu } from './criu-fetch.js';
+import { insmodLines } from './kernel-modules.js';
 
 /** Where subjects live in the guest and on the host: the same path in both, so CRIU finds its files. */
 export const XK_DIR = '/tmp/cr-shim-xk';
@@ -106,7 +107,7 @@ export function guestScript(criu: DebianCriu, modules: readonly string[], cases:
     `criu() { CRIU_FAULT=130 ${CRIU_PREFIX}/${criu.ldso} --library-path ${libPath} ${CRIU_PREFIX}/${criu.criu} "$@"; }`,
     `cp /payload/cr-subject /payload/cr-subject-static ${XK_DIR}/bin/`,
     // criu's start-up probe needs nftables (src/oracle/kernel-modules.ts); in dependency order.
-    ...modules.map((m) => `insmod /payload/${m}`),
+    ...insmodLines(modules),
     // criu's start-up probes TCP repair over 127.0.0.1: without lo up it fails "Network is unreachable".
     'ip link set lo up',
     // The initramfs root is mode 1777; CRIU checks the mode of a task's root directory on

@@ -9,7 +9,7 @@
 import type { ArgTable } from '../tables/arg-table.js';
 import { unknownValues } from '../tables/arg-table.js';
 import { errno } from '../native/errno.js';
-import type { ArgRule, PlanEntry } from './types.js';
+import type { ArgRoute, ArgRule, PlanEntry } from './types.js';
 
 export interface ArgPolicy {
   /** Group of tables/args/<arch>.json. */
@@ -69,7 +69,7 @@ export function argRulesFor(table: ArgTable | undefined, release: string, syscal
     if (p.syscall !== syscall) continue;
     const group = table.groups[p.group];
     if (!group) continue;
-    const unknown = unknownValues(group, release).filter((v) => v.value <= 0xffffffff && (!p.only || p.only.names.includes(v.name)));
+    const unknown = unknownValues(group, release, p.syscall).filter((v) => v.value <= 0xffffffff && (!p.only || p.only.names.includes(v.name)));
     if (unknown.length === 0) continue;
     const names = unknown.map((v) => v.name);
     const named = names.length <= MAX_NAMED ? names.join(', ') : `${names.slice(0, MAX_NAMED).join(', ')}, … (${names.length})`;
@@ -88,9 +88,31 @@ export function argRulesFor(table: ArgTable | undefined, release: string, syscal
   return rules;
 }
 
+/** Does `rule` take a call with these arguments? As the filter compares them: the low 32 bits of each. */
+export function ruleMatches(rule: Pick<ArgRule, 'arg' | 'match' | 'when'>, args: readonly bigint[]): boolean {
+  const low = (i: number): number => Number(BigInt.asUintN(32, args[i] ?? 0n));
+  if (rule.when && low(rule.when.arg) !== rule.when.equals >>> 0) return false;
+  const v = low(rule.arg);
+  return rule.match.kind === 'in' ? rule.match.values.includes(v) : (v & rule.match.mask) >>> 0 !== 0;
+}
+
 /**
- * The handler the supervisor runs for this number: the entry's own (notify), else the one its
- * argument rules send matches to. A number routes to one handler; the plan never gives two.
+ * The notify rules of a number whose rules send matches to more than one handler (prctl:
+ * strict mode and PR_SET_PTRACER), in the filter's order; undefined when one handler takes them
+ * all. The supervisor then picks the handler per call by the first rule its arguments match.
+ */
+export function argRoutesOf(e: PlanEntry): ArgRoute[] | undefined {
+  const routes: ArgRoute[] = [];
+  for (const r of e.argRules ?? []) {
+    if (r.action.kind !== 'notify') continue;
+    routes.push({ arg: r.arg, match: r.match, ...(r.when ? { when: r.when } : {}), handler: r.action.handler });
+  }
+  return new Set(routes.map((r) => r.handler)).size > 1 ? routes : undefined;
+}
+
+/**
+ * The handler the supervisor runs for this number: the entry's own (notify), else the first its
+ * argument rules send matches to (argRoutesOf lists them all when there are several).
  */
 export function handlerOf(e: PlanEntry): string | undefined {
   if (e.action.kind === 'notify') return e.action.handler;

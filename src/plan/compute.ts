@@ -34,6 +34,8 @@ export interface ArchInput {
   argTable?: ArgTable;
   /** Options that turn behaviour rows on (e.g. TIOCSTI, a known hole). */
   behaviourOptions?: ReadonlySet<string>;
+  /** Features the host's build lacks (HostProbe.lacks), which behaviour rows answer for. */
+  hostLacks?: ReadonlySet<string>;
   /** How the supervised tree is started; default: opens trapped, io_uring refused. */
   view?: PlanView;
 }
@@ -90,15 +92,13 @@ function strictRules(input: ArchInput, e: PlanEntry): ArgRule[] {
 
 /**
  * Argument rules of a call the persona has and the filter lets through (allow, or a handler):
- * behaviour rows' traps first (they send chosen values to a handler), then values the
- * persona's kernel did not know.
+ * values the persona's kernel did not know first (refused as it refused them, whatever a row
+ * traps), then behaviour rows' traps (they send chosen values to a handler).
  */
 function argRules(input: ArchInput, e: PlanEntry): ArgRule[] {
   if (e.action.kind === 'errno') return [];
-  return [
-    ...behaviourRules(e.name, { arch: input.arch, personaRelease: input.persona.release, options: input.behaviourOptions ?? new Set() }),
-    ...argRulesFor(input.argTable, input.persona.release, e.name),
-  ];
+  const facts = { arch: input.arch, personaRelease: input.persona.release, options: input.behaviourOptions ?? new Set<string>(), hostLacks: input.hostLacks ?? new Set<string>() };
+  return [...argRulesFor(input.argTable, input.persona.release, e.name), ...behaviourRules(e.name, facts)];
 }
 
 export function computePlan(persona: string, inputs: ArchInput[]): Plan {

@@ -30,6 +30,7 @@ export function planFor(persona: Persona, registry: TableRegistry, host: HostPro
       sameKernel: sameBuild,
       ...(registry.argTable(arch) ? { argTable: registry.argTable(arch)! } : {}),
       ...(opts.behaviourOptions ? { behaviourOptions: opts.behaviourOptions } : {}),
+      hostLacks: new Set(host.lacks),
       view: opts.view ?? DEFAULT_VIEW,
     })),
   );

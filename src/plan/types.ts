@@ -49,6 +49,9 @@ export interface ArgRule {
   reason: string;
 }
 
+/** A notify rule as the supervisor reads it: which handler takes the calls it matches. */
+export type ArgRoute = Pick<ArgRule, 'arg' | 'match' | 'when'> & { handler: string };
+
 /** The plan for one ABI. Numbers not listed get `otherwise`. */
 export interface ArchPlan {
   arch: Arch;

@@ -10,6 +10,8 @@ import { AUDIT_ARCH, type Arch } from '../arch.js';
 import type { NativeAction } from '../native/addon-types.js';
 import type { Handler, HandlerContext } from '../handlers/types.js';
 import type { RouteSpec } from './worker-protocol.js';
+import { ruleMatches } from '../plan/arg-rules.js';
+import type { ArgRoute } from '../plan/types.js';
 
 /** A handler's verdict for one (arch, nr): a NativeAction without its number. */
 export type Verdict = Omit<NativeAction, 'nr'>;
@@ -30,6 +32,15 @@ export interface RouteTableOptions {
   verdicts: boolean;
 }
 
+/** One handler for a number whose argument rules name several: each call goes to the handler of the first rule its arguments match. */
+function byArguments(routes: readonly ArgRoute[], fallback: Handler, resolve: (id: string) => Handler): Handler {
+  const picks = routes.map((r) => ({ rule: r, handler: resolve(r.handler) }));
+  return {
+    id: [...new Set(routes.map((r) => r.handler))].join('+'),
+    handle: (call, ctx) => (picks.find((p) => ruleMatches(p.rule, call.args))?.handler ?? fallback).handle(call, ctx),
+  };
+}
+
 export class RouteTable {
   private readonly byKey = new Map<string, Route>();
 
@@ -38,10 +49,15 @@ export class RouteTable {
    * Throws when the plan names a handler the registry lacks (a plan/registry mismatch, a bug).
    */
   constructor(specs: readonly RouteSpec[], handlers: ReadonlyMap<string, Handler>, ctx: HandlerContext, opts: RouteTableOptions) {
+    const resolve = (id: string): Handler => {
+      const h = handlers.get(id);
+      if (h === undefined) throw new Error(`plan names handler ${id}, which the registry lacks`);
+      return h;
+    };
     for (const s of specs) {
-      const handler = handlers.get(s.handler);
-      if (handler === undefined) throw new Error(`plan names handler ${s.handler}, which the registry lacks`);
-      const verdict = opts.verdicts ? handler.native?.(s.arch, s.nr, s.name, ctx) : undefined;
+      const handler = s.byArgs ? byArguments(s.byArgs, resolve(s.handler), resolve) : resolve(s.handler);
+      // A number shared by several handlers has no up-front verdict: each call is picked in TypeScript.
+      const verdict = opts.verdicts && !s.byArgs ? handler.native?.(s.arch, s.nr, s.name, ctx) : undefined;
       this.byKey.set(RouteTable.key(s.arch, s.nr), { arch: s.arch, nr: s.nr, name: s.name, handler, args: s.args, verdict });
     }
   }

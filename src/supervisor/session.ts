@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { hostPersona, resolvePersona } from '../persona/resolve.js';
 import type { Persona } from '../persona/types.js';
 import { planFor } from '../plan/for-persona.js';
-import { handlerOf } from '../plan/arg-rules.js';
+import { argRoutesOf, handlerOf } from '../plan/arg-rules.js';
 import { DEFAULT_VIEW, type PlanView } from '../plan/compute.js';
 import type { Plan } from '../plan/types.js';
 import { compilePlan } from '../bpf/compile.js';
@@ -64,7 +64,8 @@ export function prepareSession(kernel: string | undefined, opts: SessionOptions 
       const handler = handlerOf(e);
       if (handler === undefined) continue;
       const sig = registry.byNumber(ap.arch, persona.mainline, e.nr)?.args ?? [];
-      routes.push({ arch: ap.arch, nr: e.nr, name: e.name, handler, args: sig });
+      const byArgs = argRoutesOf(e);
+      routes.push({ arch: ap.arch, nr: e.nr, name: e.name, handler, args: sig, ...(byArgs ? { byArgs } : {}) });
     }
   }
   return { registry, host, persona, plan, program, filter: encode(program.insns), routes, view, notices };

@@ -1,4 +1,5 @@
 import type { Arch } from '../arch.js';
+import type { ArgRoute } from '../plan/types.js';
 import type { Persona } from '../persona/types.js';
 import type { NativeStat, NotifyHandle } from '../native/addon-types.js';
 
@@ -10,6 +11,8 @@ export interface RouteSpec {
   handler: string;
   /** Signature from the persona's table, for --trace. */
   args: string[];
+  /** When the number's argument rules name several handlers: which takes a call, by its arguments. */
+  byArgs?: ArgRoute[];
 }
 
 /** What the main thread hands the supervisor worker (structured-cloned). */

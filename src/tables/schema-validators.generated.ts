@@ -2120,7 +2120,7 @@ return errors === 0;
 }
 
 export const argTable = validate14;
-const schema21 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/arg-table.schema.json","title":"cr-shim argument values that select behaviour inside syscalls, with the release that added each","type":"object","additionalProperties":false,"required":["arch","releases","sources","groups"],"definitions":{"release":{"type":"string","pattern":"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"}},"properties":{"arch":{"enum":["x86_64"]},"releases":{"description":"Mainline releases whose headers were read, oldest first.","type":"array","minItems":1,"items":{"$ref":"#/definitions/release"}},"sources":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","version","facts"],"properties":{"name":{"type":"string","minLength":1},"version":{"type":"string","minLength":1},"facts":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"file":{"type":"string","minLength":1}}}},"notes":{"type":"array","items":{"type":"string","minLength":1}},"groups":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[a-z][a-z0-9-]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"required":["title","syscalls","arg","kind","headers","values"],"properties":{"title":{"type":"string","minLength":1},"syscalls":{"type":"array","minItems":1,"items":{"type":"string","pattern":"^[a-z_][a-z0-9_]*$"}},"arg":{"type":"integer","minimum":0,"maximum":5},"kind":{"enum":["value","flag"]},"headers":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"excluded":{"type":"array","items":{"type":"string","minLength":1}},"values":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","value","by","source"],"properties":{"name":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*$"},"value":{"type":"integer","minimum":0},"aliases":{"type":"array","minItems":1,"items":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*$"}},"since":{"description":"The release that added it (man-pages).","$ref":"#/definitions/release"},"after":{"description":"Not in this release's headers.","$ref":"#/definitions/release"},"by":{"description":"In this release's headers.","$ref":"#/definitions/release"},"source":{"type":"string","minLength":1},"note":{"type":"string","minLength":1}}}}}}}}};
+const schema21 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/arg-table.schema.json","title":"cr-shim argument values that select behaviour inside syscalls, with the release that added each","type":"object","additionalProperties":false,"required":["arch","releases","sources","groups"],"definitions":{"release":{"type":"string","pattern":"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"}},"properties":{"arch":{"enum":["x86_64"]},"releases":{"description":"Mainline releases whose headers were read, oldest first.","type":"array","minItems":1,"items":{"$ref":"#/definitions/release"}},"sources":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["name","version","facts"],"properties":{"name":{"type":"string","minLength":1},"version":{"type":"string","minLength":1},"facts":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"file":{"type":"string","minLength":1}}}},"notes":{"type":"array","items":{"type":"string","minLength":1}},"groups":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[a-z][a-z0-9-]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"required":["title","syscalls","arg","kind","headers","values"],"properties":{"title":{"type":"string","minLength":1},"syscalls":{"type":"array","minItems":1,"items":{"type":"string","pattern":"^[a-z_][a-z0-9_]*$"}},"arg":{"type":"integer","minimum":0,"maximum":5},"kind":{"enum":["value","flag"]},"headers":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}},"excluded":{"type":"array","items":{"type":"string","minLength":1}},"values":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","value","by","source"],"properties":{"name":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*$"},"value":{"type":"integer","minimum":0},"aliases":{"type":"array","minItems":1,"items":{"type":"string","pattern":"^[A-Z][A-Z0-9_]*$"}},"since":{"description":"The release that added it (man-pages).","$ref":"#/definitions/release"},"after":{"description":"Not in this release's headers.","$ref":"#/definitions/release"},"by":{"description":"In this release's headers.","$ref":"#/definitions/release"},"source":{"type":"string","minLength":1},"note":{"type":"string","minLength":1},"syscalls":{"description":"A syscall of the group that learned the value later than the others, with its own date.","type":"object","propertyNames":{"pattern":"^[a-z_][a-z0-9_]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"required":["since","source"],"properties":{"since":{"$ref":"#/definitions/release"},"stable":{"description":"Stable releases the commit was backported to (6.1.72), or only their series (6.6) where the level is not known.","type":"array","minItems":1,"items":{"type":"string","pattern":"^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"}},"source":{"type":"string","minLength":1}}}}}}}}}}}};
 const schema22 = {"type":"string","pattern":"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"};
 const pattern20 = new RegExp("^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$", "u");
 const pattern21 = new RegExp("^[a-z][a-z0-9-]*$", "u");
@@ -2682,7 +2682,7 @@ return false;
 else {
 const _errs55 = errors;
 for(const key5 in data24){
-if(!((((((((key5 === "name") || (key5 === "value")) || (key5 === "aliases")) || (key5 === "since")) || (key5 === "after")) || (key5 === "by")) || (key5 === "source")) || (key5 === "note"))){
+if(!(func10.call(schema21.properties.groups.additionalProperties.properties.values.items.properties, key5))){
 validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -2883,6 +2883,177 @@ var valid14 = _errs75 === errors;
 else {
 var valid14 = true;
 }
+if(valid14){
+if(data24.syscalls !== undefined){
+let data34 = data24.syscalls;
+const _errs77 = errors;
+if(errors === _errs77){
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+for(const key6 in data34){
+const _errs79 = errors;
+if(typeof key6 === "string"){
+if(!pattern3.test(key6)){
+const err2 = {instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/syscalls",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/syscalls/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]*$"+"\"",propertyName:key6};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+var valid19 = _errs79 === errors;
+if(!valid19){
+const err3 = {instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/syscalls",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/syscalls/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+validate14.errors = vErrors;
+return false;
+break;
+}
+}
+if(valid19){
+for(const key7 in data34){
+let data35 = data34[key7];
+const _errs81 = errors;
+if(errors === _errs81){
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+let missing4;
+if(((data35.since === undefined) && (missing4 = "since")) || ((data35.source === undefined) && (missing4 = "source"))){
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/syscalls/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/syscalls/additionalProperties/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"}];
+return false;
+}
+else {
+const _errs83 = errors;
+for(const key8 in data35){
+if(!(((key8 === "since") || (key8 === "stable")) || (key8 === "source"))){
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/syscalls/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/syscalls/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs83 === errors){
+if(data35.since !== undefined){
+let data36 = data35.since;
+const _errs84 = errors;
+const _errs85 = errors;
+if(errors === _errs85){
+if(typeof data36 === "string"){
+if(!pattern20.test(data36)){
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/syscalls/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/since",schemaPath:"#/definitions/release/pattern",keyword:"pattern",params:{pattern: "^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(2\\.[0-6](\\.[0-9]+)?|[3-9]\\.(0|[1-9][0-9]?)(\\.[0-9]+)?)$"+"\""}];
+return false;
+}
+}
+else {
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/syscalls/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/since",schemaPath:"#/definitions/release/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid21 = _errs84 === errors;
+}
+else {
+var valid21 = true;
+}
+if(valid21){
+if(data35.stable !== undefined){
+let data37 = data35.stable;
+const _errs87 = errors;
+if(errors === _errs87){
+if(Array.isArray(data37)){
+if(data37.length < 1){
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/syscalls/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/stable",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/syscalls/additionalProperties/properties/stable/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+return false;
+}
+else {
+var valid23 = true;
+const len9 = data37.length;
+for(let i9=0; i9<len9; i9++){
+let data38 = data37[i9];
+const _errs89 = errors;
+if(errors === _errs89){
+if(typeof data38 === "string"){
+if(!pattern16.test(data38)){
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/syscalls/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/stable/" + i9,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/syscalls/additionalProperties/properties/stable/items/pattern",keyword:"pattern",params:{pattern: "^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"+"\""}];
+return false;
+}
+}
+else {
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/syscalls/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/stable/" + i9,schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/syscalls/additionalProperties/properties/stable/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid23 = _errs89 === errors;
+if(!valid23){
+break;
+}
+}
+}
+}
+else {
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/syscalls/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/stable",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/syscalls/additionalProperties/properties/stable/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid21 = _errs87 === errors;
+}
+else {
+var valid21 = true;
+}
+if(valid21){
+if(data35.source !== undefined){
+let data39 = data35.source;
+const _errs91 = errors;
+if(errors === _errs91){
+if(typeof data39 === "string"){
+if(func2(data39) < 1){
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/syscalls/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/source",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/syscalls/additionalProperties/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/syscalls/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/source",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/syscalls/additionalProperties/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid21 = _errs91 === errors;
+}
+else {
+var valid21 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/syscalls/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/syscalls/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid20 = _errs81 === errors;
+if(!valid20){
+break;
+}
+}
+}
+}
+else {
+validate14.errors = [{instancePath:instancePath+"/groups/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/values/" + i7+"/syscalls",schemaPath:"#/properties/groups/additionalProperties/properties/values/items/properties/syscalls/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid14 = _errs77 === errors;
+}
+else {
+var valid14 = true;
+}
+}
 }
 }
 }
@@ -2963,10 +3134,10 @@ return errors === 0;
 }
 
 export const manifest = validate15;
-const schema26 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/manifest.schema.json","title":"cr-shim image manifest: IMG/cr-shim.json, written by cr-shim dump beside CRIU's images","description":"CRIU images do not record the kernel they were dumped on; this file does, with the persona the program saw if it ran under cr-shim and which seccomp filter in seccomp.img is cr-shim's own.","type":"object","additionalProperties":false,"required":["schema","kernel","arch","crShim","criu","time"],"properties":{"schema":{"const":1},"kernel":{"description":"The kernel the dump ran on: uname -r, uname -v and the mainline release of its syscall tables.","type":"object","additionalProperties":false,"required":["release","version","mainline"],"properties":{"release":{"type":"string","minLength":1},"version":{"type":"string","minLength":1},"mainline":{"$ref":"#/definitions/mainline"}}},"arch":{"description":"The dump host's architecture, named as CRIU's core_entry.march values are.","enum":["x86_64","aarch64","arm","ppc64","s390","mips","loongarch64","riscv64"]},"persona":{"description":"The kernel cr-shim presented to the dumped tree (cr-shim run --kernel), when it ran under cr-shim.","type":"object","additionalProperties":false,"required":["release","mainline"],"properties":{"release":{"type":"string","minLength":1},"mainline":{"$ref":"#/definitions/mainline"}}},"crShim":{"type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"type":"string","minLength":1}}},"criu":{"type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"type":"string","pattern":"^\\d+\\.\\d+(\\.\\d+)?$"}}},"time":{"description":"When the dump finished, ISO 8601 UTC.","type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$"},"shimFilter":{"description":"cr-shim's own filter in seccomp.img: the first index holding it and the sha256 of its instructions. Every process of the tree has its own copy; all copies share the hash.","type":"object","additionalProperties":false,"required":["index","sha256"],"properties":{"index":{"type":"integer","minimum":0},"sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"shimRoot":{"description":"The process cr-shim's launcher started, when it is in the dump: the launcher set PR_SET_PDEATHSIG(SIGKILL) on it, tying it to its supervisor, and CRIU restores that setting.","type":"object","additionalProperties":false,"required":["pid"],"properties":{"pid":{"type":"integer","minimum":1}}},"dump":{"description":"How the image was made: the root process and the options given to criu dump.","type":"object","additionalProperties":false,"required":["pid","criuArgs"],"properties":{"pid":{"type":"integer","minimum":1},"criuArgs":{"type":"array","items":{"type":"string"}},"preDumps":{"type":"integer","minimum":0}}},"leftBehind":{"description":"What cr-shim dump --terminate-unmovable ended before the dump because it held state that cannot move (a device, a perf event, a connection, ...), and the children that left the tree when their parent was ended.","type":"object","additionalProperties":false,"required":["terminated","leftTree"],"properties":{"terminated":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["pid","comm","signal","findings"],"properties":{"pid":{"type":"integer","minimum":1},"comm":{"type":"string"},"signal":{"enum":["SIGTERM","SIGKILL"]},"findings":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["kind","what","why"],"properties":{"kind":{"enum":["device","anon-inode","file","socket","tcp-connection","unix-connection","mapping","shared-memory","namespace"]},"what":{"type":"string","minLength":1},"why":{"type":"string","minLength":1}}}}}}},"leftTree":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["pid","comm"],"properties":{"pid":{"type":"integer","minimum":1},"comm":{"type":"string"}}}}}},"conversions":{"description":"Userspace conversions applied since the dump (cr-shim convert), oldest first.","type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","detail","time"],"properties":{"kind":{"enum":["drop-shim-filter","clear-pdeath-signal","drop-caps","strict-to-filter"]},"detail":{"type":"string","minLength":1},"time":{"type":"string","minLength":1}}}}},"definitions":{"mainline":{"description":"A mainline release: 2.6.Z before 3.0, X.Y from 3.0 on.","type":"string","pattern":"^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"}}};
-const schema27 = {"description":"A mainline release: 2.6.Z before 3.0, X.Y from 3.0 on.","type":"string","pattern":"^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"};
-const pattern31 = new RegExp("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$", "u");
-const pattern32 = new RegExp("^[0-9a-f]{64}$", "u");
+const schema27 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/manifest.schema.json","title":"cr-shim image manifest: IMG/cr-shim.json, written by cr-shim dump beside CRIU's images","description":"CRIU images do not record the kernel they were dumped on; this file does, with the persona the program saw if it ran under cr-shim and which seccomp filter in seccomp.img is cr-shim's own.","type":"object","additionalProperties":false,"required":["schema","kernel","arch","crShim","criu","time"],"properties":{"schema":{"const":1},"kernel":{"description":"The kernel the dump ran on: uname -r, uname -v and the mainline release of its syscall tables.","type":"object","additionalProperties":false,"required":["release","version","mainline"],"properties":{"release":{"type":"string","minLength":1},"version":{"type":"string","minLength":1},"mainline":{"$ref":"#/definitions/mainline"}}},"arch":{"description":"The dump host's architecture, named as CRIU's core_entry.march values are.","enum":["x86_64","aarch64","arm","ppc64","s390","mips","loongarch64","riscv64"]},"persona":{"description":"The kernel cr-shim presented to the dumped tree (cr-shim run --kernel), when it ran under cr-shim.","type":"object","additionalProperties":false,"required":["release","mainline"],"properties":{"release":{"type":"string","minLength":1},"mainline":{"$ref":"#/definitions/mainline"}}},"crShim":{"type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"type":"string","minLength":1}}},"criu":{"type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"type":"string","pattern":"^\\d+\\.\\d+(\\.\\d+)?$"}}},"time":{"description":"When the dump finished, ISO 8601 UTC.","type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$"},"shimFilter":{"description":"cr-shim's own filter in seccomp.img: the first index holding it and the sha256 of its instructions. Every process of the tree has its own copy; all copies share the hash.","type":"object","additionalProperties":false,"required":["index","sha256"],"properties":{"index":{"type":"integer","minimum":0},"sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"shimRoot":{"description":"The process cr-shim's launcher started, when it is in the dump: the launcher set PR_SET_PDEATHSIG(SIGKILL) on it, tying it to its supervisor, and CRIU restores that setting.","type":"object","additionalProperties":false,"required":["pid"],"properties":{"pid":{"type":"integer","minimum":1}}},"dump":{"description":"How the image was made: the root process and the options given to criu dump.","type":"object","additionalProperties":false,"required":["pid","criuArgs"],"properties":{"pid":{"type":"integer","minimum":1},"criuArgs":{"type":"array","items":{"type":"string"}},"preDumps":{"type":"integer","minimum":0}}},"leftBehind":{"description":"What cr-shim dump --terminate-unmovable ended before the dump because it held state that cannot move (a device, a perf event, a connection, ...), and the children that left the tree when their parent was ended.","type":"object","additionalProperties":false,"required":["terminated","leftTree"],"properties":{"terminated":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["pid","comm","signal","findings"],"properties":{"pid":{"type":"integer","minimum":1},"comm":{"type":"string"},"signal":{"enum":["SIGTERM","SIGKILL"]},"findings":{"type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["kind","what","why"],"properties":{"kind":{"enum":["device","anon-inode","file","socket","tcp-connection","unix-connection","mapping","shared-memory","namespace"]},"what":{"type":"string","minLength":1},"why":{"type":"string","minLength":1}}}}}}},"leftTree":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["pid","comm"],"properties":{"pid":{"type":"integer","minimum":1},"comm":{"type":"string"}}}}}},"conversions":{"description":"Userspace conversions applied since the dump (cr-shim convert), oldest first.","type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","detail","time"],"properties":{"kind":{"enum":["drop-shim-filter","clear-pdeath-signal","drop-caps","strict-to-filter"]},"detail":{"type":"string","minLength":1},"time":{"type":"string","minLength":1}}}}},"definitions":{"mainline":{"description":"A mainline release: 2.6.Z before 3.0, X.Y from 3.0 on.","type":"string","pattern":"^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"}}};
+const schema28 = {"description":"A mainline release: 2.6.Z before 3.0, X.Y from 3.0 on.","type":"string","pattern":"^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"};
+const pattern34 = new RegExp("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$", "u");
+const pattern35 = new RegExp("^[0-9a-f]{64}$", "u");
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cr-shim.invalid/schema/manifest.schema.json" */;
@@ -2982,7 +3153,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func10.call(schema26.properties, key0))){
+if(!(func10.call(schema27.properties, key0))){
 validate15.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -3104,7 +3275,7 @@ if(data.arch !== undefined){
 let data5 = data.arch;
 const _errs13 = errors;
 if(!((((((((data5 === "x86_64") || (data5 === "aarch64")) || (data5 === "arm")) || (data5 === "ppc64")) || (data5 === "s390")) || (data5 === "mips")) || (data5 === "loongarch64")) || (data5 === "riscv64"))){
-validate15.errors = [{instancePath:instancePath+"/arch",schemaPath:"#/properties/arch/enum",keyword:"enum",params:{allowedValues: schema26.properties.arch.enum},message:"must be equal to one of the allowed values"}];
+validate15.errors = [{instancePath:instancePath+"/arch",schemaPath:"#/properties/arch/enum",keyword:"enum",params:{allowedValues: schema27.properties.arch.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs13 === errors;
@@ -3295,7 +3466,7 @@ let data13 = data.time;
 const _errs32 = errors;
 if(errors === _errs32){
 if(typeof data13 === "string"){
-if(!pattern31.test(data13)){
+if(!pattern34.test(data13)){
 validate15.errors = [{instancePath:instancePath+"/time",schemaPath:"#/properties/time/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$"+"\""}];
 return false;
 }
@@ -3357,7 +3528,7 @@ let data16 = data14.sha256;
 const _errs39 = errors;
 if(errors === _errs39){
 if(typeof data16 === "string"){
-if(!pattern32.test(data16)){
+if(!pattern35.test(data16)){
 validate15.errors = [{instancePath:instancePath+"/shimFilter/sha256",schemaPath:"#/properties/shimFilter/properties/sha256/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\""}];
 return false;
 }
@@ -3628,7 +3799,7 @@ if(data26.signal !== undefined){
 let data29 = data26.signal;
 const _errs69 = errors;
 if(!((data29 === "SIGTERM") || (data29 === "SIGKILL"))){
-validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1+"/signal",schemaPath:"#/properties/leftBehind/properties/terminated/items/properties/signal/enum",keyword:"enum",params:{allowedValues: schema26.properties.leftBehind.properties.terminated.items.properties.signal.enum},message:"must be equal to one of the allowed values"}];
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1+"/signal",schemaPath:"#/properties/leftBehind/properties/terminated/items/properties/signal/enum",keyword:"enum",params:{allowedValues: schema27.properties.leftBehind.properties.terminated.items.properties.signal.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid13 = _errs69 === errors;
@@ -3673,7 +3844,7 @@ if(data31.kind !== undefined){
 let data32 = data31.kind;
 const _errs75 = errors;
 if(!(((((((((data32 === "device") || (data32 === "anon-inode")) || (data32 === "file")) || (data32 === "socket")) || (data32 === "tcp-connection")) || (data32 === "unix-connection")) || (data32 === "mapping")) || (data32 === "shared-memory")) || (data32 === "namespace"))){
-validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1+"/findings/" + i2+"/kind",schemaPath:"#/properties/leftBehind/properties/terminated/items/properties/findings/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema26.properties.leftBehind.properties.terminated.items.properties.findings.items.properties.kind.enum},message:"must be equal to one of the allowed values"}];
+validate15.errors = [{instancePath:instancePath+"/leftBehind/terminated/" + i1+"/findings/" + i2+"/kind",schemaPath:"#/properties/leftBehind/properties/terminated/items/properties/findings/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema27.properties.leftBehind.properties.terminated.items.properties.findings.items.properties.kind.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid15 = _errs75 === errors;
@@ -3908,7 +4079,7 @@ if(data40.kind !== undefined){
 let data41 = data40.kind;
 const _errs94 = errors;
 if(!((((data41 === "drop-shim-filter") || (data41 === "clear-pdeath-signal")) || (data41 === "drop-caps")) || (data41 === "strict-to-filter"))){
-validate15.errors = [{instancePath:instancePath+"/conversions/" + i4+"/kind",schemaPath:"#/properties/conversions/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema26.properties.conversions.items.properties.kind.enum},message:"must be equal to one of the allowed values"}];
+validate15.errors = [{instancePath:instancePath+"/conversions/" + i4+"/kind",schemaPath:"#/properties/conversions/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema27.properties.conversions.items.properties.kind.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid19 = _errs94 === errors;
@@ -4008,13 +4179,13 @@ return errors === 0;
 }
 
 export const persona = validate16;
-const schema29 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/persona.schema.json","title":"cr-shim persona: the identity and probed syscall surface of one real kernel build","description":"Written by `cr-shim persona capture` (or the oracle harness) from the oracle probe's output; tables/personas/<release>.json. `--kernel <release>` uses it when the requested release matches exactly.","type":"object","additionalProperties":false,"required":["release","version","procVersion","sysname","machine","mainline","source","probe"],"properties":{"release":{"description":"uname -r","type":"string","pattern":"^[A-Za-z0-9._+~-]+$"},"version":{"description":"uname -v","type":"string","minLength":1},"procVersion":{"description":"/proc/version, newline-terminated","type":"string","pattern":"\n$"},"sysname":{"type":"string","minLength":1},"machine":{"enum":["x86_64"]},"mainline":{"description":"The mainline release whose tables apply","type":"string","pattern":"^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"},"source":{"type":"object","additionalProperties":false,"required":["kind","captured","method"],"properties":{"kind":{"enum":["debian-package","host","other"]},"suite":{"type":"string","minLength":1},"package":{"type":"string","minLength":1},"packageVersion":{"type":"string","minLength":1},"captured":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$"},"method":{"type":"string","minLength":1}}},"probe":{"type":"object","additionalProperties":false,"required":["arch","maxNr","unsafe","absent","extra","outcomes"],"properties":{"arch":{"enum":["x86_64"]},"maxNr":{"type":"integer","minimum":0,"maximum":4095},"unsafe":{"description":"Numbers not called (they would end or replace the probe's child)","type":"array","uniqueItems":true,"items":{"type":"integer","minimum":0}},"absent":{"description":"Calls the mainline table has that this build answers with ENOSYS, to all-zero arguments and, where rechecked, to all -1","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/name"}},"extra":{"description":"Calls the mainline table lacks that this build answers","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/name"}},"outcomes":{"description":"Number -> outcome with all-zero arguments: ok, an errno name, NAME(blocked), a signal name, hung, skipped","type":"object","propertyNames":{"pattern":"^(0|[1-9][0-9]*)$"},"additionalProperties":{"type":"string","pattern":"^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"}},"rechecks":{"description":"Number -> outcome with every argument -1, for the numbers that answered ENOSYS to all-zero arguments (an existing call can answer ENOSYS from inside; with fd -1 it fails EBADF first)","type":"object","propertyNames":{"pattern":"^(0|[1-9][0-9]*)$"},"additionalProperties":{"type":"string","pattern":"^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"}}}}},"definitions":{"name":{"type":"string","pattern":"^([a-z_][a-z0-9_]*|nr[0-9]+)$"}}};
-const schema30 = {"type":"string","pattern":"^([a-z_][a-z0-9_]*|nr[0-9]+)$"};
-const pattern33 = new RegExp("^[A-Za-z0-9._+~-]+$", "u");
-const pattern34 = new RegExp("\n$", "u");
-const pattern37 = new RegExp("^([a-z_][a-z0-9_]*|nr[0-9]+)$", "u");
-const pattern39 = new RegExp("^(0|[1-9][0-9]*)$", "u");
-const pattern40 = new RegExp("^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$", "u");
+const schema30 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/persona.schema.json","title":"cr-shim persona: the identity and probed syscall surface of one real kernel build","description":"Written by `cr-shim persona capture` (or the oracle harness) from the oracle probe's output; tables/personas/<release>.json. `--kernel <release>` uses it when the requested release matches exactly.","type":"object","additionalProperties":false,"required":["release","version","procVersion","sysname","machine","mainline","source","probe"],"properties":{"release":{"description":"uname -r","type":"string","pattern":"^[A-Za-z0-9._+~-]+$"},"version":{"description":"uname -v","type":"string","minLength":1},"procVersion":{"description":"/proc/version, newline-terminated","type":"string","pattern":"\n$"},"sysname":{"type":"string","minLength":1},"machine":{"enum":["x86_64"]},"mainline":{"description":"The mainline release whose tables apply","type":"string","pattern":"^(2\\.6\\.[1-9][0-9]?|[3-9]\\.(0|[1-9][0-9]?))$"},"source":{"type":"object","additionalProperties":false,"required":["kind","captured","method"],"properties":{"kind":{"enum":["debian-package","host","other"]},"suite":{"type":"string","minLength":1},"package":{"type":"string","minLength":1},"packageVersion":{"type":"string","minLength":1},"captured":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$"},"method":{"type":"string","minLength":1}}},"probe":{"type":"object","additionalProperties":false,"required":["arch","maxNr","unsafe","absent","extra","outcomes"],"properties":{"arch":{"enum":["x86_64"]},"maxNr":{"type":"integer","minimum":0,"maximum":4095},"unsafe":{"description":"Numbers not called (they would end or replace the probe's child)","type":"array","uniqueItems":true,"items":{"type":"integer","minimum":0}},"absent":{"description":"Calls the mainline table has that this build answers with ENOSYS, to all-zero arguments and, where rechecked, to all -1","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/name"}},"extra":{"description":"Calls the mainline table lacks that this build answers","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/name"}},"outcomes":{"description":"Number -> outcome with all-zero arguments: ok, an errno name, NAME(blocked), a signal name, hung, skipped","type":"object","propertyNames":{"pattern":"^(0|[1-9][0-9]*)$"},"additionalProperties":{"type":"string","pattern":"^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"}},"rechecks":{"description":"Number -> outcome with every argument -1, for the numbers that answered ENOSYS to all-zero arguments (an existing call can answer ENOSYS from inside; with fd -1 it fails EBADF first)","type":"object","propertyNames":{"pattern":"^(0|[1-9][0-9]*)$"},"additionalProperties":{"type":"string","pattern":"^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"}}}}},"definitions":{"name":{"type":"string","pattern":"^([a-z_][a-z0-9_]*|nr[0-9]+)$"}}};
+const schema31 = {"type":"string","pattern":"^([a-z_][a-z0-9_]*|nr[0-9]+)$"};
+const pattern36 = new RegExp("^[A-Za-z0-9._+~-]+$", "u");
+const pattern37 = new RegExp("\n$", "u");
+const pattern40 = new RegExp("^([a-z_][a-z0-9_]*|nr[0-9]+)$", "u");
+const pattern42 = new RegExp("^(0|[1-9][0-9]*)$", "u");
+const pattern43 = new RegExp("^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$", "u");
 
 function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cr-shim.invalid/schema/persona.schema.json" */;
@@ -4042,7 +4213,7 @@ let data0 = data.release;
 const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(!pattern33.test(data0)){
+if(!pattern36.test(data0)){
 validate16.errors = [{instancePath:instancePath+"/release",schemaPath:"#/properties/release/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._+~-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._+~-]+$"+"\""}];
 return false;
 }
@@ -4084,7 +4255,7 @@ let data2 = data.procVersion;
 const _errs6 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
-if(!pattern34.test(data2)){
+if(!pattern37.test(data2)){
 validate16.errors = [{instancePath:instancePath+"/procVersion",schemaPath:"#/properties/procVersion/pattern",keyword:"pattern",params:{pattern: "\n$"},message:"must match pattern \""+"\n$"+"\""}];
 return false;
 }
@@ -4124,7 +4295,7 @@ if(valid0){
 if(data.machine !== undefined){
 const _errs10 = errors;
 if(!(data.machine === "x86_64")){
-validate16.errors = [{instancePath:instancePath+"/machine",schemaPath:"#/properties/machine/enum",keyword:"enum",params:{allowedValues: schema29.properties.machine.enum},message:"must be equal to one of the allowed values"}];
+validate16.errors = [{instancePath:instancePath+"/machine",schemaPath:"#/properties/machine/enum",keyword:"enum",params:{allowedValues: schema30.properties.machine.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs10 === errors;
@@ -4178,7 +4349,7 @@ if(data6.kind !== undefined){
 let data7 = data6.kind;
 const _errs16 = errors;
 if(!(((data7 === "debian-package") || (data7 === "host")) || (data7 === "other"))){
-validate16.errors = [{instancePath:instancePath+"/source/kind",schemaPath:"#/properties/source/properties/kind/enum",keyword:"enum",params:{allowedValues: schema29.properties.source.properties.kind.enum},message:"must be equal to one of the allowed values"}];
+validate16.errors = [{instancePath:instancePath+"/source/kind",schemaPath:"#/properties/source/properties/kind/enum",keyword:"enum",params:{allowedValues: schema30.properties.source.properties.kind.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid1 = _errs16 === errors;
@@ -4333,7 +4504,7 @@ if(_errs29 === errors){
 if(data13.arch !== undefined){
 const _errs30 = errors;
 if(!(data13.arch === "x86_64")){
-validate16.errors = [{instancePath:instancePath+"/probe/arch",schemaPath:"#/properties/probe/properties/arch/enum",keyword:"enum",params:{allowedValues: schema29.properties.probe.properties.arch.enum},message:"must be equal to one of the allowed values"}];
+validate16.errors = [{instancePath:instancePath+"/probe/arch",schemaPath:"#/properties/probe/properties/arch/enum",keyword:"enum",params:{allowedValues: schema30.properties.probe.properties.arch.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid2 = _errs30 === errors;
@@ -4441,7 +4612,7 @@ const _errs39 = errors;
 const _errs40 = errors;
 if(errors === _errs40){
 if(typeof data19 === "string"){
-if(!pattern37.test(data19)){
+if(!pattern40.test(data19)){
 validate16.errors = [{instancePath:instancePath+"/probe/absent/" + i2,schemaPath:"#/definitions/name/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_]*|nr[0-9]+)$"},message:"must match pattern \""+"^([a-z_][a-z0-9_]*|nr[0-9]+)$"+"\""}];
 return false;
 }
@@ -4497,7 +4668,7 @@ const _errs44 = errors;
 const _errs45 = errors;
 if(errors === _errs45){
 if(typeof data21 === "string"){
-if(!pattern37.test(data21)){
+if(!pattern40.test(data21)){
 validate16.errors = [{instancePath:instancePath+"/probe/extra/" + i4,schemaPath:"#/definitions/name/pattern",keyword:"pattern",params:{pattern: "^([a-z_][a-z0-9_]*|nr[0-9]+)$"},message:"must match pattern \""+"^([a-z_][a-z0-9_]*|nr[0-9]+)$"+"\""}];
 return false;
 }
@@ -4548,7 +4719,7 @@ if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
 for(const key3 in data22){
 const _errs49 = errors;
 if(typeof key3 === "string"){
-if(!pattern39.test(key3)){
+if(!pattern42.test(key3)){
 const err0 = {instancePath:instancePath+"/probe/outcomes",schemaPath:"#/properties/probe/properties/outcomes/propertyNames/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\"",propertyName:key3};
 if(vErrors === null){
 vErrors = [err0];
@@ -4580,7 +4751,7 @@ let data23 = data22[key4];
 const _errs51 = errors;
 if(errors === _errs51){
 if(typeof data23 === "string"){
-if(!pattern40.test(data23)){
+if(!pattern43.test(data23)){
 validate16.errors = [{instancePath:instancePath+"/probe/outcomes/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/probe/properties/outcomes/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"},message:"must match pattern \""+"^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"+"\""}];
 return false;
 }
@@ -4616,7 +4787,7 @@ if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
 for(const key5 in data24){
 const _errs55 = errors;
 if(typeof key5 === "string"){
-if(!pattern39.test(key5)){
+if(!pattern42.test(key5)){
 const err2 = {instancePath:instancePath+"/probe/rechecks",schemaPath:"#/properties/probe/properties/rechecks/propertyNames/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\"",propertyName:key5};
 if(vErrors === null){
 vErrors = [err2];
@@ -4648,7 +4819,7 @@ let data25 = data24[key6];
 const _errs57 = errors;
 if(errors === _errs57){
 if(typeof data25 === "string"){
-if(!pattern40.test(data25)){
+if(!pattern43.test(data25)){
 validate16.errors = [{instancePath:instancePath+"/probe/rechecks/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/probe/properties/rechecks/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"},message:"must match pattern \""+"^(ok|skipped|hung|exited|E[A-Z0-9]+(\\(blocked\\))?|SIG[A-Z0-9]+)$"+"\""}];
 return false;
 }
@@ -4714,9 +4885,9 @@ return errors === 0;
 }
 
 export const servePolicy = validate17;
-const schema32 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/serve-policy.schema.json","title":"cr-shim serve --policy FILE: which kernel a plain image (one without cr-shim.json) is restored under, per container","type":"object","additionalProperties":false,"required":["rules"],"properties":{"plain":{"description":"What an image no rule matches gets; default: serve's --plain.","$ref":"#/definitions/kernel"},"rules":{"description":"Tried in order; the first that matches decides.","type":"array","items":{"type":"object","additionalProperties":false,"required":["kernel"],"properties":{"container":{"description":"A container's name, its id, or a prefix of its id of at least 12 characters.","type":"string","minLength":1,"maxLength":253},"label":{"description":"A label (image labels included) or an OCI annotation of the container: present (no value), or equal to value.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"value":{"type":"string","maxLength":4096}}},"kernel":{"$ref":"#/definitions/kernel"}},"oneOf":[{"required":["container"],"properties":{"container":true}},{"required":["label"],"properties":{"label":true}}]}}},"definitions":{"kernel":{"description":"none: restored as it is, no shim; image: the kernel the image's vDSO note names; else a release as --kernel takes it.","type":"string","pattern":"^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"}}};
-const schema33 = {"description":"none: restored as it is, no shim; image: the kernel the image's vDSO note names; else a release as --kernel takes it.","type":"string","pattern":"^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"};
-const pattern43 = new RegExp("^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$", "u");
+const schema33 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cr-shim.invalid/schema/serve-policy.schema.json","title":"cr-shim serve --policy FILE: which kernel a plain image (one without cr-shim.json) is restored under, per container","type":"object","additionalProperties":false,"required":["rules"],"properties":{"plain":{"description":"What an image no rule matches gets; default: serve's --plain.","$ref":"#/definitions/kernel"},"rules":{"description":"Tried in order; the first that matches decides.","type":"array","items":{"type":"object","additionalProperties":false,"required":["kernel"],"properties":{"container":{"description":"A container's name, its id, or a prefix of its id of at least 12 characters.","type":"string","minLength":1,"maxLength":253},"label":{"description":"A label (image labels included) or an OCI annotation of the container: present (no value), or equal to value.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253},"value":{"type":"string","maxLength":4096}}},"kernel":{"$ref":"#/definitions/kernel"}},"oneOf":[{"required":["container"],"properties":{"container":true}},{"required":["label"],"properties":{"label":true}}]}}},"definitions":{"kernel":{"description":"none: restored as it is, no shim; image: the kernel the image's vDSO note names; else a release as --kernel takes it.","type":"string","pattern":"^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"}}};
+const schema34 = {"description":"none: restored as it is, no shim; image: the kernel the image's vDSO note names; else a release as --kernel takes it.","type":"string","pattern":"^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"};
+const pattern46 = new RegExp("^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$", "u");
 
 function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cr-shim.invalid/schema/serve-policy.schema.json" */;
@@ -4745,7 +4916,7 @@ const _errs2 = errors;
 const _errs3 = errors;
 if(errors === _errs3){
 if(typeof data0 === "string"){
-if(!pattern43.test(data0)){
+if(!pattern46.test(data0)){
 validate17.errors = [{instancePath:instancePath+"/plain",schemaPath:"#/definitions/kernel/pattern",keyword:"pattern",params:{pattern: "^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"},message:"must match pattern \""+"^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"+"\""}];
 return false;
 }
@@ -4973,7 +5144,7 @@ const _errs22 = errors;
 const _errs23 = errors;
 if(errors === _errs23){
 if(typeof data7 === "string"){
-if(!pattern43.test(data7)){
+if(!pattern46.test(data7)){
 validate17.errors = [{instancePath:instancePath+"/rules/" + i0+"/kernel",schemaPath:"#/definitions/kernel/pattern",keyword:"pattern",params:{pattern: "^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"},message:"must match pattern \""+"^(none|image|[A-Za-z0-9][A-Za-z0-9._+~-]{0,63})$"+"\""}];
 return false;
 }

@@ -11,6 +11,7 @@ import { compilePlan } from '../../src/bpf/compile.js';
 import { emulate } from '../../src/bpf/emulate.js';
 import type { Program } from '../../src/bpf/insn.js';
 import { computePlan } from '../../src/plan/compute.js';
+import { ruleMatches } from '../../src/plan/arg-rules.js';
 import type { Plan } from '../../src/plan/types.js';
 import { errnoName } from '../../src/native/errno.js';
 import { TableRegistry } from '../../src/tables/registry.js';
@@ -20,20 +21,20 @@ import { requireShimBuilt } from '../helpers/require-build.js';
 import { runCli } from '../helpers/run-cli.js';
 import { describeResult, runProcess } from '../helpers/run-process.js';
 
-interface Row { arch?: Arch; persona: string; syscall: string; args: string[]; expect: string; kernel: boolean; why: string }
+interface Row { arch?: Arch; persona: string; syscall: string; args: string[]; hostLacks?: string[]; expect: string; kernel: boolean; why: string }
 const file = JSON.parse(fs.readFileSync(new URL('./cases/arg-rules.json', import.meta.url), 'utf8')) as { rows: Row[] };
 const rows = file.rows.map((r) => ({ ...r, arch: r.arch ?? 'x86_64' }));
 
 const registry = new TableRegistry();
 // The host build's gaps do not matter to argument rules: none of these calls is among them.
 const plans = new Map<string, { plan: Plan; program: Program }>();
-function compiled(persona: string, arch: Arch = 'x86_64'): { plan: Plan; program: Program } {
-  const key = `${arch} ${persona}`;
+function compiled(persona: string, arch: Arch = 'x86_64', hostLacks: readonly string[] = []): { plan: Plan; program: Program } {
+  const key = `${arch} ${persona} ${hostLacks.join(',')}`;
   let hit = plans.get(key);
   if (!hit) {
     const argTable = registry.argTable(arch);
     const plan = computePlan(persona, [{
-      arch, persona: registry.get(arch, persona), host: registry.get(arch, '6.18'), hostMissing: new Set(),
+      arch, persona: registry.get(arch, persona), host: registry.get(arch, '6.18'), hostMissing: new Set(), hostLacks: new Set(hostLacks),
       ...(argTable ? { argTable } : {}),
     }]);
     hit = { plan, program: compilePlan(plan) };
@@ -45,14 +46,15 @@ const nrOf = (name: string, arch: Arch = 'x86_64'): number => registry.indexed(a
 
 function verdictName(persona: string, row: Row): string {
   const arch = row.arch ?? 'x86_64';
-  const { plan, program } = compiled(persona, arch);
+  const { plan, program } = compiled(persona, arch, row.hostLacks);
   const nr = nrOf(row.syscall, arch);
   const v = emulate(program.insns, { nr, arch: AUDIT_ARCH[arch], args: row.args.map((a) => BigInt(a)) });
   if (v.action === 'ALLOW') return 'allow';
   if (v.action === 'ERRNO') return errnoName(v.data);
   if (v.action === 'USER_NOTIF') {
     const e = plan.arches[0]!.entries.find((x) => x.nr === nr)!;
-    const h = e.action.kind === 'notify' ? e.action.handler : e.argRules?.find((r) => r.action.kind === 'notify')?.action;
+    const args = row.args.map((a) => BigInt(a));
+    const h = e.action.kind === 'notify' ? e.action.handler : e.argRules?.find((r) => ruleMatches(r, args))?.action;
     return `handler:${typeof h === 'string' ? h : h && 'handler' in h ? h.handler : '?'}`;
   }
   return v.action;

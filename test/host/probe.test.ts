@@ -108,6 +108,13 @@ describe('probeHost with fixture procfs', () => {
     // No cache at all.
     expect(probeHost({ registry, procDir: proc, cacheFile: null }).missing.x86_64).not.toContain('kexec_load');
   });
+
+  it.runIf(onX86)('lists Yama as lacking without /proc/sys/kernel/yama, and not with it', () => {
+    fs.rmSync(path.join(proc, 'sys/kernel/yama'), { recursive: true, force: true });
+    expect(probeHost({ registry, procDir: proc, cacheFile: null }).lacks).toContain('yama');
+    fs.mkdirSync(path.join(proc, 'sys/kernel/yama'));
+    expect(probeHost({ registry, procDir: proc, cacheFile: null }).lacks).not.toContain('yama');
+  });
 });
 
 function readHostConfig(): Map<string, string> | undefined {

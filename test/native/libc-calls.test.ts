@@ -9,6 +9,7 @@ const { EINVAL, ECHILD, ESRCH, EOPNOTSUPP } = constants.errno;
 const PR_GET_DUMPABLE = 3;
 const WNOHANG = 1;
 const SECCOMP_RET_USER_NOTIF = 0x7fc00000;
+const MADV_DONTNEED = 4;
 
 /** [call, expected]: each returns the result, or -errno. */
 const CASES: [string, () => number, number][] = [
@@ -18,6 +19,8 @@ const CASES: [string, () => number, number][] = [
   ['pidfd_open of no process: -ESRCH', () => nativeSys.pidfdOpen(0x3fff_fff0), -ESRCH],
   ['seccomp GET_ACTION_AVAIL USER_NOTIF (5.0+): 0', () => nativeSys.seccompActionAvail(SECCOMP_RET_USER_NOTIF), 0],
   ['seccomp GET_ACTION_AVAIL of no action: -EOPNOTSUPP', () => nativeSys.seccompActionAvail(0x1234_0000), -EOPNOTSUPP],
+  ['madvise(NULL, 0, MADV_DONTNEED): an empty range of known advice, 0', () => nativeSys.madviseEmpty(MADV_DONTNEED), 0],
+  ['madvise(NULL, 0, advice no kernel knows): -EINVAL', () => nativeSys.madviseEmpty(0x7fff), -EINVAL],
 ];
 
 describe('nativeSys', () => {

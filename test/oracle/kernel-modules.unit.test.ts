@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadOrder, modinfoDepends, moduleName } from '../../src/oracle/kernel-modules.js';
+import { insmodLines, kernelDebFile, loadOrder, modinfoDepends, moduleName } from '../../src/oracle/kernel-modules.js';
 
 /** A module image's tail as the kernel's build writes .modinfo: KEY=VALUE strings, NUL-separated. */
 function image(...modinfo: string[]): Buffer {
@@ -35,4 +35,20 @@ describe('loadOrder', () => {
   ];
   it.each(cases)('$wanted loads as $order', ({ wanted, order }) => expect(loadOrder(depsOf, wanted)).toEqual(order));
   it('names a module the package lacks', () => expect(() => loadOrder(depsOf, ['nft_nat'])).toThrow(/no module nft_nat/));
+});
+
+describe('kernelDebFile', () => {
+  const debs = ['linux-image-6.1.0-57-amd64_6.1.192-3_amd64.deb', 'linux-image-6.1.0-56-amd64_6.1.190-1_amd64.deb', 'busybox_1.36_amd64.deb'];
+  const cases: { pkg: string; version: string; file: string | undefined }[] = [
+    { pkg: 'linux-image-6.1.0-57-amd64', version: '6.1.192-3', file: debs[0] },
+    { pkg: 'linux-image-6.1.0-57-amd64', version: '1:6.1.192-3', file: debs[0] },
+    { pkg: 'linux-image-6.1.0-57-amd64', version: '6.1.192-4', file: undefined },
+  ];
+  it.each(cases)('$pkg $version → $file', ({ pkg, version, file }) => expect(kernelDebFile(debs, pkg, version)).toBe(file));
+});
+
+describe('insmodLines', () => {
+  it('loads each file from /payload in the order given', () => {
+    expect(insmodLines(['vsock.ko', 'nfnetlink.ko'])).toEqual(['insmod /payload/vsock.ko', 'insmod /payload/nfnetlink.ko']);
+  });
 });

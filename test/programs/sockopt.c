@@ -2,15 +2,25 @@
  * sockopt FAMILY OPTION
  *
  * FAMILY is inet, inet6, tcp or unix (a datagram socket, a stream socket for tcp); OPTION is
- * passcred or passsec. Sets the option to 1 on a fresh socket, reads it back, sets it to 0,
- * reads it again, then tries an optlen of 2 (the old kernel's EINVAL). Prints set_*, get_*
- * results, got_val/got_len after each get, and short_*. Every call is made with syscall(2).
+ * passcred, passsec, passpidfd or txrehash. Reads the option of a fresh socket, sets it to 1,
+ * reads it back, sets it to 0, reads it again, then tries an optlen of 2 (the old kernel's
+ * EINVAL) and a value of 2 (EINVAL for txrehash, a true flag for the others). Prints fresh_*,
+ * set_*, get_* results, the value and length after each get, short_* and two_*. Every call is made with
+ * syscall(2).
  */
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include "kv.h"
 
-static const char usage[] = "sockopt inet|inet6|tcp|unix passcred|passsec";
+/* <asm-generic/socket.h>: newer than some libcs' headers. */
+#ifndef SO_TXREHASH
+#define SO_TXREHASH 74
+#endif
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76
+#endif
+
+static const char usage[] = "sockopt inet|inet6|tcp|unix passcred|passsec|passpidfd|txrehash";
 
 static void get(const char *prefix, int fd, int opt)
 {
@@ -44,13 +54,18 @@ int main(int argc, char **argv)
 		opt = SO_PASSCRED;
 	else if (strcmp(argv[2], "passsec") == 0)
 		opt = SO_PASSSEC;
+	else if (strcmp(argv[2], "passpidfd") == 0)
+		opt = SO_PASSPIDFD;
+	else if (strcmp(argv[2], "txrehash") == 0)
+		opt = SO_TXREHASH;
 	else
 		kv_usage(usage);
 
 	long fd = syscall(SYS_socket, domain, type, 0);
 	if (fd < 0)
 		kv_die("sockopt", "socket", errno);
-	int one = 1, zero = 0;
+	int one = 1, zero = 0, two = 2;
+	get("fresh_", (int)fd, opt);
 	long ret = syscall(SYS_setsockopt, fd, SOL_SOCKET, opt, &one, sizeof(one));
 	kv_result("set1_", ret, errno);
 	get("get1_", (int)fd, opt);
@@ -59,5 +74,7 @@ int main(int argc, char **argv)
 	get("get0_", (int)fd, opt);
 	ret = syscall(SYS_setsockopt, fd, SOL_SOCKET, opt, &one, 2);
 	kv_result("short_", ret, errno);
+	ret = syscall(SYS_setsockopt, fd, SOL_SOCKET, opt, &two, sizeof(two));
+	kv_result("two_", ret, errno);
 	return 0;
 }

@@ -52,4 +52,22 @@ describe('RouteTable', () => {
     expect(() => new RouteTable([{ arch: 'x86_64', nr: 1, name: 'write', handler: 'nowhere', args: [] }], handlers, ctx, { verdicts: true }))
       .toThrow(/handler nowhere, which the registry lacks/);
   });
+
+  it('a number whose rules name two handlers gets no up-front verdict, and each call goes to the handler its arguments match', () => {
+    const answering = (id: string, val: bigint): Handler => ({ id, handle: () => ({ kind: 'return', val }), native: () => ({ kind: NativeKind.continue }) });
+    const two = new Map<string, Handler>([['strict-mode', answering('strict-mode', 1n)], ['yama-ptracer', answering('yama-ptracer', 2n)]]);
+    const table = new RouteTable([{
+      arch: 'x86_64', nr: 157, name: 'prctl', handler: 'strict-mode', args: [],
+      byArgs: [
+        { arg: 0, match: { kind: 'in', values: [22] }, when: { arg: 1, equals: 1 }, handler: 'strict-mode' },
+        { arg: 0, match: { kind: 'in', values: [0x59616d61] }, handler: 'yama-ptracer' },
+      ],
+    }], two, ctx, { verdicts: true });
+    const route = table.get('x86_64', 157)!;
+    expect(route.verdict).toBeUndefined();
+    const answer = (args: bigint[]) => route.handler.handle({ arch: 'x86_64', nr: 157, name: 'prctl', pid: 1, args, mem: {} as never, stillValid: () => true }, ctx);
+    expect(answer([22n, 1n])).toEqual({ kind: 'return', val: 1n });
+    expect(answer([0x59616d61n, 0n])).toEqual({ kind: 'return', val: 2n });
+    expect(answer([22n, 2n])).toEqual({ kind: 'return', val: 1n });
+  });
 });

@@ -5,7 +5,7 @@ import { argTableFileName, knownIn, unknownValues, type ArgValue } from '../../s
 import { loadArgTableFile, validateJson } from '../../src/tables/load.js';
 import { defaultTablesDir } from '../../src/tables/paths.js';
 
-interface KnownCase { value: Partial<ArgValue> & { name: string }; release: string; expect: 'yes' | 'no' | 'unknown' }
+interface KnownCase { value: Partial<ArgValue> & { name: string }; release: string; syscall?: string; expect: 'yes' | 'no' | 'unknown' }
 const cases = JSON.parse(fs.readFileSync(new URL('../plan/cases/arg-known.json', import.meta.url), 'utf8')) as KnownCase[];
 
 describe('arg tables', () => {
@@ -37,8 +37,8 @@ describe('arg tables', () => {
     expect(find('statx-mask', 'STATX_SUBVOL')).toMatchObject({ value: 0x8000, since: '6.10' });
   });
 
-  it.each(cases)('knownIn($value.name, $release) = $expect', ({ value, release, expect: want }) => {
-    expect(knownIn({ value: 0, source: 'test', ...value } as ArgValue, release)).toBe(want);
+  it.each(cases)('knownIn($value.name, $release, $syscall) = $expect', ({ value, release, syscall, expect: want }) => {
+    expect(knownIn({ value: 0, source: 'test', ...value } as ArgValue, release, syscall)).toBe(want);
   });
 
   it('unknownValues of 4.19 for getrandom is GRND_INSECURE alone; 6.18 knows every prctl option up to 6.17', () => {
