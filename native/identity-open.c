@@ -98,6 +98,7 @@ struct open_job {
 	struct open_how how;
 	uint64_t user_resolve;	/* openat2's resolve flags as the task gave them */
 	bool cloexec;
+	struct open_compat compat;
 	struct task_creds creds;
 	/* Copies, so that a helper thread does not depend on the loop's action table living on. */
 	struct {
@@ -273,10 +274,25 @@ static enum identity_outcome send_fd(const struct open_job *j, int fd, struct se
 	return IDENTITY_REPLY;
 }
 
+/* O_DIRECT on a file whose mapping is shmem's, which kernels before 6.6 refused (struct open_compat). */
+static bool direct_refused(const struct open_job *j, int fd, const struct stat *st)
+{
+	struct statfs sfs;
+	if (!j->compat.direct_shmem_einval || !(j->how.flags & O_DIRECT) || (j->how.flags & O_PATH))
+		return false;
+	/* A block device's open points f_mapping at the bdev's, which has ->direct_IO. */
+	return !S_ISBLK(st->st_mode) && fstatfs(fd, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC;
+}
+
 /* Answer with fd, which the task's open gave (st: its fstat), or with the persona's text instead. */
 static enum identity_outcome open_and_answer(struct open_job *j, int fd, const struct stat *st, struct seccomp_notif_resp *resp)
 {
 	autoclose int opened = fd;
+	if (direct_refused(j, opened, st)) {
+		/* The task opened it itself (its credentials): the filesystem is a fact it could learn. */
+		resp->error = -EINVAL;
+		return IDENTITY_REPLY;
+	}
 	autoclose int persona = identity_match(opened, st, j);
 	return send_fd(j, persona >= 0 ? persona : opened, resp);
 }
@@ -701,6 +717,8 @@ static int decode(const struct seccomp_notif *n, enum open_form form, struct ope
 			if (raw[i])
 				return E2BIG;
 		memcpy(&j->how, raw, size < sizeof(j->how) ? size : sizeof(j->how));
+		/* Bits the persona's openat2 accepted: dropped, so this kernel opens as that one did. */
+		j->how.flags &= ~j->compat.openat2_accept;
 		break;
 	}
 	}
@@ -722,9 +740,10 @@ static int decode(const struct seccomp_notif *n, enum open_form form, struct ope
 }
 
 enum identity_outcome identity_open(int listener, const struct seccomp_notif *n, enum open_form form,
-				    const struct identity_entry *ids, size_t nids, struct seccomp_notif_resp *resp)
+				    const struct identity_entry *ids, size_t nids, const struct open_compat *compat,
+				    struct seccomp_notif_resp *resp)
 {
-	struct open_job j = { .listener = listener, .id = n->id, .pid = (pid_t)n->pid, .base = -1, .root = -1 };
+	struct open_job j = { .listener = listener, .id = n->id, .pid = (pid_t)n->pid, .base = -1, .root = -1, .compat = *compat };
 	enum identity_outcome o = IDENTITY_REPLY;
 	int dirfd, err, fd;
 	struct stat st;
@@ -739,6 +758,17 @@ enum identity_outcome identity_open(int listener, const struct seccomp_notif *n,
 	err = decode(n, form, &j, &dirfd);
 	if (err)
 		goto reply;
+	/*
+	 * SECCOMP_IOCTL_NOTIF_ADDFD takes its source with fget(), which refuses O_PATH files (EBADF):
+	 * an O_PATH open cannot be answered with an fd of ours. The kernel makes it: an O_PATH fd
+	 * reads nothing, and reopening it through /proc/self/fd is another open, trapped here.
+	 * (openat2's O_PATH with a flag beyond O_PATH_FLAGS, an accepted __FMODE_NONOTIFY too, is
+	 * EINVAL there as it was on the persona's kernel.)
+	 */
+	if (j.how.flags & O_PATH) {
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		return IDENTITY_REPLY;
+	}
 	err = prepare_thread();
 	if (err)
 		goto reply;

@@ -92,6 +92,7 @@ struct verdict {
 	size_t nnames;
 	struct identity_entry *ids;	/* openIdentity: the files answered with the persona's text */
 	size_t nids;
+	struct open_compat compat;	/* openIdentity: what the persona's kernel did otherwise in an open */
 	char *helper;	/* execVdso: the path of cr-shim-exec-watch; val is the version code, arg 1 for readImpliesExec;
 			 * enterStrict: the path of cr-shim-strict, arg the form (STRICT_FORM_*) */
 };
@@ -589,6 +590,15 @@ static bool parse_open_identity(napi_env env, napi_value a, uint32_t index, stru
 		d->ids[i].mode = mode;
 		d->ids[i].net_admin = net_admin;
 	}
+	napi_value dv, av;
+	bool hd = false, ha = false, direct = false;
+	uint32_t accept = 0;
+	if (!prop(env, a, "directEinval", &dv, &hd) || !prop(env, a, "openat2Accept", &av, &ha))
+		return false;
+	if ((hd && napi_get_value_bool(env, dv, &direct) != napi_ok) || (ha && !get_u32(env, av, "openat2Accept", &accept)))
+		return bad_action(env, index, "directEinval must be a boolean and openat2Accept a 32-bit mask");
+	d->compat.direct_shmem_einval = direct;
+	d->compat.openat2_accept = accept;
 	return true;
 }
 
@@ -1063,7 +1073,7 @@ static enum outcome decide(int listener, const struct verdict *v, const struct s
 		return ANSWERED;
 	}
 	case NK_OPEN_IDENTITY:
-		switch (identity_open(listener, n, (enum open_form)v->arg, v->ids, v->nids, resp)) {
+		switch (identity_open(listener, n, (enum open_form)v->arg, v->ids, v->nids, &v->compat, resp)) {
 		case IDENTITY_SENT:
 			return SENT;
 		case IDENTITY_GONE:

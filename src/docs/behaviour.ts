@@ -19,7 +19,8 @@ function catalogue(): string[] {
     out.push(`- **What changed:** ${b.what}`, `- **Who it breaks:** ${b.breaks}`, `- **What cr-shim does:** ${b.shim}`);
     for (const t of b.traps ?? []) {
       const guard = t.when ? ` when args[${t.when.arg}] = ${t.when.equals}` : '';
-      out.push(`- **Trapped:** \`${t.syscall}\` with args[${t.arg}] in {${t.values.join(', ')}}${guard}, to handler \`${t.handler}\`.`);
+      const match = 'values' in t ? `in {${t.values.join(', ')}}` : `with a bit of 0x${t.bits.toString(16)} set`;
+      out.push(`- **Trapped:** \`${t.syscall}\` with args[${t.arg}] ${match}${guard}, to handler \`${t.handler}\`.`);
     }
     out.push('');
   }
@@ -42,7 +43,7 @@ function argumentValues(table: ArgTable | undefined): string[] {
     const guard = p.when ? ` (args[${p.when.arg}] = ${p.when.equals})` : '';
     const only = p.only ? `, only ${p.only.names.join(', ')} (${p.only.why})` : '';
     const when = (v: { since?: string; after?: string; by: string }) => v.since ?? `after ${v.after!}, by ${v.by}`;
-    out.push(`| \`${p.syscall}\` | args[${p.arg}]: ${cell(g?.title ?? p.group)}${guard}${cell(only)} | ${p.answer} | ${values.length} (${dated}) | ${newest ? `${newest.name} (${when(newest)})` : '—'} | ${cell(p.source)} |`);
+    out.push(`| \`${p.syscall}\` | args[${p.arg}]: ${cell(g?.title ?? p.group)}${guard}${cell(only)} | ${p.handler !== undefined ? `handler \`${p.handler}\`: ${p.answer}` : p.answer} | ${values.length} (${dated}) | ${newest ? `${newest.name} (${when(newest)})` : '—'} | ${cell(p.source)} |`);
   }
   out.push(
     '',

@@ -103,6 +103,10 @@ export interface NativeAction {
    * (its permission bits, owner root) and `netAdmin` (CAP_NET_ADMIN counts as the owner).
    */
   identity?: { path: string; fd: number; mode?: number; netAdmin?: boolean }[];
+  /** openIdentity: O_DIRECT on a file whose mapping is shmem's (tmpfs, memfd) answers EINVAL, as before 6.6. */
+  directEinval?: boolean;
+  /** openIdentity: openat2 how.flags bits the persona accepted and this kernel refuses; dropped before the open. */
+  openat2Accept?: number;
   /** execVdso: the path of cr-shim-exec-watch (`val` is the version code); enterStrict: the path of cr-shim-strict. */
   helper?: string;
   /** execVdso: also set READ_IMPLIES_EXEC in images kernels before 5.8 gave it to (a 64-bit ELF without PT_GNU_STACK or with an executable one). */
