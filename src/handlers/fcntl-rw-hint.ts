@@ -102,7 +102,7 @@ export const fcntlRwHint: Handler = {
       let h = find(ref, st.dev, st.ino)?.hint ?? 0n;
       if (h === 0n) {
         const inode: [bigint] = [0n];
-        if (sys.fcntlU64(own, F_GET_RW_HINT, inode) === 0) h = inode[0];
+        if (sys.fcntlU64(own, F_GET_RW_HINT, inode) === 0) h = BigInt(inode[0]); // koffi may give a number back
       }
       const out = Buffer.alloc(8);
       out.writeBigUInt64LE(h, 0);

@@ -7,8 +7,8 @@
  *
  * The filter sends only calls whose mask asks for such a bit. A call on a descriptor (AT_EMPTY_PATH
  * and ""), is made here on the supervisor's duplicate of the task's descriptor (pidfd_getfd: the
- * same open file, so nothing the task could not stat itself) and the struct written back with the
- * persona's stx_mask, the fields it did not fill zeroed. Path-based calls run in the kernel
+ * same open file, so nothing the task could not stat itself) without the bits the persona ignored,
+ * and the struct written back with the persona's stx_mask, the fields it did not fill zeroed. Path-based calls run in the kernel
  * (CONTINUE): resolving a path here would need the task's credentials, root and cwd.
  *
  * struct statx (256 bytes): mask u32 @0, ..., btime {i64 sec, u32 nsec, i32} @80, ...,
@@ -84,11 +84,13 @@ export const statxMask: Handler = {
     // AT_FDCWD, a bad descriptor, a task gone: the kernel's own answer.
     if (typeof own !== 'number') return { kind: 'continue' };
     try {
-      const buf = Buffer.alloc(STATX_SIZE);
-      if (sys.statx(own, '', flags, mask, buf) < 0) return { kind: 'error', errno: sys.errno() };
       table ??= loadArgTableFile();
       const release = ctx.persona.mainline;
       let drop = unknownStatxBits(release, table);
+      // Asked without the bits the persona's kernel ignored: what it filled for the rest follows
+      // (6.8+ fills stx_mnt_id with the unique id, and leaves STATX_MNT_ID out, when asked for both).
+      const buf = Buffer.alloc(STATX_SIZE);
+      if (sys.statx(own, '', flags, (mask & ~drop) >>> 0, buf) < 0) return { kind: 'error', errno: sys.errno() };
       if (compareReleases(release, TMPFS_BTIME_SINCE) < 0 && fs.statfsSync(`/proc/self/fd/${own}`).type === TMPFS_MAGIC) drop |= STATX_BTIME;
       // The pid may have been reused since the descriptor was taken: write only into the same task.
       if (!call.stillValid()) return { kind: 'error', errno: E.ESRCH! };
