@@ -19,8 +19,8 @@ function catalogue(): string[] {
     out.push(`- **What changed:** ${b.what}`, `- **Who it breaks:** ${b.breaks}`, `- **What cr-shim does:** ${b.shim}`);
     for (const t of b.traps ?? []) {
       const guard = t.when ? ` when args[${t.when.arg}] = ${t.when.equals}` : '';
-      const match = 'values' in t ? `in {${t.values.join(', ')}}` : `with a bit of 0x${t.bits.toString(16)} set`;
-      out.push(`- **Trapped:** \`${t.syscall}\` with args[${t.arg}] ${match}${guard}, to handler \`${t.handler}\`.`);
+      const match = 'values' in t ? `with args[${t.arg}] in {${t.values.join(', ')}}` : t.bits === 0xffffffff ? `every call (args[${t.arg}] is never 0 in a call the kernel takes)` : `with a bit of 0x${t.bits.toString(16)} in args[${t.arg}]`;
+      out.push(`- **Trapped:** \`${t.syscall}\` ${match}${guard}, to handler \`${t.handler}\`.`);
     }
     out.push('');
   }
