@@ -829,3 +829,123 @@ out:
 		close(j.root);
 	return o;
 }
+
+/* ---- statx as the task, with the persona's mask (handlers/statx-mask.ts) ---- */
+
+/* include/uapi/linux/stat.h: where each bit's field lies in struct statx, zeroed when dropped. */
+static const struct {
+	uint32_t bit;
+	size_t off, len;
+} statx_fields[] = {
+	{ STATX_BTIME, offsetof(struct statx, stx_btime), sizeof(struct statx_timestamp) },
+	{ 0x1000 /* STATX_MNT_ID */, 144, 8 },
+	{ 0x2000 /* STATX_DIOALIGN */, 152, 8 },
+	{ 0x4000 /* STATX_MNT_ID_UNIQUE */, 144, 8 },
+	{ 0x8000 /* STATX_SUBVOL */, 160, 8 },
+	{ 0x10000 /* STATX_WRITE_ATOMIC */, 168, 12 },
+	{ 0x20000 /* STATX_DIO_READ_ALIGN */, 180, 4 },
+};
+
+/* The struct as the persona's kernel wrote it (handlers/statx-mask.ts personaStatx does the same). */
+static void persona_statx(unsigned char *b, uint32_t drop)
+{
+	uint32_t mask;
+	memcpy(&mask, b, sizeof(mask));
+	uint32_t gone = mask & drop, kept = mask & ~drop;
+	for (size_t i = 0; i < sizeof(statx_fields) / sizeof(statx_fields[0]); i++) {
+		uint32_t bit = statx_fields[i].bit;
+		/* STATX_MNT_ID and STATX_MNT_ID_UNIQUE share stx_mnt_id. */
+		uint32_t sharer = bit == 0x1000 ? 0x4000 : bit == 0x4000 ? 0x1000 : 0;
+		if ((gone & bit) && !(kept & sharer))
+			memset(b + statx_fields[i].off, 0, statx_fields[i].len);
+	}
+	memcpy(b, &kept, sizeof(kept));
+}
+
+#define AT_STATX_SYNC_TYPE_ 0x6000
+#define STATX_RESERVED_ 0x80000000U
+
+enum identity_outcome statx_as_task(int listener, const struct seccomp_notif *n, uint32_t drop, int btime_tmpfs,
+				    struct seccomp_notif_resp *resp)
+{
+	struct open_job j = { .listener = listener, .id = n->id, .pid = (pid_t)n->pid, .base = -1, .root = -1 };
+	enum identity_outcome o = IDENTITY_REPLY;
+	const __u64 *a = n->data.args;
+	int dirfd = (int)a[0], flags = (int)a[2], fd = -1;
+	uint32_t mask = (uint32_t)a[3];
+	unsigned char stx[sizeof(struct statx)];
+
+	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE; /* until the answer is ours */
+	if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE_)) ||
+	    (flags & AT_STATX_SYNC_TYPE_) == AT_STATX_SYNC_TYPE_ || (mask & STATX_RESERVED_))
+		return IDENTITY_REPLY; /* the kernel's EINVAL */
+	int err = tracee_read_string(j.pid, a[1], j.path);
+	bool empty = err == ENOENT && (flags & AT_EMPTY_PATH);
+	if (err && !empty)
+		return IDENTITY_REPLY; /* EFAULT, ENOENT, ENAMETOOLONG: the kernel's */
+	if (prepare_thread() != 0 || read_creds(j.pid, &j.creds) != 0 || open_proc_link(j.pid, "root", &j.root) != 0)
+		goto out;
+	if (!empty && j.path[0] == '/') {
+		j.base = j.root;
+		j.how.resolve = RESOLVE_IN_ROOT;
+	} else {
+		char what[32];
+		snprintf(what, sizeof(what), dirfd == AT_FDCWD ? "cwd" : "fd/%d", dirfd);
+		if (open_proc_link(j.pid, what, &j.base) != 0)
+			goto out; /* no such fd: the kernel's EBADF */
+	}
+	/* The pid in /proc may have been reused since the notification: act only for the same task. */
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &j.id) != 0) {
+		o = IDENTITY_GONE;
+		goto out;
+	}
+	if (empty) {
+		/* statx of the descriptor itself: the file base's magic link names. */
+		fd = fcntl(j.base, F_DUPFD_CLOEXEC, 0);
+	} else {
+		/* O_PATH needs what stat needs: search permission along the path, as the task. */
+		j.how.flags = O_PATH | ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0);
+		j.user_resolve = 0;
+		fd = open_as_task(&j, 0);
+	}
+	if (fd < 0)
+		goto out; /* the task's own error, from the kernel */
+	bool foreign = foreign_userns(j.pid);
+	bool switch_creds = foreign || !same_creds(&j.creds, &thread_own);
+	/* Made with the task's credentials too: a filesystem may check them at getattr (FUSE). */
+	if (switch_creds && become(&j.creds, &thread_own, !foreign) != 0) {
+		unbecome(&thread_own);
+		goto out;
+	}
+	long r = syscall(SYS_statx, fd, "", AT_EMPTY_PATH | (flags & (AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE_)), mask & ~drop, stx);
+	int statx_err = errno;
+	if (switch_creds)
+		unbecome(&thread_own);
+	if (r < 0) {
+		resp->flags = 0;
+		resp->error = -statx_err;
+		goto out;
+	}
+	struct statfs sfs;
+	if (btime_tmpfs && fstatfs(fd, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC)
+		drop |= STATX_BTIME;
+	persona_statx(stx, drop);
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &j.id) != 0) {
+		o = IDENTITY_GONE;
+		goto out;
+	}
+	struct iovec local = { stx, sizeof(stx) }, remote = { (void *)(uintptr_t)a[4], sizeof(stx) };
+	resp->flags = 0;
+	if (process_vm_writev(j.pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(stx))
+		resp->error = -EFAULT;
+	else
+		resp->val = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (j.base >= 0 && j.base != j.root)
+		close(j.base);
+	if (j.root >= 0)
+		close(j.root);
+	return o;
+}

@@ -63,4 +63,15 @@ enum identity_outcome identity_open(int listener, const struct seccomp_notif *n,
 				    const struct identity_entry *ids, size_t nids, const struct open_compat *compat,
 				    struct seccomp_notif_resp *resp);
 
+/*
+ * statx as the task of notification n would make it (its root, cwd or dirfd and credentials:
+ * the path is opened O_PATH as the task, then stat'ed), asked without the bits `drop` and
+ * answered with them cleared from stx_mask and their fields zeroed; with btime_tmpfs,
+ * STATX_BTIME is dropped too for a file on tmpfs. A call the task could not make, or with
+ * flags the kernel refuses, is left to the kernel (CONTINUE): it answers with its own error.
+ * Same thread rule as identity_open.
+ */
+enum identity_outcome statx_as_task(int listener, const struct seccomp_notif *n, uint32_t drop, int btime_tmpfs,
+				    struct seccomp_notif_resp *resp);
+
 #endif

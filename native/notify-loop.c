@@ -755,6 +755,20 @@ static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch
 	}
 	case NK_OPEN_IDENTITY:
 		return parse_open_identity(env, a, index, d);
+	case NK_STATX_PERSONA: {
+		/* val: the mask bits dropped; arg 1: STATX_BTIME dropped too on tmpfs. */
+		uint32_t arg = 0;
+		int64_t val = 0;
+		if (!prop(env, a, "arg", &v, &has) || (has && !get_u32(env, v, "arg", &arg)))
+			return false;
+		if (!prop(env, a, "val", &v, &has) || (has && napi_get_value_int64(env, v, &val) != napi_ok))
+			return has ? bad_action(env, index, "val must be a number") : false;
+		if (arg > 1 || val < 0 || val > UINT32_MAX)
+			return bad_action(env, index, "statxPersona: arg 0 or 1, val a 32-bit mask");
+		d->arg = (uint8_t)arg;
+		d->val = val;
+		return true;
+	}
 	case NK_EXEC_VDSO:
 		return parse_exec_vdso(env, a, index, d);
 	case NK_ENTER_STRICT:
@@ -1072,6 +1086,13 @@ static enum outcome decide(int listener, const struct verdict *v, const struct s
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 		return ANSWERED;
 	}
+	case NK_STATX_PERSONA:
+		switch (statx_as_task(listener, n, (uint32_t)v->val, v->arg, resp)) {
+		case IDENTITY_GONE:
+			return GONE;
+		default:
+			return ANSWERED;
+		}
 	case NK_OPEN_IDENTITY:
 		switch (identity_open(listener, n, (enum open_form)v->arg, v->ids, v->nids, &v->compat, resp)) {
 		case IDENTITY_SENT:

@@ -22,6 +22,7 @@ import { loadArgTableFile } from '../tables/load.js';
 import { unknownValues, type ArgTable } from '../tables/arg-table.js';
 import { compareReleases } from '../tables/release.js';
 import { takeFd } from './tracee-fd.js';
+import { NativeKind } from '../native/addon-types.js';
 import type { Call, Handler, HandlerContext, Reply } from './types.js';
 
 /** <linux/stat.h> */
@@ -45,6 +46,12 @@ const FIELDS: Readonly<Record<number, readonly [offset: number, length: number][
 };
 
 let table: ArgTable | undefined;
+
+/** What the persona's statx drops: the bits it did not know, and whether tmpfs's birth time too. */
+function personaDrops(release: string): { drop: number; btimeTmpfs: boolean } {
+  table ??= loadArgTableFile();
+  return { drop: unknownStatxBits(release, table), btimeTmpfs: compareReleases(release, TMPFS_BTIME_SINCE) < 0 };
+}
 
 /** The mask bits the persona's kernel did not know (tables/args statx-mask). */
 export function unknownStatxBits(release: string, t: ArgTable): number {
@@ -84,19 +91,22 @@ export const statxMask: Handler = {
     // AT_FDCWD, a bad descriptor, a task gone: the kernel's own answer.
     if (typeof own !== 'number') return { kind: 'continue' };
     try {
-      table ??= loadArgTableFile();
-      const release = ctx.persona.mainline;
-      let drop = unknownStatxBits(release, table);
+      const persona = personaDrops(ctx.persona.mainline);
+      let drop = persona.drop;
       // Asked without the bits the persona's kernel ignored: what it filled for the rest follows
       // (6.8+ fills stx_mnt_id with the unique id, and leaves STATX_MNT_ID out, when asked for both).
       const buf = Buffer.alloc(STATX_SIZE);
       if (sys.statx(own, '', flags, (mask & ~drop) >>> 0, buf) < 0) return { kind: 'error', errno: sys.errno() };
-      if (compareReleases(release, TMPFS_BTIME_SINCE) < 0 && fs.statfsSync(`/proc/self/fd/${own}`).type === TMPFS_MAGIC) drop |= STATX_BTIME;
+      if (persona.btimeTmpfs && fs.statfsSync(`/proc/self/fd/${own}`).type === TMPFS_MAGIC) drop |= STATX_BTIME;
       // The pid may have been reused since the descriptor was taken: write only into the same task.
       if (!call.stillValid()) return { kind: 'error', errno: E.ESRCH! };
       return call.mem.write(call.args[4]!, personaStatx(buf, drop)) ? { kind: 'return', val: 0n } : { kind: 'error', errno: E.EFAULT! };
     } finally {
       sys.close(own);
     }
+  },
+  native(_arch, _nr, _name, ctx) {
+    const { drop, btimeTmpfs } = personaDrops(ctx.persona.mainline);
+    return { kind: NativeKind.statxPersona, val: drop, arg: btimeTmpfs ? 1 : 0 };
   },
 };

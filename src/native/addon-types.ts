@@ -72,6 +72,14 @@ export const NativeKind = {
    * the call continues (the kernel answers EINVAL). handlers/strict-mode.ts.
    */
   enterStrict: 9,
+  /**
+   * statx: made as the task would (the path opened O_PATH with its root, cwd or dirfd and
+   * credentials, then stat'ed with them), asked without the mask bits `val` and answered with
+   * them cleared from stx_mask and their fields zeroed; `arg` 1 drops STATX_BTIME too for a
+   * file on tmpfs. A call the task could not make, or with flags the kernel refuses, continues
+   * (the kernel's own error). native/identity-open.c statx_as_task; handlers/statx-mask.ts.
+   */
+  statxPersona: 10,
 } as const;
 
 /** Where an open-family call keeps its arguments (native/identity-open.h enum open_form). */

@@ -3,7 +3,9 @@
  * STATX_MNT_ID_UNIQUE (6.8) and a memfd's birth time (tmpfs, 5.18); under a persona that did not
  * know the bit, or whose tmpfs kept no birth time, statx of a descriptor does not report them.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareReleases, mainlineOf } from '../../src/tables/release.js';
 import { parseOutput, type ProgramOutput } from '../helpers/parse-output.js';
@@ -59,9 +61,31 @@ describe('statx mask bits (catalogue row statx-mask)', () => {
     expect(s.get('mask')).toBe(n.get('mask'));
   });
 
-  it('a path-based call runs in the kernel (partial: this host\'s mask)', async () => {
+  it('a path-based call is made as the task: the persona\'s mask', async () => {
     const out = await shim(['--kernel', '5.10'], ASK, '/');
-    expect(out.get('errname')).toBe('');
-    expect(out.get('mask')).toBe((await native(ASK, '/')).get('mask'));
+    expect([out.get('errname'), reported(out, STATX_MNT_ID_UNIQUE), reported(out, STATX_MNT_ID)]).toEqual(['', false, true]);
+    const shm = await shim(['--kernel', '5.10'], ASK, '/dev/shm');
+    expect([shm.get('errname'), reported(shm, STATX_BTIME)]).toEqual(['', false]);
+  });
+
+  it('with the task\'s credentials: a path it cannot search gets its own EACCES, as natively', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'statx-mask-'));
+    fs.chmodSync(dir, 0o755);
+    const hidden = path.join(dir, 'hidden');
+    fs.mkdirSync(hidden, { mode: 0o700 });
+    fs.writeFileSync(path.join(hidden, 'f'), '');
+    try {
+      const n = await native(ASK, path.join(hidden, 'f'), 'nobody');
+      const s = await shim(['--kernel', '5.10'], ASK, path.join(hidden, 'f'), 'nobody');
+      expect([s.get('errname'), s.get('mask')]).toEqual([n.get('errname'), n.get('mask')]);
+      expect(s.get('errname')).toBe('EACCES');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('under run --dumpable (the restore view) from 5.13 on as under run', async () => {
+    const out = await shim(['--dumpable', '--kernel', '6.1'], ASK);
+    expect([reported(out, STATX_MNT_ID_UNIQUE), reported(out, STATX_BTIME)]).toEqual([false, true]);
   });
 });

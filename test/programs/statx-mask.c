@@ -1,7 +1,8 @@
 /*
- * statx-mask MASK [PATH]
+ * statx-mask MASK [PATH [nobody]]
  *
- * statx of a fresh memfd (AT_EMPTY_PATH, ""), or of PATH, asking for MASK (a number). Prints the
+ * statx of a fresh memfd (AT_EMPTY_PATH, ""), or of PATH, asking for MASK (a number); with
+ * "nobody", after dropping to uid and gid 65534 without groups (root only). Prints the
  * result, stx_mask in hex (mask), whether STATX_BTIME was reported (btime: 1 or 0) and the birth
  * time's seconds (btime_sec), and stx_mnt_id (mnt_id). Made with syscall(2).
  */
@@ -14,13 +15,16 @@
 
 int main(int argc, char **argv)
 {
-	if (argc != 2 && argc != 3)
-		kv_usage("statx-mask MASK [PATH]");
+	if (argc < 2 || argc > 4 || (argc == 4 && strcmp(argv[3], "nobody") != 0))
+		kv_usage("statx-mask MASK [PATH [nobody]]");
+	if (argc == 4 && (syscall(SYS_setgroups, 0, NULL) != 0 || syscall(SYS_setresgid, 65534, 65534, 65534) != 0 ||
+			  syscall(SYS_setresuid, 65534, 65534, 65534) != 0))
+		kv_die("statx-mask", "drop to nobody", errno);
 	unsigned mask = (unsigned)strtoul(argv[1], NULL, 0);
 	struct statx stx;
 	memset(&stx, 0xff, sizeof(stx));
 	long ret;
-	if (argc == 3) {
+	if (argc >= 3) {
 		ret = syscall(SYS_statx, AT_FDCWD, argv[2], 0, mask, &stx);
 	} else {
 		int m = memfd_create("statx-mask", 0);
