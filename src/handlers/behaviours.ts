@@ -214,10 +214,15 @@ export function behaviourRules(syscall: string, f: BehaviourFacts): ArgRule[] {
   // The traps' numbers are x86_64's; other ABIs get none yet.
   if (f.arch !== 'x86_64') return [];
   const out: ArgRule[] = [];
+  const seen = new Set<string>();
   for (const row of BEHAVIOURS) {
     if (!behaviourApplies(row, f)) continue;
     for (const t of row.traps ?? []) {
       if (t.syscall !== syscall) continue;
+      // Two rows may trap the same values for one handler (openat2 for o-direct-tmpfs and openat2-fmode-nonotify): one check.
+      const key = JSON.stringify(['values' in t ? t.values : t.bits, t.arg, t.when, t.handler]);
+      if (seen.has(key)) continue;
+      seen.add(key);
       out.push({
         arg: t.arg,
         match: 'values' in t ? { kind: 'in', values: [...t.values].sort((a, b) => a - b) } : { kind: 'anyBit', mask: t.bits },
