@@ -93,6 +93,10 @@ struct verdict {
 	struct identity_entry *ids;	/* openIdentity: the files answered with the persona's text */
 	size_t nids;
 	struct open_compat compat;	/* openIdentity: what the persona's kernel did otherwise in an open */
+	/* pathWatch on statx: a call not watched but asking one of statx_ask is made as statxPersona
+	 * would (drop, btime_tmpfs), not continued. */
+	uint32_t statx_ask, statx_drop;
+	uint8_t statx_btime_tmpfs;
 	char *helper;	/* execVdso: the path of cr-shim-exec-watch; val is the version code, arg 1 for readImpliesExec;
 			 * enterStrict: the path of cr-shim-strict, arg the form (STRICT_FORM_*) */
 };
@@ -739,6 +743,16 @@ static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch
 		d->names = calloc(n ? n : 1, sizeof(char *));
 		if (!d->names)
 			return bad_action(env, index, "out of memory");
+		napi_value sd, sb;
+		bool hsd = false, hsb = false, btime = false;
+		uint32_t drop = 0;
+		if (!prop(env, a, "statxDrop", &sd, &hsd) || !prop(env, a, "statxBtimeTmpfs", &sb, &hsb))
+			return false;
+		if ((hsd && !get_u32(env, sd, "statxDrop", &drop)) || (hsb && napi_get_value_bool(env, sb, &btime) != napi_ok))
+			return bad_action(env, index, "statxDrop must be a 32-bit mask and statxBtimeTmpfs a boolean");
+		d->statx_drop = drop;
+		d->statx_btime_tmpfs = btime;
+		d->statx_ask = hsd || hsb ? drop | (btime ? 0x800U /* STATX_BTIME */ : 0) : 0;
 		for (uint32_t i = 0; i < n; i++) {
 			napi_value s;
 			size_t slen;
@@ -1082,6 +1096,15 @@ static enum outcome decide(int listener, const struct verdict *v, const struct s
 			return DEFERRED;
 		if (last_component_in(path, v->names, v->nnames))
 			return DEFERRED;
+		/* statx asking a bit the persona's kernel answered otherwise (handlers/statx-mask.ts). */
+		if ((uint32_t)n->data.args[3] & v->statx_ask) {
+			switch (statx_as_task(listener, n, v->statx_drop, v->statx_btime_tmpfs, resp)) {
+			case IDENTITY_GONE:
+				return GONE;
+			default:
+				return ANSWERED;
+			}
+		}
 		/* A pre-filter only: CONTINUE re-reads the path, which another thread may have changed. */
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 		return ANSWERED;

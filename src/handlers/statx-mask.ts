@@ -48,7 +48,7 @@ const FIELDS: Readonly<Record<number, readonly [offset: number, length: number][
 let table: ArgTable | undefined;
 
 /** What the persona's statx drops: the bits it did not know, and whether tmpfs's birth time too. */
-function personaDrops(release: string): { drop: number; btimeTmpfs: boolean } {
+export function personaDrops(release: string): { drop: number; btimeTmpfs: boolean } {
   table ??= loadArgTableFile();
   return { drop: unknownStatxBits(release, table), btimeTmpfs: compareReleases(release, TMPFS_BTIME_SINCE) < 0 };
 }
@@ -83,6 +83,9 @@ export const statxMask: Handler = {
   handle(call: Call, ctx: HandlerContext): Reply {
     const flags = Number(BigInt.asUintN(32, call.args[2]!));
     const mask = Number(BigInt.asUintN(32, call.args[3]!));
+    const persona = personaDrops(ctx.persona.mainline);
+    // Sent here by another handler (sysctl-removed-stat) whatever the mask: only a mask the persona answered otherwise.
+    if ((mask & (persona.drop | (persona.btimeTmpfs ? STATX_BTIME : 0))) === 0) return { kind: 'continue' };
     if ((flags & AT_EMPTY_PATH) === 0) return { kind: 'continue' };
     const p = call.mem.readString(call.args[1]!);
     if (p !== '') return { kind: 'continue' };
@@ -91,7 +94,6 @@ export const statxMask: Handler = {
     // AT_FDCWD, a bad descriptor, a task gone: the kernel's own answer.
     if (typeof own !== 'number') return { kind: 'continue' };
     try {
-      const persona = personaDrops(ctx.persona.mainline);
       let drop = persona.drop;
       // Asked without the bits the persona's kernel ignored: what it filled for the rest follows
       // (6.8+ fills stx_mnt_id with the unique id, and leaves STATX_MNT_ID out, when asked for both).

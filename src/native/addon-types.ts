@@ -105,6 +105,9 @@ export interface NativeAction {
   val?: number;
   /** pathWatch: last path components that JS handles. */
   names?: string[];
+  /** pathWatch on statx: a call not watched whose mask asks one of these bits (or STATX_BTIME with statxBtimeTmpfs) is answered as statxPersona would answer it, with these bits dropped. */
+  statxDrop?: number;
+  statxBtimeTmpfs?: boolean;
   /**
    * openIdentity: up to 32 files, path relative to the task's root ("proc/version"), fd a memfd the
    * caller keeps open: sealed for an identity file; writable for an added file, which has `mode`
