@@ -98,6 +98,7 @@ struct open_job {
 	struct open_how how;
 	uint64_t user_resolve;	/* openat2's resolve flags as the task gave them */
 	bool cloexec;
+	struct open_compat compat;
 	struct task_creds creds;
 	/* Copies, so that a helper thread does not depend on the loop's action table living on. */
 	struct {
@@ -273,10 +274,25 @@ static enum identity_outcome send_fd(const struct open_job *j, int fd, struct se
 	return IDENTITY_REPLY;
 }
 
+/* O_DIRECT on a file whose mapping is shmem's, which kernels before 6.6 refused (struct open_compat). */
+static bool direct_refused(const struct open_job *j, int fd, const struct stat *st)
+{
+	struct statfs sfs;
+	if (!j->compat.direct_shmem_einval || !(j->how.flags & O_DIRECT) || (j->how.flags & O_PATH))
+		return false;
+	/* A block device's open points f_mapping at the bdev's, which has ->direct_IO. */
+	return !S_ISBLK(st->st_mode) && fstatfs(fd, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC;
+}
+
 /* Answer with fd, which the task's open gave (st: its fstat), or with the persona's text instead. */
 static enum identity_outcome open_and_answer(struct open_job *j, int fd, const struct stat *st, struct seccomp_notif_resp *resp)
 {
 	autoclose int opened = fd;
+	if (direct_refused(j, opened, st)) {
+		/* The task opened it itself (its credentials): the filesystem is a fact it could learn. */
+		resp->error = -EINVAL;
+		return IDENTITY_REPLY;
+	}
 	autoclose int persona = identity_match(opened, st, j);
 	return send_fd(j, persona >= 0 ? persona : opened, resp);
 }
@@ -701,6 +717,8 @@ static int decode(const struct seccomp_notif *n, enum open_form form, struct ope
 			if (raw[i])
 				return E2BIG;
 		memcpy(&j->how, raw, size < sizeof(j->how) ? size : sizeof(j->how));
+		/* Bits the persona's openat2 accepted: dropped, so this kernel opens as that one did. */
+		j->how.flags &= ~j->compat.openat2_accept;
 		break;
 	}
 	}
@@ -722,9 +740,10 @@ static int decode(const struct seccomp_notif *n, enum open_form form, struct ope
 }
 
 enum identity_outcome identity_open(int listener, const struct seccomp_notif *n, enum open_form form,
-				    const struct identity_entry *ids, size_t nids, struct seccomp_notif_resp *resp)
+				    const struct identity_entry *ids, size_t nids, const struct open_compat *compat,
+				    struct seccomp_notif_resp *resp)
 {
-	struct open_job j = { .listener = listener, .id = n->id, .pid = (pid_t)n->pid, .base = -1, .root = -1 };
+	struct open_job j = { .listener = listener, .id = n->id, .pid = (pid_t)n->pid, .base = -1, .root = -1, .compat = *compat };
 	enum identity_outcome o = IDENTITY_REPLY;
 	int dirfd, err, fd;
 	struct stat st;
@@ -739,6 +758,17 @@ enum identity_outcome identity_open(int listener, const struct seccomp_notif *n,
 	err = decode(n, form, &j, &dirfd);
 	if (err)
 		goto reply;
+	/*
+	 * SECCOMP_IOCTL_NOTIF_ADDFD takes its source with fget(), which refuses O_PATH files (EBADF):
+	 * an O_PATH open cannot be answered with an fd of ours. The kernel makes it: an O_PATH fd
+	 * reads nothing, and reopening it through /proc/self/fd is another open, trapped here.
+	 * (openat2's O_PATH with a flag beyond O_PATH_FLAGS, an accepted __FMODE_NONOTIFY too, is
+	 * EINVAL there as it was on the persona's kernel.)
+	 */
+	if (j.how.flags & O_PATH) {
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		return IDENTITY_REPLY;
+	}
 	err = prepare_thread();
 	if (err)
 		goto reply;
@@ -793,6 +823,126 @@ reply:
 	resp->error = -err;
 	o = IDENTITY_REPLY;
 out:
+	if (j.base >= 0 && j.base != j.root)
+		close(j.base);
+	if (j.root >= 0)
+		close(j.root);
+	return o;
+}
+
+/* ---- statx as the task, with the persona's mask (handlers/statx-mask.ts) ---- */
+
+/* include/uapi/linux/stat.h: where each bit's field lies in struct statx, zeroed when dropped. */
+static const struct {
+	uint32_t bit;
+	size_t off, len;
+} statx_fields[] = {
+	{ STATX_BTIME, offsetof(struct statx, stx_btime), sizeof(struct statx_timestamp) },
+	{ 0x1000 /* STATX_MNT_ID */, 144, 8 },
+	{ 0x2000 /* STATX_DIOALIGN */, 152, 8 },
+	{ 0x4000 /* STATX_MNT_ID_UNIQUE */, 144, 8 },
+	{ 0x8000 /* STATX_SUBVOL */, 160, 8 },
+	{ 0x10000 /* STATX_WRITE_ATOMIC */, 168, 12 },
+	{ 0x20000 /* STATX_DIO_READ_ALIGN */, 180, 4 },
+};
+
+/* The struct as the persona's kernel wrote it (handlers/statx-mask.ts personaStatx does the same). */
+static void persona_statx(unsigned char *b, uint32_t drop)
+{
+	uint32_t mask;
+	memcpy(&mask, b, sizeof(mask));
+	uint32_t gone = mask & drop, kept = mask & ~drop;
+	for (size_t i = 0; i < sizeof(statx_fields) / sizeof(statx_fields[0]); i++) {
+		uint32_t bit = statx_fields[i].bit;
+		/* STATX_MNT_ID and STATX_MNT_ID_UNIQUE share stx_mnt_id. */
+		uint32_t sharer = bit == 0x1000 ? 0x4000 : bit == 0x4000 ? 0x1000 : 0;
+		if ((gone & bit) && !(kept & sharer))
+			memset(b + statx_fields[i].off, 0, statx_fields[i].len);
+	}
+	memcpy(b, &kept, sizeof(kept));
+}
+
+#define AT_STATX_SYNC_TYPE_ 0x6000
+#define STATX_RESERVED_ 0x80000000U
+
+enum identity_outcome statx_as_task(int listener, const struct seccomp_notif *n, uint32_t drop, int btime_tmpfs,
+				    struct seccomp_notif_resp *resp)
+{
+	struct open_job j = { .listener = listener, .id = n->id, .pid = (pid_t)n->pid, .base = -1, .root = -1 };
+	enum identity_outcome o = IDENTITY_REPLY;
+	const __u64 *a = n->data.args;
+	int dirfd = (int)a[0], flags = (int)a[2], fd = -1;
+	uint32_t mask = (uint32_t)a[3];
+	unsigned char stx[sizeof(struct statx)];
+
+	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE; /* until the answer is ours */
+	if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE_)) ||
+	    (flags & AT_STATX_SYNC_TYPE_) == AT_STATX_SYNC_TYPE_ || (mask & STATX_RESERVED_))
+		return IDENTITY_REPLY; /* the kernel's EINVAL */
+	int err = tracee_read_string(j.pid, a[1], j.path);
+	bool empty = err == ENOENT && (flags & AT_EMPTY_PATH);
+	if (err && !empty)
+		return IDENTITY_REPLY; /* EFAULT, ENOENT, ENAMETOOLONG: the kernel's */
+	if (prepare_thread() != 0 || read_creds(j.pid, &j.creds) != 0 || open_proc_link(j.pid, "root", &j.root) != 0)
+		goto out;
+	if (!empty && j.path[0] == '/') {
+		j.base = j.root;
+		j.how.resolve = RESOLVE_IN_ROOT;
+	} else {
+		char what[32];
+		snprintf(what, sizeof(what), dirfd == AT_FDCWD ? "cwd" : "fd/%d", dirfd);
+		if (open_proc_link(j.pid, what, &j.base) != 0)
+			goto out; /* no such fd: the kernel's EBADF */
+	}
+	/* The pid in /proc may have been reused since the notification: act only for the same task. */
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &j.id) != 0) {
+		o = IDENTITY_GONE;
+		goto out;
+	}
+	if (empty) {
+		/* statx of the descriptor itself: the file base's magic link names. */
+		fd = fcntl(j.base, F_DUPFD_CLOEXEC, 0);
+	} else {
+		/* O_PATH needs what stat needs: search permission along the path, as the task. */
+		j.how.flags = O_PATH | ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0);
+		j.user_resolve = 0;
+		fd = open_as_task(&j, 0);
+	}
+	if (fd < 0)
+		goto out; /* the task's own error, from the kernel */
+	bool foreign = foreign_userns(j.pid);
+	bool switch_creds = foreign || !same_creds(&j.creds, &thread_own);
+	/* Made with the task's credentials too: a filesystem may check them at getattr (FUSE). */
+	if (switch_creds && become(&j.creds, &thread_own, !foreign) != 0) {
+		unbecome(&thread_own);
+		goto out;
+	}
+	long r = syscall(SYS_statx, fd, "", AT_EMPTY_PATH | (flags & (AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE_)), mask & ~drop, stx);
+	int statx_err = errno;
+	if (switch_creds)
+		unbecome(&thread_own);
+	if (r < 0) {
+		resp->flags = 0;
+		resp->error = -statx_err;
+		goto out;
+	}
+	struct statfs sfs;
+	if (btime_tmpfs && fstatfs(fd, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC)
+		drop |= STATX_BTIME;
+	persona_statx(stx, drop);
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &j.id) != 0) {
+		o = IDENTITY_GONE;
+		goto out;
+	}
+	struct iovec local = { stx, sizeof(stx) }, remote = { (void *)(uintptr_t)a[4], sizeof(stx) };
+	resp->flags = 0;
+	if (process_vm_writev(j.pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(stx))
+		resp->error = -EFAULT;
+	else
+		resp->val = 0;
+out:
+	if (fd >= 0)
+		close(fd);
 	if (j.base >= 0 && j.base != j.root)
 		close(j.base);
 	if (j.root >= 0)

@@ -11,6 +11,7 @@
 
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Where the open-family call keeps its arguments. Mirrors OpenForm in src/native/addon-types.ts. */
 enum open_form {
@@ -33,6 +34,20 @@ struct identity_entry {
 	int net_admin;	/* added file: CAP_NET_ADMIN gives the owner's bits (net_ctl_permissions) */
 };
 
+/*
+ * What the persona's kernel did otherwise in an open, answered by the open itself
+ * (handlers/proc-identity.ts sets them from the behaviour catalogue):
+ */
+struct open_compat {
+	/* Before 6.6 (e88e0d366f9c "tmpfs: trivial support for direct IO") shmem had no
+	 * ->direct_IO, so do_dentry_open() refused O_DIRECT with EINVAL for any file whose
+	 * mapping is shmem's: tmpfs, memfd, devtmpfs device nodes (not block devices). */
+	int direct_shmem_einval;
+	/* openat2 how.flags bits that kernel's VALID_OPEN_FLAGS held and this one's does not
+	 * (__FMODE_NONOTIFY): accepted, then dropped before the open. */
+	uint64_t openat2_accept;
+};
+
 enum identity_outcome {
 	IDENTITY_SENT,	/* answered with SECCOMP_ADDFD_FLAG_SEND (or handed to a helper thread that will) */
 	IDENTITY_REPLY,	/* resp holds the answer (an error): the caller sends it */
@@ -45,6 +60,18 @@ enum identity_outcome {
  * runs: call it only from the loop's own thread.
  */
 enum identity_outcome identity_open(int listener, const struct seccomp_notif *n, enum open_form form,
-				    const struct identity_entry *ids, size_t nids, struct seccomp_notif_resp *resp);
+				    const struct identity_entry *ids, size_t nids, const struct open_compat *compat,
+				    struct seccomp_notif_resp *resp);
+
+/*
+ * statx as the task of notification n would make it (its root, cwd or dirfd and credentials:
+ * the path is opened O_PATH as the task, then stat'ed), asked without the bits `drop` and
+ * answered with them cleared from stx_mask and their fields zeroed; with btime_tmpfs,
+ * STATX_BTIME is dropped too for a file on tmpfs. A call the task could not make, or with
+ * flags the kernel refuses, is left to the kernel (CONTINUE): it answers with its own error.
+ * Same thread rule as identity_open.
+ */
+enum identity_outcome statx_as_task(int listener, const struct seccomp_notif *n, uint32_t drop, int btime_tmpfs,
+				    struct seccomp_notif_resp *resp);
 
 #endif

@@ -20,6 +20,7 @@ enum native_kind {
 	NK_OPEN_IDENTITY = 7,
 	NK_EXEC_VDSO = 8,
 	NK_ENTER_STRICT = 9,
+	NK_STATX_PERSONA = 10,
 };
 
 #endif

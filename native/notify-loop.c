@@ -92,6 +92,11 @@ struct verdict {
 	size_t nnames;
 	struct identity_entry *ids;	/* openIdentity: the files answered with the persona's text */
 	size_t nids;
+	struct open_compat compat;	/* openIdentity: what the persona's kernel did otherwise in an open */
+	/* pathWatch on statx: a call not watched but asking one of statx_ask is made as statxPersona
+	 * would (drop, btime_tmpfs), not continued. */
+	uint32_t statx_ask, statx_drop;
+	uint8_t statx_btime_tmpfs;
 	char *helper;	/* execVdso: the path of cr-shim-exec-watch; val is the version code, arg 1 for readImpliesExec;
 			 * enterStrict: the path of cr-shim-strict, arg the form (STRICT_FORM_*) */
 };
@@ -589,6 +594,15 @@ static bool parse_open_identity(napi_env env, napi_value a, uint32_t index, stru
 		d->ids[i].mode = mode;
 		d->ids[i].net_admin = net_admin;
 	}
+	napi_value dv, av;
+	bool hd = false, ha = false, direct = false;
+	uint32_t accept = 0;
+	if (!prop(env, a, "directEinval", &dv, &hd) || !prop(env, a, "openat2Accept", &av, &ha))
+		return false;
+	if ((hd && napi_get_value_bool(env, dv, &direct) != napi_ok) || (ha && !get_u32(env, av, "openat2Accept", &accept)))
+		return bad_action(env, index, "directEinval must be a boolean and openat2Accept a 32-bit mask");
+	d->compat.direct_shmem_einval = direct;
+	d->compat.openat2_accept = accept;
 	return true;
 }
 
@@ -729,6 +743,16 @@ static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch
 		d->names = calloc(n ? n : 1, sizeof(char *));
 		if (!d->names)
 			return bad_action(env, index, "out of memory");
+		napi_value sd, sb;
+		bool hsd = false, hsb = false, btime = false;
+		uint32_t drop = 0;
+		if (!prop(env, a, "statxDrop", &sd, &hsd) || !prop(env, a, "statxBtimeTmpfs", &sb, &hsb))
+			return false;
+		if ((hsd && !get_u32(env, sd, "statxDrop", &drop)) || (hsb && napi_get_value_bool(env, sb, &btime) != napi_ok))
+			return bad_action(env, index, "statxDrop must be a 32-bit mask and statxBtimeTmpfs a boolean");
+		d->statx_drop = drop;
+		d->statx_btime_tmpfs = btime;
+		d->statx_ask = hsd || hsb ? drop | (btime ? 0x800U /* STATX_BTIME */ : 0) : 0;
 		for (uint32_t i = 0; i < n; i++) {
 			napi_value s;
 			size_t slen;
@@ -745,6 +769,20 @@ static bool parse_action(napi_env env, napi_value a, uint32_t index, struct arch
 	}
 	case NK_OPEN_IDENTITY:
 		return parse_open_identity(env, a, index, d);
+	case NK_STATX_PERSONA: {
+		/* val: the mask bits dropped; arg 1: STATX_BTIME dropped too on tmpfs. */
+		uint32_t arg = 0;
+		int64_t val = 0;
+		if (!prop(env, a, "arg", &v, &has) || (has && !get_u32(env, v, "arg", &arg)))
+			return false;
+		if (!prop(env, a, "val", &v, &has) || (has && napi_get_value_int64(env, v, &val) != napi_ok))
+			return has ? bad_action(env, index, "val must be a number") : false;
+		if (arg > 1 || val < 0 || val > UINT32_MAX)
+			return bad_action(env, index, "statxPersona: arg 0 or 1, val a 32-bit mask");
+		d->arg = (uint8_t)arg;
+		d->val = val;
+		return true;
+	}
 	case NK_EXEC_VDSO:
 		return parse_exec_vdso(env, a, index, d);
 	case NK_ENTER_STRICT:
@@ -1058,12 +1096,28 @@ static enum outcome decide(int listener, const struct verdict *v, const struct s
 			return DEFERRED;
 		if (last_component_in(path, v->names, v->nnames))
 			return DEFERRED;
+		/* statx asking a bit the persona's kernel answered otherwise (handlers/statx-mask.ts). */
+		if ((uint32_t)n->data.args[3] & v->statx_ask) {
+			switch (statx_as_task(listener, n, v->statx_drop, v->statx_btime_tmpfs, resp)) {
+			case IDENTITY_GONE:
+				return GONE;
+			default:
+				return ANSWERED;
+			}
+		}
 		/* A pre-filter only: CONTINUE re-reads the path, which another thread may have changed. */
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 		return ANSWERED;
 	}
+	case NK_STATX_PERSONA:
+		switch (statx_as_task(listener, n, (uint32_t)v->val, v->arg, resp)) {
+		case IDENTITY_GONE:
+			return GONE;
+		default:
+			return ANSWERED;
+		}
 	case NK_OPEN_IDENTITY:
-		switch (identity_open(listener, n, (enum open_form)v->arg, v->ids, v->nids, resp)) {
+		switch (identity_open(listener, n, (enum open_form)v->arg, v->ids, v->nids, &v->compat, resp)) {
 		case IDENTITY_SENT:
 			return SENT;
 		case IDENTITY_GONE:

@@ -20,7 +20,8 @@ function catalogue(): string[] {
     out.push(`- **What changed:** ${b.what}`, `- **Who it breaks:** ${b.breaks}`, `- **What cr-shim does:** ${b.shim}`);
     for (const t of b.traps ?? []) {
       const guard = t.when ? ` when args[${t.when.arg}] = ${t.when.equals}` : '';
-      out.push(`- **Trapped:** \`${t.syscall}\` with args[${t.arg}] in {${t.values.join(', ')}}${guard}, to handler \`${t.handler}\`.`);
+      const match = 'values' in t ? `with args[${t.arg}] in {${t.values.join(', ')}}` : t.bits === 0xffffffff ? `every call (args[${t.arg}] is never 0 in a call the kernel takes)` : `with a bit of 0x${t.bits.toString(16)} in args[${t.arg}]`;
+      out.push(`- **Trapped:** \`${t.syscall}\` ${match}${guard}, to handler \`${t.handler}\`.`);
     }
     out.push('');
   }
@@ -43,7 +44,7 @@ function argumentValues(table: ArgTable | undefined): string[] {
     const guard = p.when ? ` (args[${p.when.arg}] = ${p.when.equals})` : '';
     const only = p.only ? `, only ${p.only.names.join(', ')} (${p.only.why})` : '';
     const when = (v: { since?: string; after?: string; by: string }) => v.since ?? `after ${v.after!}, by ${v.by}`;
-    out.push(`| \`${p.syscall}\` | args[${p.arg}]: ${cell(g?.title ?? p.group)}${guard}${cell(only)} | ${p.answer} | ${values.length} (${dated}) | ${newest ? `${newest.name} (${when(newest)})` : '—'} | ${cell(p.source)} |`);
+    out.push(`| \`${p.syscall}\` | args[${p.arg}]: ${cell(g?.title ?? p.group)}${guard}${cell(only)} | ${p.handler !== undefined ? `handler \`${p.handler}\`: ${p.answer}` : p.answer} | ${values.length} (${dated}) | ${newest ? `${newest.name} (${when(newest)})` : '—'} | ${cell(p.source)} |`);
   }
   const perSyscall = Object.values(table?.groups ?? {}).flatMap((g) => g.values.flatMap((v) => Object.entries(v.syscalls ?? {}).map(([sc, d]) => `- ${v.name} (${v.value}): \`${sc}\` since ${d.since}${d.stable ? ` (stable: ${d.stable.join(', ')}; those series are left open)` : ''}: ${d.source}`)));
   if (perSyscall.length > 0) out.push('', 'Values one syscall of a group learned later than the others, dated for that syscall alone:', '', ...perSyscall);

@@ -13,6 +13,10 @@
  * (CONTINUE): a racing thread can get past it. It is for observing, not for
  * holding the identity.
  *
+ * The native open also answers as the persona's kernel did where an open's flags meant
+ * otherwise there (open-compat.ts): O_DIRECT on tmpfs before 6.6, openat2's __FMODE_NONOTIFY.
+ * `handle` does not (it cannot open as the task): those calls get this host's answer there.
+ *
  * Both also answer opens of the sysctl files the persona's kernel had and this
  * one removed (sysctl-removed.ts): natively when the open failed with ENOENT and
  * its directory, opened as the task, is the file's; in `handle` by the resolved
@@ -28,6 +32,7 @@ import { readCreds, sameUserns } from '../native/tracee-creds.js';
 import { loadSysctlRemovedFile, type SysctlRemovedEntry } from '../tables/load.js';
 import { PROC_SYS, removedStandIns, standInFd, standInPermits, type RemovedStandIn } from './sysctl-removed.js';
 import type { Call, Handler, HandlerContext, Reply } from './types.js';
+import { openCompat } from './open-compat.js';
 
 /** The files emulated, and what the persona's kernel would show in each. */
 export function identityFiles(p: Persona): Map<string, string> {
@@ -193,6 +198,8 @@ export const procIdentity: Handler = {
     const form = name === 'open' ? OpenForm.open : name === 'openat' ? OpenForm.openat : OpenForm.openat2;
     const identity = [...identityFiles(ctx.persona)].map(([file, text]) => ({ path: file.slice(1), fd: sealedMemfd(text) }));
     const added = personaStandIns(ctx.persona).map((s) => ({ path: `${PROC_SYS}/${s.path}`.slice(1), fd: standInFd(s), mode: s.mode, netAdmin: s.netAdmin }));
-    return { kind: NativeKind.openIdentity, arg: form, identity: [...identity, ...added] };
+    // The persona's other answers inside an open (behaviour rows o-direct-tmpfs, openat2-fmode-nonotify).
+    const compat = openCompat(ctx.persona.mainline);
+    return { kind: NativeKind.openIdentity, arg: form, identity: [...identity, ...added], ...compat };
   },
 };

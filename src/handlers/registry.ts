@@ -23,9 +23,12 @@ import { tiocsti } from './tiocsti.js';
 import { STRICT_MODE_HANDLER, strictMode } from './strict-mode.js';
 import { compareReleases } from '../tables/release.js';
 import { execVdso } from './exec-vdso.js';
+import { fcntlRwHint } from './fcntl-rw-hint.js';
+import { statxMask } from './statx-mask.js';
 import { answersStat, STAT_CALLS, sysctlRemovedStat } from './sysctl-removed-stat.js';
 import { removedSysctlFiles } from './sysctl-removed.js';
 import { loadSysctlRemovedFile, type SysctlRemovedEntry } from '../tables/load.js';
+import { ARG_POLICIES } from '../plan/arg-rules.js';
 
 const hostLacks = (f: RuleFacts): boolean => !f.hostHas;
 const otherKernel = (f: RuleFacts): boolean => !f.sameKernel;
@@ -117,7 +120,7 @@ export function emulationFor(name: string, facts: RuleFacts): Emulation | undefi
 export function makeHandlers(sysctl: SysctlLookup): ReadonlyMap<string, Handler> {
   const list: Handler[] = [
     uname, unameWatch, procIdentity, execVdso, iopl, ioperm, lookupDcookie, nfsservctl, bdflush, sockoptRestricted, yamaPtracer, madviseMemoryFailure, initModule, finitModule, deleteModule, kexecLoad,
-    sendfileNoSplice, tiocsti, sysctlRemovedStat, strictMode,
+    sendfileNoSplice, tiocsti, sysctlRemovedStat, strictMode, fcntlRwHint, statxMask,
     makeSysctlHandler('sysctl', sysctl, false),
     makeSysctlHandler('sysctl-stub', sysctl, true),
   ];
@@ -129,6 +132,7 @@ export function handlerIds(): string[] {
   const ids = new Set<string>();
   for (const rows of Object.values(EMULATIONS)) for (const r of rows) if ('handler' in r) ids.add(r.handler);
   for (const id of behaviourHandlerIds()) ids.add(id);
+  for (const p of ARG_POLICIES) if (p.handler !== undefined) ids.add(p.handler);
   ids.add(STRICT_MODE_HANDLER);
   return [...ids].sort();
 }

@@ -17,6 +17,10 @@
  *   access       proc_sys_permission(): the table's mode by euid and egid, which faccessat's
  *                override of fsuid and fsgid leaves alone; MAY_EXEC on a file is EACCES
  *   readlink     EINVAL: not a symlink
+ * statx takes one more step: a call this handler leaves to the kernel whose mask asks a bit the
+ * persona answered otherwise goes to statx-mask's answer (natively: pathWatch's statxDrop, which
+ * the loop answers as statxPersona; in `handle`: statxMask.handle), since this handler's route
+ * takes the number before that row's argument rule could.
  * Anything else (a stand-in the host has, bad flags, a path elsewhere) runs in the kernel: a
  * CONTINUE here answers a stat, which shows nothing of the host's identity if another thread
  * swaps the path meanwhile.
@@ -44,6 +48,7 @@ import { personaStandIns, resolveTaskPath, standInAt } from './proc-identity.js'
 import { standInPermits, type RemovedStandIn } from './sysctl-removed.js';
 import type { Arch } from '../arch.js';
 import type { Call, Handler, HandlerContext, Reply } from './types.js';
+import { personaDrops, statxMask } from './statx-mask.js';
 
 const AT_FDCWD = -100;
 // <linux/fcntl.h>
@@ -165,43 +170,52 @@ function nowParts(): { sec: bigint; nsec: number } {
 export const sysctlRemovedStat: Handler = {
   id: 'sysctl-removed-stat',
   handle(call: Call, ctx: HandlerContext): Reply {
-    const c = CALLS[call.arch]?.[call.name];
-    if (c === undefined) return { kind: 'continue' };
-    const flags = c.flags === undefined ? 0 : Number(BigInt.asUintN(32, call.args[c.flags]!));
-    if ((flags & ~c.allowed) !== 0) return { kind: 'continue' }; // the kernel's EINVAL
-    const p = call.mem.readString(call.args[c.path]!);
-    if (p === null || p === 'toolong' || p === '') return { kind: 'continue' };
-    const dirfd = c.dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, call.args[c.dirfd]!));
-    const resolved = resolveTaskPath(call.pid, dirfd, p);
-    const s = resolved === null ? undefined : standInAt(call.pid, resolved, ctx.persona);
-    if (s === undefined) return { kind: 'continue' };
-    if (c.form === 'readlink') return { kind: 'error', errno: E.EINVAL! };
-    if (c.form === 'access') {
-      const mode = Number(BigInt.asUintN(32, call.args[c.mode!]!));
-      if ((mode & ~7) !== 0) return { kind: 'continue' };
-      if (mode === 0) return { kind: 'return', val: 0n };
-      const creds = readCreds(call.pid);
-      if (creds === null || !call.stillValid()) return { kind: 'error', errno: E.ENOENT! };
-      const ok = standInPermits(s, mode & 7, creds, sameUserns(call.pid));
-      return ok ? { kind: 'return', val: 0n } : { kind: 'error', errno: E.EACCES! };
-    }
-    let dev: number;
-    try {
-      // lstat: a symlink the task put there is not followed with the supervisor's privilege.
-      dev = fs.lstatSync(`/proc/${call.pid}/root/proc/sys`).dev;
-    } catch {
-      return { kind: 'continue' };
-    }
-    const now = nowParts();
-    const bytes = c.form === 'stat' ? statBytes(s, dev, now) : c.form === 'stat64' ? stat64Bytes(s, dev, now) : statxBytes(s, dev, now);
-    // The pid may have been reused since the path was read: write only into the same task.
-    if (!call.stillValid()) return { kind: 'error', errno: E.ENOENT! };
-    return call.mem.write(call.args[c.buf!]!, bytes) ? { kind: 'return', val: 0n } : { kind: 'error', errno: E.EFAULT! };
+    const r = answerStat(call, ctx);
+    // This handler takes every statx of the tree: what it leaves to the kernel gets the persona's mask (behaviour row statx-mask).
+    return r.kind === 'continue' && call.name === 'statx' ? statxMask.handle(call, ctx) : r;
   },
   native(arch, _nr, name, ctx) {
     const c = CALLS[arch]?.[name];
     if (c === undefined) return undefined;
     const names = [...new Set(personaStandIns(ctx.persona).map((s) => s.path.slice(s.path.lastIndexOf('/') + 1)))];
-    return { kind: NativeKind.pathWatch, arg: c.path, names };
+    if (c.form !== 'statx') return { kind: NativeKind.pathWatch, arg: c.path, names };
+    const { drop, btimeTmpfs } = personaDrops(ctx.persona.mainline);
+    return { kind: NativeKind.pathWatch, arg: c.path, names, statxDrop: drop, statxBtimeTmpfs: btimeTmpfs };
   },
 };
+
+/** The old procfs's answer for a stand-in's path; continue for anything else. */
+function answerStat(call: Call, ctx: HandlerContext): Reply {
+  const c = CALLS[call.arch]?.[call.name];
+  if (c === undefined) return { kind: 'continue' };
+  const flags = c.flags === undefined ? 0 : Number(BigInt.asUintN(32, call.args[c.flags]!));
+  if ((flags & ~c.allowed) !== 0) return { kind: 'continue' }; // the kernel's EINVAL
+  const p = call.mem.readString(call.args[c.path]!);
+  if (p === null || p === 'toolong' || p === '') return { kind: 'continue' };
+  const dirfd = c.dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, call.args[c.dirfd]!));
+  const resolved = resolveTaskPath(call.pid, dirfd, p);
+  const s = resolved === null ? undefined : standInAt(call.pid, resolved, ctx.persona);
+  if (s === undefined) return { kind: 'continue' };
+  if (c.form === 'readlink') return { kind: 'error', errno: E.EINVAL! };
+  if (c.form === 'access') {
+    const mode = Number(BigInt.asUintN(32, call.args[c.mode!]!));
+    if ((mode & ~7) !== 0) return { kind: 'continue' };
+    if (mode === 0) return { kind: 'return', val: 0n };
+    const creds = readCreds(call.pid);
+    if (creds === null || !call.stillValid()) return { kind: 'error', errno: E.ENOENT! };
+    const ok = standInPermits(s, mode & 7, creds, sameUserns(call.pid));
+    return ok ? { kind: 'return', val: 0n } : { kind: 'error', errno: E.EACCES! };
+  }
+  let dev: number;
+  try {
+    // lstat: a symlink the task put there is not followed with the supervisor's privilege.
+    dev = fs.lstatSync(`/proc/${call.pid}/root/proc/sys`).dev;
+  } catch {
+    return { kind: 'continue' };
+  }
+  const now = nowParts();
+  const bytes = c.form === 'stat' ? statBytes(s, dev, now) : c.form === 'stat64' ? stat64Bytes(s, dev, now) : statxBytes(s, dev, now);
+  // The pid may have been reused since the path was read: write only into the same task.
+  if (!call.stillValid()) return { kind: 'error', errno: E.ENOENT! };
+  return call.mem.write(call.args[c.buf!]!, bytes) ? { kind: 'return', val: 0n } : { kind: 'error', errno: E.EFAULT! };
+}

@@ -41,6 +41,9 @@ export function applyVerdict(v: Verdict, args: readonly bigint[], mem: TraceeMem
       const watch = v.kind === NativeKind.pathWatch ? { arg: v.arg!, names: v.names ?? [] } : { arg: pathArgOf(v.arg!), names: [...WATCHED_NAMES, ...added] };
       const p = mem.readString(args[watch.arg]!);
       if (typeof p !== 'string' || lastComponentIn(p, watch.names)) return 'handler';
+      // statx asking a bit the persona answered otherwise: its handler decides (notify-loop.c does the same).
+      const ask = (v.statxDrop ?? 0) | (v.statxBtimeTmpfs ? 0x800 : 0);
+      if ((Number(BigInt.asUintN(32, args[3] ?? 0n)) & ask) !== 0) return 'handler';
       return { kind: 'continue' };
     }
     case NativeKind.enterStrict:

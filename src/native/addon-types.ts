@@ -72,6 +72,14 @@ export const NativeKind = {
    * the call continues (the kernel answers EINVAL). handlers/strict-mode.ts.
    */
   enterStrict: 9,
+  /**
+   * statx: made as the task would (the path opened O_PATH with its root, cwd or dirfd and
+   * credentials, then stat'ed with them), asked without the mask bits `val` and answered with
+   * them cleared from stx_mask and their fields zeroed; `arg` 1 drops STATX_BTIME too for a
+   * file on tmpfs. A call the task could not make, or with flags the kernel refuses, continues
+   * (the kernel's own error). native/identity-open.c statx_as_task; handlers/statx-mask.ts.
+   */
+  statxPersona: 10,
 } as const;
 
 /** Where an open-family call keeps its arguments (native/identity-open.h enum open_form). */
@@ -97,12 +105,19 @@ export interface NativeAction {
   val?: number;
   /** pathWatch: last path components that JS handles. */
   names?: string[];
+  /** pathWatch on statx: a call not watched whose mask asks one of these bits (or STATX_BTIME with statxBtimeTmpfs) is answered as statxPersona would answer it, with these bits dropped. */
+  statxDrop?: number;
+  statxBtimeTmpfs?: boolean;
   /**
    * openIdentity: up to 32 files, path relative to the task's root ("proc/version"), fd a memfd the
    * caller keeps open: sealed for an identity file; writable for an added file, which has `mode`
    * (its permission bits, owner root) and `netAdmin` (CAP_NET_ADMIN counts as the owner).
    */
   identity?: { path: string; fd: number; mode?: number; netAdmin?: boolean }[];
+  /** openIdentity: O_DIRECT on a file whose mapping is shmem's (tmpfs, memfd) answers EINVAL, as before 6.6. */
+  directEinval?: boolean;
+  /** openIdentity: openat2 how.flags bits the persona accepted and this kernel refuses; dropped before the open. */
+  openat2Accept?: number;
   /** execVdso: the path of cr-shim-exec-watch (`val` is the version code); enterStrict: the path of cr-shim-strict. */
   helper?: string;
   /** execVdso: also set READ_IMPLIES_EXEC in images kernels before 5.8 gave it to (a 64-bit ELF without PT_GNU_STACK or with an executable one). */

@@ -67,6 +67,11 @@ export const sys = {
   ) as (pid: number, l: Iov, lc: number, r: RemoteIov, rc: number, flags: number) => number,
   syscall3: bound('long syscall(long nr, long a1, long a2, long a3)') as (nr: number, a1: number, a2: number, a3: number) => number,
   syscallPtr: bound('long syscall(long nr, long a1, long a2, _Inout_ void *a3)') as (nr: number, a1: number, a2: number, a3: Buffer) => number,
+  /** For calls with more than three arguments (kcmp); unused ones are passed as 0. */
+  syscall5: bound('long syscall(long nr, long a1, long a2, long a3, long a4, long a5)') as (nr: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number,
+  /** fcntl with a pointer to a u64 (F_GET_RW_HINT). */
+  fcntlU64: bound('int fcntl(int fd, int cmd, _Inout_ uint64_t *arg)') as (fd: number, cmd: number, arg: [bigint]) => number,
+  statx: bound('int statx(int dirfd, const char *path, int flags, unsigned int mask, _Out_ void *buf)') as (dirfd: number, path: string, flags: number, mask: number, buf: Buffer) => number,
   memfd_create: bound('int memfd_create(const char *name, unsigned int flags)') as (name: string, flags: number) => number,
   waitpid: bound('int waitpid(int pid, _Out_ int *status, int options)') as (pid: number, status: number[], options: number) => number,
   waitid: bound('int waitid(int idtype, int id, _Out_ uint8_t *info, int options)') as (idtype: number, id: number, info: Buffer, options: number) => number,

@@ -28,6 +28,11 @@ export interface ArgPolicy {
   /** The errno the kernel gives an unknown value, and where it comes from. */
   answer: string;
   source: string;
+  /**
+   * A handler that answers instead of an errno in BPF: the old kernel took the value but
+   * answered otherwise (statx filled no field it did not know, and said so in stx_mask).
+   */
+  handler?: string;
 }
 
 /** SOL_SOCKET in <asm-generic/socket.h> (x86_64). */
@@ -48,6 +53,15 @@ export const ARG_POLICIES: readonly ArgPolicy[] = [
     only: { names: ['MAP_DROPPABLE'], why: 'a mapping type, not a flag: the other mmap flags an old kernel ignored' },
     answer: 'EINVAL',
     source: 'mm/mmap.c do_mmap(): the switch on flags & MAP_TYPE, whose default is EINVAL',
+  },
+  {
+    group: 'statx-mask',
+    syscall: 'statx',
+    arg: 3,
+    match: 'anyBit',
+    answer: 'the persona\'s stx_mask',
+    source: 'fs/stat.c: a kernel ignores request_mask bits it does not know and reports only what it filled',
+    handler: 'statx-mask',
   },
   { group: 'socket-family', syscall: 'socket', arg: 0, match: 'in', answer: 'EAFNOSUPPORT', source: 'net/socket.c __sock_create(): no protocol family registered (after request_module)' },
   { group: 'socket-family', syscall: 'socketpair', arg: 0, match: 'in', answer: 'EAFNOSUPPORT', source: 'net/socket.c __sock_create(), as for socket()' },
@@ -81,7 +95,7 @@ export function argRulesFor(table: ArgTable | undefined, release: string, syscal
       arg: p.arg,
       match,
       ...(p.when ? { when: p.when } : {}),
-      action: { kind: 'errno', errno: errno(p.answer) },
+      action: p.handler !== undefined ? { kind: 'notify', handler: p.handler } : { kind: 'errno', errno: errno(p.answer) },
       reason: `${group.title}: ${named} not yet in ${release} (${p.answer})`,
     });
   }

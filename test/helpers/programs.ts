@@ -35,6 +35,9 @@ export const PROGRAM_NAMES = [
   'exec-rw',
   'tiocsti',
   'gid-map',
+  'rw-hint',
+  'open-direct',
+  'statx-mask',
 ] as const;
 export type ProgramName = (typeof PROGRAM_NAMES)[number];
 

@@ -85,6 +85,9 @@ describe('usage errors exit EINVAL', () => {
     { name: 'tiocsti', args: ['extra'] },
     { name: 'gid-map', args: ['extra'] },
     { name: 'strict-mode', args: ['nope'] },
+    { name: 'rw-hint', args: ['extra'] },
+    { name: 'open-direct', args: ['memfd'] },
+    { name: 'statx-mask', args: [] },
   ];
   it('covers every program', () => {
     expect(new Set(cases.map((c) => c.name))).toEqual(new Set(PROGRAM_NAMES));

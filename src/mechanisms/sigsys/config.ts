@@ -88,6 +88,9 @@ export function verdictLine(nr: number, name: string, v: Verdict | undefined, pe
     case NativeKind.openIdentity:
       // The in-process handler cannot open as the supervisor would: it watches the path, as before.
       return `watch ${nr} ${pathArgOf(v.arg!)} ${name}`;
+    case NativeKind.statxPersona:
+      // Inside the program nothing can stat as the task from outside: the kernel answers (this host's mask).
+      return `continue ${nr}`;
     default:
       return undefined;
   }
