@@ -840,6 +840,12 @@ static napi_value nl_set_actions(napi_env env, napi_callback_info info)
 			return NULL;
 	}
 
+	/* Each exec verdict's watcher starts now, not at the program's first exec; a failure here is
+	 * tried again then, and reported as that exec's (the exec goes on with the host's note). */
+	for (unsigned nr = 0; nr < MAX_NR; nr++)
+		if (t->v[nr].kind == NK_EXEC_VDSO)
+			(void)exec_watch_prestart(t->v[nr].helper, (uint32_t)t->v[nr].val, t->v[nr].arg != 0);
+
 	pthread_mutex_lock(&l->mu);
 	int err = publish(l, t);
 	pthread_mutex_unlock(&l->mu);
