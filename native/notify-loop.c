@@ -62,6 +62,7 @@
 #include "exec-watch-client.h"
 #include "identity-open.h"
 #include "libc-calls.h"
+#include "spawn-calls.h"
 #include "native-verdict.h"
 #include "seccomp-compat.h"
 #include "strict-client.h"
@@ -1672,7 +1673,7 @@ NAPI_MODULE_INIT()
 		{ "forgetTask", NULL, nl_forget_task, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "strictEnter", NULL, nl_strict_enter, NULL, NULL, NULL, napi_enumerable, NULL },
 	};
-	if (napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns) != napi_ok || !libc_calls_define(env, exports))
+	if (napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns) != napi_ok || !libc_calls_define(env, exports) || !spawn_calls_define(env, exports))
 		return NULL;
 	return exports;
 }

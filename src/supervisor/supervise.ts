@@ -9,11 +9,11 @@
  * here, or their zombies would hold the filter (and the listener) forever.
  */
 import { ShimError } from '../errors.js';
-import { launchUnderFilter, LAUNCHER_EXIT } from '../native/launcher.js';
+import { launchUnderFilter } from '../native/launcher.js';
 import type { NativeAction, NativeStat } from '../native/addon-types.js';
 import type { CallStat, WorkerInput } from './worker-protocol.js';
 import { becomeSubreaper } from './reaper.js';
-import { exitStatus, Lifecycle, type SupervisorThread } from './lifecycle.js';
+import { Lifecycle, type SupervisorThread } from './lifecycle.js';
 import { superviseNativeFirst } from './native-first.js';
 import { startWorker } from './worker-thread.js';
 import { guardTree, superviseInGuard, type GuardedTree, type TreeGuard } from './tree-guard.js';
@@ -65,14 +65,11 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
         supervisor = opts.worker.native ? superviseNativeFirst(opts.worker, listenerFd, opts.nativeActions ?? []) : await startWorker(opts.worker, [listenerFd]);
       },
     });
-    const status = new Promise<number>((resolve) => {
-      child.once('exit', (code, signal) => resolve(exitStatus(code, signal, LAUNCHER_EXIT.failed)));
-    });
     life.forward((sig) => child.kill(sig));
-    // Node's child_process reaps the launcher itself; the rest are orphans re-parented to us.
-    life.reapOrphans(child.pid!);
+    // The launcher (then the program) is reaped by its claim (child.exited); the rest are orphans re-parented to us.
+    life.reapOrphans();
     const done = await life.awaitEnd(supervisor!, () => child.kill('SIGKILL'));
-    return { status: await status, stats: done.stats, native: done.native };
+    return { status: await child.exited, stats: done.stats, native: done.native };
   } finally {
     // A supervisor that failed killed the program; a daemon it left must not run on either.
     if (guarded !== undefined) await guarded.end(life.cleanEnd ? 'release' : 'kill');

@@ -19,12 +19,15 @@
  * there changes none of its v1 cgroups (memory, pids, ...), only the "0::" line of
  * /proc/PID/cgroup. When no cgroup2 is mounted, cr-shim mounts one under its run directory.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
 import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { ShimError } from '../errors.js';
 import { buildOutput } from '../native/addon.js';
+import { fdPair, spawnProcess } from '../native/spawn.js';
+import { claimChild } from './reaper.js';
 import { cgroupOf, recordDir, recordSupervised, startTimeOf, type FilterIdentity } from '../criu/supervised-record.js';
 
 export const GUARD_PATH = buildOutput('cr-shim-guard');
@@ -81,6 +84,8 @@ export function cgroup2Root(): string {
   const dir = path.join(recordDir(), 'cgroup2');
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    // Loaded here only: a host with cgroup2 mounted (every one cr-shim is tested on) never needs child_process.
+    const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
     execFileSync('mount', ['-t', 'cgroup2', 'cgroup2', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (cause) {
     const stderr = (cause as { stderr?: Buffer }).stderr?.toString().trim();
@@ -251,12 +256,6 @@ interface Guard {
 }
 
 async function startGuard(dir: string, keep = false): Promise<Guard> {
-  // Its own session: a ^C to cr-shim's process group must not reach it. Protocol: native/guardian.c.
-  const child: ChildProcess = spawn(GUARD_PATH, [String(process.pid), dir, ...(keep ? ['keep'] : [])], {
-    stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
-    detached: true,
-  });
-  const channel = child.stdio[3] as (Readable & Writable) | null | undefined;
   const failed = (message: string) => {
     try {
       if (!keep) fs.rmdirSync(dir);
@@ -265,24 +264,38 @@ async function startGuard(dir: string, keep = false): Promise<Guard> {
     }
     return new ShimError('guard the tree', message, { code: 'EPROTO', hint: 'run npm install to build native/' });
   };
-  if (!channel) throw failed('cr-shim-guard has no fd 3 channel');
+  // Its own session: a ^C to cr-shim's process group must not reach it. Protocol: native/guardian.c.
+  const [ours, theirs] = fdPair('socketpair');
+  let pid: number;
+  try {
+    pid = spawnProcess(GUARD_PATH, [GUARD_PATH, String(process.pid), dir, ...(keep ? ['keep'] : [])], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      extraFds: [theirs],
+      group: 'session',
+    }).pid;
+  } catch (err) {
+    fs.closeSync(ours);
+    throw failed(`cannot start ${GUARD_PATH}: ${(err as Error).message}`);
+  } finally {
+    fs.closeSync(theirs);
+  }
+  const channel = new net.Socket({ fd: ours, readable: true, writable: true });
   channel.on('error', () => undefined);
   const lines = new GuardLines(channel);
-  child.once('error', () => lines.finish());
-  child.once('exit', () => lines.finish());
+  // Reaped when it exits (at release, or when it failed to start); its status says nothing more than its channel.
+  void claimChild(pid, { keepAlive: false }).then(() => lines.finish());
   if ((await lines.next()) !== 'ready') throw failed(`cannot start ${GUARD_PATH}`);
   // The guard must not keep cr-shim's event loop alive; it exits on its own at release.
-  child.unref();
-  (channel as unknown as { unref?: () => void }).unref?.();
+  channel.unref();
   let released = false;
   return {
     hold: async (listenerFds) => {
       for (const fd of listenerFds) {
         // Waiting for the answer keeps the event loop alive meanwhile.
-        (channel as unknown as { ref?: () => void }).ref?.();
+        channel.ref();
         channel.write(`hold ${fd}\n`);
         const answer = await lines.next();
-        (channel as unknown as { unref?: () => void }).unref?.();
+        channel.unref();
         if (answer !== 'held') {
           const errno = /^error (\d+)$/.exec(answer ?? '')?.[1];
           throw new ShimError('guard the tree', `cr-shim-guard could not hold listener fd ${fd}: ${errno === undefined ? 'it ended' : `pidfd_getfd failed with errno ${errno}`}`, { code: 'EPROTO' });
@@ -292,9 +305,8 @@ async function startGuard(dir: string, keep = false): Promise<Guard> {
     release: async (how) => {
       if (released) return;
       released = true;
-      // The guard's end closes its side of the channel, once the cgroup is removed. Its exit status
-      // may be reaped by the subreaper's loop (src/supervisor/reaper.ts), so 'exit' is not waited for.
-      (channel as unknown as { ref?: () => void }).ref?.();
+      // The guard's end closes its side of the channel, once the cgroup is removed.
+      channel.ref();
       channel.write(`${how}\n`);
       channel.resume();
       while ((await lines.next()) !== null);
