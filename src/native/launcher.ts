@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { getSystemErrorMap } from 'node:util';
 import { KernelError, ShimError } from '../errors.js';
-import { claimChild } from '../supervisor/reaper.js';
+import { claimChild } from './child-claims.js';
 import { buildOutput } from './addon.js';
 import { nativeSys } from './libc.js';
 import { fdPair, killQuietly, spawnProcess, type StdinSpec, type StdioSpec } from './spawn.js';
@@ -154,7 +154,7 @@ export interface LaunchedChild {
   /** With stdio 'pipe': the program's output. */
   stdout?: Readable;
   stderr?: Readable;
-  /** Its shell status once it exits (it is reaped then: src/supervisor/reaper.ts claimChild). */
+  /** Its shell status once it exits (it is reaped then: src/native/child-claims.ts). */
   exited: Promise<number>;
   kill(signal: NodeJS.Signals | number): void;
 }

@@ -27,7 +27,7 @@ import type { Readable } from 'node:stream';
 import { ShimError } from '../errors.js';
 import { buildOutput } from '../native/addon.js';
 import { fdPair, spawnProcess } from '../native/spawn.js';
-import { claimChild } from './reaper.js';
+import { claimChild } from '../native/child-claims.js';
 import { cgroupOf, recordDir, recordSupervised, startTimeOf, type FilterIdentity } from '../criu/supervised-record.js';
 
 export const GUARD_PATH = buildOutput('cr-shim-guard');
