@@ -1,5 +1,5 @@
 # native/ build: `npm install` runs `node-gyp rebuild`; outputs land in build/Release/.
-#   cr_shim_notify.node  Node-API addon: the seccomp notification loop (native/notify-loop.c) and the set-up calls run makes without koffi (native/libc-calls.c)
+#   cr_shim_notify.node  Node-API addon: the seccomp notification loop (native/notify-loop.c) and the set-up calls run makes without koffi (native/libc-calls.c) and starts cr-shim's own processes (native/spawn-calls.c)
 #   cr-shim-launch       helper: install a filter sent over fd 3, hand back the listener, exec
 #   cr-shim-inject       helper: put running or CRIU-restored processes under a filter by ptrace injection
 #   bench-supervisor     minimal C supervisor, the baseline for the uname benchmark
@@ -24,7 +24,7 @@
   "targets": [
     {
       "target_name": "cr_shim_notify",
-      "sources": ["native/notify-loop.c", "native/task-uts.c", "native/identity-open.c", "native/exec-watch-client.c", "native/strict-client.c", "native/helper-spawn.c", "native/libc-calls.c"],
+      "sources": ["native/notify-loop.c", "native/task-uts.c", "native/identity-open.c", "native/exec-watch-client.c", "native/strict-client.c", "native/helper-spawn.c", "native/libc-calls.c", "native/spawn-calls.c"],
       "defines": ["NAPI_VERSION=8"],
       "libraries": ["-lpthread"]
     },

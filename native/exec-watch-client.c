@@ -66,35 +66,56 @@ static int ask(int fd, pid_t tid)
 	return n == (ssize_t)sizeof(reply) ? reply : -1;
 }
 
-int exec_watch(const char *helper, uint32_t code, bool read_implies_exec, pid_t tid)
+/* The watcher for (code, read_implies_exec), started if it is not running. g_mu held. NULL and *err set on failure. */
+static struct watcher *watcher_for(const char *helper, uint32_t code, bool read_implies_exec, int *err)
 {
-	int result = EPIPE;
-	pthread_mutex_lock(&g_mu);
 	struct watcher *w = NULL;
 	for (unsigned i = 0; i < g_n; i++)
 		if (g_watchers[i].code == code && g_watchers[i].read_implies_exec == read_implies_exec)
 			w = &g_watchers[i];
+	if (w && w->fd >= 0)
+		return w;
+	if (!w && g_n == MAX_WATCHERS) {
+		*err = EMFILE;
+		return NULL;
+	}
+	int fd = start_watcher(helper, code, read_implies_exec);
+	if (fd < 0) {
+		*err = -fd;
+		return NULL;
+	}
+	if (!w)
+		w = &g_watchers[g_n++];
+	*w = (struct watcher){ .code = code, .read_implies_exec = read_implies_exec, .fd = fd };
+	return w;
+}
+
+int exec_watch_prestart(const char *helper, uint32_t code, bool read_implies_exec)
+{
+	int err = 0;
+	pthread_mutex_lock(&g_mu);
+	(void)watcher_for(helper, code, read_implies_exec, &err);
+	pthread_mutex_unlock(&g_mu);
+	return err;
+}
+
+int exec_watch(const char *helper, uint32_t code, bool read_implies_exec, pid_t tid)
+{
+	int result = EPIPE;
+	pthread_mutex_lock(&g_mu);
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if (!w || w->fd < 0) {
-			int fd = start_watcher(helper, code, read_implies_exec);
-			if (fd < 0) {
-				result = -fd;
-				break;
-			}
-			if (!w && g_n == MAX_WATCHERS) {
-				close(fd);
-				result = EMFILE;
-				break;
-			}
-			if (!w)
-				w = &g_watchers[g_n++];
-			*w = (struct watcher){ .code = code, .read_implies_exec = read_implies_exec, .fd = fd };
+		int err = 0;
+		struct watcher *w = watcher_for(helper, code, read_implies_exec, &err);
+		if (!w) {
+			result = err;
+			break;
 		}
 		int r = ask(w->fd, tid);
 		if (r >= 0) {
 			result = r;
 			break;
 		}
+		/* Gone: the next attempt starts another. */
 		close(w->fd);
 		w->fd = -1;
 	}

@@ -20,4 +20,11 @@
  */
 int exec_watch(const char *helper, uint32_t code, bool read_implies_exec, pid_t tid);
 
+/*
+ * Start the watcher exec_watch would use, if it is not running yet: the loop does so as soon as
+ * it knows its verdicts, so that a program's first exec (the launcher's, at once) does not wait
+ * for a watcher to start. Returns 0 or the errno of the start; exec_watch tries again then.
+ */
+int exec_watch_prestart(const char *helper, uint32_t code, bool read_implies_exec);
+
 #endif

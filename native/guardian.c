@@ -7,8 +7,11 @@
  * One job: watch the supervisor, then either kill the cgroup's tasks and
  * remove it, or only remove it.
  *
- * Protocol on fd 3, a Unix stream socket:
+ * Protocol on fd 3, a Unix stream socket, one line a message:
  *   guard → supervisor   "ready\n"     watching: the supervisor's pidfd is held
+ *   supervisor → guard   "hold FD\n"   copy the supervisor's fd FD, a seccomp listener
+ *                                      (pidfd_getfd), and hold it open, never read
+ *   guard → supervisor   "held\n"      done; "error ERRNO\n": pidfd_getfd failed
  *   supervisor → guard   "release\n"   supervision ended normally: remove the
  *                                      cgroup (and its subdirectories) if empty, exit 0
  *                        "kill\n"      the supervisor failed: as below
@@ -23,9 +26,10 @@
  * removed by its engine (a tree cr-shim serve got from the CRIU plugin): it
  * is killed the same way, never removed.
  *
- * Fds 4 and on, when given, are seccomp listeners: held open and never read,
- * so that the tree's trapped calls wait (and are then killed) instead of
- * failing with ENOSYS once the supervisor's copies are gone.
+ * The listeners are held so that the tree's trapped calls wait (and are then
+ * killed) instead of failing with ENOSYS once the supervisor's copies are gone.
+ * They come by "hold" rather than at spawn, so that the guard can start before
+ * the tree's first listener exists (cr-shim run starts it beside the launcher).
  *
  * The guard runs in its own session (the caller spawns it detached) and
  * ignores the terminal's signals, so ^C to cr-shim's process group leaves it
@@ -50,6 +54,12 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+/* Listeners held per guard: one per task of a restored tree with threads of their own filters. */
+#define MAX_HELD 4096
 
 /* How long a killed cgroup may take to empty before the guard gives up removing it. */
 #define DRAIN_MS 10000
@@ -233,6 +243,9 @@ int main(int argc, char **argv)
 		return kill_and_remove(cg, dir);
 
 	struct pollfd fds[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = CHANNEL_FD, .events = POLLIN } };
+	char line[64];
+	size_t have = 0;
+	unsigned held = 0;
 	for (;;) {
 		int n = poll(fds, 2, -1);
 		if (n < 0 && errno == EINTR)
@@ -242,13 +255,36 @@ int main(int argc, char **argv)
 		/* A release written just before the supervisor exited still counts: read the channel first. */
 		if (!fds[1].revents)
 			return kill_and_remove(cg, dir);
-		char word[16] = { 0 };
-		ssize_t got = read(CHANNEL_FD, word, sizeof(word) - 1);
+		ssize_t got = read(CHANNEL_FD, line + have, sizeof(line) - 1 - have);
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got > 0 && strncmp(word, "release", 7) == 0)
-			return release_cgroup(cg, dir);
-		/* EOF, an error or anything else on the channel: treat as the supervisor's end. */
-		return kill_and_remove(cg, dir);
+		/* EOF or an error on the channel: treat as the supervisor's end. */
+		if (got <= 0)
+			return kill_and_remove(cg, dir);
+		have += (size_t)got;
+		line[have] = '\0';
+		for (char *nl; (nl = strchr(line, '\n')) != NULL;) {
+			*nl = '\0';
+			int fd;
+			if (strcmp(line, "release") == 0)
+				return release_cgroup(cg, dir);
+			if (sscanf(line, "hold %d", &fd) != 1 || held == MAX_HELD)
+				/* "kill" or anything else: the supervisor failed or speaks nonsense. */
+				return kill_and_remove(cg, dir);
+			/* Kept open until the guard exits; never read. */
+			int copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+			char reply[32];
+			int len = copy >= 0 ? snprintf(reply, sizeof(reply), "held\n") : snprintf(reply, sizeof(reply), "error %d\n", errno);
+			if (copy >= 0)
+				held++;
+			if (write_full(CHANNEL_FD, reply, (size_t)len) < 0)
+				return kill_and_remove(cg, dir);
+			size_t used = (size_t)(nl + 1 - line);
+			memmove(line, nl + 1, have - used + 1);
+			have -= used;
+		}
+		/* A line longer than any message: nonsense. */
+		if (have == sizeof(line) - 1)
+			return kill_and_remove(cg, dir);
 	}
 }

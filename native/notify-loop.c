@@ -62,6 +62,7 @@
 #include "exec-watch-client.h"
 #include "identity-open.h"
 #include "libc-calls.h"
+#include "spawn-calls.h"
 #include "native-verdict.h"
 #include "seccomp-compat.h"
 #include "strict-client.h"
@@ -877,6 +878,12 @@ static napi_value nl_set_actions(napi_env env, napi_callback_info info)
 		if (!parse_action(env, a, i, t))
 			return NULL;
 	}
+
+	/* Each exec verdict's watcher starts now, not at the program's first exec; a failure here is
+	 * tried again then, and reported as that exec's (the exec goes on with the host's note). */
+	for (unsigned nr = 0; nr < MAX_NR; nr++)
+		if (t->v[nr].kind == NK_EXEC_VDSO)
+			(void)exec_watch_prestart(t->v[nr].helper, (uint32_t)t->v[nr].val, t->v[nr].arg != 0);
 
 	pthread_mutex_lock(&l->mu);
 	int err = publish(l, t);
@@ -1720,7 +1727,7 @@ NAPI_MODULE_INIT()
 		{ "forgetTask", NULL, nl_forget_task, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "strictEnter", NULL, nl_strict_enter, NULL, NULL, NULL, napi_enumerable, NULL },
 	};
-	if (napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns) != napi_ok || !libc_calls_define(env, exports))
+	if (napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns) != napi_ok || !libc_calls_define(env, exports) || !spawn_calls_define(env, exports))
 		return NULL;
 	return exports;
 }

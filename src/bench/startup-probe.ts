@@ -82,7 +82,7 @@ async function main(kernel: string): Promise<Record<string, number>> {
 
   t = performance.now();
   const { child } = await launchUnderFilter(PROGRAM, [], filter, { stdio: ['ignore', 'ignore', 'ignore'], beforeExec: (fd) => closeSync(fd) });
-  await new Promise((resolve) => child.once('exit', resolve));
+  await child.exited;
   lap('launcher');
   await superviseCompiled(run, { argv: [PROGRAM] });
   lap('supervise');

@@ -98,7 +98,7 @@ async function syncWakeUp(): Promise<Feature> {
     const launched = await launchUnderFilter('/bin/true', [], ALLOW_ALL, { stdio: ['ignore', 'ignore', 'ignore'] });
     const r = call(() => sys().ioctl(launched.listenerFd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP));
     fs.closeSync(launched.listenerFd);
-    await new Promise((resolve) => (launched.child.exitCode !== null ? resolve(null) : launched.child.once('exit', resolve)));
+    await launched.child.exited;
     return r === 0
       ? { name, state: 'ok', detail: 'supervisor and program hand over on one CPU (6.6+)', required: false }
       : { name, state: 'missing', detail: `NOTIF_SET_FLAGS gave ${r}: each notification costs a cross-CPU wake-up (6.6+ has it)`, required: false };

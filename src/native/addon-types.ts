@@ -232,6 +232,17 @@ export interface NotifyAddon {
   seccompActionAvail(action: number): number;
   /** madvise(NULL, 0, advice): 0 when the kernel knows the advice, -EINVAL when not. */
   madviseEmpty(advice: number): number;
+
+  // Starting processes (native/spawn-calls.c): src/native/spawn.ts wraps them.
+  /**
+   * posix_spawn of `path` with `argv`; child fd i is a copy of fds[i] (-1 closed, -2 ours as it
+   * is); group 0 ours, 1 its own, 2 a session of its own; cwd and env null for ours. The pid, or -errno.
+   */
+  spawn(path: string, argv: string[], fds: number[], group: number, cwd: string | null, env: string[] | null): number;
+  /** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): both ends, or -errno. */
+  socketpair(): [number, number] | number;
+  /** pipe2(O_CLOEXEC): [read end, write end], or -errno. */
+  pipe(): [number, number] | number;
 }
 
 export interface TaskUts {

@@ -1,7 +1,8 @@
 /**
- * The supervisor's side of native/launcher.c (build/Release/cr-shim-launch).
+ * The supervisor's side of native/launcher.c (build/Release/cr-shim-launch), started by
+ * posix_spawn (src/native/spawn.ts), not child_process.
  *
- * Protocol on the child's fd 3, a Unix stream socket (stdio 'pipe' at index 3);
+ * Protocol on the child's fd 3, a Unix stream socket (one end of a socketpair);
  * integers are 32-bit little-endian. native/launcher.c states it too.
  *
  *   → FILTER ::= LEN:u32 INSNS     LEN bytes of struct sock_filter
@@ -10,15 +11,17 @@
  *   ← RESULT ::= EOF               exec succeeded (fd 3 is close-on-exec)
  *              | ERRNO:u32 EOF     exec failed
  */
-import { spawn, type ChildProcess, type StdioNull, type StdioPipe } from 'node:child_process';
 import { closeSync, mkdtempSync, rmdirSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { getSystemErrorMap } from 'node:util';
 import { KernelError, ShimError } from '../errors.js';
+import { claimChild } from './child-claims.js';
 import { buildOutput } from './addon.js';
 import { nativeSys } from './libc.js';
+import { fdPair, killQuietly, spawnProcess, type StdinSpec, type StdioSpec } from './spawn.js';
 
 export const LAUNCHER_PATH = buildOutput('cr-shim-launch');
 
@@ -128,7 +131,7 @@ export interface LaunchOptions {
   /** Set PR_SET_NO_NEW_PRIVS before installing the filter (it is set anyway when seccomp needs it). */
   noNewPrivs?: boolean;
   /** stdin, stdout, stderr of the program; fd 3 is always the protocol socket. Default: inherit all. */
-  stdio?: [StdioNull | StdioPipe, StdioNull | StdioPipe, StdioNull | StdioPipe];
+  stdio?: [StdinSpec, StdioSpec, StdioSpec];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   /**
@@ -145,8 +148,19 @@ export interface LaunchOptions {
   beforeExec?: (listenerFd: number, pid: number) => void | Promise<void>;
 }
 
+/** The launcher, then the program it became. */
+export interface LaunchedChild {
+  pid: number;
+  /** With stdio 'pipe': the program's output. */
+  stdout?: Readable;
+  stderr?: Readable;
+  /** Its shell status once it exits (it is reaped then: src/native/child-claims.ts). */
+  exited: Promise<number>;
+  kill(signal: NodeJS.Signals | number): void;
+}
+
 export interface Launched {
-  child: ChildProcess;
+  child: LaunchedChild;
   /** The supervisor's copy of the listener; the caller owns it (hand it to NotifyAddon.open). */
   listenerFd: number;
   /** Resolves null once the program is exec'd, or the errno with which exec failed. */
@@ -178,30 +192,36 @@ export async function launchUnderFilter(
     if (staged) rmdirSync(stage!);
     staged = false;
   };
-  const [stdin, stdout, stderr] = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
-  const child = spawn(LAUNCHER_PATH, [...flags, '--', program, ...args], {
-    stdio: [stdin, stdout, stderr, 'pipe'],
-    env: opts.env,
-    cwd: opts.cwd,
-  });
-  const channel = child.stdio[3] as (Readable & Writable) | null | undefined;
-  if (!channel) throw new ShimError('spawn cr-shim-launch', 'no fd 3 channel', { code: 'EPROTO' });
-  const spawned = new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (cause) =>
-      reject(
-        new ShimError('spawn cr-shim-launch', `cannot run ${LAUNCHER_PATH}: ${cause.message}`, {
-          cause,
-          code: (cause as NodeJS.ErrnoException).code,
-          hint: 'run npm install to build native/',
-        }),
-      ),
-    );
-  });
+  const [ours, theirs] = fdPair('socketpair');
+  let spawned;
+  try {
+    spawned = spawnProcess(LAUNCHER_PATH, [LAUNCHER_PATH, ...flags, '--', program, ...args], {
+      stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'],
+      extraFds: [theirs],
+      ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
+      ...(opts.env === undefined ? {} : { env: opts.env }),
+    });
+  } catch (err) {
+    closeSync(ours);
+    removeStage();
+    throw err;
+  } finally {
+    closeSync(theirs);
+  }
+  const pid = spawned.pid;
+  const child: LaunchedChild = {
+    pid,
+    exited: claimChild(pid, { keepAlive: true }),
+    kill: (signal) => killQuietly(pid, signal),
+    ...(spawned.stdout ? { stdout: spawned.stdout } : {}),
+    ...(spawned.stderr ? { stderr: spawned.stderr } : {}),
+  };
+  let exited = false;
+  void child.exited.then(() => (exited = true));
+  const channel = new net.Socket({ fd: ours, readable: true, writable: true });
   const reader = new FrameReader(channel);
 
   try {
-    await spawned;
     channel.write(encodeFilterFrame(filter));
     const reply = await reader.read(4, 'listener fd').finally(removeStage);
     if (!reply) {
@@ -211,9 +231,9 @@ export async function launchUnderFilter(
     }
     const remoteFd = reply.readInt32LE(0);
     if (remoteFd < 0) throw kernelError('seccomp(SET_MODE_FILTER)', -remoteFd);
-    const listenerFd = takeListener(child.pid!, remoteFd);
+    const listenerFd = takeListener(pid, remoteFd);
     try {
-      await opts.beforeExec?.(listenerFd, child.pid!);
+      await opts.beforeExec?.(listenerFd, pid);
     } catch (err) {
       closeSync(listenerFd);
       throw err;
@@ -227,7 +247,7 @@ export async function launchUnderFilter(
   } catch (err) {
     removeStage();
     channel.destroy();
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (!exited) child.kill('SIGKILL');
     throw err;
   }
 }

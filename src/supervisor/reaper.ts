@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { ShimError } from '../errors.js';
 import { errnoName } from '../native/errno.js';
+import { isClaimed, shellStatus } from '../native/child-claims.js';
 import { nativeSys } from '../native/libc.js';
 
 const PR_SET_CHILD_SUBREAPER = 36;
@@ -17,11 +18,7 @@ export function becomeSubreaper(): void {
   if (rc !== 0) throw new ShimError('prctl(PR_SET_CHILD_SUBREAPER)', `errno ${-rc}`, { code: errnoName(-rc) });
 }
 
-/** A wait status as a shell reports it: the code, or 128+N when killed by signal N. */
-export function shellStatus(wstatus: number): number {
-  const sig = wstatus & 0x7f;
-  return sig === 0 ? (wstatus >> 8) & 0xff : 128 + sig;
-}
+export { shellStatus };
 
 /** Our children, from every thread's /proc/self/task/TID/children (CONFIG_PROC_CHILDREN). */
 export function ourChildren(): number[] {
@@ -38,12 +35,13 @@ export function ourChildren(): number[] {
 
 /**
  * Reap every exited child but `except` (one that Node's child_process waits
- * for itself). Returns the pids reaped with their shell statuses.
+ * for itself) and the claimed ones (claimChild). Returns the pids reaped with
+ * their shell statuses.
  */
 export function reapChildren(except?: number): Map<number, number> {
   const reaped = new Map<number, number>();
   for (const pid of ourChildren()) {
-    if (pid === except) continue;
+    if (pid === except || isClaimed(pid)) continue;
     const [got, status] = nativeSys.waitpid(pid, WNOHANG);
     if (got === pid) reaped.set(pid, shellStatus(status));
   }

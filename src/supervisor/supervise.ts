@@ -9,14 +9,14 @@
  * here, or their zombies would hold the filter (and the listener) forever.
  */
 import { ShimError } from '../errors.js';
-import { launchUnderFilter, LAUNCHER_EXIT } from '../native/launcher.js';
+import { launchUnderFilter } from '../native/launcher.js';
 import type { NativeAction, NativeStat } from '../native/addon-types.js';
 import type { CallStat, WorkerInput } from './worker-protocol.js';
 import { becomeSubreaper } from './reaper.js';
-import { exitStatus, Lifecycle, type SupervisorThread } from './lifecycle.js';
+import { Lifecycle, type SupervisorThread } from './lifecycle.js';
 import { superviseNativeFirst } from './native-first.js';
 import { startWorker } from './worker-thread.js';
-import { guardSupervisedTree, type GuardedTree } from './tree-guard.js';
+import { guardTree, superviseInGuard, type GuardedTree, type TreeGuard } from './tree-guard.js';
 import type { CompiledRun } from './compiled-run-types.js';
 
 export interface SuperviseOptions {
@@ -49,6 +49,9 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
   const life = new Lifecycle({ thread: 'supervisor thread', loop: 'notification loop', tree: 'program' });
   let supervisor: SupervisorThread | undefined;
   let guarded: GuardedTree | undefined;
+  // The guard starts beside the launcher (each takes a few ms to come up); the tree joins it before exec.
+  const guarding: Promise<TreeGuard> = guardTree();
+  guarding.catch(() => undefined);
   try {
     const { child } = await launchUnderFilter(program, args, opts.filter, {
       noNewPrivs: opts.noNewPrivs,
@@ -57,22 +60,21 @@ export async function supervise(opts: SuperviseOptions): Promise<SuperviseResult
       // The program starts only once the loop has its native actions, so even its first calls are answered natively.
       // Before exec, too, the launcher goes into the guarded cgroup: nothing it forks escapes.
       beforeExec: async (listenerFd, pid) => {
-        guarded = await guardSupervisedTree(pid, () => [pid], opts.worker.persona, opts.filterSha256 ? { sha256: opts.filterSha256 } : opts.filter, [listenerFd]);
+        guarded = await superviseInGuard(await guarding, pid, () => [pid], opts.worker.persona, opts.filterSha256 ? { sha256: opts.filterSha256 } : opts.filter, [listenerFd]);
         // Verdicts in C cover the calls: the worker starts only if one needs TypeScript (native-first.ts).
         supervisor = opts.worker.native ? superviseNativeFirst(opts.worker, listenerFd, opts.nativeActions ?? []) : await startWorker(opts.worker, [listenerFd]);
       },
     });
-    const status = new Promise<number>((resolve) => {
-      child.once('exit', (code, signal) => resolve(exitStatus(code, signal, LAUNCHER_EXIT.failed)));
-    });
     life.forward((sig) => child.kill(sig));
-    // Node's child_process reaps the launcher itself; the rest are orphans re-parented to us.
-    life.reapOrphans(child.pid!);
+    // The launcher (then the program) is reaped by its claim (child.exited); the rest are orphans re-parented to us.
+    life.reapOrphans();
     const done = await life.awaitEnd(supervisor!, () => child.kill('SIGKILL'));
-    return { status: await status, stats: done.stats, native: done.native };
+    return { status: await child.exited, stats: done.stats, native: done.native };
   } finally {
     // A supervisor that failed killed the program; a daemon it left must not run on either.
-    await guarded?.end(life.cleanEnd ? 'release' : 'kill');
+    if (guarded !== undefined) await guarded.end(life.cleanEnd ? 'release' : 'kill');
+    // The launch failed before the tree joined the guard: nothing to keep.
+    else await guarding.then((g) => g.release('kill'), () => undefined);
     await life.close(supervisor);
   }
 }

@@ -19,12 +19,15 @@
  * there changes none of its v1 cgroups (memory, pids, ...), only the "0::" line of
  * /proc/PID/cgroup. When no cgroup2 is mounted, cr-shim mounts one under its run directory.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
 import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { ShimError } from '../errors.js';
 import { buildOutput } from '../native/addon.js';
+import { fdPair, spawnProcess } from '../native/spawn.js';
+import { claimChild } from '../native/child-claims.js';
 import { cgroupOf, recordDir, recordSupervised, startTimeOf, type FilterIdentity } from '../criu/supervised-record.js';
 
 export const GUARD_PATH = buildOutput('cr-shim-guard');
@@ -45,6 +48,12 @@ export interface TreeGuard {
    * Throws ShimError when a live process cannot be moved.
    */
   adopt(list: () => readonly number[]): void;
+  /**
+   * Have the guard hold a copy of each of these listeners (fds of this process), so that the
+   * tree's trapped calls wait for the kill instead of failing with ENOSYS if cr-shim dies.
+   * Throws ShimError when the guard cannot copy one.
+   */
+  hold(listenerFds: readonly number[]): Promise<void>;
   /**
    * Supervision ended. 'release': the guard removes the cgroup, kills nothing, and exits;
    * 'kill': it kills whatever is left in the cgroup first (the supervisor failed).
@@ -75,6 +84,8 @@ export function cgroup2Root(): string {
   const dir = path.join(recordDir(), 'cgroup2');
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    // Loaded here only: a host with cgroup2 mounted (every one cr-shim is tested on) never needs child_process.
+    const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
     execFileSync('mount', ['-t', 'cgroup2', 'cgroup2', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (cause) {
     const stderr = (cause as { stderr?: Buffer }).stderr?.toString().trim();
@@ -152,7 +163,13 @@ export async function guardTree(listenerFds: readonly number[] = [], tag?: strin
       });
     }
   }
-  const guard = await startGuard(dir, listenerFds);
+  const guard = await startGuard(dir);
+  try {
+    await guard.hold(listenerFds);
+  } catch (err) {
+    await guard.release('kill');
+    throw err;
+  }
   const procs = path.join(dir, 'cgroup.procs');
   const cgPath = path.posix.join(own, name);
   return {
@@ -177,6 +194,7 @@ export async function guardTree(listenerFds: readonly number[] = [], tag?: strin
       }
       throw new ShimError('guard the tree', `the tree kept forking outside ${dir} for ${ADOPT_ROUNDS} rounds`, { code: 'EAGAIN' });
     },
+    hold: (fds) => guard.hold(fds),
     release: (how = 'release') => guard.release(how),
   };
 }
@@ -188,17 +206,56 @@ export async function guardTree(listenerFds: readonly number[] = [], tag?: strin
  * ShimError when the guard does not start.
  */
 export async function guardCgroupInPlace(cgPath: string): Promise<{ release(how?: 'release' | 'kill'): Promise<void> }> {
-  const guard = await startGuard(path.join(cgroup2Root(), cgPath), [], true);
+  const guard = await startGuard(path.join(cgroup2Root(), cgPath), true);
   return { release: (how = 'release') => guard.release(how) };
 }
 
-async function startGuard(dir: string, listenerFds: readonly number[], keep = false): Promise<{ release: (how: 'release' | 'kill') => Promise<void> }> {
-  // Its own session: a ^C to cr-shim's process group must not reach it. The listeners are its fds 4 and on, held, never read.
-  const child: ChildProcess = spawn(GUARD_PATH, [String(process.pid), dir, ...(keep ? ['keep'] : [])], {
-    stdio: ['ignore', 'ignore', 'inherit', 'pipe', ...listenerFds],
-    detached: true,
-  });
-  const channel = child.stdio[3] as (Readable & Writable) | null | undefined;
+/** Lines from the guard's channel, one at a time; null at EOF. */
+class GuardLines {
+  private text = '';
+  private ended = false;
+  private wake: (() => void) | undefined;
+
+  constructor(channel: Readable) {
+    channel.on('data', (c: Buffer) => {
+      this.text += c.toString();
+      this.notify();
+    });
+    channel.on('end', () => this.finish());
+    channel.on('close', () => this.finish());
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  finish(): void {
+    this.ended = true;
+    this.notify();
+  }
+
+  async next(): Promise<string | null> {
+    for (;;) {
+      const nl = this.text.indexOf('\n');
+      if (nl >= 0) {
+        const line = this.text.slice(0, nl);
+        this.text = this.text.slice(nl + 1);
+        return line;
+      }
+      if (this.ended) return null;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+}
+
+interface Guard {
+  hold(listenerFds: readonly number[]): Promise<void>;
+  release(how: 'release' | 'kill'): Promise<void>;
+}
+
+async function startGuard(dir: string, keep = false): Promise<Guard> {
   const failed = (message: string) => {
     try {
       if (!keep) fs.rmdirSync(dir);
@@ -207,36 +264,52 @@ async function startGuard(dir: string, listenerFds: readonly number[], keep = fa
     }
     return new ShimError('guard the tree', message, { code: 'EPROTO', hint: 'run npm install to build native/' });
   };
-  if (!channel) throw failed('cr-shim-guard has no fd 3 channel');
+  // Its own session: a ^C to cr-shim's process group must not reach it. Protocol: native/guardian.c.
+  const [ours, theirs] = fdPair('socketpair');
+  let pid: number;
+  try {
+    pid = spawnProcess(GUARD_PATH, [GUARD_PATH, String(process.pid), dir, ...(keep ? ['keep'] : [])], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      extraFds: [theirs],
+      group: 'session',
+    }).pid;
+  } catch (err) {
+    fs.closeSync(ours);
+    throw failed(`cannot start ${GUARD_PATH}: ${(err as Error).message}`);
+  } finally {
+    fs.closeSync(theirs);
+  }
+  const channel = new net.Socket({ fd: ours, readable: true, writable: true });
   channel.on('error', () => undefined);
-  const ready = await new Promise<boolean>((resolve) => {
-    let text = '';
-    channel.on('data', (c: Buffer) => {
-      text += c.toString();
-      if (text.includes('ready\n')) resolve(true);
-    });
-    child.once('error', () => resolve(false));
-    child.once('exit', () => resolve(false));
-  });
-  if (!ready) throw failed(`cannot start ${GUARD_PATH}`);
+  const lines = new GuardLines(channel);
+  // Reaped when it exits (at release, or when it failed to start); its status says nothing more than its channel.
+  void claimChild(pid, { keepAlive: false }).then(() => lines.finish());
+  if ((await lines.next()) !== 'ready') throw failed(`cannot start ${GUARD_PATH}`);
   // The guard must not keep cr-shim's event loop alive; it exits on its own at release.
-  child.unref();
-  (channel as unknown as { unref?: () => void }).unref?.();
+  channel.unref();
   let released = false;
   return {
+    hold: async (listenerFds) => {
+      for (const fd of listenerFds) {
+        // Waiting for the answer keeps the event loop alive meanwhile.
+        channel.ref();
+        channel.write(`hold ${fd}\n`);
+        const answer = await lines.next();
+        channel.unref();
+        if (answer !== 'held') {
+          const errno = /^error (\d+)$/.exec(answer ?? '')?.[1];
+          throw new ShimError('guard the tree', `cr-shim-guard could not hold listener fd ${fd}: ${errno === undefined ? 'it ended' : `pidfd_getfd failed with errno ${errno}`}`, { code: 'EPROTO' });
+        }
+      }
+    },
     release: async (how) => {
       if (released) return;
       released = true;
-      // The guard's end closes its side of the channel, once the cgroup is removed. Its exit status
-      // may be reaped by the subreaper's loop (src/supervisor/reaper.ts), so 'exit' is not waited for.
-      (channel as unknown as { ref?: () => void }).ref?.();
-      const closed = new Promise<void>((resolve) => {
-        channel.once('close', () => resolve());
-        channel.once('end', () => resolve());
-      });
+      // The guard's end closes its side of the channel, once the cgroup is removed.
+      channel.ref();
       channel.write(`${how}\n`);
       channel.resume();
-      await closed;
+      while ((await lines.next()) !== null);
       channel.destroy();
     },
   };
@@ -262,8 +335,25 @@ export async function guardSupervisedTree(
   listenerFds: readonly number[],
   tag?: string,
 ): Promise<GuardedTree> {
-  const guard = await guardTree(listenerFds, tag);
+  return superviseInGuard(await guardTree([], tag), root, list, persona, filter, listenerFds, tag);
+}
+
+/**
+ * guardSupervisedTree's second half, for a guard started before the tree existed (`run` starts
+ * it beside the launcher, so that neither waits for the other): hold the listeners, adopt the
+ * tree, record it. Throws as guardSupervisedTree, the guard told to kill first.
+ */
+export async function superviseInGuard(
+  guard: TreeGuard,
+  root: number,
+  list: () => readonly number[],
+  persona: { release: string; mainline: string },
+  filter: FilterIdentity,
+  listenerFds: readonly number[],
+  tag?: string,
+): Promise<GuardedTree> {
   try {
+    await guard.hold(listenerFds);
     guard.adopt(list);
   } catch (err) {
     await guard.release('kill');

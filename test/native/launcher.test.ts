@@ -22,7 +22,7 @@ function exited(child: ReturnType<typeof spawn>): Promise<number | null> {
   return new Promise((resolve) => child.on('close', (code) => resolve(code)));
 }
 
-function collect(stream: Readable | null): () => string {
+function collect(stream: Readable | null | undefined): () => string {
   let s = '';
   stream?.on('data', (d: Buffer) => (s += d.toString()));
   return () => s;
@@ -33,7 +33,7 @@ describe('cr-shim-launch', () => {
     const l = await launchUnderFilter('sh', ['-c', 'exit 7'], notifyFilter([]), { stdio: ['ignore', 'ignore', 'pipe'] });
     closeSync(l.listenerFd);
     expect(await l.exec).toBeNull();
-    expect(await exited(l.child)).toBe(7);
+    expect(await l.child.exited).toBe(7);
   });
 
   it('program not found: errno frame, one stderr line, exit 127', async () => {
@@ -41,7 +41,7 @@ describe('cr-shim-launch', () => {
     closeSync(l.listenerFd);
     const stderr = collect(l.child.stderr);
     expect(await l.exec).toBe(ENOENT);
-    expect(await exited(l.child)).toBe(LAUNCHER_EXIT.notFound);
+    expect(await l.child.exited).toBe(LAUNCHER_EXIT.notFound);
     expect(stderr()).toBe('cr-shim: /nonexistent/prog: No such file or directory\n');
   });
 
@@ -51,7 +51,7 @@ describe('cr-shim-launch', () => {
     const l = await launchUnderFilter(file, [], notifyFilter([]), { stdio: ['ignore', 'ignore', 'pipe'] });
     closeSync(l.listenerFd);
     expect(await l.exec).toBe(EACCES);
-    expect(await exited(l.child)).toBe(LAUNCHER_EXIT.execFailed);
+    expect(await l.child.exited).toBe(LAUNCHER_EXIT.execFailed);
   });
 
   it('a filter the kernel refuses: KernelError EINVAL, stderr names the call, exit 125', async () => {

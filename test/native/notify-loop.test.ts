@@ -1,14 +1,13 @@
 // The notification loop addon against the real kernel: cr-shim-launch installs
 // a hand-written filter, the listener goes to cr_shim_notify, recv runs on a
 // worker thread as in the supervisor.
-import { type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_ARCH } from '../../src/arch.js';
 import { NativeKind, type NativeAction, type NotifyHandle } from '../../src/native/addon-types.js';
 import { loadAddon } from '../../src/native/addon.js';
-import { launchUnderFilter } from '../../src/native/launcher.js';
+import { launchUnderFilter, type LaunchedChild } from '../../src/native/launcher.js';
 import { buildProbe, notifyFilter, RecvWorker } from './fixtures/harness.js';
 
 const addon = loadAddon();
@@ -19,7 +18,7 @@ const NR = { getpid: 39, uname: 63, getppid: 110, openat: 257 } as const;
 const AT_FDCWD = -100;
 
 interface Run {
-  child: ChildProcess;
+  child: LaunchedChild;
   handle: NotifyHandle;
   worker: RecvWorker;
   /** stdout, stderr and exit status once the program has exited and its pipes closed. */
@@ -27,6 +26,26 @@ interface Run {
 }
 
 const cleanups: (() => Promise<void> | void)[] = [];
+
+/** Once `stream` has closed (the program's end of its pipe is gone). */
+function closedOf(stream: NodeJS.ReadableStream | undefined): Promise<void> {
+  return new Promise((resolve) => (stream ? stream.on('close', () => resolve()) : resolve()));
+}
+
+/** A shell status as an exit code or signal name. */
+function codeOrSignal(shell: number): { code: number | null; signal: NodeJS.Signals | null } {
+  const signal = shell > 128 ? ((Object.entries(constants.signals).find(([, n]) => n === shell - 128)?.[0] as NodeJS.Signals | undefined) ?? null) : null;
+  return { code: signal ? null : shell, signal };
+}
+
+/** Kill the launched program unless it has exited. */
+function killUnlessExited(child: LaunchedChild): () => void {
+  let exited = false;
+  void child.exited.then(() => (exited = true));
+  return () => {
+    if (!exited) child.kill('SIGKILL');
+  };
+}
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
@@ -46,12 +65,11 @@ async function run(program: string, args: string[], nrs: number[], actions: Nati
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const result = new Promise<Awaited<Run['result']>>((resolve) =>
-    child.on('close', (code, signal) => resolve({ stdout, stderr, code, signal })),
-  );
+  const result = Promise.all([child.exited, closedOf(child.stdout), closedOf(child.stderr)]).then(([shell]) => ({ stdout, stderr, ...codeOrSignal(shell) }));
   const worker = new RecvWorker(handle);
+  const kill = killUnlessExited(child);
   cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    kill();
     addon.close(handle);
     await worker.terminate();
   });
@@ -173,9 +191,10 @@ async function watched(program: string, args: string[], nrs: number[], actions: 
   });
   let stdout = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  const result = new Promise<string>((resolve) => child.on('close', () => resolve(stdout)));
+  const result = Promise.all([child.exited, closedOf(child.stdout)]).then(() => stdout);
+  const kill = killUnlessExited(child);
   cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    kill();
     addon.close(handle);
   });
   expect(await exec).toBeNull();
@@ -274,11 +293,11 @@ describe('several listeners in one loop', () => {
     let second = -1;
     const launch = (beforeExec: (fd: number) => void, arg: string) =>
       launchUnderFilter(probe, [String(NR.getppid), arg], notifyFilter([NR.getppid]), { stdio: ['ignore', 'pipe', 'pipe'], beforeExec });
-    const outputOf = (child: ChildProcess) =>
+    const outputOf = (child: LaunchedChild) =>
       new Promise<string>((resolve) => {
         let out = '';
         child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-        child.on('close', () => resolve(out));
+        child.stdout!.on('close', () => resolve(out));
       });
 
     const a = await launch((fd) => (handle = addon.open(fd)), '1');

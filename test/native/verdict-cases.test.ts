@@ -60,7 +60,7 @@ async function underNotify(c: VerdictCase): Promise<string> {
   try {
     let stdout = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    const closed = Promise.all([child.exited, new Promise<void>((resolve) => child.stdout!.on('close', () => resolve()))]);
     expect(await exec).toBeNull();
     for (let n = await worker.next(); n !== null; n = await worker.next()) addon.respond(n.handle, n.id, 0n, DEFERRED_ERRNO, 0);
     await closed;

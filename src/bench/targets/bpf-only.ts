@@ -6,6 +6,7 @@
  * action cache (see filters.ts) to show what the cache saves.
  */
 import { closeSync, existsSync } from 'node:fs';
+import os from 'node:os';
 import type { Readable } from 'node:stream';
 import { ShimError } from '../../errors.js';
 import { LAUNCHER_PATH, launchUnderFilter } from '../../native/launcher.js';
@@ -13,7 +14,7 @@ import type { Finished } from '../spawn.js';
 import type { Target } from '../types.js';
 import { callsRun, loopArgv, loopSample, workloadMissing } from '../workload.js';
 
-function collect(stream: Readable | null): Promise<string> {
+function collect(stream: Readable | undefined): Promise<string> {
   if (!stream) return Promise.resolve('');
   const parts: Buffer[] = [];
   stream.on('data', (b: Buffer) => parts.push(b));
@@ -30,12 +31,10 @@ async function runUnderFilter(argv: string[], filter: Buffer, env: NodeJS.Proces
     // No supervisor: drop our copy of the listener; the launcher drops its own before exec.
     beforeExec: (fd) => closeSync(fd),
   });
-  const [stdout, stderr, [status, signal]] = await Promise.all([
-    collect(child.stdout),
-    collect(child.stderr),
-    new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s]))),
-  ]);
-  return { status, signal, stdout, stderr, wallMs: Number(process.hrtime.bigint() - t0) / 1e6 };
+  const [stdout, stderr, shell] = await Promise.all([collect(child.stdout), collect(child.stderr), child.exited]);
+  // The shell status (128+N for signal N) back into the exit code or signal name Finished holds.
+  const signal = shell > 128 ? (Object.entries(os.constants.signals).find(([, n]) => n === shell - 128)?.[0] as NodeJS.Signals | undefined) : undefined;
+  return { status: signal ? null : shell, signal: signal ?? null, stdout, stderr, wallMs: Number(process.hrtime.bigint() - t0) / 1e6 };
 }
 
 function bpfTarget(id: string, title: string, note: string, matrix: boolean, scenarios?: readonly string[]): Target {
