@@ -127,13 +127,13 @@ export class Service {
   private takeWorker(session: Session): PendingWorker {
     const spare = this.spares.get(session);
     this.spares.delete(session);
-    return spare ?? prestartWorker({ persona: session.persona, routes: session.routes, native: true });
+    return spare ?? prestartWorker({ persona: session.persona, routes: session.routes, native: true, planAhead: true });
   }
 
   /** Start `session`'s next spare once the event loop is free (after the tree that took the last one runs). */
   private replenish(session: Session): void {
     setImmediate(() => {
-      if (!this.stopping && !this.spares.has(session)) this.spares.set(session, prestartWorker({ persona: session.persona, routes: session.routes, native: true }));
+      if (!this.stopping && !this.spares.has(session)) this.spares.set(session, prestartWorker({ persona: session.persona, routes: session.routes, native: true, planAhead: true }));
     });
   }
 
@@ -251,7 +251,7 @@ export class Service {
       case 'restore':
         return this.restore(req);
       case 'listener':
-        return this.listener(req, p.fds[0]);
+        return await this.listener(req, p.fds[0]);
       case 'end':
         return this.end(req, peer);
       case 'adopt':
@@ -433,7 +433,7 @@ export class Service {
     return { release: found.release, why: `${decided.why}: the image's vDSO names Linux ${found.release}` };
   }
 
-  private listener(req: Request & { verb: 'listener' }, fd: number | undefined): Reply {
+  private async listener(req: Request & { verb: 'listener' }, fd: number | undefined): Promise<Reply> {
     if (fd === undefined) return { kind: 'error', text: 'listener: no descriptor came with it' };
     const h = this.handed.get(req.sid);
     if (h !== undefined && !h.resumed) {
@@ -449,7 +449,7 @@ export class Service {
     // CRIU still holds the process (the plugin hands its listener over from RESUME_DEVICES_LATE):
     // its vDSO note is the persona's before it runs on, as after `cr-shim restore`. Not
     // READ_IMPLIES_EXEC: that needs a ptrace stop of our own, which CRIU's hold rules out.
-    const vdso = writeVdsoNotes(r.session, [req.pid], { held: false });
+    const vdso = await writeVdsoNotes(r.session, [req.pid], { held: false });
     if (vdso) this.opts.notice(`restore of ${r.dir}: process ${req.pid}: ${vdso}`);
     // The reply does not wait for the loop: the listener is ours, so the kernel holds the
     // process's trapped calls until the loop reads them, and CRIU goes on meanwhile. A loop

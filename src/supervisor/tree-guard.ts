@@ -26,6 +26,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ShimError } from '../errors.js';
 import { buildOutput } from '../native/addon.js';
 import { cgroupOf, recordDir, recordSupervised, startTimeOf, type FilterIdentity } from '../criu/supervised-record.js';
+import { timed } from '../phase-trace.js';
 
 export const GUARD_PATH = buildOutput('cr-shim-guard');
 
@@ -262,9 +263,9 @@ export async function guardSupervisedTree(
   listenerFds: readonly number[],
   tag?: string,
 ): Promise<GuardedTree> {
-  const guard = await guardTree(listenerFds, tag);
+  const guard = await timed('guard: cgroup and guard process', () => guardTree(listenerFds, tag));
   try {
-    guard.adopt(list);
+    timed('guard: tasks into the cgroup', () => guard.adopt(list));
   } catch (err) {
     await guard.release('kill');
     throw err;
