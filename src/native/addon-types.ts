@@ -215,6 +215,12 @@ export interface NotifyAddon {
   pidfdGetfd(pidfd: number, fd: number): number;
   /** seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action): 0 when the kernel knows the action. */
   seccompActionAvail(action: number): number;
+  /** A close-on-exec AF_UNIX SOCK_SEQPACKET socket connected to `path`, or -errno. */
+  seqpacketConnect(path: string): number;
+  /** getsockopt(fd, SO_PEERCRED): [0 or -errno, pid, uid, gid]. */
+  peerCred(fd: number): [number, number, number, number];
+  /** send(fd, data, MSG_NOSIGNAL): bytes sent, or -errno. */
+  sendPacket(fd: number, data: Buffer): number;
 }
 
 export interface TaskUts {
