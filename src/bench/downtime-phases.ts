@@ -20,7 +20,9 @@ export const RESUMED = "program's next instruction";
 
 /**
  * Per phase (proc and name; the first of a run where one repeats), its start and duration over
- * the runs it appears in, ordered by median start; then the program's next instruction.
+ * the runs it appears in, ordered by median start; then the program's next instruction. A phase
+ * that starts after the program ran again is not part of the downtime (e.g. the service readying
+ * its next spare worker) and is left out.
  */
 export function phaseSummaries(runs: readonly TracedRun[]): DowntimePhase[] {
   const by = new Map<string, { proc: string; phase: string; at: number[]; took: number[] }>();
@@ -28,7 +30,7 @@ export function phaseSummaries(runs: readonly TracedRun[]): DowntimePhase[] {
     const seen = new Set<string>();
     for (const r of run.records) {
       const key = `${r.proc}\0${r.phase}`;
-      if (seen.has(key)) continue;
+      if (seen.has(key) || r.start > run.resumedAt) continue;
       seen.add(key);
       let e = by.get(key);
       if (e === undefined) by.set(key, (e = { proc: r.proc, phase: r.phase, at: [], took: [] }));

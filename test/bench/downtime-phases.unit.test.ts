@@ -5,7 +5,8 @@ import { phaseRows, phaseSummaries, RESUMED, type TracedRun } from '../../src/be
 /** Two runs, started at t0 1000 and 5000: [proc, phase, start after t0, duration] per record. */
 const RUNS: { t0: number; resumedAfter: number; records: [string, string, number, number][] }[] = [
   { t0: 1000, resumedAfter: 300, records: [['cli', 'client: connect', 150, 10], ['serve', 'criu restore', 170, 100], ['serve', 'criu restore', 280, 5]] },
-  { t0: 5000, resumedAfter: 340, records: [['serve', 'criu restore', 190, 120], ['cli', 'client: connect', 170, 20]] },
+  // The service's next spare worker plans after the program ran: not downtime.
+  { t0: 5000, resumedAfter: 340, records: [['serve', 'criu restore', 190, 120], ['cli', 'client: connect', 170, 20], ['worker', 'worker: routes (ahead)', 400, 100]] },
 ];
 
 const traced: TracedRun[] = RUNS.map((r) => ({
