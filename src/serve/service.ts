@@ -98,6 +98,10 @@ export class Service {
   async run(): Promise<void> {
     this.server = SeqpacketServer.listen(this.opts.socketPath);
     if (this.opts.plain.kind === 'release') this.warm(this.opts.plain.release);
+    // The service's own criu, located and vetted now rather than by the first restore-image
+    // whose client names none (`criu --version`: 0.1 s, more on a loaded machine). A failure
+    // here is forgotten; that restore locates it again and reports it.
+    this.criu(undefined).catch(() => undefined);
     const plain = { none: 'restored as they are', image: "under the kernel their vDSO names", release: `under ${this.opts.plain.kind === 'release' ? this.opts.plain.release : ''}` }[this.opts.plain.kind];
     this.opts.notice(`serving on ${this.opts.socketPath} (plain images: ${plain}${this.opts.policy ? `, unless one of the policy's ${this.opts.policy.rules.length} rules says otherwise` : ''})`);
     for (let c = await this.server.accept(); c !== null; c = await this.server.accept()) {
