@@ -5,7 +5,7 @@
 #include <node_api.h>
 #include <stdbool.h>
 
-/* Define prctl, waitpid, pidfdOpen, pidfdGetfd and seccompActionAvail on `exports`. */
+/* Define prctl, waitpid, pidfdOpen, pidfdGetfd, seccompActionAvail, madviseEmpty, seqpacketConnect, peerCred and sendPacket on `exports`. */
 bool libc_calls_define(napi_env env, napi_value exports);
 
 #endif

@@ -9,6 +9,7 @@ import { containerRows } from './containers.js';
 import { renderOpenHeavy } from './open-heavy.js';
 import { cellRows, fmtValue, fmtVerdict, fmtGoalValue, fmtPercent } from './format.js';
 import { downtimeRows } from './downtime-table.js';
+import { phaseRows } from './downtime-phases.js';
 import { tableRows } from './matrix-table.js';
 import type { BenchReport, Cell } from './types.js';
 
@@ -133,6 +134,15 @@ export function renderDoc(r: BenchReport): string {
       mdTable(downtimeRows(r.downtime)),
       '',
     );
+    const served = r.downtime.phases?.find((p) => p.row === 'restore-served');
+    if (served !== undefined && served.phases.length > 0) {
+      lines.push(
+        'Where the served restore\'s time goes ($CR_SHIM_PHASES traces of the same runs, src/phase-trace.ts; medians, ms after the command\'s start):',
+        '',
+        mdTable(phaseRows(served)),
+        '',
+      );
+    }
   }
   if (r.openHeavy) lines.push(...renderOpenHeavy(r.openHeavy, r.config.kernel));
   lines.push(

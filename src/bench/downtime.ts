@@ -15,6 +15,8 @@
  *            release and its criu are cached by its first restore, as a long-running service's
  *            would be by the first of many).
  * Both clocks are CLOCK_REALTIME (performance.timeOrigin + now() here).
+ * The cr-shim restores run with $CR_SHIM_PHASES (src/phase-trace.ts), the service too: each run's
+ * trace says which phase took what (downtime-phases.ts). Writing it costs each phase one append.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -26,6 +28,8 @@ import { ROOT } from './context.js';
 import { expectSuccess, runCaptured } from './spawn.js';
 import { paired, median, summarize } from './stats.js';
 import type { DowntimeReport, DowntimeRow } from './types.js';
+import { parsePhases } from '../phase-trace.js';
+import { phaseSummaries, type TracedRun } from './downtime-phases.js';
 
 /** The issue's target: cr-shim within 0.25 s of plain CRIU. */
 export const DOWNTIME_LIMIT_MS = 250;
@@ -137,29 +141,34 @@ export async function measureDowntime(kernel: string, cliPath: string, runs: num
 
     // The service the restore-served runs ask to restore: its socket in a root-only directory.
     const socket = path.join(work, 'serve.sock');
-    const serve = spawn(process.execPath, [cliPath, 'serve', '--quiet', '--socket', socket], { stdio: 'ignore', env });
+    const phaseFile = path.join(work, 'phases.jsonl');
+    const traced = { ...env, CR_SHIM_PHASES: phaseFile };
+    const serve = spawn(process.execPath, [cliPath, 'serve', '--quiet', '--socket', socket], { stdio: 'ignore', env: traced });
     started.push(serve);
     await until('cr-shim serve to listen', () => (fs.existsSync(socket) ? true : undefined));
 
     const restoreCriu: number[] = [];
     const restoreShim: number[] = [];
     const restoreServed: number[] = [];
+    const traces: Record<'cr-shim' | 'cr-shim-served', TracedRun[]> = { 'cr-shim': [], 'cr-shim-served': [] };
     for (let i = 0; i < runs; i++) {
       for (const which of ['criu', 'cr-shim', 'cr-shim-served'] as const) {
         await until(`PID ${pid} to be free`, () => (fs.existsSync(`/proc/${pid}`) ? undefined : true));
+        fs.rmSync(phaseFile, { force: true });
         const t0 = nowMs();
         let child: ChildProcess | undefined;
         if (which === 'criu') {
           expectSuccess('bench downtime: criu restore', await runCaptured([criu.path, 'restore', '-D', conv, '-o', path.join(work, 'restore.log'), '-d'], env));
         } else {
           const handOver = which === 'cr-shim' ? ['--no-serve'] : ['--socket', socket];
-          child = spawn(process.execPath, [cliPath, 'restore', '--quiet', ...handOver, conv], { stdio: 'ignore', env });
+          child = spawn(process.execPath, [cliPath, 'restore', '--quiet', ...handOver, conv], { stdio: 'ignore', env: traced });
           started.push(child);
         }
         const s = await until(`the program to run after ${which} restore`, stampAfter(stampFile, t0));
         ({ criu: restoreCriu, 'cr-shim': restoreShim, 'cr-shim-served': restoreServed })[which].push(s.atMs - t0);
         kill(pid);
         if (child !== undefined) await new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+        if (which !== 'criu') traces[which].push({ t0, resumedAt: s.atMs, records: fs.existsSync(phaseFile) ? parsePhases(fs.readFileSync(phaseFile, 'utf8')) : [] });
       }
     }
     return {
@@ -169,6 +178,10 @@ export async function measureDowntime(kernel: string, cliPath: string, runs: num
         row('dump', 'dump: the tree frozen (`criu dump --leave-running` vs `cr-shim dump -- --leave-running`, the longest gap the program saw)', dumpCriu, dumpShim),
         row('restore', "restore: from the command's start to the program's next instruction (`criu restore -d` vs `cr-shim restore --no-serve`, same image)", restoreCriu, restoreShim),
         row('restore-served', 'restore by a running `cr-shim serve`, the CLI a thin client (`criu restore -d` vs `cr-shim restore --socket S`, same image)', restoreCriu, restoreServed),
+      ],
+      phases: [
+        { row: 'restore', phases: phaseSummaries(traces['cr-shim']) },
+        { row: 'restore-served', phases: phaseSummaries(traces['cr-shim-served']) },
       ],
     };
   } finally {

@@ -1,6 +1,7 @@
 /** Numbers and tables for people: the stdout table and the pieces docs/PERFORMANCE.md reuses. */
 import { containerRows } from './containers.js';
 import { downtimeRows } from './downtime-table.js';
+import { phaseRows } from './downtime-phases.js';
 import { formatTable } from './matrix-table.js';
 import type { BenchReport, Cell, GoalResult, Unit } from './types.js';
 
@@ -126,5 +127,6 @@ export function formatReport(r: BenchReport): string {
   if (r.containers && 'unavailable' in r.containers) out.push(`containers: not measured (${r.containers.unavailable})\n`);
   else if (r.containers) out.push(textTable(containerRows(r.containers)));
   if (r.downtime) out.push(textTable(downtimeRows(r.downtime)));
+  for (const p of r.downtime?.phases ?? []) out.push(textTable(phaseRows(p)));
   return out.join('\n');
 }

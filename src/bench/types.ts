@@ -253,4 +253,15 @@ export interface DowntimeReport {
   runs: number;
   criu: string;
   rows: DowntimeRow[];
+  /** Where the restore rows' time went ($CR_SHIM_PHASES traces, downtime-phases.ts); absent in older runs. */
+  phases?: { row: 'restore' | 'restore-served'; phases: DowntimePhase[] }[];
+}
+
+/** One phase of a traced restore: its start after the command's start, and its duration, ms over the runs. */
+export interface DowntimePhase {
+  /** The process that ran it: cli, serve (src/phase-trace.ts), or program for the program's next instruction. */
+  proc: string;
+  phase: string;
+  at: Summary;
+  took: Summary;
 }

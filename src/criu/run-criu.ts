@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ShimError } from '../errors.js';
 import { errorLines, hintFor } from './criu-hints.js';
+import { recordPhase, wallMs } from '../phase-trace.js';
 
 /** criu exited non-zero or could not be started. `errors` holds the log's error lines. */
 export class CriuError extends ShimError {
@@ -63,7 +64,9 @@ export async function runCriu(criu: string, action: string, args: readonly strin
   let stopped: { why: string; hint: string; dropLog: boolean } | undefined;
   try {
     ({ status, signal } = await new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      const spawning = wallMs();
       const child = spawn(criu, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+      recordPhase(`criu ${action}: spawn`, spawning);
       child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
       child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
       const stop = (why: NonNullable<typeof stopped>) => {

@@ -196,8 +196,10 @@ export const procIdentity: Handler = {
   },
   native(_arch, _nr, name, ctx) {
     const form = name === 'open' ? OpenForm.open : name === 'openat' ? OpenForm.openat : OpenForm.openat2;
-    const identity = [...identityFiles(ctx.persona)].map(([file, text]) => ({ path: file.slice(1), fd: sealedMemfd(text) }));
-    const added = personaStandIns(ctx.persona).map((s) => ({ path: `${PROC_SYS}/${s.path}`.slice(1), fd: standInFd(s), mode: s.mode, netAdmin: s.netAdmin }));
+    // With the files bind-mounted the open is routed only for the compat answers below: no memfds,
+    // which would also keep the compiled run out of the session cache (run-cache.ts isCacheable).
+    const identity = ctx.identityMounted ? [] : [...identityFiles(ctx.persona)].map(([file, text]) => ({ path: file.slice(1), fd: sealedMemfd(text) }));
+    const added = ctx.identityMounted ? [] : personaStandIns(ctx.persona).map((s) => ({ path: `${PROC_SYS}/${s.path}`.slice(1), fd: standInFd(s), mode: s.mode, netAdmin: s.netAdmin }));
     // The persona's other answers inside an open (behaviour rows o-direct-tmpfs, openat2-fmode-nonotify).
     const compat = openCompat(ctx.persona.mainline);
     return { kind: NativeKind.openIdentity, arg: form, identity: [...identity, ...added], ...compat };

@@ -27,6 +27,11 @@ export interface Call {
 /** What every handler of one supervised tree shares. */
 export interface HandlerContext {
   persona: Persona;
+  /**
+   * The identity files and removed sysctl files are bind-mounted in the program's mount namespace
+   * (run as root: PlanView.identityMounted): no verdict needs their text in memfds.
+   */
+  identityMounted?: boolean;
 }
 
 export interface Handler {

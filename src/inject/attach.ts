@@ -88,7 +88,7 @@ export async function attach(opts: AttachOptions): Promise<AdoptResult> {
   }
   // The tree runs on: its next exec is the watcher's, what it maps now is written here (before the notice that says it is ours).
   // (Handed over, the service writes them: it holds the session.)
-  const vdso = session === undefined ? undefined : writeVdsoNotes(session, [...new Set([...injected.processes, ...listTree(pid)])], { held: false });
+  const vdso = session === undefined ? undefined : await writeVdsoNotes(session, [...new Set([...injected.processes, ...listTree(pid)])], { held: false });
   if (vdso) opts.notice(`attach: ${vdso}`);
   opts.notice(ATTACH_NOTICE);
   if (handOver !== undefined) {

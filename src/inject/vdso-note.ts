@@ -10,7 +10,7 @@
  * across kernels its copy of the old one proxying to the host's; the helper writes that one
  * and the kernel's [vdso] mapping when it is elsewhere.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { buildOutput } from '../native/addon.js';
 import { handlerOf } from '../plan/arg-rules.js';
 import { BEHAVIOURS, behaviourApplies } from '../handlers/behaviours.js';
@@ -27,23 +27,37 @@ export function vdsoCodeFor(session: Pick<Session, 'plan' | 'persona'>): number 
 
 const READ_IMPLIES_EXEC = BEHAVIOURS.find((b) => b.id === 'read-implies-exec')!;
 
+/** Would writeVdsoNotes set READ_IMPLIES_EXEC? */
+function readImpliesExec(session: Pick<Session, 'persona'>, held: boolean): boolean {
+  return held && behaviourApplies(READ_IMPLIES_EXEC, { arch: 'x86_64', personaRelease: session.persona.mainline, options: new Set() });
+}
+
+/**
+ * Does writeVdsoNotes make the processes run a call (personality, for READ_IMPLIES_EXEC) that
+ * their filter may send to the supervisor? Then it must wait until a loop serves their
+ * listeners; otherwise it only writes their memory and may run before.
+ */
+export function vdsoNotesCall(session: Pick<Session, 'plan' | 'persona'>, opts: { held: boolean }): boolean {
+  return vdsoCodeFor(session) !== undefined && readImpliesExec(session, opts.held);
+}
+
 /**
  * Write the session's code into the vDSO note of each process (gone ones and ones without a vDSO
  * are skipped). With `held` (restore: every task stopped, outside any syscall), also set
  * READ_IMPLIES_EXEC in every thread of the processes a kernel before 5.8 gave it to, when the
  * persona is such a kernel (behaviour row read-implies-exec: CRIU brings a task back without
  * it). Returns one notice line when the helper failed: the processes then read the host's code,
- * which leaks the host's kernel but harms nothing else.
+ * which leaks the host's kernel but harms nothing else. Asynchronous: the helper's ptrace work
+ * (tens of ms) overlaps what the caller does meanwhile, e.g. the guard's start (handed-tree.ts).
  */
-export function writeVdsoNotes(session: Pick<Session, 'plan' | 'persona'>, pids: readonly number[], opts: { held: boolean }): string | undefined {
+export async function writeVdsoNotes(session: Pick<Session, 'plan' | 'persona'>, pids: readonly number[], opts: { held: boolean }): Promise<string | undefined> {
   const code = vdsoCodeFor(session);
   if (code === undefined || pids.length === 0) return undefined;
-  const rie = opts.held && behaviourApplies(READ_IMPLIES_EXEC, { arch: 'x86_64', personaRelease: session.persona.mainline, options: new Set() });
-  try {
-    execFileSync(VDSO_HELPER_PATH, [`0x${code.toString(16)}`, ...(rie ? ['--read-implies-exec'] : []), ...pids.map(String)], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 20_000, killSignal: 'SIGKILL' });
-    return undefined;
-  } catch (err) {
-    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
-    return `the vDSO note still says the host's kernel: ${stderr || (err as Error).message}`;
-  }
+  const rie = readImpliesExec(session, opts.held);
+  const args = [`0x${code.toString(16)}`, ...(rie ? ['--read-implies-exec'] : []), ...pids.map(String)];
+  return new Promise((resolve) => {
+    execFile(VDSO_HELPER_PATH, args, { timeout: 20_000, killSignal: 'SIGKILL', encoding: 'utf8' }, (err, _stdout, stderr) => {
+      resolve(err === null ? undefined : `the vDSO note still says the host's kernel: ${stderr.trim() || err.message}`);
+    });
+  });
 }

@@ -243,6 +243,13 @@ export interface NotifyAddon {
   socketpair(): [number, number] | number;
   /** pipe2(O_CLOEXEC): [read end, write end], or -errno. */
   pipe(): [number, number] | number;
+
+  /** A close-on-exec AF_UNIX SOCK_SEQPACKET socket connected to `path`, or -errno. */
+  seqpacketConnect(path: string): number;
+  /** getsockopt(fd, SO_PEERCRED): [0 or -errno, pid, uid, gid]. */
+  peerCred(fd: number): [number, number, number, number];
+  /** send(fd, data, MSG_NOSIGNAL): bytes sent, or -errno. */
+  sendPacket(fd: number, data: Buffer): number;
 }
 
 export interface TaskUts {

@@ -15,6 +15,7 @@ import { assertSeccompIntact } from '../criu/seccomp-integrity.js';
 import { chooseKernel, type KernelChoice } from '../criu/source-kernel.js';
 import { assertNoStaleNotify } from '../criu/stale-listeners.js';
 import { renderLeftBehind } from '../criu/unmovable/report.js';
+import { timed } from '../phase-trace.js';
 
 export interface CheckedImage {
   manifest: Manifest | undefined;
@@ -26,12 +27,12 @@ export interface CheckedImage {
  * `notice`. Throws ShimError (the image's own refusal) before anything is restored.
  */
 export function checkImage(imgDir: string, kernel: string | undefined, notice: (line: string) => void): CheckedImage {
-  const manifest = openImageDir(imgDir).manifest;
-  assertSeccompIntact(imgDir, manifest);
+  const manifest = timed('image: open (inventory, manifest, pstree, cores)', () => openImageDir(imgDir).manifest);
+  timed('image: seccomp integrity', () => assertSeccompIntact(imgDir, manifest));
   // What the dump ended because it could not move: the tree comes back without it.
   if (manifest?.leftBehind) for (const line of renderLeftBehind(manifest.leftBehind)) notice(line);
-  const choice = chooseKernel(kernel, manifest, os.release(), imgDir, () => imageKernel(imgDir, readPstree(imgDir)));
-  assertNoStaleNotify(imgDir, manifest?.shimFilter?.sha256);
+  const choice = timed('image: kernel choice', () => chooseKernel(kernel, manifest, os.release(), imgDir, () => imageKernel(imgDir, readPstree(imgDir))));
+  timed('image: stale listeners', () => assertNoStaleNotify(imgDir, manifest?.shimFilter?.sha256));
   if (choice.notice) notice(choice.notice);
   return { manifest, choice };
 }

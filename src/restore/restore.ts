@@ -33,6 +33,7 @@ import { checkPassThrough, criuRestoreStopped } from './criu-restore.js';
 import { assertCriuReads, checkImage } from './image-checks.js';
 import { DEFAULT_CRIU_LIMITS, type CriuLimits } from './criu-limits.js';
 import { watchCriuPhase } from './watchdog.js';
+import { timed } from '../phase-trace.js';
 
 const SIGCONT = 18;
 
@@ -65,15 +66,15 @@ export interface RestoreResult extends AdoptResult {
  */
 export async function restoreStopped(opts: Pick<RestoreOptions, 'imgDir' | 'criuArgs' | 'limits' | 'notice'>, criu: string, signal: AbortSignal): Promise<number> {
   const watch = { limits: opts.limits ?? DEFAULT_CRIU_LIMITS, signal };
-  const conversions = requiredConversions(opts.imgDir);
-  if (conversions.length === 0) return criuRestoreStopped({ criu, imgDir: opts.imgDir, passThrough: opts.criuArgs, ...watch });
+  const conversions = timed('conversions needed', () => requiredConversions(opts.imgDir));
+  if (conversions.length === 0) return timed('criu restore', () => criuRestoreStopped({ criu, imgDir: opts.imgDir, passThrough: opts.criuArgs, ...watch }));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-img-'));
   try {
     const imgDir = path.join(scratch, 'img');
     // Links are safe unless criu is told to punch holes into pages images.
-    const { applied } = convertImage(opts.imgDir, imgDir, conversions, { linkUntouched: !opts.criuArgs.includes('--auto-dedup') });
+    const { applied } = timed('conversion copy', () => convertImage(opts.imgDir, imgDir, conversions, { linkUntouched: !opts.criuArgs.includes('--auto-dedup') }));
     for (const line of applied) opts.notice(`restoring from a converted copy of ${opts.imgDir}: ${line}`);
-    return await criuRestoreStopped({ criu, imgDir, passThrough: opts.criuArgs, ...watch });
+    return await timed('criu restore', () => criuRestoreStopped({ criu, imgDir, passThrough: opts.criuArgs, ...watch }));
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
@@ -95,7 +96,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
 
   // Before criu runs: orphans of the restored tree must come back to us to be reaped.
   becomeSubreaper();
-  const worker = prestartWorker({ persona: session.persona, routes: session.routes, native: opts.native, ...(opts.traceFile ? { traceFile: opts.traceFile } : {}) });
+  const worker = prestartWorker({ persona: session.persona, routes: session.routes, native: opts.native, planAhead: true, ...(opts.traceFile ? { traceFile: opts.traceFile } : {}) });
   let root: number;
   try {
     // Under the watchdog: a time and log limit, and a signal kills the partial tree (watchdog.ts).
@@ -108,7 +109,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
   // Still stopped, and not yet filtered: the personality() the helper injects must not wait for a
   // supervisor that is not answering yet. The first instruction any task runs sees the persona's
   // vDSO note (and READ_IMPLIES_EXEC where a kernel before 5.8 set it).
-  const vdso = writeVdsoNotes(session, listTree(root), { held: true });
+  const vdso = await writeVdsoNotes(session, listTree(root), { held: true });
   if (vdso) opts.notice(`restore: ${vdso}`);
   let injected;
   try {

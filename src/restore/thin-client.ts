@@ -23,6 +23,8 @@ import { connectOrSay, type ServiceClient } from '../serve/client.js';
 import { defaultSocketPath } from '../serve/paths.js';
 import type { ImageRestoreSpec } from '../serve/protocol.js';
 import { SignalForwarder } from '../supervisor/signal-forwarder.js';
+import { performance } from 'node:perf_hooks';
+import { recordPhase, timed, tracingPhases, wallMs } from '../phase-trace.js';
 
 export interface ThinRestoreRequest extends Omit<ImageRestoreSpec, 'dir'> {
   imgDir: string;
@@ -33,11 +35,17 @@ export interface ThinRestoreRequest extends Omit<ImageRestoreSpec, 'dir'> {
 
 /** The restored root's status, or undefined to restore in this process (the reasons above). Throws ShimError as restore would. */
 export async function restoreThroughService(req: ThinRestoreRequest): Promise<number | undefined> {
+  if (tracingPhases) {
+    // Node's own start (to the end of its bootstrap), then the CLI's modules and arguments up to here.
+    const booted = performance.timeOrigin + performance.nodeTiming.bootstrapComplete;
+    recordPhase('client: node start', performance.timeOrigin, booted);
+    recordPhase('client: CLI modules and arguments', booted);
+  }
   const socket = req.socket ?? defaultSocketPath();
   // Listening before anything is restored: a signal is never lost to the default action.
   const signals = new SignalForwarder();
   try {
-    const client = connectOrSay(socket, req.socket !== undefined, req.notice);
+    const client = timed('client: connect', () => connectOrSay(socket, req.socket !== undefined, req.notice));
     if (client === undefined) return undefined;
     try {
       signals.attach((s) => client.signal(os.constants.signals[s]));
@@ -51,6 +59,7 @@ export async function restoreThroughService(req: ThinRestoreRequest): Promise<nu
         ioUring: req.ioUring,
         limits: req.limits,
       };
+      recordPhase('client: request sent', wallMs());
       const result = await client.restoreImage(spec, req.notice);
       if (typeof result === 'number') return result;
       req.notice(`not handing over to ${socket}: ${result.refused}; supervising here`);

@@ -15,12 +15,13 @@
 import { closeSync } from 'node:fs';
 import { ShimError } from '../errors.js';
 import { killTree, listTree } from '../inject/tree.js';
-import { writeVdsoNotes } from '../inject/vdso-note.js';
+import { vdsoNotesCall, writeVdsoNotes } from '../inject/vdso-note.js';
 import { sys } from '../native/libc.js';
 import type { Session } from '../supervisor/session.js';
 import { guardSupervisedTree, type GuardedTree } from '../supervisor/tree-guard.js';
 import { prestartWorker, type PendingWorker, type SupervisorWorker } from '../supervisor/worker-thread.js';
 import type { ResumeMode } from './protocol.js';
+import { timed } from '../phase-trace.js';
 
 const SIGCONT = 18;
 
@@ -48,7 +49,7 @@ export class HandedTree {
 
   /** `pending`: a worker started for this session already (the service keeps one spare); else one starts now. */
   constructor(readonly sid: string, readonly session: Session, private readonly onNotice: (line: string) => void = () => undefined, pending?: PendingWorker) {
-    this.pending = pending ?? prestartWorker({ persona: session.persona, routes: session.routes, native: true });
+    this.pending = pending ?? prestartWorker({ persona: session.persona, routes: session.routes, native: true, planAhead: true });
     this.gone = new Promise((resolve) => (this.onGone = resolve));
   }
 
@@ -77,29 +78,41 @@ export class HandedTree {
       await this.kill(`it could not be supervised: ${(err as Error).message}`);
       throw err;
     };
-    // The guard process starts now (it takes copies of the listeners as it is spawned) and gets
-    // ready while the worker takes the listeners and the vDSO notes are written: the three used
-    // to run one after the other, each a few tens of ms the held tree waited (bench: downtime).
-    const guarding = guardSupervisedTree(root, () => this.processes(), this.session.persona, this.session.filter, fds, this.sid);
+    // The worker takes the listeners (in its own thread), the guard process starts (it takes
+    // copies of the listeners as it is spawned, which blocks this thread for a fork) and the vDSO
+    // notes are written, all at once: one after the other, each cost the held tree a few tens of
+    // ms (bench: downtime). The listeners go to the worker first, so that it works during the
+    // fork. The worker owns ours from then on; if it fails it closes them, and the tree is
+    // killed below whatever the guard got.
+    const attaching = timed('resume: worker takes the listeners', () => this.pending.attach(fds));
+    attaching.catch(() => undefined);
+    const guarding = timed('resume: guard (start, adopt, record)', () => guardSupervisedTree(root, () => this.processes(), this.session.persona, this.session.filter, fds, this.sid));
     guarding.catch(() => undefined);
+    // The persona's vDSO note (and, held after a restore, READ_IMPLIES_EXEC) before any task runs
+    // on. A helper that makes the tasks call personality() waits for the worker, whose loop
+    // answers it; one that only writes their memory runs now, beside the guard (both leave the
+    // held tasks as they are).
+    const held = mode === 'stopped';
+    const notes = () => timed('resume: vDSO notes', () => writeVdsoNotes(this.session, this.processes(), { held }));
+    let vdso = vdsoNotesCall(this.session, { held }) ? undefined : notes();
     try {
-      // The guard holds copies; the worker owns ours from here on.
-      this.worker = await this.pending.attach(fds);
+      this.worker = await attaching;
     } catch (err) {
+      await vdso;
       this.guarded = await guarding.catch(() => undefined);
       return failed(err);
     }
-    // The persona's vDSO note (and, held after a restore, READ_IMPLIES_EXEC) before any task runs
-    // on: the worker answers already, so a personality() the helper injects is not left waiting.
-    const vdso = writeVdsoNotes(this.session, this.processes(), { held: mode === 'stopped' });
-    if (vdso) this.onNotice(`tree ${this.sid}: ${vdso}`);
+    vdso ??= notes();
     try {
       // Still stopped after a restore: every task is in the guarded cgroup before any runs.
       this.guarded = await guarding;
     } catch (err) {
+      await vdso;
       return failed(err);
     }
-    if (mode === 'stopped') for (const p of this.processes()) sys.kill(p, SIGCONT);
+    const vdsoFailed = await vdso;
+    if (vdsoFailed) this.onNotice(`tree ${this.sid}: ${vdsoFailed}`);
+    if (mode === 'stopped') timed('resume: SIGCONT', () => { for (const p of this.processes()) sys.kill(p, SIGCONT); });
     this.worker.done.then(
       (done) => {
         this.loopEnded = true;

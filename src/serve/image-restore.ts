@@ -30,6 +30,7 @@ import type { Session } from '../supervisor/session.js';
 import { shellStatus } from '../supervisor/reaper.js';
 import type { HandedTree } from './handed-tree.js';
 import type { ImageRestoreSpec, RemoteFailure, Reply } from './protocol.js';
+import { recordPhase, timed, wallMs } from '../phase-trace.js';
 
 const WNOHANG = 1;
 /** How long the root (the service's child) may take to be reaped once its tree is gone, as superviseTree waits. */
@@ -139,16 +140,17 @@ export class ImageRestore {
 
   private async restoreAndWait(): Promise<number> {
     const { spec, deps } = this;
+    recordPhase('serve: request received', wallMs());
     checkPassThrough(spec.criuArgs);
     const locating = deps.criu(spec.criu);
     locating.catch(() => undefined);
-    const { manifest, choice } = checkImage(spec.dir, spec.kernel, deps.notice);
-    const session = deps.session(choice.release, spec.ioUring);
+    const { manifest, choice } = timed('serve: image checks', () => checkImage(spec.dir, spec.kernel, deps.notice));
+    const session = timed('serve: session (cached)', () => deps.session(choice.release, spec.ioUring));
     for (const n of session.notices) deps.notice(n);
-    const criu = await locating;
-    assertCriuReads(criu, manifest, spec.dir);
+    const criu = await timed('serve: criu located (cached)', () => locating);
+    timed('serve: criu reads the image', () => assertCriuReads(criu, manifest, spec.dir));
 
-    const { tree, addListener, resumed } = deps.adopt(session, deps.notice);
+    const { tree, addListener, resumed } = timed('serve: tree and worker', () => deps.adopt(session, deps.notice));
     let root: number;
     try {
       root = await restoreStopped({ imgDir: spec.dir, criuArgs: spec.criuArgs, limits: spec.limits, notice: deps.notice }, criu.path, this.abort.signal);
@@ -166,14 +168,14 @@ export class ImageRestore {
     try {
       let injected;
       try {
-        injected = await injectFilter({ pids: [root], descendants: true, filter: session.filter });
+        injected = await timed('serve: inject', () => injectFilter({ pids: [root], descendants: true, filter: session.filter }));
       } catch (err) {
         await tree.kill('its injection failed');
         throw injectFailed(err, root, spec.dir);
       }
       for (const l of injected.listeners) addListener(l.pid, l.fd);
       // Guards, writes the vDSO notes, resumes; kills the tree and throws when it cannot.
-      await tree.resume(root, 'stopped');
+      await timed('serve: resume', () => tree.resume(root, 'stopped'));
       this.running = true;
       resumed();
       for (const n of this.held.splice(0)) sys.kill(root, n);

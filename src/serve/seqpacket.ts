@@ -1,8 +1,10 @@
 /**
  * A unix SOCK_SEQPACKET server and client that pass file descriptors (SCM_RIGHTS):
  * Node's net module can neither keep message boundaries on a unix socket nor
- * take descriptors from a peer, so the calls go to libc (supervisor/libc.ts).
- * Blocking accept and recvmsg run on libuv's thread pool.
+ * take descriptors from a peer, so the calls go to libc (native/libc.ts).
+ * Blocking accept and recvmsg run on libuv's thread pool (koffi). A client's connect,
+ * peer check and plain send go through the notify addon (nativeSys): `cr-shim restore`
+ * has its request out before koffi loads, at its first recv, while the service restores.
  *
  *   control ::= { cmsghdr(len: size_t, level: int, type: int) data, padded to 8 }
  *   SCM_RIGHTS data ::= { int fd }
@@ -10,7 +12,7 @@
 import fs from 'node:fs';
 import { KernelError } from '../errors.js';
 import { errnoName } from '../native/errno.js';
-import { sys, sysBlocking } from '../native/libc.js';
+import { nativeSys, sys, sysBlocking } from '../native/libc.js';
 
 const AF_UNIX = 1;
 const SOCK_SEQPACKET = 5;
@@ -21,7 +23,6 @@ const MSG_NOSIGNAL = 0x4000;
 const MSG_CMSG_CLOEXEC = 0x40000000;
 const MSG_CTRUNC = 0x8;
 const SHUT_RDWR = 2;
-const SO_PEERCRED = 17;
 /** sockaddr_un's sun_path. */
 const SUN_PATH_MAX = 108;
 /** A message: the largest is a filter (BPF_MAXINSNS instructions of 8 bytes) and a line. */
@@ -90,22 +91,17 @@ export class SeqpacketConnection {
    * ECONNREFUSED mean nobody listens there).
    */
   static connect(path: string): SeqpacketConnection {
-    const { addr, len } = unixAddress('connect', path);
-    const fd = sys.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (fd < 0) fail('socket(AF_UNIX, SOCK_SEQPACKET)');
-    if (sys.connect(fd, addr, len) < 0) {
-      const errno = sys.errno();
-      sys.close(fd);
-      throw new KernelError(`connect ${path}`, `connect ${path} failed: ${errnoName(errno)}`, { code: errnoName(errno) });
-    }
+    unixAddress('connect', path);
+    const fd = nativeSys.seqpacketConnect(path);
+    if (fd < 0) throw new KernelError(`connect ${path}`, `connect ${path} failed: ${errnoName(-fd)}`, { code: errnoName(-fd) });
     return new SeqpacketConnection(fd);
   }
 
   /** SO_PEERCRED: who is at the other end (the process that bound or connected). Throws KernelError. */
   peer(): PeerCredentials {
-    const cred = Buffer.alloc(12);
-    if (sys.getsockopt(this.fd, SOL_SOCKET, SO_PEERCRED, cred, [12]) < 0) fail('getsockopt SO_PEERCRED');
-    return { pid: cred.readInt32LE(0), uid: cred.readUInt32LE(4), gid: cred.readUInt32LE(8) };
+    const [rc, pid, uid, gid] = nativeSys.peerCred(this.fd);
+    if (rc < 0) throw new KernelError('getsockopt SO_PEERCRED', `getsockopt SO_PEERCRED failed: ${errnoName(-rc)}`, { code: errnoName(-rc) });
+    return { pid, uid: uid >>> 0, gid: gid >>> 0 };
   }
 
   /** The next message, or null once the peer hung up (or close was called). */
@@ -130,7 +126,7 @@ export class SeqpacketConnection {
   send(data: Buffer | string, fds: readonly number[] = []): boolean {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     if (this.closed) return false;
-    if (fds.length === 0) return sys.send(this.fd, buf, buf.length, MSG_NOSIGNAL) === buf.length;
+    if (fds.length === 0) return nativeSys.sendPacket(this.fd, buf) === buf.length;
     const control = rightsControl(fds);
     const msg = { name: null, namelen: 0, iov: { base: buf, len: buf.length }, iovlen: 1, control, controllen: control.length, flags: 0 };
     return sys.sendmsg(this.fd, msg, MSG_NOSIGNAL) === buf.length;

@@ -99,6 +99,10 @@ export class Service {
   async run(): Promise<void> {
     this.server = SeqpacketServer.listen(this.opts.socketPath);
     if (this.opts.plain.kind === 'release') this.warm(this.opts.plain.release);
+    // The service's own criu, located and vetted now rather than by the first restore-image
+    // whose client names none (`criu --version`: 0.1 s, more on a loaded machine). A failure
+    // here is forgotten; that restore locates it again and reports it.
+    this.criu(undefined).catch(() => undefined);
     const plain = { none: 'restored as they are', image: "under the kernel their vDSO names", release: `under ${this.opts.plain.kind === 'release' ? this.opts.plain.release : ''}` }[this.opts.plain.kind];
     this.opts.notice(`serving on ${this.opts.socketPath} (plain images: ${plain}${this.opts.policy ? `, unless one of the policy's ${this.opts.policy.rules.length} rules says otherwise` : ''})`);
     for (let c = await this.server.accept(); c !== null; c = await this.server.accept()) {
@@ -128,13 +132,13 @@ export class Service {
   private takeWorker(session: Session): PendingWorker {
     const spare = this.spares.get(session);
     this.spares.delete(session);
-    return spare ?? prestartWorker({ persona: session.persona, routes: session.routes, native: true });
+    return spare ?? prestartWorker({ persona: session.persona, routes: session.routes, native: true, planAhead: true });
   }
 
   /** Start `session`'s next spare once the event loop is free (after the tree that took the last one runs). */
   private replenish(session: Session): void {
     setImmediate(() => {
-      if (!this.stopping && !this.spares.has(session)) this.spares.set(session, prestartWorker({ persona: session.persona, routes: session.routes, native: true }));
+      if (!this.stopping && !this.spares.has(session)) this.spares.set(session, prestartWorker({ persona: session.persona, routes: session.routes, native: true, planAhead: true }));
     });
   }
 
@@ -252,7 +256,7 @@ export class Service {
       case 'restore':
         return this.restore(req);
       case 'listener':
-        return this.listener(req, p.fds[0]);
+        return await this.listener(req, p.fds[0]);
       case 'end':
         return this.end(req, peer);
       case 'adopt':
@@ -445,7 +449,7 @@ export class Service {
     return { release: found.release, why: `${decided.why}: the image's vDSO names Linux ${found.release}` };
   }
 
-  private listener(req: Request & { verb: 'listener' }, fd: number | undefined): Reply {
+  private async listener(req: Request & { verb: 'listener' }, fd: number | undefined): Promise<Reply> {
     if (fd === undefined) return { kind: 'error', text: 'listener: no descriptor came with it' };
     const h = this.handed.get(req.sid);
     if (h !== undefined && !h.resumed) {
@@ -461,7 +465,7 @@ export class Service {
     // CRIU still holds the process (the plugin hands its listener over from RESUME_DEVICES_LATE):
     // its vDSO note is the persona's before it runs on, as after `cr-shim restore`. Not
     // READ_IMPLIES_EXEC: that needs a ptrace stop of our own, which CRIU's hold rules out.
-    const vdso = writeVdsoNotes(r.session, [req.pid], { held: false });
+    const vdso = await writeVdsoNotes(r.session, [req.pid], { held: false });
     if (vdso) this.opts.notice(`restore of ${r.dir}: process ${req.pid}: ${vdso}`);
     // The reply does not wait for the loop: the listener is ours, so the kernel holds the
     // process's trapped calls until the loop reads them, and CRIU goes on meanwhile. A loop

@@ -32,7 +32,7 @@ export function compileRun(session: Session, opts: { native: boolean }): Compile
   const overlay = session.view.identityMounted && session.persona.release !== session.host.release;
   const worker = { persona: session.persona, routes: session.routes };
   const nativeActions = opts.native
-    ? [...new RouteTable(session.routes, makeHandlers(lazySysctlLookup()), { persona: session.persona }, { verdicts: true }).nativeActions()]
+    ? [...new RouteTable(session.routes, makeHandlers(lazySysctlLookup()), { persona: session.persona, identityMounted: session.view.identityMounted }, { verdicts: true }).nativeActions()]
     : [];
   return {
     filter: session.filter,

@@ -152,7 +152,7 @@ let tmpCount = 0;
 
 /** A run may be cached unless a verdict holds a live resource (an identity memfd under --dumpable). */
 export function isCacheable(run: CompiledRun): boolean {
-  return run.nativeActions.every(([, actions]) => actions.every((a) => a.identity === undefined));
+  return run.nativeActions.every(([, actions]) => actions.every((a) => a.identity === undefined || a.identity.length === 0));
 }
 
 /** Uint8Array as {"$b64": ...}: the filter and writeArg bytes. */

@@ -29,6 +29,7 @@ import { buildOutput } from '../native/addon.js';
 import { fdPair, spawnProcess } from '../native/spawn.js';
 import { claimChild } from '../native/child-claims.js';
 import { cgroupOf, recordDir, recordSupervised, startTimeOf, type FilterIdentity } from '../criu/supervised-record.js';
+import { timed } from '../phase-trace.js';
 
 export const GUARD_PATH = buildOutput('cr-shim-guard');
 
@@ -335,7 +336,7 @@ export async function guardSupervisedTree(
   listenerFds: readonly number[],
   tag?: string,
 ): Promise<GuardedTree> {
-  return superviseInGuard(await guardTree([], tag), root, list, persona, filter, listenerFds, tag);
+  return superviseInGuard(await timed('guard: cgroup and guard process', () => guardTree([], tag)), root, list, persona, filter, listenerFds, tag);
 }
 
 /**
@@ -354,7 +355,7 @@ export async function superviseInGuard(
 ): Promise<GuardedTree> {
   try {
     await guard.hold(listenerFds);
-    guard.adopt(list);
+    timed('guard: tasks into the cgroup', () => guard.adopt(list));
   } catch (err) {
     await guard.release('kill');
     throw err;

@@ -27,6 +27,13 @@ export interface WorkerInput {
   /** Answer hot calls in C. Off with --trace, so every call is seen and written. */
   native: boolean;
   traceFile?: string;
+  /**
+   * Its command will be 'listeners' (restore, attach, cr-shim serve): build the route table and
+   * ask the handlers for their verdicts as soon as the modules are loaded, not once the listeners
+   * came, when every task waits (tens of ms in Node; npm run bench: downtime). Not for a loop
+   * handed over ('loop'), whose verdicts are set already: asking again opens their memfds twice.
+   */
+  planAhead?: boolean;
 }
 
 export interface CallStat {

@@ -86,5 +86,5 @@ export function prestartWorker(input: WorkerInput): PendingWorker {
  * are in its loop and the native actions set, so the tasks may run from then on.
  */
 export function startWorker(input: WorkerInput, listenerFds: number[]): Promise<SupervisorWorker> {
-  return prestartWorker(input).attach(listenerFds);
+  return prestartWorker({ ...input, planAhead: true }).attach(listenerFds);
 }

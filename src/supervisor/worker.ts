@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadNotifyAddon } from '../native/addon.js';
-import type { NotifyAddon, NotifyHandle } from '../native/addon-types.js';
+import type { NativeAction, NotifyAddon, NotifyHandle } from '../native/addon-types.js';
 import { makeHandlers } from '../handlers/registry.js';
 import { lazySysctlLookup } from '../handlers/sysctl-table.js';
 import { AnswerPath } from './answer.js';
@@ -15,25 +15,41 @@ import { Dispatcher } from './dispatch.js';
 import { RouteTable } from './routes.js';
 import { TraceWriter } from './trace.js';
 import type { WorkerCommand, WorkerInput, WorkerMessage } from './worker-protocol.js';
+import { recordPhase, nameTraceProcess, timed, wallMs } from '../phase-trace.js';
 
 function post(m: WorkerMessage): void {
   parentPort!.postMessage(m);
 }
 
-function main(input: WorkerInput, command: WorkerCommand): void {
+/** The routes and the native verdicts, built before the listeners come (input.planAhead), or why they could not be. */
+type Plan = { routes: RouteTable; actions: Map<number, NativeAction[]> } | { error: unknown };
+
+function plan(input: WorkerInput, ctx: { persona: WorkerInput['persona'] }, verdicts: boolean): Plan {
+  try {
+    const routes = new RouteTable(input.routes, makeHandlers(lazySysctlLookup()), ctx, { verdicts });
+    return { routes, actions: verdicts ? routes.nativeActions() : new Map() };
+  } catch (error) {
+    return { error };
+  }
+}
+
+function main(input: WorkerInput, command: WorkerCommand, ahead: Plan | undefined): void {
+  recordPhase('worker: command received', wallMs());
   // Opened before the listener: a trace file that cannot be written fails the start (the caller
   // kills the program), never a loop that has taken the listener and then dies, leaving every
   // trapped call of the program blocked.
   const trace = input.traceFile === undefined ? undefined : new TraceWriter(input.traceFile);
   const addon = loadNotifyAddon();
-  const h = command.type === 'loop' ? command.handle : openLoop(addon, command.fds);
-  const ctx = { persona: input.persona };
+  const h = command.type === 'loop' ? command.handle : timed('worker: open loop', () => openLoop(addon, command.fds));
+  const ctx = ahead === undefined ? { persona: input.persona } : AHEAD_CTX;
   let routes: RouteTable;
   try {
     // A loop handed over has its verdicts already (native-first.ts): asking again would open openIdentity's memfds twice.
     const push = input.native && command.type === 'listeners';
-    routes = new RouteTable(input.routes, makeHandlers(lazySysctlLookup()), ctx, { verdicts: push });
-    if (push) for (const [audit, actions] of routes.nativeActions()) addon.setActions(h, audit, actions);
+    const p = ahead ?? timed('worker: routes', () => plan(input, ctx, push));
+    if ('error' in p) throw p.error;
+    routes = p.routes;
+    if (push) timed('worker: native actions', () => { for (const [audit, actions] of p.actions) addon.setActions(h, audit, actions); });
   } catch (err) {
     // A loop that cannot start must not hold the listeners: closed, every trapped call fails with ENOSYS.
     addon.close(h);
@@ -68,4 +84,9 @@ function openLoop(addon: NotifyAddon, fds: number[]): NotifyHandle {
 }
 
 // Modules are loaded by now; the listeners may still be on their way (restore: CRIU still restoring).
-parentPort!.once('message', (m: WorkerCommand) => main(workerData as WorkerInput, m));
+nameTraceProcess('worker');
+const input = workerData as WorkerInput;
+// The handlers keep the context they were planned with: the same object serves the loop.
+const AHEAD_CTX = { persona: input.persona };
+const ahead = input.planAhead === true && input.native ? timed('worker: routes (ahead)', () => plan(input, AHEAD_CTX, true)) : undefined;
+parentPort!.once('message', (m: WorkerCommand) => main(input, m, m.type === 'listeners' ? ahead : undefined));

@@ -38,6 +38,11 @@ describe('measureDowntime on this machine', () => {
     await ensureCriu();
     const d = await measureDowntime('5.10', CLI_PATH, 1, process.env);
     expect(d.rows.map((r) => r.id)).toEqual(['dump', 'restore', 'restore-served']);
+    // The traced phases of the served restore, in the order they run, ending with the program's instruction.
+    const served = d.phases!.find((p) => p.row === 'restore-served')!.phases.map((p) => p.phase);
+    const order = ['client: connect', 'serve: image checks', 'criu restore', 'serve: inject', 'serve: resume', "program's next instruction"];
+    expect(order.map((name) => served.indexOf(name))).toEqual(order.map((name) => served.indexOf(name)).sort((a, b) => a - b));
+    expect(order.every((name) => served.includes(name))).toBe(true);
     for (const r of d.rows) {
       for (const s of [r.criu, r.crShim]) {
         expect(s.n).toBe(1);

@@ -1,11 +1,13 @@
 // The set-up calls the notify addon exports (native/libc-calls.c, src/native/libc.ts nativeSys), on the real kernel.
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, openSync } from 'node:fs';
-import { constants } from 'node:os';
+import { closeSync, fstatSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nativeSys } from '../../src/native/libc.js';
+import { SeqpacketServer } from '../../src/serve/seqpacket.js';
 
-const { EINVAL, ECHILD, ESRCH, EOPNOTSUPP } = constants.errno;
+const { EINVAL, ECHILD, ESRCH, EOPNOTSUPP, ENOENT, ENAMETOOLONG, EBADF } = constants.errno;
 const PR_GET_DUMPABLE = 3;
 const WNOHANG = 1;
 const SECCOMP_RET_USER_NOTIF = 0x7fc00000;
@@ -21,6 +23,10 @@ const CASES: [string, () => number, number][] = [
   ['seccomp GET_ACTION_AVAIL of no action: -EOPNOTSUPP', () => nativeSys.seccompActionAvail(0x1234_0000), -EOPNOTSUPP],
   ['madvise(NULL, 0, MADV_DONTNEED): an empty range of known advice, 0', () => nativeSys.madviseEmpty(MADV_DONTNEED), 0],
   ['madvise(NULL, 0, advice no kernel knows): -EINVAL', () => nativeSys.madviseEmpty(0x7fff), -EINVAL],
+  ['connect where no socket is: -ENOENT', () => nativeSys.seqpacketConnect('/nonexistent/cr-shim.sock'), -ENOENT],
+  ['connect to a path longer than sun_path: -ENAMETOOLONG', () => nativeSys.seqpacketConnect(`/${'x'.repeat(200)}`), -ENAMETOOLONG],
+  ['SO_PEERCRED of a closed fd: -EBADF', () => nativeSys.peerCred(0x3fff_fff0)[0], -EBADF],
+  ['send on a closed fd: -EBADF', () => nativeSys.sendPacket(0x3fff_fff0, Buffer.from('x')), -EBADF],
 ];
 
 describe('nativeSys', () => {
@@ -48,6 +54,31 @@ describe('nativeSys', () => {
     } finally {
       closeSync(pidfd);
       closeSync(fd);
+    }
+  });
+
+  it('seqpacketConnect, peerCred, sendPacket: a connection to a real server, its peer this process, one message kept whole', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cr-shim-libc-'));
+    const server = SeqpacketServer.listen(path.join(dir, 's.sock'));
+    try {
+      const accepting = server.accept();
+      const fd = nativeSys.seqpacketConnect(server.path);
+      expect(fd).toBeGreaterThanOrEqual(0);
+      try {
+        const [rc, pid, uid] = nativeSys.peerCred(fd);
+        expect([rc, pid, uid]).toEqual([0, process.pid, process.getuid!()]);
+        const accepted = (await accepting)!;
+        expect(nativeSys.sendPacket(fd, Buffer.from('one message'))).toBe(11);
+        expect(nativeSys.sendPacket(fd, Buffer.from('two'))).toBe(3);
+        expect((await accepted.recv())!.data.toString()).toBe('one message');
+        expect((await accepted.recv())!.data.toString()).toBe('two');
+        accepted.close();
+      } finally {
+        closeSync(fd);
+      }
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -12,7 +12,7 @@ export const LAYERS: readonly { name: string; folders: readonly string[] }[] = [
   { name: 'plan, BPF, handlers', folders: ['plan', 'bpf', 'handlers'] },
   { name: 'tables, personas, host facts', folders: ['tables', 'persona', 'host'] },
   { name: 'system boundary', folders: ['native'] },
-  { name: 'errors, ABI constants, printable text', folders: ['errors', 'arch', 'printable', 'fnv1a'] },
+  { name: 'errors, ABI constants, printable text, the phase trace', folders: ['errors', 'arch', 'printable', 'fnv1a', 'phase-trace'] },
 ];
 
 /** The layer index of a folder of src/ (0 is the top); undefined for a folder no layer names. */

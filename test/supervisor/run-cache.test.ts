@@ -86,3 +86,20 @@ describe('directory', () => {
   }
 });
 
+
+describe('what run compiles', () => {
+  // Under personas before 6.6 opens are routed (O_DIRECT on tmpfs, openat2's flags) to proc-identity's
+  // verdict; as root the identity files are bind mounts, so that verdict needs no memfds and the run
+  // stays cacheable. Without the bind mounts (--dumpable) it holds memfds and is never cached.
+  it.each([
+    { release: '4.19', identityMounted: true, cacheable: true },
+    { release: '6.12', identityMounted: true, cacheable: true },
+    { release: '4.19', identityMounted: false, cacheable: false },
+  ])('$release with identityMounted $identityMounted: cacheable $cacheable', async ({ release, identityMounted, cacheable }) => {
+    const { prepareSession } = await import('../../src/supervisor/session.js');
+    const { compileRun } = await import('../../src/supervisor/compiled-run.js');
+    const { isCacheable } = await import('../../src/supervisor/run-cache.js');
+    const run = compileRun(prepareSession(release, { view: { identityMounted, ioUring: false } }), { native: true });
+    expect(isCacheable(run)).toBe(cacheable);
+  });
+});

@@ -6,6 +6,10 @@ import { UsageError } from '../../errors.js';
 import { DEFAULT_CRIU_LIMITS } from '../../restore/criu-limits.js';
 import { ALLOW_IO_URING_HELP } from '../run-view.js';
 import { NO_SERVE_HELP, SOCKET_HELP, serveChoice } from '../hand-over-options.js';
+// Loaded with this module, not on demand: the thin client is the usual path, and a second
+// dynamic import after the arguments are parsed cost it one more round of the ESM loader's
+// asynchronous reads (npm run bench: downtime). It is small: no plan, no BPF, no image readers.
+import { restoreThroughService } from '../../restore/thin-client.js';
 // The rest loads on demand: a thin client of cr-shim serve needs none of the restore itself,
 // and every module on its path costs the restored program's downtime (npm run bench: downtime).
 
@@ -49,7 +53,6 @@ export async function restoreCommand(p: Parsed): Promise<number> {
   const notice = (line: string) => quiet || writeNotice(line);
   const { serve } = serveChoice(p, trace);
   if (serve !== undefined) {
-    const { restoreThroughService } = await import('../../restore/thin-client.js');
     const status = await restoreThroughService({
       imgDir,
       criuArgs: [...criuArgs],

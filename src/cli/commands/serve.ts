@@ -10,6 +10,7 @@ import { Service } from '../../serve/service.js';
 import { loadPolicy, plainPolicyOf, type PlainPolicy, type PolicyFile } from '../../serve/policy.js';
 import { resolvePersona } from '../../persona/resolve.js';
 import { TableRegistry } from '../../tables/registry.js';
+import { nameTraceProcess } from '../../phase-trace.js';
 
 export const serveSpec: CommandSpec = {
   name: 'serve',
@@ -44,6 +45,7 @@ function policyFile(file: string | undefined): PolicyFile | undefined {
 export async function serveCommand(p: Parsed): Promise<number> {
   if (p.positionals.length > 0) throw new UsageError('serve', `unexpected argument ${p.positionals[0]}`, { code: 'EUSAGE', hint: `usage: ${serveSpec.usage}` });
   const quiet = flag(p.options.quiet);
+  nameTraceProcess('serve');
   const explicitCriu = str(p.options.criu);
   let version: Promise<string> | undefined;
   const service = new Service({
