@@ -8,11 +8,8 @@ import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { probeHost } from '../../src/host/probe.js';
 import { TableRegistry } from '../../src/tables/registry.js';
-import { parseOutput } from '../helpers/parse-output.js';
-import { programPath } from '../helpers/programs.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
-import { runCli } from '../helpers/run-cli.js';
-import { describeResult, runProcess } from '../helpers/run-process.js';
+import { syscallAnswers } from '../helpers/syscall-answers.js';
 
 interface Row { feature: string; persona: string; syscall: string; args: string[]; expect: string; why: string }
 const { rows } = JSON.parse(fs.readFileSync(new URL('./cases/host-lacks-features.json', import.meta.url), 'utf8')) as { rows: Row[] };
@@ -24,17 +21,12 @@ describe('features this host\'s build lacks, answered as the persona\'s kernel d
   beforeAll(() => requireShimBuilt());
 
   it.each(rows)('$feature: $persona $syscall($args) → "$expect" ($why)', async (row) => {
-    const argv = [nrOf(row.syscall), ...row.args];
-    const native = await runProcess(programPath('syscall'), argv);
-    expect(native.status, describeResult(native)).toBe(0);
-    const shim = await runCli(['run', '--kernel', row.persona, '--', programPath('syscall'), ...argv]);
-    expect(shim.status, describeResult(shim)).toBe(0);
-    const got = parseOutput(shim.stdout).get('errname');
+    const { native, shim } = await syscallAnswers(row.persona, nrOf(row.syscall), row.args);
     if (lacks.has(row.feature)) {
-      expect(parseOutput(native.stdout).get('errname')).toBe('EINVAL');
-      expect(got).toBe(row.expect);
+      expect(native).toBe('EINVAL');
+      expect(shim).toBe(row.expect);
     } else {
-      expect(got).toBe(parseOutput(native.stdout).get('errname'));
+      expect(shim).toBe(native);
     }
   });
 });

@@ -6,15 +6,14 @@
  * restore converts it (strict-to-filter: a copy; the image is never written); started under
  * `cr-shim run`, the image holds the strict-equivalent filter and only cr-shim's own is dropped.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCriu, SETUP_TIMEOUT_MS } from '../criu/helpers/criu.js';
 import { hashDir, killQuietly, tempDir, underShim, waitGone } from '../criu/helpers/images.js';
-import { parseOutput } from '../helpers/parse-output.js';
 import { programPath } from '../helpers/programs.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
+import { startStrictSubject } from '../helpers/strict-subject.js';
 import { runCli, startCli } from '../helpers/run-cli.js';
 import { describeResult } from '../helpers/run-process.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -65,25 +64,8 @@ describe('a task in strict mode, dumped and restored', () => {
   it.each(rows)('$how', async (row) => {
     const dir = path.join(work, row.how.replace(/\W+/g, '-'));
     fs.mkdirSync(dir);
-    const fifo = path.join(dir, 'in');
-    const outFile = path.join(dir, 'out');
     const img = path.join(dir, 'img');
-    fs.writeFileSync(outFile, '');
-    spawn('mkfifo', [fifo]);
-    await waitFor('the FIFO', () => (fs.existsSync(fifo) ? true : undefined), 5_000);
-    // Read-write, so opening never blocks and the FIFO always has a reader and a writer.
-    const stdin = fs.openSync(fifo, fs.constants.O_RDWR);
-    const out = fs.openSync(outFile, 'a');
-    const argv = row.argv(programPath('strict-mode'));
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: [stdin, out, out], detached: true });
-    child.unref();
-    fs.closeSync(stdin);
-    fs.closeSync(out);
-    const text = await waitFor('waiting=1', () => {
-      const t = fs.readFileSync(outFile, 'utf8');
-      return /^waiting=1$/m.test(t) ? t : undefined;
-    });
-    const pid = Number(parseOutput(text, { partial: true }).get('pid'));
+    const { pid, fifo, outFile } = await startStrictSubject(dir, row.argv(programPath('strict-mode')));
     started.push(pid);
     const tid = strictTid(pid);
     expect(statusField(pid, 'Seccomp', tid)).toBe(row.converts ? '1' : '2');

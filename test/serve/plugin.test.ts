@@ -1,6 +1,6 @@
 // The CRIU plugin and cr-shim serve with plain criu (no container engine): a tree under
 // cr-shim attach, dumped and restored by criu itself with the plugin in its libdir.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,10 +13,9 @@ import { cgroupOf, filterSha256 } from '../../src/criu/supervised-record.js';
 import { cgroup2Root } from '../../src/supervisor/tree-guard.js';
 import { prepareSession } from '../../src/supervisor/session.js';
 import { ensureCriu, SETUP_TIMEOUT_MS } from '../criu/helpers/criu.js';
-import { parseOutput } from '../helpers/parse-output.js';
 import { programPath } from '../helpers/programs.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { startStrictSubject } from '../helpers/strict-subject.js';
 import { startCli } from '../helpers/run-cli.js';
 import { askReport, readProgress, startSubject, waitProgress } from '../inject/subject.js';
 import { startServeSandbox, type ServeSandbox } from './sandbox.js';
@@ -224,21 +223,7 @@ describe('cr-shim serve with the CRIU plugin', () => {
       const work = fs.mkdtempSync(path.join(own.dir, 'w-'));
       const img = path.join(work, 'img');
       fs.mkdirSync(img);
-      // strict-mode enters SECCOMP_MODE_STRICT and waits in read(0) on a FIFO (a read-write open never blocks).
-      const fifo = path.join(work, 'in');
-      await run('mkfifo', [fifo]);
-      const stdin = fs.openSync(fifo, fs.constants.O_RDWR);
-      const outFile = path.join(work, 'out');
-      const out = fs.openSync(outFile, 'a');
-      const child = spawn(programPath('strict-mode'), ['prctl', '--wait'], { stdio: [stdin, out, out], detached: true });
-      child.unref();
-      fs.closeSync(stdin);
-      fs.closeSync(out);
-      const text = await waitFor('waiting=1', () => {
-        const t = fs.readFileSync(outFile, 'utf8');
-        return /^waiting=1$/m.test(t) ? t : undefined;
-      });
-      const pid = Number(parseOutput(text, { partial: true }).get('pid'));
+      const { pid } = await startStrictSubject(work, [programPath('strict-mode'), 'prctl', '--wait']);
       try {
         const withPlugin = (verb: 'dump' | 'restore', args: string[]) =>
           run(criu.path, [verb, '-L', own.pluginDir, '-W', work, '-o', path.join(work, `${verb}.log`), '-v4', ...args], { env: own.env, timeout: 120_000 });
