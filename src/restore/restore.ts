@@ -28,7 +28,7 @@ import { superviseTree, type AdoptResult } from '../supervisor/adopt.js';
 import { prestartWorker } from '../supervisor/worker-thread.js';
 import { becomeSubreaper } from '../supervisor/reaper.js';
 import { sys } from '../native/libc.js';
-import { guardSupervisedTree } from '../supervisor/tree-guard.js';
+import { guardTree, superviseInGuard } from '../supervisor/tree-guard.js';
 import { checkPassThrough, criuRestoreStopped } from './criu-restore.js';
 import { assertCriuReads, checkImage } from './image-checks.js';
 import { DEFAULT_CRIU_LIMITS, type CriuLimits } from './criu-limits.js';
@@ -97,12 +97,17 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
   // Before criu runs: orphans of the restored tree must come back to us to be reaped.
   becomeSubreaper();
   const worker = prestartWorker({ persona: session.persona, routes: session.routes, native: opts.native, planAhead: true, ...(opts.traceFile ? { traceFile: opts.traceFile } : {}) });
+  // The guard comes up while criu restores; the tree joins it once injected (superviseInGuard).
+  const guarding = guardTree();
+  guarding.catch(() => undefined);
+  const dropGuard = () => guarding.then((g) => g.release('kill'), () => undefined);
   let root: number;
   try {
     // Under the watchdog: a time and log limit, and a signal kills the partial tree (watchdog.ts).
     root = await watchCriuPhase((signal) => restoreStopped(opts, criu.path, signal));
   } catch (err) {
     await worker.cancel();
+    await dropGuard();
     throw err;
   }
 
@@ -116,13 +121,14 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
     injected = await injectFilter({ pids: [root], descendants: true, filter: session.filter });
   } catch (err) {
     await worker.cancel();
+    await dropGuard();
     throw injectFailed(err, root, opts.imgDir);
   }
   const processes = injected.processes;
   let guarded;
   try {
     // Still stopped: every task goes into the guarded cgroup before any runs (CRIU put them in the image's).
-    guarded = await guardSupervisedTree(root, () => [...new Set([...processes, ...listTree(root)])], session.persona, session.filter, injected.listeners.map((l) => l.fd));
+    guarded = await superviseInGuard(await guarding, root, () => [...new Set([...processes, ...listTree(root)])], session.persona, session.filter, injected.listeners.map((l) => l.fd));
   } catch (err) {
     killTree([root, ...processes]);
     throw err;

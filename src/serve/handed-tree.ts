@@ -18,7 +18,7 @@ import { killTree, listTree } from '../inject/tree.js';
 import { vdsoNotesCall, writeVdsoNotes } from '../inject/vdso-note.js';
 import { sys } from '../native/libc.js';
 import type { Session } from '../supervisor/session.js';
-import { guardSupervisedTree, type GuardedTree } from '../supervisor/tree-guard.js';
+import { guardSupervisedTree, guardTree, superviseInGuard, type GuardedTree, type TreeGuard } from '../supervisor/tree-guard.js';
 import { prestartWorker, type PendingWorker, type SupervisorWorker } from '../supervisor/worker-thread.js';
 import type { ResumeMode } from './protocol.js';
 import { timed } from '../phase-trace.js';
@@ -38,6 +38,8 @@ export class HandedTree {
   private readonly listeners: { pid: number; fd: number }[] = [];
   private worker: SupervisorWorker | undefined;
   private guarded: GuardedTree | undefined;
+  /** The guard started ahead (startGuard), before the tree it will hold exists. */
+  private early: Promise<TreeGuard> | undefined;
   private root: number | undefined;
   private ended = false;
   /** The loop returned (its handle is let go): only the thread is left to end. */
@@ -51,6 +53,16 @@ export class HandedTree {
   constructor(readonly sid: string, readonly session: Session, private readonly onNotice: (line: string) => void = () => undefined, pending?: PendingWorker) {
     this.pending = pending ?? prestartWorker({ persona: session.persona, routes: session.routes, native: true, planAhead: true });
     this.gone = new Promise((resolve) => (this.onGone = resolve));
+  }
+
+  /**
+   * Start the guard now, before the tree exists (a restore: while criu restores it), so that
+   * resume() only hands it the listeners and moves the tree in: its spawn and start (tens of ms
+   * under load, on the service's main thread) leave the held tree's downtime.
+   */
+  startGuard(): void {
+    this.early ??= timed('guard: cgroup and guard process (ahead)', () => guardTree([], this.sid));
+    this.early.catch(() => undefined);
   }
 
   /** One process's listener; ours to close from now on. */
@@ -86,7 +98,11 @@ export class HandedTree {
     // killed below whatever the guard got.
     const attaching = timed('resume: worker takes the listeners', () => this.pending.attach(fds));
     attaching.catch(() => undefined);
-    const guarding = timed('resume: guard (start, adopt, record)', () => guardSupervisedTree(root, () => this.processes(), this.session.persona, this.session.filter, fds, this.sid));
+    const guarding = timed('resume: guard (start, adopt, record)', async () =>
+      this.early === undefined
+        ? guardSupervisedTree(root, () => this.processes(), this.session.persona, this.session.filter, fds, this.sid)
+        : superviseInGuard(await this.early, root, () => this.processes(), this.session.persona, this.session.filter, fds, this.sid),
+    );
     guarding.catch(() => undefined);
     // The persona's vDSO note (and, held after a restore, READ_IMPLIES_EXEC) before any task runs
     // on. A helper that makes the tasks call personality() waits for the worker, whose loop
@@ -141,7 +157,9 @@ export class HandedTree {
       await this.pending.cancel();
       for (const l of this.listeners) closeQuietly(l.fd);
     }
-    await this.guarded?.end(why === undefined ? 'release' : 'kill');
+    if (this.guarded !== undefined) await this.guarded.end(why === undefined ? 'release' : 'kill');
+    // Started ahead but never given the tree (criu or the injection failed): nothing to keep.
+    else await this.early?.then((g) => g.release('kill'), () => undefined);
     this.onGone(why);
   }
 }

@@ -151,6 +151,8 @@ export class ImageRestore {
     timed('serve: criu reads the image', () => assertCriuReads(criu, manifest, spec.dir));
 
     const { tree, addListener, resumed } = timed('serve: tree and worker', () => deps.adopt(session, deps.notice));
+    // The guard comes up while criu restores, off the held tree's downtime.
+    tree.startGuard();
     let root: number;
     try {
       root = await restoreStopped({ imgDir: spec.dir, criuArgs: spec.criuArgs, limits: spec.limits, notice: deps.notice }, criu.path, this.abort.signal);
