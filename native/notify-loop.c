@@ -1038,15 +1038,14 @@ static int filter_count(pid_t tid)
  * enterStrict: cr-shim-strict puts the strict-equivalent filter on the calling thread and makes
  * the call return 0 (native/strict-mode.c). The notification itself is interrupted by then:
  * nothing is sent. When the helper could not act and the call still waits, it gets EINVAL, as
- * the kernel answers a task under a filter.
+ * the kernel answers a task under a filter. Any other call of the number is the TypeScript
+ * handler's: another row may trap the same number (yama-ptracer's PR_SET_PTRACER on prctl).
  */
 static enum outcome enter_strict(int listener, const struct verdict *v, const struct seccomp_notif *n,
 				 struct seccomp_notif_resp *resp)
 {
-	if (!asks_strict(v, n)) {
-		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-		return ANSWERED;
-	}
+	if (!asks_strict(v, n))
+		return DEFERRED;
 	/*
 	 * A thread under a filter of the program's own would get EINVAL from its kernel too
 	 * (seccomp_may_assign_mode). cr-shim puts exactly one filter in each thread's chain (run's

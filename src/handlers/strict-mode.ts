@@ -70,6 +70,7 @@ export const strictMode: Handler = {
     if (loadAddon().strictEnter(STRICT_HELPER_PATH, call.pid) === 0) return { kind: 'return', val: 0n };
     return { kind: 'error', errno: E.EINVAL! };
   },
+  nativeDefers: true,
   native(_arch, _nr, name) {
     const form = FORM[name];
     return form === undefined ? undefined : { kind: NativeKind.enterStrict, arg: form, helper: STRICT_HELPER_PATH };

@@ -41,6 +41,12 @@ export interface Handler {
   handle(call: Call, ctx: HandlerContext): Reply;
   /** A verdict the native loop can give itself, for the hot calls; omitted → every call comes to `handle`. */
   native?(arch: Arch, nr: number, name: string, ctx: HandlerContext): Omit<NativeAction, 'nr'> | undefined;
+  /**
+   * Its verdict answers only its own calls and defers every other one to TypeScript (enterStrict:
+   * strict-mode requests), so it may stand for a number other rows' handlers share (prctl with
+   * yama-ptracer): the others' calls then reach `handle` of the route.
+   */
+  nativeDefers?: boolean;
 }
 
 /** Support levels, as printed in docs/SUPPORTED.md. */

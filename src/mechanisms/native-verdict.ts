@@ -47,8 +47,9 @@ export function applyVerdict(v: Verdict, args: readonly bigint[], mem: TraceeMem
       return { kind: 'continue' };
     }
     case NativeKind.enterStrict:
-      // The handler tries the helper (which cannot seize a task this tracer holds) and answers EINVAL.
-      return asksStrict(v.arg!, args) ? 'handler' : { kind: 'continue' };
+      // A strict request: the handler tries the helper (which cannot seize a task this tracer holds)
+      // and answers EINVAL. Any other call: the handler too (another row may share the number).
+      return 'handler';
     default:
       return 'handler';
   }

@@ -56,8 +56,14 @@ export class RouteTable {
     };
     for (const s of specs) {
       const handler = s.byArgs ? byArguments(s.byArgs, resolve(s.handler), resolve) : resolve(s.handler);
-      // A number shared by several handlers has no up-front verdict: each call is picked in TypeScript.
-      const verdict = opts.verdicts && !s.byArgs ? handler.native?.(s.arch, s.nr, s.name, ctx) : undefined;
+      // A number shared by several handlers is picked per call in TypeScript, unless one of them has a
+      // verdict that takes only its own calls and defers the rest (Handler.nativeDefers).
+      const shared = (): Verdict | undefined =>
+        [...new Set([s.handler, ...s.byArgs!.map((r) => r.handler)])]
+          .map(resolve)
+          .find((h) => h.nativeDefers === true)
+          ?.native?.(s.arch, s.nr, s.name, ctx);
+      const verdict = !opts.verdicts ? undefined : s.byArgs ? shared() : handler.native?.(s.arch, s.nr, s.name, ctx);
       this.byKey.set(RouteTable.key(s.arch, s.nr), { arch: s.arch, nr: s.nr, name: s.name, handler, args: s.args, verdict });
     }
   }

@@ -71,3 +71,32 @@ describe('RouteTable', () => {
     expect(answer([22n, 2n])).toEqual({ kind: 'return', val: 1n });
   });
 });
+
+describe('RouteTable: a shared number with a handler whose verdict defers the rest', () => {
+  // strict-mode's enterStrict answers strict requests in C and defers every other prctl (yama-ptracer's)
+  // to TypeScript: the route keeps it, so entering strict mode starts no worker on a host without Yama.
+  const shared: RouteSpec = {
+    arch: 'x86_64', nr: 157, name: 'prctl', handler: 'strict-mode', args: [],
+    byArgs: [
+      { arg: 0, match: { kind: 'in', values: [22] }, when: { arg: 1, equals: 1 }, handler: 'strict-mode' },
+      { arg: 0, match: { kind: 'in', values: [0x59616d61] }, handler: 'yama-ptracer' },
+    ],
+  };
+  const handlersWith = (defers: boolean) =>
+    new Map<string, Handler>([
+      ['strict-mode', { id: 'strict-mode', handle: () => ({ kind: 'continue' }), native: () => ({ kind: NativeKind.enterStrict, arg: 0, helper: '/x' }), ...(defers ? { nativeDefers: true } : {}) }],
+      ['yama-ptracer', { id: 'yama-ptracer', handle: () => ({ kind: 'return', val: 0n }) }],
+    ]);
+
+  it.each([
+    { defers: true, verdict: NativeKind.enterStrict },
+    { defers: false, verdict: undefined },
+  ])('nativeDefers $defers: verdict $verdict', ({ defers, verdict }) => {
+    const route = new RouteTable([shared], handlersWith(defers), ctx, { verdicts: true }).get('x86_64', 157)!;
+    expect(route.verdict?.kind).toBe(verdict);
+  });
+
+  it('no verdicts asked (--trace): none', () => {
+    expect(new RouteTable([shared], handlersWith(true), ctx, { verdicts: false }).get('x86_64', 157)!.verdict).toBeUndefined();
+  });
+});
