@@ -328,31 +328,27 @@ export interface GuardedTree {
  * before any task of the tree runs unsupervised code. Throws ShimError from guardTree or adopt
  * (the guard is released first; the caller kills the tree).
  */
-export async function guardSupervisedTree(
+export async function guardSupervisedTree(...tree: TreeToGuard): Promise<GuardedTree> {
+  return superviseInGuard(await timed('guard: cgroup and guard process', () => guardTree([], tree[5])), ...tree);
+}
+
+/** What guardSupervisedTree and superviseInGuard take about the tree, in order. */
+type TreeToGuard = [
   root: number,
   list: () => readonly number[],
   persona: { release: string; mainline: string },
   filter: FilterIdentity,
   listenerFds: readonly number[],
   tag?: string,
-): Promise<GuardedTree> {
-  return superviseInGuard(await timed('guard: cgroup and guard process', () => guardTree([], tag)), root, list, persona, filter, listenerFds, tag);
-}
+];
 
 /**
  * guardSupervisedTree's second half, for a guard started before the tree existed (`run` starts
- * it beside the launcher, so that neither waits for the other): hold the listeners, adopt the
- * tree, record it. Throws as guardSupervisedTree, the guard told to kill first.
+ * it beside the launcher, restore while criu restores, so that neither waits for the other):
+ * hold the listeners, adopt the tree, record it. Throws as guardSupervisedTree, the guard told
+ * to kill first.
  */
-export async function superviseInGuard(
-  guard: TreeGuard,
-  root: number,
-  list: () => readonly number[],
-  persona: { release: string; mainline: string },
-  filter: FilterIdentity,
-  listenerFds: readonly number[],
-  tag?: string,
-): Promise<GuardedTree> {
+export async function superviseInGuard(guard: TreeGuard, ...[root, list, persona, filter, listenerFds, tag]: TreeToGuard): Promise<GuardedTree> {
   try {
     await guard.hold(listenerFds);
     timed('guard: tasks into the cgroup', () => guard.adopt(list));
