@@ -1,6 +1,7 @@
 // Long suite (npm run test:containers; scripts/long-tests.sh): Podman + runc checkpoint and
 // restore a container with --export/--import, the cr-shim CRIU plugin opted in per container
 // through the org.criu.config annotation, supervised by a private cr-shim serve.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,9 +108,12 @@ describe('podman checkpoint --export / restore --import under cr-shim', () => {
     await pm.podman(['container', 'checkpoint', '--export', archive, 'broken']);
     await pm.podman(['rm', 'broken']);
     const size = fs.statSync(archive).size;
+    // The image records the persona (the plugin asked the service at dump), so its restore goes
+    // through the faulty filter; a plain image would be restored as it is and prove nothing.
+    expect(execFileSync('tar', ['-tf', archive], { encoding: 'utf8' }), box.serve.stderr()).toMatch(/(^|\/)cr-shim\.json$/m);
     box.configure('fault bad-filter');
     try {
-      await expect(pm.podman(['container', 'restore', '--import', archive])).rejects.toThrow(/criu failed|restore/);
+      await expect(pm.podman(['container', 'restore', '--import', archive]), box.serve.stderr()).rejects.toThrow(/criu failed|restore/);
     } finally {
       fs.writeFileSync(path.join(box.pluginDir, 'cr_shim_criu.conf'), `socket ${box.socket}\n`);
     }
