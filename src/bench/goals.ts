@@ -66,6 +66,16 @@ export const GOALS: readonly Goal[] = [
     wording: '≤ +0.05 µs',
   },
   {
+    id: 'arg-refused',
+    title: 'a value refused by an argument rule in BPF (issue 12) vs the same filter with no supervisor (the BPF-only floor)',
+    scenario: 'arg-refused',
+    target: 'notify',
+    baseline: 'bpf-only',
+    compare: 'delta',
+    limit: 50,
+    wording: '≤ +0.05 µs',
+  },
+  {
     id: 'startup',
     title: 'wall time of `cr-shim run -- /bin/true` vs /bin/true alone',
     scenario: 'startup',

@@ -4,6 +4,8 @@
  *
  *   left-alone  getppid: allowed in BPF (the action cache may skip the filter)
  *   refused     a call the persona lacks: ENOSYS decided in BPF
+ *   arg-refused a value the persona's kernel did not know (prctl PR_GET_AUXV, 6.4, under the
+ *               bench's 5.10): EINVAL decided in BPF by an argument rule (issue 12)
  *   fake        uname: answered by the supervisor with the persona's struct
  *   translated  open("/proc/version") + close: answered by a different call
  *               (notify: a memfd made by the supervisor, installed with ADDFD;
@@ -25,6 +27,12 @@
 import type { RefusedCall } from './refused-call.js';
 import type { Scenario } from './types.js';
 
+/** prctl's number on x86_64, and PR_GET_AUXV (<linux/prctl.h>, 6.4): the arg-refused scenario's call. */
+const NR_PRCTL = 157;
+const PR_GET_AUXV = 0x41555856;
+/** No prctl option has this number: natively the same EINVAL, from the kernel. */
+const PR_NO_KERNEL_KNOWS = 0x7f000000;
+
 /** The /proc file the translated scenario opens (gVisor's procfs has it too, unlike /proc/sys/kernel/osrelease). */
 export const TRANSLATED_PATH = '/proc/version';
 
@@ -45,6 +53,10 @@ export function benchScenarios(o: ScenarioOptions): Scenario[] {
     {
       kind: 'calls', id: 'refused', title: `refused (${refused.name})`, call: `nr=${refused.nr}`, nativeCall: `nr=${unimplemented.nr}`, expect: 'ENOSYS', weight: 10, matrix: true,
       note: `nr ${refused.nr} (${refused.name}), which the persona lacks, refused in BPF; natively nr ${unimplemented.nr} (${unimplemented.name}), never implemented, by the kernel`,
+    },
+    {
+      kind: 'calls', id: 'arg-refused', title: 'argument refused (prctl PR_GET_AUXV)', call: `nr=${NR_PRCTL}:${PR_GET_AUXV}`, nativeCall: `nr=${NR_PRCTL}:${PR_NO_KERNEL_KNOWS}`, expect: 'EINVAL', weight: 10, matrix: false,
+      note: 'prctl(PR_GET_AUXV, NULL, 0): an option added in 6.4, refused with EINVAL in BPF by an argument rule under personas before it (the filter reads the argument, so the action cache cannot skip it); natively prctl of an option no kernel knows, which the kernel refuses with EINVAL',
     },
     {
       kind: 'calls', id: 'fake', title: 'fake result (uname)', call: 'uname', nativeCall: 'uname', expect: '', weight: 1, matrix: true,

@@ -1,11 +1,12 @@
 /*
- * loop-mt getppid|uname|nr=NR|open=PATH N THREADS
+ * loop-mt getppid|uname|nr=NR[:ARG0]|open=PATH N THREADS
  *
  * The benchmark's workload: THREADS threads (1..64) each make the same call N
  * times, started together from a barrier. getppid is a call the filter lets
  * through, uname one the supervisor answers, nr=NR syscall NR with zero
  * arguments (a number the persona refuses: the ENOSYS path; checked against
- * syscall-deny.h), open=PATH an open(PATH, O_RDONLY) followed by close of the
+ * syscall-deny.h), or with ARG0 as its first and zero for the rest (a value an
+ * argument rule refuses in BPF), open=PATH an open(PATH, O_RDONLY) followed by close of the
  * fd it returns (the /proc identity files are answered by a different call).
  * Built dynamically (loop-mt) and statically (loop-mt-static, for proot).
  *
@@ -24,10 +25,11 @@
 #include "kv.h"
 #include "syscall-deny.h"
 
-static const char usage[] = "loop-mt getppid|uname|nr=NR|open=PATH N THREADS";
+static const char usage[] = "loop-mt getppid|uname|nr=NR[:ARG0]|open=PATH N THREADS";
 
 struct job {
 	long nr;
+	long arg0;
 	const char *path;
 	long long calls;
 	pthread_barrier_t *start;
@@ -48,7 +50,7 @@ static void *worker(void *arg)
 {
 	struct job *j = arg;
 	struct new_utsname uts;
-	void *arg0 = j->nr == SYS_uname ? (void *)&uts : NULL;
+	long arg0 = j->nr == SYS_uname ? (long)&uts : j->arg0;
 	long ret = 0;
 	int err = 0;
 
@@ -73,7 +75,7 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
-	long long nr = -1, calls = 0, threads = 0;
+	long long nr = -1, arg0 = 0, calls = 0, threads = 0;
 	const char *path = NULL;
 	if (argc != 4 || kv_parse_long(argv[2], &calls) != 0 || calls < 1 || kv_parse_long(argv[3], &threads) != 0 ||
 	    threads < 1 || threads > 64)
@@ -84,7 +86,17 @@ int main(int argc, char **argv)
 		nr = SYS_uname;
 	else if (strncmp(argv[1], "open=", 5) == 0 && argv[1][5] != '\0')
 		path = argv[1] + 5, nr = SYS_open;
-	else if (strncmp(argv[1], "nr=", 3) != 0 || kv_parse_long(argv[1] + 3, &nr) != 0)
+	else if (strncmp(argv[1], "nr=", 3) == 0) {
+		char number[32];
+		const char *colon = strchr(argv[1] + 3, ':');
+		size_t len = colon ? (size_t)(colon - (argv[1] + 3)) : strlen(argv[1] + 3);
+		if (len == 0 || len >= sizeof(number))
+			kv_usage(usage);
+		memcpy(number, argv[1] + 3, len);
+		number[len] = '\0';
+		if (kv_parse_long(number, &nr) != 0 || (colon && kv_parse_long(colon + 1, &arg0) != 0))
+			kv_usage(usage);
+	} else
 		kv_usage(usage);
 
 	const char *denied = path == NULL ? syscall_denied(nr) : NULL;
@@ -100,7 +112,7 @@ int main(int argc, char **argv)
 	if (e != 0)
 		kv_die("loop-mt", "pthread_barrier_init", e);
 	for (long long t = 0; t < threads; t++) {
-		jobs[t] = (struct job){ .nr = (long)nr, .path = path, .calls = calls, .start = &start };
+		jobs[t] = (struct job){ .nr = (long)nr, .arg0 = (long)arg0, .path = path, .calls = calls, .start = &start };
 		e = pthread_create(&tids[t], NULL, worker, &jobs[t]);
 		if (e != 0)
 			kv_die("loop-mt", "pthread_create", e);

@@ -27,7 +27,8 @@ export const proot: Target = {
   matrix: true,
   unavailable: (ctx) =>
     !onPath('proot') ? 'proot is not installed (apt-get install proot)' : existsSync(ctx.loopStaticPath) ? undefined : `${ctx.loopStaticPath} missing (make -C test/programs)`,
-  supports: (s) => s.kind === 'calls',
+  // Neither answers a value by the persona's argument tables: the arg-refused scenario is not theirs.
+  supports: (s) => s.kind === 'calls' && s.id !== 'arg-refused',
   async run(r, ctx) {
     const what = `bench proot ${r.scenario.id} ×${r.threads}`;
     const c = callsRun(what, r);
@@ -41,7 +42,7 @@ export const runsc: Target = {
   note: 'Debian\'s gVisor (runsc do, ptrace platform, no network): every call answered by its user-space kernel',
   matrix: true,
   unavailable: () => (onPath('runsc') ? undefined : 'runsc is not installed (apt-get install runsc)'),
-  supports: (s) => s.kind === 'calls',
+  supports: (s) => s.kind === 'calls' && s.id !== 'arg-refused',
   async run(r, ctx) {
     const what = `bench runsc ${r.scenario.id} ×${r.threads}`;
     const c = callsRun(what, r);

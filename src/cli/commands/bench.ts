@@ -38,7 +38,7 @@ export const benchSpec: CommandSpec = {
     { name: 'rounds', value: 'N', help: 'interleaved rounds: samples per cell (default 3; 6 with --goals)' },
     { name: 'budget-ms', value: 'MS', help: 'wall time a run should take: slow targets make fewer calls, never under 500 (default 250)' },
     { name: 'target', value: 'ID', repeat: true, help: `only these targets (${TARGETS.map((t) => t.id).join(', ')}; default all but the variants ${TARGETS.filter((t) => !t.matrix).map((t) => t.id).join(', ')}, which --goals runs too)` },
-    { name: 'scenario', value: 'ID', repeat: true, help: 'only these scenarios (left-alone, refused, fake, translated; startup with --goals by default)' },
+    { name: 'scenario', value: 'ID', repeat: true, help: 'only these scenarios (left-alone, refused, fake, translated; arg-refused and startup with --goals by default)' },
     { name: 'json', value: 'FILE', help: 'write the run as JSON to FILE' },
     { name: 'svg', value: 'FILE', help: 'write a grouped bar chart (log scale) to FILE' },
     { name: 'quiet', help: 'no progress on stderr' },
