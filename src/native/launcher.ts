@@ -60,7 +60,7 @@ export function encodeFilterFrame(filter: Uint8Array): Buffer {
   return frame;
 }
 
-/** Reads fixed-size frames from a byte stream. */
+/** Reads fixed-size frames, or lines, from a byte stream (the launcher's and the guard's channels). */
 export class FrameReader {
   private buf = Buffer.alloc(0);
   private ended = false;
@@ -87,16 +87,33 @@ export class FrameReader {
     w?.();
   }
 
-  private finish(): void {
+  /** No more data will come (the stream ended, or its writer is known to be gone). */
+  finish(): void {
     this.ended = true;
     this.notify();
   }
 
+  private async more(): Promise<void> {
+    await new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  /** The next "\n"-terminated line, without it; null at EOF (an unterminated rest is dropped). */
+  async line(): Promise<string | null> {
+    for (;;) {
+      const nl = this.buf.indexOf(0x0a);
+      if (nl >= 0) {
+        const out = this.buf.subarray(0, nl).toString();
+        this.buf = this.buf.subarray(nl + 1);
+        return out;
+      }
+      if (this.ended) return null;
+      await this.more();
+    }
+  }
+
   /** Exactly n bytes; null on EOF before the first byte. Throws on EOF mid-frame. */
   async read(n: number, what: string): Promise<Buffer | null> {
-    while (this.buf.length < n && !this.ended) {
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
+    while (this.buf.length < n && !this.ended) await this.more();
     if (this.buf.length >= n) {
       const out = this.buf.subarray(0, n);
       this.buf = this.buf.subarray(n);
@@ -156,6 +173,7 @@ export interface LaunchedChild {
   stderr?: Readable;
   /** Its shell status once it exits (it is reaped then: src/native/child-claims.ts). */
   exited: Promise<number>;
+  /** Signal it, unless it has exited (and been reaped). */
   kill(signal: NodeJS.Signals | number): void;
 }
 
@@ -209,14 +227,17 @@ export async function launchUnderFilter(
     closeSync(theirs);
   }
   const pid = spawned.pid;
+  let exited = false;
   const child: LaunchedChild = {
     pid,
     exited: claimChild(pid, { keepAlive: true }),
-    kill: (signal) => killQuietly(pid, signal),
+    // Once reaped its pid may be another process's: nothing is sent then.
+    kill: (signal) => {
+      if (!exited) killQuietly(pid, signal);
+    },
     ...(spawned.stdout ? { stdout: spawned.stdout } : {}),
     ...(spawned.stderr ? { stderr: spawned.stderr } : {}),
   };
-  let exited = false;
   void child.exited.then(() => (exited = true));
   const channel = new net.Socket({ fd: ours, readable: true, writable: true });
   const reader = new FrameReader(channel);
@@ -247,7 +268,7 @@ export async function launchUnderFilter(
   } catch (err) {
     removeStage();
     channel.destroy();
-    if (!exited) child.kill('SIGKILL');
+    child.kill('SIGKILL');
     throw err;
   }
 }

@@ -61,7 +61,7 @@ export class HandedTree {
    * under load, on the service's main thread) leave the held tree's downtime.
    */
   startGuard(): void {
-    this.early ??= timed('guard: cgroup and guard process (ahead)', () => guardTree([], this.sid));
+    this.early ??= timed('guard: cgroup and guard process (ahead)', () => guardTree(this.sid));
     this.early.catch(() => undefined);
   }
 

@@ -23,9 +23,9 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { ShimError } from '../errors.js';
 import { buildOutput } from '../native/addon.js';
+import { FrameReader } from '../native/launcher.js';
 import { fdPair, spawnProcess } from '../native/spawn.js';
 import { claimChild } from '../native/child-claims.js';
 import { cgroupOf, recordDir, recordSupervised, startTimeOf, type FilterIdentity } from '../criu/supervised-record.js';
@@ -142,11 +142,12 @@ function safeRead(file: string): string {
 
 /**
  * Create this supervisor's cgroup and start its guard. Call once per supervised tree, before any
- * of the tree's tasks may run; adopt() them, then release() when supervision ends normally.
+ * of the tree's tasks may run; hold() their listeners and adopt() them, then release() when
+ * supervision ends normally.
  * `tag` tells apart the trees of a supervisor that serves several ([A-Za-z0-9_-]).
  * Throws ShimError (op "guard the tree") when no cgroup can be made or the guard does not start.
  */
-export async function guardTree(listenerFds: readonly number[] = [], tag?: string): Promise<TreeGuard> {
+export async function guardTree(tag?: string): Promise<TreeGuard> {
   const mount = cgroup2Root();
   const own = cgroupOf(process.pid) ?? '/';
   const parent = path.join(mount, own);
@@ -165,12 +166,6 @@ export async function guardTree(listenerFds: readonly number[] = [], tag?: strin
     }
   }
   const guard = await startGuard(dir);
-  try {
-    await guard.hold(listenerFds);
-  } catch (err) {
-    await guard.release('kill');
-    throw err;
-  }
   const procs = path.join(dir, 'cgroup.procs');
   const cgPath = path.posix.join(own, name);
   return {
@@ -211,46 +206,6 @@ export async function guardCgroupInPlace(cgPath: string): Promise<{ release(how?
   return { release: (how = 'release') => guard.release(how) };
 }
 
-/** Lines from the guard's channel, one at a time; null at EOF. */
-class GuardLines {
-  private text = '';
-  private ended = false;
-  private wake: (() => void) | undefined;
-
-  constructor(channel: Readable) {
-    channel.on('data', (c: Buffer) => {
-      this.text += c.toString();
-      this.notify();
-    });
-    channel.on('end', () => this.finish());
-    channel.on('close', () => this.finish());
-  }
-
-  private notify(): void {
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
-  }
-
-  finish(): void {
-    this.ended = true;
-    this.notify();
-  }
-
-  async next(): Promise<string | null> {
-    for (;;) {
-      const nl = this.text.indexOf('\n');
-      if (nl >= 0) {
-        const line = this.text.slice(0, nl);
-        this.text = this.text.slice(nl + 1);
-        return line;
-      }
-      if (this.ended) return null;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
-}
-
 interface Guard {
   hold(listenerFds: readonly number[]): Promise<void>;
   release(how: 'release' | 'kill'): Promise<void>;
@@ -281,11 +236,10 @@ async function startGuard(dir: string, keep = false): Promise<Guard> {
     fs.closeSync(theirs);
   }
   const channel = new net.Socket({ fd: ours, readable: true, writable: true });
-  channel.on('error', () => undefined);
-  const lines = new GuardLines(channel);
+  const lines = new FrameReader(channel);
   // Reaped when it exits (at release, or when it failed to start); its status says nothing more than its channel.
   void claimChild(pid, { keepAlive: false }).then(() => lines.finish());
-  if ((await lines.next()) !== 'ready') throw failed(`cannot start ${GUARD_PATH}`);
+  if ((await lines.line()) !== 'ready') throw failed(`cannot start ${GUARD_PATH}`);
   // The guard must not keep cr-shim's event loop alive; it exits on its own at release.
   channel.unref();
   let released = false;
@@ -295,7 +249,7 @@ async function startGuard(dir: string, keep = false): Promise<Guard> {
         // Waiting for the answer keeps the event loop alive meanwhile.
         channel.ref();
         channel.write(`hold ${fd}\n`);
-        const answer = await lines.next();
+        const answer = await lines.line();
         channel.unref();
         if (answer !== 'held') {
           const errno = /^error (\d+)$/.exec(answer ?? '')?.[1];
@@ -310,7 +264,7 @@ async function startGuard(dir: string, keep = false): Promise<Guard> {
       channel.ref();
       channel.write(`${how}\n`);
       channel.resume();
-      while ((await lines.next()) !== null);
+      while ((await lines.line()) !== null);
       channel.destroy();
     },
   };
@@ -329,7 +283,7 @@ export interface GuardedTree {
  * (the guard is released first; the caller kills the tree).
  */
 export async function guardSupervisedTree(...tree: TreeToGuard): Promise<GuardedTree> {
-  return superviseInGuard(await timed('guard: cgroup and guard process', () => guardTree([], tree[5])), ...tree);
+  return superviseInGuard(await timed('guard: cgroup and guard process', () => guardTree(tree[5])), ...tree);
 }
 
 /** What guardSupervisedTree and superviseInGuard take about the tree, in order. */

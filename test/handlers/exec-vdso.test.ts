@@ -11,8 +11,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseOutput } from '../helpers/parse-output.js';
 import { programPath } from '../helpers/programs.js';
+import { dumpThenRestore } from '../helpers/dump-restore.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
-import { CLI_PATH, runCli, startCli } from '../helpers/run-cli.js';
+import { CLI_PATH, runCli } from '../helpers/run-cli.js';
 import { describeResult, runProcess } from '../helpers/run-process.js';
 
 requireShimBuilt();
@@ -62,13 +63,7 @@ describe('READ_IMPLIES_EXEC for a 64-bit binary without PT_GNU_STACK (catalogue 
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       expect(fields()).toMatchObject({ personality: '0x400000' });
-      const dump = await runCli(['dump', fields().pid!, img], { timeoutMs: 60_000 });
-      expect(dump.status, describeResult(dump)).toBe(0);
-      await shimExited;
-      const restore = startCli(['restore', img], { timeoutMs: 60_000 });
-      fs.writeFileSync(go, '');
-      const r = await restore.result;
-      expect(r.status, describeResult(r)).toBe(0);
+      await dumpThenRestore(fields().pid!, img, go, shimExited);
       expect(fields()).toMatchObject({ 'after_wait.personality': '0x400000', called: '1' });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseOutput } from '../helpers/parse-output.js';
 import { programPath } from '../helpers/programs.js';
+import { dumpThenRestore } from '../helpers/dump-restore.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
 import { CLI_PATH, runCli, startCli } from '../helpers/run-cli.js';
 import { describeResult, runProcess, startProcess } from '../helpers/run-process.js';
@@ -166,13 +167,7 @@ async function underRestore(kernel: string): Promise<Record<string, string>> {
     fs.closeSync(outFd);
     const text = (): string => fs.readFileSync(out, 'utf8');
     const pid = await waitFor('the held program is ready', () => (fieldsOf(text()).ready === '1' ? fieldsOf(text()).pid : undefined));
-    const dump = await runCli(['dump', pid, img], { timeoutMs: 60_000 });
-    expect(dump.status, describeResult(dump)).toBe(0);
-    await shimExited;
-    const restore = startCli(['restore', img], { timeoutMs: 60_000 });
-    fs.writeFileSync(go, '');
-    const r = await restore.result;
-    expect(r.status, describeResult(r)).toBe(0);
+    await dumpThenRestore(pid, img, go, shimExited);
     return fieldsOf(text());
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -38,14 +38,6 @@ function codeOrSignal(shell: number): { code: number | null; signal: NodeJS.Sign
   return { code: signal ? null : shell, signal };
 }
 
-/** Kill the launched program unless it has exited. */
-function killUnlessExited(child: LaunchedChild): () => void {
-  let exited = false;
-  void child.exited.then(() => (exited = true));
-  return () => {
-    if (!exited) child.kill('SIGKILL');
-  };
-}
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
@@ -67,9 +59,8 @@ async function run(program: string, args: string[], nrs: number[], actions: Nati
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const result = Promise.all([child.exited, closedOf(child.stdout), closedOf(child.stderr)]).then(([shell]) => ({ stdout, stderr, ...codeOrSignal(shell) }));
   const worker = new RecvWorker(handle);
-  const kill = killUnlessExited(child);
   cleanups.push(async () => {
-    kill();
+    child.kill('SIGKILL');
     addon.close(handle);
     await worker.terminate();
   });
@@ -192,9 +183,8 @@ async function watched(program: string, args: string[], nrs: number[], actions: 
   let stdout = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   const result = Promise.all([child.exited, closedOf(child.stdout)]).then(() => stdout);
-  const kill = killUnlessExited(child);
   cleanups.push(() => {
-    kill();
+    child.kill('SIGKILL');
     addon.close(handle);
   });
   expect(await exec).toBeNull();
