@@ -10,6 +10,7 @@
 #   cr-shim-exec-watch   helper: seize a task trapped in execve and write the new image's vDSO note before it runs
 #   cr-shim-strict       helper: put a thread that asks for SECCOMP_MODE_STRICT under an equivalent filter; end a strict thread alone
 #   cr-shim-guard        helper: outlive the supervisor; kill the supervised tree's cgroup if the supervisor dies
+#   cr-shim              the native front bin/cr-shim starts: run on a session-cache hit and restore through cr-shim serve in C, else the Node.js CLI (native/front/front.h)
 {
   "target_defaults": {
     "defines": ["_GNU_SOURCE"],
@@ -52,6 +53,12 @@
       "target_name": "cr-shim-strict",
       "type": "executable",
       "sources": ["native/strict-mode.c", "native/infect.c"]
+    },
+    {
+      "target_name": "cr-shim",
+      "type": "executable",
+      "sources": ["native/front/main.c", "native/front/run.c", "native/front/restore-client.c"],
+      "defines": ["CR_SHIM_NODE_EXE=\"<!(node -p process.execPath)\""]
     },
     {
       "target_name": "cr-shim-guard",
