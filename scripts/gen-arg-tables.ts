@@ -65,6 +65,7 @@ interface GroupSpec {
 }
 
 const LOCKS = 'lock type for struct flock, not a command';
+const SEALS = 'seal bit for F_ADD_SEALS, not a command';
 const GROUPS: readonly GroupSpec[] = [
   {
     id: 'prctl-option', title: 'prctl(2) options', syscalls: ['prctl'], arg: 0, kind: 'value', pkg: 'linux-libc-dev',
@@ -80,6 +81,7 @@ const GROUPS: readonly GroupSpec[] = [
       F_OWNER_TID: 'F_SETOWN_EX owner type', F_OWNER_PID: 'F_SETOWN_EX owner type', F_OWNER_PGRP: 'F_SETOWN_EX owner type',
       F_RDLCK: LOCKS, F_WRLCK: LOCKS, F_UNLCK: LOCKS, F_EXLCK: LOCKS, F_SHLCK: LOCKS,
       F_LINUX_SPECIFIC_BASE: 'base of the Linux-specific commands', F_OK: 'access(2) mode',
+      F_SEAL_SEAL: SEALS, F_SEAL_SHRINK: SEALS, F_SEAL_GROW: SEALS, F_SEAL_WRITE: SEALS, F_SEAL_FUTURE_WRITE: SEALS, F_SEAL_EXEC: SEALS,
     },
     pages: ['man2/fcntl.2', 'man2/F_*.2const'],
   },
