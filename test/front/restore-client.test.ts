@@ -4,7 +4,7 @@
  * with the front stepping aside): the same stdout, stderr and status. A case the front answers
  * is also run with $CR_SHIM_NODE naming no program, which only the C client survives; a case it
  * declines then fails to start Node.js, which shows the CLI answered it. Real CRIU, a private
- * service.
+ * service. Each comparison runs the C client first, then the TypeScript one, on the same image.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -12,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCriu, SETUP_TIMEOUT_MS } from '../criu/helpers/criu.js';
-import { killQuietly, waitFree } from '../criu/helpers/images.js';
+import { copyImage, killQuietly, startToFile, waitFree, waitGone } from '../criu/helpers/images.js';
+import { programPath } from '../helpers/programs.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
 import { runFront, startFront } from '../helpers/run-cli.js';
 import { describeResult, type ProcessResult } from '../helpers/run-process.js';
@@ -24,6 +25,8 @@ import { startServeSandbox, type ServeSandbox } from '../serve/sandbox.js';
 const REPORTED = 42;
 /** What the front prints when it execs the CLI and $CR_SHIM_NODE names nothing. */
 const NO_NODE = /^cr-shim: start Node\.js: \/nonexistent\/node: No such file or directory;/;
+/** For the C client where it must answer: no Node.js to start. */
+const WITHOUT_NODE = { CR_SHIM_NODE: '/nonexistent/node' };
 
 type Client = 'c' | 'ts';
 
@@ -73,7 +76,7 @@ async function restoreReporting(client: Client, args: readonly string[], extra: 
 
 describe('cr-shim restore through cr-shim serve: the C client as the TypeScript one', () => {
   it('a good restore: the restored program\'s status comes back, the notices the same, and no Node.js ran', async () => {
-    const c = await restoreReporting('c', ['--socket', sandbox.socket], { CR_SHIM_NODE: '/nonexistent/node' });
+    const c = await restoreReporting('c', ['--socket', sandbox.socket], WITHOUT_NODE);
     const ts = await restoreReporting('ts', ['--socket', sandbox.socket]);
     expect(c.status, describeResult(c)).toBe(REPORTED);
     expect(fs.readFileSync(subject.state, 'utf8')).toMatch(/^release=4\.19$/m);
@@ -81,7 +84,7 @@ describe('cr-shim restore through cr-shim serve: the C client as the TypeScript 
   }, 120_000);
 
   it('--quiet: no notices, the same status', async () => {
-    const c = await restoreReporting('c', ['--quiet', `--socket=${sandbox.socket}`], { CR_SHIM_NODE: '/nonexistent/node' });
+    const c = await restoreReporting('c', ['--quiet', `--socket=${sandbox.socket}`], WITHOUT_NODE);
     const ts = await restoreReporting('ts', ['--quiet', `--socket=${sandbox.socket}`]);
     expect(c.status, describeResult(c)).toBe(REPORTED);
     expect(c.stderr).toBe('');
@@ -94,7 +97,7 @@ describe('cr-shim restore through cr-shim serve: the C client as the TypeScript 
       await waitFree(subject.pid);
       fs.rmSync(`${subject.state}.go`, { force: true });
       const before = (await waitProgress(subject.state, () => true)).counter;
-      const restore = startFront(['restore', '--socket', sandbox.socket, subject.img], { env: envFor(client), timeoutMs: 60_000 });
+      const restore = startFront(['restore', '--socket', sandbox.socket, subject.img], { env: envFor(client, client === 'c' ? WITHOUT_NODE : {}), timeoutMs: 60_000 });
       started.push(restore.pid);
       await waitProgress(subject.state, (p) => p.counter > before, 30_000).catch((err: Error) => {
         throw new Error(`${err.message}\ncr-shim restore said: ${restore.stderr()}\nserve said: ${sandbox.serve.stderr()}`);
@@ -105,6 +108,38 @@ describe('cr-shim restore through cr-shim serve: the C client as the TypeScript 
     const [c, ts] = results as [ProcessResult, ProcessResult];
     expect(c.status, describeResult(c)).toBe(128 + os.constants.signals.SIGTERM);
     same(c, ts);
+  }, 120_000);
+
+  it('SIGINT while criu restores: the service stops it, the same line and 130 (a failed reply with its own status)', async () => {
+    // An image whose pages-1.img is cut short: CRIU's restored task spins and CRIU never returns (watchdog.test.ts).
+    const s = await startToFile([programPath('sleeper')], path.join(scratch, 'sleeper.out'));
+    started.push(s.pid);
+    const img = path.join(scratch, 'sleeper-img');
+    const dump = await runFront(['dump', String(s.pid), img]);
+    expect(dump.status, describeResult(dump)).toBe(0);
+    await waitGone(s.pid);
+    const bad = path.join(scratch, 'truncated');
+    copyImage(img, bad);
+    fs.truncateSync(path.join(bad, 'pages-1.img'), 8192);
+    const results: ProcessResult[] = [];
+    for (const client of ['c', 'ts'] as const) {
+      await waitFree(s.pid);
+      const restore = startFront(['restore', '--quiet', '--criu-log-limit', '100000', '--socket', sandbox.socket, bad], { env: envFor(client, client === 'c' ? WITHOUT_NODE : {}), timeoutMs: 120_000 });
+      started.push(restore.pid);
+      // CRIU restores with the image's pid: once that process exists, criu is at work.
+      const deadline = Date.now() + 60_000;
+      while (!fs.existsSync(`/proc/${s.pid}`)) {
+        if (Date.now() > deadline) throw new Error(`criu never started:\n${restore.stderr()}\nserve said: ${sandbox.serve.stderr()}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      restore.kill('SIGINT');
+      results.push(await restore.result);
+    }
+    const [c, ts] = results as [ProcessResult, ProcessResult];
+    expect(c.status, describeResult(c)).toBe(128 + os.constants.signals.SIGINT);
+    expect(c.stderr).toBe('cr-shim: restore: stopped by SIGINT while criu restored the image; the partially restored tree was killed\n');
+    same(c, ts);
+    await waitFree(s.pid);
   }, 120_000);
 
   // Each row fails in the service before CRIU runs: the same error line and status from both clients.
@@ -120,7 +155,7 @@ describe('cr-shim restore through cr-shim serve: the C client as the TypeScript 
   it.each(failing)('a failed restore, $why: the same line and status', async (row) => {
     for (const name of ['notimg', 'odd "\\\t\nname é\u0085']) fs.mkdirSync(path.join(scratch, name), { recursive: true });
     const opts = (client: Client, extra: NodeJS.ProcessEnv = {}) => ({ env: envFor(client, extra), timeoutMs: 60_000, ...(row.cwd ? { cwd: row.cwd(scratch) } : {}) });
-    const c = await runFront(['restore', '--socket', sandbox.socket, ...row.args(scratch)], opts('c', { CR_SHIM_NODE: '/nonexistent/node' }));
+    const c = await runFront(['restore', '--socket', sandbox.socket, ...row.args(scratch)], opts('c', WITHOUT_NODE));
     const ts = await runFront(['restore', '--socket', sandbox.socket, ...row.args(scratch)], opts('ts'));
     expect(c.status, describeResult(c)).toBe(row.status);
     expect(c.stderr.trim().split('\n'), describeResult(c)).toHaveLength(1);
@@ -149,7 +184,7 @@ describe('cr-shim restore through cr-shim serve: the C client as the TypeScript 
     await new Promise<void>((resolve) => listener.listen(path.join(open, 'serve.sock'), resolve));
     try {
       const args = ['restore', ...row.args(scratch, sandbox.socket)];
-      const noNode = await runFront(args, { env: envFor('c', { CR_SHIM_NODE: '/nonexistent/node' }) });
+      const noNode = await runFront(args, { env: envFor('c', WITHOUT_NODE) });
       expect(noNode.stderr, describeResult(noNode)).toMatch(NO_NODE);
       expect(noNode.status).toBe(125);
       const c = await runFront(args, { env: envFor('c'), timeoutMs: 60_000 });
@@ -165,7 +200,7 @@ describe('cr-shim restore through cr-shim serve: the C client as the TypeScript 
     const args = ['restore', path.join(scratch, 'notimg')];
     fs.mkdirSync(path.join(scratch, 'notimg'), { recursive: true });
     const socketEnv = { CR_SHIM_SOCKET: path.join(scratch, 'nobody.sock') };
-    const noNode = await runFront(args, { env: envFor('c', { ...socketEnv, CR_SHIM_NODE: '/nonexistent/node' }) });
+    const noNode = await runFront(args, { env: envFor('c', { ...socketEnv, ...WITHOUT_NODE }) });
     expect(noNode.stderr, describeResult(noNode)).toMatch(NO_NODE);
     const c = await runFront(args, { env: envFor('c', socketEnv), timeoutMs: 60_000 });
     const ts = await runFront(args, { env: envFor('ts', socketEnv), timeoutMs: 60_000 });
