@@ -72,14 +72,14 @@ export async function measureContainers(opts: { rounds: number; kernel: string; 
   const children: ChildProcess[] = [];
   let pm: PodmanSandbox | undefined;
   try {
-    expectSuccess('bench plugin install', await runCaptured([process.execPath, opts.cliPath, 'plugin', 'install', pluginDir, '--socket', socket], env));
-    children.push(spawn(process.execPath, [opts.cliPath, 'serve', '--quiet', '--socket', socket], { env, stdio: 'ignore' }));
+    expectSuccess('bench plugin install', await runCaptured([opts.cliPath, 'plugin', 'install', pluginDir, '--socket', socket], env));
+    children.push(spawn(opts.cliPath, ['serve', '--quiet', '--socket', socket], { env, stdio: 'ignore' }));
     await waitFor(async () => fs.existsSync(socket), 'cr-shim serve listening');
     pm = await startPodmanSandbox({ criu: opts.criu, pluginDir });
     const box = pm;
     await box.podman(['run', '-d', '--name', 'plain', '--network', 'none', IMAGE, 'sh', '-c', LOOP]);
     await box.podman(['run', '-d', '--name', 'shim', '--network', 'none', '--annotation', `org.criu.config=${box.criuConfig}`, IMAGE, 'sh', '-c', LOOP]);
-    children.push(spawn(process.execPath, [opts.cliPath, 'attach', '--quiet', '--kernel', opts.kernel, String(await box.pid('shim'))], { env, stdio: 'ignore' }));
+    children.push(spawn(opts.cliPath, ['attach', '--quiet', '--kernel', opts.kernel, String(await box.pid('shim'))], { env, stdio: 'ignore' }));
     await waitFor(async () => (await box.logs('shim')).some((l) => l.endsWith(` ${opts.kernel}`)), 'the shimmed container under the persona');
 
     const samples = { plain: { restore: [] as number[], frozen: [] as number[] }, shim: { restore: [] as number[], frozen: [] as number[] } };

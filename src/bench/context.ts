@@ -53,7 +53,7 @@ export function setUp(kernel: string): Setup {
   const ctx: BenchContext = {
     kernel,
     ...buildWorkload(),
-    cliPath: path.join(ROOT, 'bin', 'cr-shim.js'),
+    cliPath: path.join(ROOT, 'bin', 'cr-shim'),
     cSupervisorPath: buildOutput('bench-supervisor'),
     env: { ...process.env, XDG_CACHE_HOME: cacheHome },
     filters: benchFilters(session.plan),

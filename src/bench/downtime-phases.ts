@@ -49,7 +49,7 @@ export function phaseSummaries(runs: readonly TracedRun[]): DowntimePhase[] {
 
 const TITLES: Record<NonNullable<DowntimeReport['phases']>[number]['row'], string> = {
   restore: 'phase of `cr-shim restore --no-serve`',
-  'restore-served': 'phase of `cr-shim restore` through `cr-shim serve`',
+  'restore-served': 'phase of `cr-shim restore` through `cr-shim serve` (the front\'s C client: no node start)',
 };
 
 /** Header row, then one row per phase: what, who, its median start after the command's, its median duration and spread. */

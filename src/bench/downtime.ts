@@ -11,10 +11,11 @@
  *            no parent-death signal); the first stamp after the restore minus the start time.
  *            `cr-shim restore --no-serve` supervises in its own process; in the restore-served
  *            row `cr-shim restore` is a thin client of a private `cr-shim serve` started for the
- *            benchmark, which checks, restores, injects and supervises (its session for the
+ *            benchmark (bin/cr-shim's native front, in C: no Node.js starts on the client side), which checks, restores, injects and supervises (its session for the
  *            release and its criu are cached by its first restore, as a long-running service's
  *            would be by the first of many).
- * Both clocks are CLOCK_REALTIME (performance.timeOrigin + now() here).
+ * Every cr-shim command runs as a user types it, bin/cr-shim (the front, which execs the Node.js
+ * CLI for all but the served restore). Both clocks are CLOCK_REALTIME (performance.timeOrigin + now() here).
  * The cr-shim restores run with $CR_SHIM_PHASES (src/phase-trace.ts), the service too: each run's
  * trace says which phase took what (downtime-phases.ts). Writing it costs each phase one append.
  */
@@ -98,12 +99,12 @@ export async function measureDowntime(kernel: string, cliPath: string, runs: num
   if (!fs.existsSync(stampPath)) throw new ShimError('bench downtime', `${stampPath} is not built`, { code: 'ENOENT', hint: 'make -C test/programs' });
   const started: ChildProcess[] = [];
   const pids = new Set<number>();
-  const cli = (...args: string[]): string[] => [process.execPath, cliPath, ...args];
+  const cli = (...args: string[]): string[] => [cliPath, ...args];
   try {
     // The subject, under the shim, stdio to a file (CRIU dumps no pipe to us).
     const out = path.join(work, 'subject.out');
     const fd = fs.openSync(out, 'w');
-    const shim = spawn(process.execPath, [cliPath, 'run', '--quiet', '--dumpable', '--kernel', kernel, '--', stampPath, stampFile], { stdio: ['ignore', fd, fd], env, detached: true });
+    const shim = spawn(cliPath, ['run', '--quiet', '--dumpable', '--kernel', kernel, '--', stampPath, stampFile], { stdio: ['ignore', fd, fd], env, detached: true });
     fs.closeSync(fd);
     started.push(shim);
     const pid = await until('the subject to start', () => {
@@ -143,7 +144,7 @@ export async function measureDowntime(kernel: string, cliPath: string, runs: num
     const socket = path.join(work, 'serve.sock');
     const phaseFile = path.join(work, 'phases.jsonl');
     const traced = { ...env, CR_SHIM_PHASES: phaseFile };
-    const serve = spawn(process.execPath, [cliPath, 'serve', '--quiet', '--socket', socket], { stdio: 'ignore', env: traced });
+    const serve = spawn(cliPath, ['serve', '--quiet', '--socket', socket], { stdio: 'ignore', env: traced });
     started.push(serve);
     await until('cr-shim serve to listen', () => (fs.existsSync(socket) ? true : undefined));
 
@@ -161,7 +162,7 @@ export async function measureDowntime(kernel: string, cliPath: string, runs: num
           expectSuccess('bench downtime: criu restore', await runCaptured([criu.path, 'restore', '-D', conv, '-o', path.join(work, 'restore.log'), '-d'], env));
         } else {
           const handOver = which === 'cr-shim' ? ['--no-serve'] : ['--socket', socket];
-          child = spawn(process.execPath, [cliPath, 'restore', '--quiet', ...handOver, conv], { stdio: 'ignore', env: traced });
+          child = spawn(cliPath, ['restore', '--quiet', ...handOver, conv], { stdio: 'ignore', env: traced });
           started.push(child);
         }
         const s = await until(`the program to run after ${which} restore`, stampAfter(stampFile, t0));
@@ -177,7 +178,7 @@ export async function measureDowntime(kernel: string, cliPath: string, runs: num
       rows: [
         row('dump', 'dump: the tree frozen (`criu dump --leave-running` vs `cr-shim dump -- --leave-running`, the longest gap the program saw)', dumpCriu, dumpShim),
         row('restore', "restore: from the command's start to the program's next instruction (`criu restore -d` vs `cr-shim restore --no-serve`, same image)", restoreCriu, restoreShim),
-        row('restore-served', 'restore by a running `cr-shim serve`, the CLI a thin client (`criu restore -d` vs `cr-shim restore --socket S`, same image)', restoreCriu, restoreServed),
+        row('restore-served', 'restore by a running `cr-shim serve`, the native front a thin client in C (`criu restore -d` vs `cr-shim restore --socket S`, same image)', restoreCriu, restoreServed),
       ],
       phases: [
         { row: 'restore', phases: phaseSummaries(traces['cr-shim']) },

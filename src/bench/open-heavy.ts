@@ -70,7 +70,7 @@ export function openHeavyMissing(): string | undefined {
 
 /** Interleaved rounds of the three variants, then the trapped-open pair. */
 export async function measureOpenHeavy(ctx: BenchContext, rounds: number, progress: (line: string) => void): Promise<OpenHeavyReport> {
-  const shim = (extra: string[], argv: string[]): string[] => [process.execPath, ctx.cliPath, 'run', '--quiet', ...extra, '--kernel', ctx.kernel, '--', ...argv];
+  const shim = (extra: string[], argv: string[]): string[] => [ctx.cliPath, 'run', '--quiet', ...extra, '--kernel', ctx.kernel, '--', ...argv];
   const python = [PYTHON, '-I', '-c', IMPORT_ALL];
   const variants = [
     { id: 'native' as const, title: 'python3 alone', argv: python },

@@ -84,7 +84,7 @@ export interface BenchContext {
   /** test/programs/bin/loop-mt and its static build (for proot). */
   loopPath: string;
   loopStaticPath: string;
-  /** bin/cr-shim.js. */
+  /** bin/cr-shim, the command a user types (the native front, which execs the Node.js CLI for what it does not answer). */
   cliPath: string;
   /** build/Release/bench-supervisor. */
   cSupervisorPath: string;

@@ -36,7 +36,7 @@ describe('phaseSummaries', () => {
 describe('phaseRows', () => {
   it('a header naming the row, one line per phase; the program has a start but no duration', () => {
     const rows = phaseRows({ row: 'restore-served', phases: phaseSummaries(traced) });
-    expect(rows[0]![0]).toBe('phase of `cr-shim restore` through `cr-shim serve`');
+    expect(rows[0]![0]).toBe('phase of `cr-shim restore` through `cr-shim serve` (the front\'s C client: no node start)');
     expect(rows.slice(1).map((r) => r[0])).toEqual(EXPECTED.map((e) => e[0]));
     expect(rows.at(-1)!.slice(3)).toEqual(['', '']);
     expect(rows[1]![2]!.startsWith('+')).toBe(true);

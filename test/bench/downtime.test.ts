@@ -9,7 +9,7 @@ import { downtimeRows } from '../../src/bench/downtime-table.js';
 import { summarize } from '../../src/bench/stats.js';
 import type { DowntimeReport } from '../../src/bench/types.js';
 import { ensureCriu, SETUP_TIMEOUT_MS } from '../criu/helpers/criu.js';
-import { CLI_PATH } from '../helpers/run-cli.js';
+import { FRONT_PATH } from '../helpers/run-cli.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
 
 requireShimBuilt();
@@ -36,7 +36,7 @@ describe('downtimeRows', () => {
 describe('measureDowntime on this machine', () => {
   it('one alternation: dump and restore (in process and handed to cr-shim serve), plain CRIU and cr-shim, each a positive time', async () => {
     await ensureCriu();
-    const d = await measureDowntime('5.10', CLI_PATH, 1, process.env);
+    const d = await measureDowntime('5.10', FRONT_PATH, 1, process.env);
     expect(d.rows.map((r) => r.id)).toEqual(['dump', 'restore', 'restore-served']);
     // The traced phases of the served restore, in the order they run, ending with the program's instruction.
     const served = d.phases!.find((p) => p.row === 'restore-served')!.phases.map((p) => p.phase);

@@ -11,6 +11,7 @@ import { REPO_ROOT } from './programs.js';
 
 const REQUIRED = [
   { file: 'build/Release/cr_shim_notify.node', fix: 'run npm install (builds the native addon)' },
+  { file: 'build/Release/cr-shim', fix: 'run npm install (builds the native front, bin/cr-shim\'s program)' },
   { file: 'dist/cli/main.js', fix: 'run npm run build (compiles the CLI)' },
 ] as const;
 

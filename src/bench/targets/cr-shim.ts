@@ -1,6 +1,6 @@
 /**
  * The real thing: `cr-shim run --mechanism M --kernel K --stats -- PROGRAM`,
- * as a user runs it (node bin/cr-shim.js), once per interception mechanism.
+ * as a user runs it (bin/cr-shim), once per interception mechanism.
  * --stats costs one small table at exit and gives the supervisor's peak RSS
  * (its last line, src/supervisor/peak-rss.ts). Only notify's loop runs under
  * bash's `time` (the CPU-time goals judge it): sigsys refuses exec, and a
@@ -15,7 +15,7 @@ import type { BenchContext, Sample, Target } from '../types.js';
 import { callsRun, loopArgv, loopSample, workloadMissing } from '../workload.js';
 
 function cliArgv(ctx: BenchContext, id: MechanismId, program: string[]): string[] {
-  return [process.execPath, ctx.cliPath, 'run', '--quiet', '--stats', '--mechanism', id, '--kernel', ctx.kernel, '--', ...program];
+  return [ctx.cliPath, 'run', '--quiet', '--stats', '--mechanism', id, '--kernel', ctx.kernel, '--', ...program];
 }
 
 function crShimTarget(id: MechanismId, note: string, timed: boolean): Target {
