@@ -105,7 +105,7 @@ describe("a compiled run's front entry", () => {
     };
     const deps = [{ path: '/tables/x86_64', state: '4096 1' }];
     const persona = { ...RUN.worker.persona, release: '4.19.0', mainline: '4.19' };
-    const run = { ...RUN, added: [['/proc/sys/net/ipv4/tcp_tw_recycle', '0\n']] as [string, string][], worker: { ...RUN.worker, persona } };
+    const run = { ...RUN, added: [['/srv/added/tcp_tw_recycle', '0\n']] as [string, string][], worker: { ...RUN.worker, persona } };
     const e = frontEntryOf(run, 'the key', deps, encodeActions);
     expect(encoded).toEqual(run.nativeActions);
     expect(e).toEqual({
