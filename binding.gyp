@@ -57,7 +57,8 @@
     {
       "target_name": "cr-shim",
       "type": "executable",
-      "sources": ["native/front/main.c", "native/front/run.c", "native/front/restore-client.c"],
+      "sources": ["native/front/main.c", "native/front/run.c", "native/front/front-entry.c", "native/front/guard.c", "native/front/launch.c", "native/front/record.c", "native/front/proc-files.c", "native/front/stats.c", "native/front/handover.c", "native/helper-spawn.c", "native/notify-core.c", "native/front/restore-client.c"],
+      "libraries": ["-lpthread", "-lm"],
       "defines": ["CR_SHIM_NODE_EXE=\"<!(node -p process.execPath)\""]
     },
     {
