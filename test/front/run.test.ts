@@ -1,0 +1,178 @@
+/**
+ * `cr-shim run` answered by the native front (native/front/run.c) on a session-cache hit, against
+ * the Node.js CLI (CR_SHIM_FRONT=off) on the same request: same stdout, stderr and status. The
+ * cache is primed by the CLI first (it writes the .front entry beside the JSON one); the front
+ * proves it served each run by CR_SHIM_FRONT_TRACE (docs/FRONT.md), and what it declines goes to
+ * the CLI. Real kernel, real processes, root's session cache (/var/cache/cr-shim/sessions, as
+ * test/cli/run-cache.test.ts uses).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireShimBuilt } from '../helpers/require-build.js';
+import { REPO_ROOT } from '../helpers/programs.js';
+import { describeResult, runProcess, startProcess, type ProcessResult, type RunOptions } from '../helpers/run-process.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { parsePeakRss } from '../../src/supervisor/peak-rss.js';
+
+requireShimBuilt();
+
+const FRONT = path.join(REPO_ROOT, 'bin', 'cr-shim');
+
+let dir: string;
+let traceFile: string;
+let runDir: string;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-shim-front-run-'));
+  traceFile = path.join(dir, 'trace');
+  runDir = path.join(dir, 'run');
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
+  const e: NodeJS.ProcessEnv = { ...process.env, CR_SHIM_FRONT_TRACE: traceFile, CR_SHIM_RUN_DIR: runDir, ...extra };
+  // A test environment may set these for other suites: each makes the front decline.
+  delete e['CR_SHIM_TABLES'];
+  delete e['CR_SHIM_SESSION_CACHE'];
+  return e;
+};
+
+/** The front's one trace line for the run `go` makes. */
+async function traced(go: () => Promise<ProcessResult>): Promise<{ result: ProcessResult; trace: string }> {
+  fs.rmSync(traceFile, { force: true });
+  const result = await go();
+  const trace = fs.existsSync(traceFile) ? fs.readFileSync(traceFile, 'utf8').trim() : '(no trace)';
+  return { result, trace };
+}
+
+const front = (args: string[], opts: RunOptions = {}) => runProcess(FRONT, ['run', ...args], { env: env(), ...opts });
+const cli = (args: string[], opts: RunOptions = {}) => runProcess(FRONT, ['run', ...args], { ...opts, env: env({ CR_SHIM_FRONT: 'off' }) });
+
+/** Requests whose answer the front must give exactly as the CLI does. */
+const SAME: { name: string; args: string[]; status: number; stdout?: RegExp }[] = [
+  { name: 'uname -r under 5.10', args: ['--kernel', '5.10', '--', 'uname', '-r'], status: 0, stdout: /^5\.10\n$/ },
+  { name: '/proc/version under 5.10', args: ['--kernel', '5.10', '--', 'cat', '/proc/version'], status: 0, stdout: /^Linux version 5\.10 / },
+  { name: 'uname -r under 2.6.32', args: ['--kernel', '2.6.32', '--', 'uname', '-r'], status: 0, stdout: /^2\.6\.32\n$/ },
+  { name: '/proc/version under 2.6.32', args: ['--kernel', '2.6.32', '--', 'cat', '/proc/version'], status: 0, stdout: /^Linux version 2\.6\.32 / },
+  { name: 'exit status 3', args: ['--kernel', '5.10', '--', 'sh', '-c', 'exit 3'], status: 3 },
+  { name: 'killed by SIGTERM', args: ['--kernel', '5.10', '--', 'sh', '-c', 'kill -TERM $$'], status: 143 },
+  { name: 'program not found', args: ['--kernel', '5.10', '--', 'cr-shim-no-such-program'], status: 127 },
+  { name: 'a notice', args: ['--kernel', '5.10.0-999-generic', '--', 'uname', '-r'], status: 0, stdout: /^5\.10\.0-999-generic\n$/ },
+  { name: '--quiet hides the notice', args: ['--quiet', '--kernel', '5.10.0-999-generic', '--', 'uname', '-r'], status: 0 },
+  { name: '--opt=value and --no-new-privs', args: ['--kernel=5.10', '--no-new-privs', 'uname', '-r'], status: 0, stdout: /^5\.10\n$/ },
+];
+
+describe('cr-shim run served by the native front', () => {
+  it.each(SAME)('$name: as the CLI', async ({ args, status, stdout }) => {
+    const primed = await cli(args);
+    expect(primed.status, describeResult(primed)).toBe(status);
+    const { result, trace } = await traced(() => front(args));
+    expect(trace).toBe('run: served');
+    expect(result.status, describeResult(result)).toBe(status);
+    if (stdout) expect(result.stdout).toMatch(stdout);
+    const again = await cli(args);
+    expect(result.stdout).toBe(again.stdout);
+    expect(result.stderr).toBe(again.stderr);
+  });
+
+  it('--stats: the same table, and a peak RSS far below the CLI\'s', async () => {
+    const args = ['--stats', '--kernel', '5.10', '--', 'uname', '-r'];
+    await cli(args);
+    const { result, trace } = await traced(() => front(args));
+    expect(trace).toBe('run: served');
+    const viaCli = await cli(args);
+    expect(result.status, describeResult(result)).toBe(0);
+    // The mean column and the RSS figure are measurements; the rest is the same.
+    const shape = (s: string) => s.replace(/ +\d+\.\d\d$/gm, ' MEAN').replace(/peak RSS \d+ KiB/, 'peak RSS N KiB');
+    expect(shape(result.stderr)).toBe(shape(viaCli.stderr));
+    expect(result.stderr).toMatch(/^ {2}uname +x86_64 +native +1 /m);
+    const ours = parsePeakRss(result.stderr)!;
+    const theirs = parsePeakRss(viaCli.stderr)!;
+    expect(ours).toBeGreaterThan(0);
+    expect(ours * 4).toBeLessThan(theirs);
+  });
+
+  it('an option the front does not handle (--trace) goes to the CLI', async () => {
+    const out = path.join(dir, 'calls.jsonl');
+    const args = ['--trace', out, '--kernel', '5.10', '--', 'uname', '-r'];
+    const { result, trace } = await traced(() => front(args));
+    expect(trace).toBe('run: declined --trace');
+    expect(result.status, describeResult(result)).toBe(0);
+    expect(result.stdout).toBe('5.10\n');
+    expect(fs.readFileSync(out, 'utf8')).toContain('"uname"');
+  });
+
+  it('a usage error goes to the CLI, which prints it', async () => {
+    const { result, trace } = await traced(() => front(['--stats=yes', '--', 'true']));
+    expect(trace).toBe('run: declined a flag with a value');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--stats takes no value');
+  });
+
+  it('a miss goes to the CLI, which writes the entry; the next run is served', async () => {
+    // A release no earlier test asked for: its key is new.
+    const release = `5.4.0-${process.pid}-front`;
+    const args = ['--quiet', '--kernel', release, '--', 'uname', '-r'];
+    const first = await traced(() => front(args));
+    expect(first.trace).toBe('run: declined no entry');
+    expect(first.result.stdout).toBe(`${release}\n`);
+    const second = await traced(() => front(args));
+    expect(second.trace).toBe('run: served');
+    expect(second.result.stdout).toBe(`${release}\n`);
+  });
+});
+
+describe('the front supervises as run does', () => {
+  const WAITS = ['--kernel', '5.10', '--', 'sh', '-c', 'trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 0.05; done'];
+
+  it('a SIGTERM to the front reaches the program', async () => {
+    await cli(['--kernel', '5.10', '--', 'true']);
+    fs.rmSync(traceFile, { force: true });
+    const p = startProcess(FRONT, ['run', ...WAITS], { env: env() });
+    await p.waitForLine('ready');
+    expect(fs.readFileSync(traceFile, 'utf8')).toBe('run: served\n');
+    p.kill('SIGTERM');
+    const r = await p.result;
+    expect(r.status, describeResult(r)).toBe(7);
+    expect(r.stdout).toBe('ready\ngot TERM\n');
+  });
+
+  it('keeps the supervision record while the program runs, and removes it after', async () => {
+    const p = startProcess(FRONT, ['run', ...WAITS.slice(0, 3), 'sh', '-c', 'echo pid=$$; read x'], { env: env(), input: '' });
+    const line = await p.waitForLine(/^pid=\d+$/).catch(() => undefined);
+    const r0 = await p.result;
+    // stdin closed at once: the program ends; the record is read while a second one waits instead.
+    expect(line ?? describeResult(r0)).toMatch(/^pid=/);
+    const file = path.join(runDir, `tree-${p.pid}.json`);
+    expect(fs.existsSync(file)).toBe(false);
+
+    const q = startProcess(FRONT, ['run', '--kernel', '5.10', '--', 'sh', '-c', 'echo pid=$$; exec sleep 30'], { env: env() });
+    const pid = Number((await q.waitForLine(/^pid=\d+$/)).slice(4));
+    const record = JSON.parse(fs.readFileSync(path.join(runDir, `tree-${q.pid}.json`), 'utf8')) as Record<string, unknown>;
+    const cgroup = /^0::(.*)$/m.exec(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8'))![1];
+    expect(record).toMatchObject({ pid, supervisor: q.pid, persona: { release: '5.10', mainline: '5.10' }, cgroup });
+    expect(record['filterSha256']).toMatch(/^[0-9a-f]{64}$/);
+    q.kill('SIGTERM');
+    const r = await q.result;
+    expect(r.status, describeResult(r)).toBe(143);
+    expect(fs.existsSync(path.join(runDir, `tree-${q.pid}.json`))).toBe(false);
+  });
+
+  it('SIGKILL to the front kills the whole tree within a second, a daemonized grandchild included', async () => {
+    const p = startProcess(FRONT, ['run', '--kernel', '5.10', '--', 'sh', '-c', 'setsid sleep 60 & echo daemon=$!; echo self=$$; exec sleep 60'], { env: env() });
+    const self = Number((await p.waitForLine(/^self=\d+$/)).slice(5));
+    const daemon = Number(/^daemon=(\d+)$/m.exec(p.stdout())![1]);
+    const alive = (pid: number) => {
+      try {
+        return !/^State:\s+[ZX]/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    expect(alive(self) && alive(daemon)).toBe(true);
+    p.kill('SIGKILL');
+    await waitFor('the tree gone', () => (alive(self) || alive(daemon) ? undefined : true), 1000);
+  });
+});
