@@ -139,25 +139,27 @@ describe('the front supervises as run does', () => {
     expect(r.stdout).toBe('ready\ngot TERM\n');
   });
 
-  it('keeps the supervision record while the program runs, and removes it after', async () => {
-    const p = startProcess(FRONT, ['run', ...WAITS.slice(0, 3), 'sh', '-c', 'echo pid=$$; read x'], { env: env(), input: '' });
-    const line = await p.waitForLine(/^pid=\d+$/).catch(() => undefined);
-    const r0 = await p.result;
-    // stdin closed at once: the program ends; the record is read while a second one waits instead.
-    expect(line ?? describeResult(r0)).toMatch(/^pid=/);
-    const file = path.join(runDir, `tree-${p.pid}.json`);
-    expect(fs.existsSync(file)).toBe(false);
-
-    const q = startProcess(FRONT, ['run', '--kernel', '5.10', '--', 'sh', '-c', 'echo pid=$$; exec sleep 30'], { env: env() });
-    const pid = Number((await q.waitForLine(/^pid=\d+$/)).slice(4));
-    const record = JSON.parse(fs.readFileSync(path.join(runDir, `tree-${q.pid}.json`), 'utf8')) as Record<string, unknown>;
-    const cgroup = /^0::(.*)$/m.exec(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8'))![1];
-    expect(record).toMatchObject({ pid, supervisor: q.pid, persona: { release: '5.10', mainline: '5.10' }, cgroup });
-    expect(record['filterSha256']).toMatch(/^[0-9a-f]{64}$/);
-    q.kill('SIGTERM');
-    const r = await q.result;
-    expect(r.status, describeResult(r)).toBe(143);
-    expect(fs.existsSync(path.join(runDir, `tree-${q.pid}.json`))).toBe(false);
+  it('keeps the supervision record while the program runs, as the CLI does, and removes it after', async () => {
+    const args = ['--kernel', '5.10', '--', 'sh', '-c', 'echo pid=$$; exec sleep 30'];
+    const recordOf = async (extra: Record<string, string>) => {
+      const p = startProcess(FRONT, ['run', ...args], { env: env(extra) });
+      const pid = Number((await p.waitForLine(/^pid=\d+$/)).slice(4));
+      const file = path.join(runDir, `tree-${p.pid}.json`);
+      const record = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+      const cgroup = /^0::(.*)$/m.exec(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8'))![1];
+      expect(record).toMatchObject({ pid, supervisor: p.pid, persona: { release: '5.10', mainline: '5.10' }, cgroup });
+      p.kill('SIGTERM');
+      const r = await p.result;
+      expect(r.status, describeResult(r)).toBe(143);
+      expect(fs.existsSync(file)).toBe(false);
+      return record;
+    };
+    const viaCli = await recordOf({ CR_SHIM_FRONT: 'off' });
+    fs.rmSync(traceFile, { force: true });
+    const ours = await recordOf({});
+    expect(fs.readFileSync(traceFile, 'utf8')).toBe('run: served\n');
+    expect(ours['filterSha256']).toBe(viaCli['filterSha256']);
+    expect(Object.keys(ours)).toEqual(Object.keys(viaCli));
   });
 
   it('SIGKILL to the front kills the whole tree within a second, a daemonized grandchild included', async () => {
