@@ -96,39 +96,47 @@ static int read_line(int fd, char *out, size_t n)
 	return 0;
 }
 
-int guard_start(struct guard *g, const char *root)
+int guard_spawn(struct guard *g, const char *root)
 {
 	if (mkdir(g->dir, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "cr-shim: guard the tree: cannot create the cgroup %s: %s; cr-shim must run as root with the cgroup v2 hierarchy writable\n", g->dir, strerror(errno));
 		return -1;
 	}
-	char path[PATH_MAX + 32], pid[16], line[64];
-	snprintf(path, sizeof(path), "%s/build/Release/cr-shim-guard", root);
+	char pid[16];
+	snprintf(g->exe, sizeof(g->exe), "%s/build/Release/cr-shim-guard", root);
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	int sv[2];
 	autoclose int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	int err = null < 0 ? errno : socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ? errno : 0;
 	if (!err) {
 		/* Its own session: a ^C to the front's process group must not reach it. */
-		char *argv[] = { path, pid, g->dir, NULL };
+		char *argv[] = { g->exe, pid, g->dir, NULL };
 		const int fds[] = { null, null, SPAWN_FD_INHERIT, sv[1] };
-		err = spawn_process(path, argv, NULL, NULL, fds, 4, SPAWN_OWN_SESSION, &g->pid);
+		err = spawn_process(g->exe, argv, NULL, NULL, fds, 4, SPAWN_OWN_SESSION, &g->pid);
 		close(sv[1]);
-		g->channel = sv[0];
-		if (err) {
+		if (err)
 			close(sv[0]);
-			g->channel = -1;
-		}
+		else
+			g->channel = sv[0];
 	}
-	if (err || read_line(g->channel, line, sizeof(line)) < 0 || strcmp(line, "ready") != 0) {
-		if (g->channel >= 0)
-			close(g->channel);
-		g->channel = -1;
+	if (err) {
 		rmdir(g->dir);
-		fprintf(stderr, "cr-shim: guard the tree: cannot start %s%s%s; run npm install to build native/\n", path, err ? ": " : "", err ? strerror(err) : "");
+		fprintf(stderr, "cr-shim: guard the tree: cannot start %s: %s; run npm install to build native/\n", g->exe, strerror(err));
 		return -1;
 	}
 	return 0;
+}
+
+int guard_ready(struct guard *g)
+{
+	char line[64];
+	if (read_line(g->channel, line, sizeof(line)) == 0 && strcmp(line, "ready") == 0)
+		return 0;
+	close(g->channel);
+	g->channel = -1;
+	rmdir(g->dir);
+	fprintf(stderr, "cr-shim: guard the tree: cannot start %s; run npm install to build native/\n", g->exe);
+	return -1;
 }
 
 int guard_hold(struct guard *g, int fd)

@@ -14,12 +14,15 @@ struct guard {
 	char path[PATH_MAX];	/* its "0::" path, for the supervision record */
 	int channel;		/* fd 3 of the guard; -1 once ended */
 	pid_t pid;
+	char exe[PATH_MAX + 32];
 };
 
 /* Where the cgroup would go (no side effect): 0, or -1 when no cgroup2 hierarchy is mounted (the CLI mounts one). */
 int guard_locate(struct guard *g, const char *root);
-/* Make the cgroup and start the guard; waits for "ready". 0, or -1 after one error line. */
-int guard_start(struct guard *g, const char *root);
+/* Make the cgroup and start the guard. 0, or -1 after one error line. */
+int guard_spawn(struct guard *g, const char *root);
+/* Wait for its "ready" (it comes up beside the launcher). 0, or -1 after one error line (the cgroup removed). */
+int guard_ready(struct guard *g);
 /* The guard holds a copy of listener fd `fd`. 0, or -1 after one error line. */
 int guard_hold(struct guard *g, int fd);
 /* Move `pid` into the cgroup. 0, or -1 after one error line. */

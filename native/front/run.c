@@ -307,10 +307,15 @@ static _Noreturn void serve(struct served *s, char **program, int quiet, int no_
 	if (!quiet)
 		for (size_t i = 0; i < s->entry.nnotices; i++)
 			notice(&s->entry.notices[i]);
-	if (guard_start(&s->guard, s->f->root) < 0)
+	/* The guard comes up beside the launcher (each takes a few ms); the tree joins it before exec. */
+	if (guard_spawn(&s->guard, s->f->root) < 0)
 		exit(125);
 	if (launch_under_filter(s->f->root, &s->entry, program, no_new_privs, &s->launch) < 0) {
 		guard_end(&s->guard, "kill");
+		exit(125);
+	}
+	if (guard_ready(&s->guard) < 0) {
+		kill(s->launch.pid, SIGKILL);
 		exit(125);
 	}
 	if (guard_hold(&s->guard, s->launch.listener) < 0 || guard_adopt(&s->guard, s->launch.pid) < 0)
