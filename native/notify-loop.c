@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 
 #include "cleanup.h"
 #include "identity-open.h"
@@ -630,6 +631,150 @@ static napi_value nl_set_actions(napi_env env, napi_callback_info info)
 	return undefined(env);
 }
 
+/* ---- the binary form: encodeActions, setEncodedActions ---- */
+
+/* The bytes of a Uint8Array (a Buffer is one), or false with a TypeError pending. */
+static bool get_bytes(napi_env env, napi_value v, const char *op, const char *what, const uint8_t **data, size_t *len)
+{
+	bool is_ta = false;
+	napi_typedarray_type tt;
+	void *p = NULL;
+	napi_is_typedarray(env, v, &is_ta);
+	if (!is_ta || napi_get_typedarray_info(env, v, &tt, len, &p, NULL, NULL) != napi_ok || tt != napi_uint8_array) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "cr_shim_notify %s: %s must be a Uint8Array", op, what);
+		napi_throw_type_error(env, "EINVAL", msg);
+		return false;
+	}
+	/* An empty typed array may have no backing store. */
+	static const uint8_t none[1];
+	*data = p ? p : none;
+	return true;
+}
+
+/* encodeActions(auditArch, actions): the table setActions would publish, in its binary form. */
+static napi_value nl_encode_actions(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2], out;
+	autofree uint8_t *bytes = NULL;
+	size_t len = 0;
+
+	if (!get_args(env, info, 2, argv))
+		return NULL;
+	auto_table struct nc_table *t = parse_table(env, "encodeActions", argv[0], argv[1]);
+	if (!t)
+		return NULL;
+	int err = nc_table_encode(t, &bytes, &len);
+	if (err == ENOTSUP) {
+		napi_throw_error(env, "ENOTSUP",
+				 "cr_shim_notify encodeActions: an openIdentity verdict holds identity memfds, which live in this process only");
+		return NULL;
+	}
+	if (err) {
+		throw_errno(env, "encodeActions", err);
+		return NULL;
+	}
+	void *data;
+	napi_value buffer;
+	if (napi_create_arraybuffer(env, len, &data, &buffer) != napi_ok)
+		return NULL;
+	memcpy(data, bytes, len);
+	if (napi_create_typedarray(env, napi_uint8_array, len, buffer, 0, &out) != napi_ok)
+		return NULL;
+	return out;
+}
+
+/* setEncodedActions(h, bytes): decode a table encodeActions wrote and publish it, as setActions does. */
+static napi_value nl_set_encoded_actions(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2];
+	const uint8_t *data;
+	size_t len;
+	struct nc_table *t = NULL;
+	const char *why = NULL;
+
+	if (!get_args(env, info, 2, argv))
+		return NULL;
+	autoput struct loop *l = get_loop(env, argv[0]);
+	if (!l || !get_bytes(env, argv[1], "setEncodedActions", "bytes", &data, &len))
+		return NULL;
+	int err = nc_table_decode(data, len, &t, &why);
+	if (err == EINVAL) {
+		char msg[192];
+		snprintf(msg, sizeof(msg), "cr_shim_notify setEncodedActions: %s", why ? why : "malformed table");
+		napi_throw_range_error(env, "EINVAL", msg);
+		return NULL;
+	}
+	if (err) {
+		throw_errno(env, "setEncodedActions", err);
+		return NULL;
+	}
+	/* nc_publish takes t, also when it fails. */
+	err = nc_publish(l->core, t);
+	if (err) {
+		throw_errno(env, "setEncodedActions", err);
+		return NULL;
+	}
+	return undefined(env);
+}
+
+/*
+ * holdNotification(h, notification, receivedNs?): the raw struct seccomp_notif (as the kernel
+ * wrote it, for the listener h names) that the next recv returns before polling: where
+ * another process's loop stopped, this one goes on (docs/FRONT.md, "When a call needs TypeScript").
+ */
+static napi_value nl_hold_notification(napi_env env, napi_callback_info info)
+{
+	napi_value argv[3];
+	size_t argc = 3;
+	const uint8_t *data;
+	size_t len;
+	uint64_t received;
+
+	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok)
+		return NULL;
+	if (argc < 2) {
+		napi_throw_type_error(env, "EINVAL", "cr_shim_notify: missing arguments");
+		return NULL;
+	}
+	autoput struct loop *l = get_loop(env, argv[0]);
+	if (!l || listener_of(env, l, argv[0]) < 0 || !get_bytes(env, argv[1], "holdNotification", "notification", &data, &len))
+		return NULL;
+	size_t size = nc_notif_size(l->core);
+	if (len < sizeof(struct seccomp_notif) || len > size) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "cr_shim_notify holdNotification: the notification must be %zu..%zu bytes (struct seccomp_notif), not %zu",
+			 sizeof(struct seccomp_notif), size, len);
+		napi_throw_range_error(env, "EINVAL", msg);
+		return NULL;
+	}
+	napi_valuetype type = napi_undefined;
+	if (argc > 2)
+		napi_typeof(env, argv[2], &type);
+	if (type == napi_undefined) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		received = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	} else if (!get_u64(env, argv[2], "receivedNs", &received)) {
+		return NULL;
+	}
+	/* Zero past what was given: a newer kernel's larger struct ends in fields we do not read. */
+	autofree struct seccomp_notif *n = calloc(1, size);
+	if (!n) {
+		throw_errno(env, "holdNotification", ENOMEM);
+		return NULL;
+	}
+	memcpy(n, data, len);
+	int32_t h;
+	napi_get_value_int32(env, argv[0], &h);
+	int err = nc_hold(l->core, n, (unsigned)h & (NC_MAX_LISTENERS - 1), received);
+	if (err) {
+		throw_errno(env, "holdNotification", err);
+		return NULL;
+	}
+	return undefined(env);
+}
+
 static void set_prop(napi_env env, napi_value obj, const char *key, napi_value v)
 {
 	napi_set_named_property(env, obj, key, v);
@@ -1034,6 +1179,9 @@ NAPI_MODULE_INIT()
 		{ "open", NULL, nl_open, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "addListener", NULL, nl_add_listener, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "setActions", NULL, nl_set_actions, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "encodeActions", NULL, nl_encode_actions, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "setEncodedActions", NULL, nl_set_encoded_actions, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "holdNotification", NULL, nl_hold_notification, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "recv", NULL, nl_recv, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "watch", NULL, nl_watch, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "respond", NULL, nl_respond, NULL, NULL, NULL, napi_enumerable, NULL },
