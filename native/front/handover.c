@@ -1,5 +1,6 @@
 /*
- * The hand-over (handover.h; docs/FRONT.md "When a call needs TypeScript"). The helper is started
+ * The hand-over (handover.h; docs/FRONT.md "When a call needs TypeScript"): `NODE handover-main.js
+ * FRONT_PID`, which checks after its own PR_SET_PDEATHSIG that its parent is FRONT_PID. It is started
  * by fork, not posix_spawn: PR_SET_PDEATHSIG must be set in the child between fork and exec (it
  * never outlives the front), and the front is small enough that fork costs nothing to speak of.
  *
@@ -50,7 +51,9 @@ int handover_start(const char *root, const struct front_entry *e, int listener, 
 		int ch = fcntl(sv[1], F_DUPFD, 10), ls = fcntl(listener, F_DUPFD, 10);
 		if (ch < 0 || ls < 0 || dup2(ch, 3) < 0 || dup2(ls, 4) < 0)
 			_exit(125);
-		char *argv[] = { (char *)node, main_js, NULL };
+		char front_pid[16];
+		snprintf(front_pid, sizeof(front_pid), "%d", (int)parent);
+		char *argv[] = { (char *)node, main_js, front_pid, NULL };
 		if (strchr(node, '/'))
 			execv(node, argv);
 		else

@@ -278,7 +278,12 @@ static _Noreturn void supervise(struct served *s, struct nc_loop *loop, int sfd)
 			char *message = NULL;
 			enum handover_read r = handover_read(&h, &stats, &helper_rss, &message);
 			if (r == HANDOVER_FAILED) {
-				fprintf(stderr, "cr-shim: supervise: the supervisor thread failed: %s; the program was killed\n", message ? message : "the TypeScript helper ended without its report");
+				/* The helper names a loop that ended on a fault as Lifecycle.awaitEnd does; anything else is its thread's failure. */
+				const char *m = message ? message : "the TypeScript helper ended without its report";
+				if (strncmp(m, "the notification loop failed: ", 30) == 0)
+					fprintf(stderr, "cr-shim: supervise: %s; the program was killed\n", m);
+				else
+					fprintf(stderr, "cr-shim: supervise: the supervisor thread failed: %s; the program was killed\n", m);
 				if (h.pid > 0 && !helper_reaped)
 					kill(h.pid, SIGKILL);
 				fail_killed(s);

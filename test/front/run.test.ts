@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireShimBuilt } from '../helpers/require-build.js';
-import { REPO_ROOT } from '../helpers/programs.js';
+import { programPath, REPO_ROOT } from '../helpers/programs.js';
 import { describeResult, runProcess, startProcess, type ProcessResult, type RunOptions } from '../helpers/run-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { parsePeakRss } from '../../src/supervisor/peak-rss.js';
@@ -121,6 +121,34 @@ describe('cr-shim run served by the native front', () => {
     const second = await traced(() => front(args));
     expect(second.trace).toBe('run: served');
     expect(second.result.stdout).toBe(`${release}\n`);
+  });
+});
+
+describe('a call that needs TypeScript: the hand-over', () => {
+  // _sysctl, removed in 5.5, is answered by a TypeScript handler under 2.6.32: the front's loop
+  // stops there and dist/supervisor/handover-main.js takes the run over.
+  const args = ['--stats', '--kernel', '2.6.32', '--', programPath('legacy-sysctl')];
+
+  it('answers as the CLI does, the helper\'s rows merged into --stats', async () => {
+    const primed = await cli(args);
+    expect(primed.status, describeResult(primed)).toBe(0);
+    const { result, trace } = await traced(() => front(args));
+    expect(trace).toBe('run: served');
+    expect(result.status, describeResult(result)).toBe(0);
+    expect(result.stdout).toBe(primed.stdout);
+    expect(result.stdout).toContain('2.6.32');
+    expect(result.stderr).toMatch(/^ {2}_sysctl +x86_64 +js +1 /m);
+    const shape = (s: string) => s.replace(/ +\d+\.\d\d$/gm, ' MEAN').replace(/peak RSS \d+ KiB/, 'peak RSS N KiB');
+    expect(shape(result.stderr)).toBe(shape(primed.stderr));
+  });
+  it('a helper that ends without its report: the tree is killed, one error line, 125', async () => {
+    await cli(args);
+    const { result, trace } = await traced(() => front(args, { env: env({ CR_SHIM_NODE: '/bin/false' }) }));
+    expect(trace).toBe('run: served');
+    expect(result.status, describeResult(result)).toBe(125);
+    expect(result.stderr).toBe('cr-shim: supervise: the supervisor thread failed: the TypeScript helper ended without its report; the program was killed\n');
+    // The program was held in _sysctl: it never got an answer.
+    expect(result.stdout).not.toContain('sysctl_ret');
   });
 });
 
