@@ -305,6 +305,12 @@ static _Noreturn void supervise(struct served *s, struct nc_loop *loop, int sfd)
 /* Everything after the decision: never returns. */
 static _Noreturn void serve(struct served *s, char **program, int quiet, int no_new_privs, int sfd)
 {
+	/*
+	 * As in Node.js: a peer that is gone (a launcher that failed before reading its filter, a
+	 * guard already reaped) is EPIPE from write, not this process's death. Children get the
+	 * default back (spawn_process, handover.c).
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		fprintf(stderr, "cr-shim: prctl(PR_SET_CHILD_SUBREAPER): errno %d\n", errno);
 		exit(125);
