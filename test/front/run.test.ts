@@ -15,6 +15,7 @@ import { programPath, REPO_ROOT } from '../helpers/programs.js';
 import { describeResult, runProcess, startProcess, type ProcessResult, type RunOptions } from '../helpers/run-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { parsePeakRss } from '../../src/supervisor/peak-rss.js';
+import { entryName, hostIdentity, runCacheKey, type RunCacheRequest } from '../../src/supervisor/run-cache.js';
 
 requireShimBuilt();
 
@@ -116,11 +117,34 @@ describe('cr-shim run served by the native front', () => {
     const release = `5.4.0-${process.pid}-front`;
     const args = ['--quiet', '--kernel', release, '--', 'uname', '-r'];
     const first = await traced(() => front(args));
-    expect(first.trace).toBe('run: declined no entry');
+    expect(first.trace).toMatch(/^run: declined no entry [0-9a-f]{16}$/);
     expect(first.result.stdout).toBe(`${release}\n`);
     const second = await traced(() => front(args));
     expect(second.trace).toBe('run: served');
     expect(second.result.stdout).toBe(`${release}\n`);
+  });
+});
+
+/** Options and the request runCacheKey sees for them: the front must compute the same key. */
+const KEYS: { args: string[]; req: Omit<RunCacheRequest, 'kernel'>; kernel: boolean }[] = [
+  { args: [], req: { view: { identityMounted: true, ioUring: false }, behaviourOptions: [] }, kernel: true },
+  { args: ['--allow-io-uring', '--allow-tiocsti'], req: { view: { identityMounted: true, ioUring: true }, behaviourOptions: ['tiocsti'] }, kernel: true },
+  { args: ['--dumpable'], req: { view: { identityMounted: false, ioUring: false }, behaviourOptions: [] }, kernel: true },
+  { args: ['--allow-tiocsti'], req: { view: { identityMounted: true, ioUring: false }, behaviourOptions: ['tiocsti'] }, kernel: false },
+];
+
+describe('the front\'s key is runCacheKey\'s', () => {
+  it.each(KEYS)('$args (kernel given: $kernel)', async ({ args, req, kernel }) => {
+    // A release nobody ran: a miss, whose trace names the entry the front looked for.
+    const release = `4.4.0-${process.pid}-key`;
+    const buildId = fs.readFileSync(path.join(REPO_ROOT, 'dist', 'cli', 'build-id'), 'utf8').trim();
+    const key = runCacheKey({ ...req, kernel: kernel ? release : undefined }, { buildId, tablesDir: path.join(REPO_ROOT, 'tables'), host: hostIdentity() });
+    // Not run: `--` with no program is declined before the cache, so the program here is one that exists.
+    const { trace } = await traced(() => front([...args, ...(kernel ? ['--kernel', release] : []), '--', 'true']));
+    // Without --kernel the host's release is asked for, which an earlier run may have cached: a hit
+    // proves the same (the entry holds the key the CLI computed, compared byte for byte).
+    const expected = [`run: declined no entry ${entryName(key)}`, ...(kernel ? [] : ['run: served'])];
+    expect(expected).toContain(trace);
   });
 });
 
