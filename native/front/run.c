@@ -44,78 +44,11 @@
 #include "launch.h"
 #include "proc-files.h"
 #include "record.h"
+#include "run-options.h"
 #include "stats.h"
 
 /* signal-forwarder.ts FORWARDED_SIGNALS. */
 static const int FORWARDED[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-
-/* run's options (src/cli/commands/run.ts runSpec) as data; `handled` 0: the front declines it. */
-static const struct run_option {
-	const char *name;
-	int takes_value;
-} RUN_OPTIONS[] = {
-	{ "kernel", 1 }, { "mechanism", 1 }, { "dumpable", 0 }, { "allow-io-uring", 0 }, { "allow-tiocsti", 0 },
-	{ "stats", 0 },	 { "trace", 1 },     { "no-new-privs", 0 }, { "quiet", 0 },
-};
-#define NOPTIONS (sizeof(RUN_OPTIONS) / sizeof(RUN_OPTIONS[0]))
-
-struct run_opts {
-	const char *values[NOPTIONS];	/* a flag's value is "" when given */
-	char **program;			/* PROGRAM ARGS... (NULL-terminated: argv's own end) */
-};
-
-static const char *opt(const struct run_opts *o, const char *name)
-{
-	for (size_t i = 0; i < NOPTIONS; i++)
-		if (strcmp(RUN_OPTIONS[i].name, name) == 0)
-			return o->values[i];
-	return NULL;
-}
-
-/* args.ts parseArgs with stopAtPositional. NULL, or why the CLI must answer (a usage error included). */
-static const char *parse_options(int argc, char **argv, struct run_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-		return "help";
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0) {
-			o->program = &argv[i + 1];
-			break;
-		}
-		if (strncmp(a, "--", 2) == 0 && a[2]) {
-			const char *eq = strchr(a, '=');
-			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-			size_t k = 0;
-			while (k < NOPTIONS && !(strlen(RUN_OPTIONS[k].name) == len && strncmp(RUN_OPTIONS[k].name, a + 2, len) == 0))
-				k++;
-			if (k == NOPTIONS)
-				return "an unknown option";
-			if (RUN_OPTIONS[k].takes_value) {
-				const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-				if (!v)
-					return "an option without its value";
-				o->values[k] = v;
-			} else if (eq) {
-				return "a flag with a value";
-			} else {
-				o->values[k] = "";
-			}
-			continue;
-		}
-		o->program = &argv[i];
-		break;
-	}
-	if (!o->program || !o->program[0])
-		return "no program";
-	if (opt(o, "trace"))
-		return "--trace";
-	const char *mech = opt(o, "mechanism");
-	if (mech && strcmp(mech, "notify") != 0)
-		return "a mechanism other than notify";
-	return NULL;
-}
 
 static void trace(const char *what, const char *why)
 {
@@ -362,9 +295,9 @@ int front_run(const struct front *f, int argc, char **argv)
 	static struct served s;
 	s.f = f;
 	struct run_opts o;
-	const char *why = parse_options(argc, argv, &o);
+	const char *why = run_options_parse(argc, argv, &o);
 	const char *off = getenv("CR_SHIM_SESSION_CACHE"), *tables = getenv("CR_SHIM_TABLES");
-	int dumpable = opt(&o, "dumpable") != NULL;
+	int dumpable = run_opt(&o, "dumpable") != NULL;
 	if (!why && geteuid() != 0)
 		why = "not root";
 	else if (!why && off && strcmp(off, "off") == 0)
@@ -377,10 +310,10 @@ int front_run(const struct front *f, int argc, char **argv)
 	else if (!why && guard_locate(&s.guard, f->root) < 0)
 		why = "no cgroup2 hierarchy";
 	struct run_request req = {
-		.kernel = opt(&o, "kernel"),
+		.kernel = run_opt(&o, "kernel"),
 		.identity_mounted = !dumpable,
-		.io_uring = opt(&o, "allow-io-uring") != NULL,
-		.tiocsti = opt(&o, "allow-tiocsti") != NULL,
+		.io_uring = run_opt(&o, "allow-io-uring") != NULL,
+		.tiocsti = run_opt(&o, "allow-tiocsti") != NULL,
 	};
 	if (!why)
 		(void)front_entry_read(f, &req, &s.entry, &why) ;
@@ -401,6 +334,6 @@ int front_run(const struct front *f, int argc, char **argv)
 		return FRONT_DECLINED;
 	}
 	trace("served", NULL);
-	s.stats = opt(&o, "stats") != NULL;
-	serve(&s, o.program, opt(&o, "quiet") != NULL, opt(&o, "no-new-privs") != NULL, sfd);
+	s.stats = run_opt(&o, "stats") != NULL;
+	serve(&s, o.program, run_opt(&o, "quiet") != NULL, run_opt(&o, "no-new-privs") != NULL, sfd);
 }
