@@ -1,5 +1,5 @@
 # native/ build: `npm install` runs `node-gyp rebuild`; outputs land in build/Release/.
-#   cr_shim_notify.node  Node-API addon: the seccomp notification loop (native/notify-loop.c) and the set-up calls run makes without koffi (native/libc-calls.c) and starts cr-shim's own processes (native/spawn-calls.c)
+#   cr_shim_notify.node  Node-API addon: the seccomp notification loop (native/notify-core.c, bound in native/notify-loop.c) and the set-up calls run makes without koffi (native/libc-calls.c) and starts cr-shim's own processes (native/spawn-calls.c)
 #   cr-shim-launch       helper: install a filter sent over fd 3, hand back the listener, exec
 #   cr-shim-inject       helper: put running or CRIU-restored processes under a filter by ptrace injection
 #   bench-supervisor     minimal C supervisor, the baseline for the uname benchmark
@@ -25,7 +25,7 @@
   "targets": [
     {
       "target_name": "cr_shim_notify",
-      "sources": ["native/notify-loop.c", "native/task-uts.c", "native/identity-open.c", "native/exec-watch-client.c", "native/strict-client.c", "native/helper-spawn.c", "native/libc-calls.c", "native/spawn-calls.c"],
+      "sources": ["native/notify-loop.c", "native/notify-core.c", "native/task-uts.c", "native/identity-open.c", "native/exec-watch-client.c", "native/strict-client.c", "native/helper-spawn.c", "native/libc-calls.c", "native/spawn-calls.c"],
       "defines": ["NAPI_VERSION=8"],
       "libraries": ["-lpthread"]
     },
@@ -57,8 +57,9 @@
     {
       "target_name": "cr-shim",
       "type": "executable",
-      "sources": ["native/front/main.c", "native/front/run.c", "native/front/restore-client.c"],
-      "defines": ["CR_SHIM_NODE_EXE=\"<!(node -p process.execPath)\""]
+      "sources": ["native/front/main.c", "native/front/run.c", "native/front/restore-client.c", "native/notify-core.c", "native/task-uts.c", "native/identity-open.c", "native/exec-watch-client.c", "native/strict-client.c", "native/helper-spawn.c"],
+      "defines": ["CR_SHIM_NODE_EXE=\"<!(node -p process.execPath)\""],
+      "libraries": ["-lpthread"]
     },
     {
       "target_name": "cr-shim-guard",

@@ -1,7 +1,7 @@
 /*
  * cr-shim-exec-watch: write the persona's LINUX_VERSION_CODE into the vDSO of
  * each new program image before its first instruction. The notify loop
- * (native/notify-loop.c, verdict execVdso) starts one per persona and, for each
+ * (native/notify-core.c, verdict execVdso) starts one per persona and, for each
  * trapped execve/execveat, asks it to seize the task before letting the call
  * continue (SECCOMP_USER_NOTIF_FLAG_CONTINUE).
  *

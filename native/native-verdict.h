@@ -1,6 +1,6 @@
 /*
  * The native verdict kinds, defined once for both C interpreters: the notify
- * loop (notify-loop.c, in the supervisor) and the SIGSYS library
+ * loop (notify-core.c, in the supervisor and the front) and the SIGSYS library
  * (sigsys-preload.c, inside the program). src/native/addon-types.ts NativeKind
  * carries the same names and values for TypeScript (and the ptrace mechanism's
  * interpreter, src/mechanisms/native-verdict.ts); test/native/verdict-kinds.unit.test.ts

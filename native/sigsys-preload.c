@@ -53,7 +53,7 @@
 
 #include "native-verdict.h"
 
-/* Every syscall number the table schema admits (0..4095), as in notify-loop.c. */
+/* Every syscall number the table schema admits (0..4095), as in notify-core.h (NC_MAX_NR). */
 #define MAX_NR 4096
 #define MAX_FILES 8
 #define PATH_BUF 4096

@@ -7,6 +7,9 @@
 
 #include <sys/types.h>
 
+/* The calls that ask for strict mode (NativeAction.arg of enterStrict). */
+enum strict_form { STRICT_FORM_PRCTL = 0, STRICT_FORM_SECCOMP = 1 };
+
 /*
  * Put thread `tid`, blocked in the loop's notification for a strict-mode request, under the
  * strict-equivalent filter; the call then returns 0. Returns 0, or the helper's errno (it could

@@ -7,7 +7,7 @@
  *
  *   cr-shim-strict enter TID
  *       TID is blocked in the notify loop's notification for prctl(PR_SET_SECCOMP,
- *       SECCOMP_MODE_STRICT) or seccomp(SECCOMP_SET_MODE_STRICT, 0, NULL) (native/notify-loop.c,
+ *       SECCOMP_MODE_STRICT) or seccomp(SECCOMP_SET_MODE_STRICT, 0, NULL) (native/notify-core.c,
  *       verdict enterStrict). Its wait is interrupted, the filter goes on that thread alone, and
  *       the call returns 0. When the filter could not go in, the call returns EINVAL (what the
  *       kernel answers a filtered task).

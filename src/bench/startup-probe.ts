@@ -71,7 +71,7 @@ async function main(kernel: string): Promise<Record<string, number>> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cr-shim-startup-probe-'));
   try {
     const request = { kernel, view, behaviourOptions: [] };
-    cache.openRunCache(request, dir, 'startup-probe')?.write(run, tableFilesRead());
+    await cache.openRunCache(request, dir, 'startup-probe')?.write(run, tableFilesRead());
     t = performance.now();
     const hit = cache.openRunCache(request, dir, 'startup-probe')?.read();
     lap('sessionCache');

@@ -27,7 +27,7 @@ const PR_SET_SECCOMP = 22;
 const SECCOMP_MODE_STRICT = 1;
 const SECCOMP_SET_MODE_STRICT = 0;
 
-/** The form the native loop checks the arguments by (notify-loop.c enum strict_form). */
+/** The form the native loop checks the arguments by (native/strict-client.h enum strict_form). */
 const FORM: Readonly<Record<string, number>> = { prctl: 0, seccomp: 1 };
 
 export const STRICT_MODE_HANDLER = 'strict-mode';
@@ -36,7 +36,7 @@ export const STRICT_MODE_HANDLER = 'strict-mode';
  * Does the call ask for strict mode? The filter compares low halves only, so other forms arrive
  * too: prctl's option is an int and its mode an unsigned long (kernel/sys.c prctl_set_seccomp);
  * seccomp's op and flags are unsigned int, and strict mode wants flags 0 and a NULL pointer.
- * The same test as native/notify-loop.c asks_strict.
+ * The same test as native/notify-core.c asks_strict.
  */
 export function asksStrict(form: number, args: readonly bigint[]): boolean {
   const low = (x: bigint | undefined): bigint => BigInt.asUintN(32, x ?? 0n);
@@ -48,7 +48,7 @@ export function asksStrict(form: number, args: readonly bigint[]): boolean {
  * Does the thread run under a filter of the program's own? cr-shim puts exactly one filter in each
  * thread's chain (run's launcher, or the one restore and attach inject; an image's old copy is
  * dropped), so a second in /proc/TID/status "Seccomp_filters:" is the program's, and its kernel
- * would refuse strict mode (EINVAL). The same test as native/notify-loop.c filter_count.
+ * would refuse strict mode (EINVAL). The same test as native/notify-core.c filter_count.
  */
 function hasOwnFilter(tid: number): boolean {
   try {

@@ -2,7 +2,7 @@
  * The native loop's verdicts (NativeAction, what Handler.native gives and
  * native/notify-loop.c's setActions takes) carried out by a mechanism that has
  * no C loop: computed once per (arch, nr) at start (src/supervisor/routes.ts), so a
- * hot call does not run its handler every time, and answering exactly as notify-loop.c's decide().
+ * hot call does not run its handler every time, and answering exactly as notify-core.c's decide().
  */
 import type { Reply } from '../handlers/types.js';
 import { NativeKind } from '../native/addon-types.js';
@@ -41,7 +41,7 @@ export function applyVerdict(v: Verdict, args: readonly bigint[], mem: TraceeMem
       const watch = v.kind === NativeKind.pathWatch ? { arg: v.arg!, names: v.names ?? [] } : { arg: pathArgOf(v.arg!), names: [...WATCHED_NAMES, ...added] };
       const p = mem.readString(args[watch.arg]!);
       if (typeof p !== 'string' || lastComponentIn(p, watch.names)) return 'handler';
-      // statx asking a bit the persona answered otherwise: its handler decides (notify-loop.c does the same).
+      // statx asking a bit the persona answered otherwise: its handler decides (notify-core.c does the same).
       const ask = (v.statxDrop ?? 0) | (v.statxBtimeTmpfs ? 0x800 : 0);
       if ((Number(BigInt.asUintN(32, args[3] ?? 0n)) & ask) !== 0) return 'handler';
       return { kind: 'continue' };

@@ -1,5 +1,6 @@
 /**
- * The contract of native/notify-loop.c (build/Release/cr_shim_notify.node).
+ * The contract of native/notify-loop.c, the Node-API binding of native/notify-core.c
+ * (build/Release/cr_shim_notify.node).
  * src/native/addon.ts is the only module that loads the .node file; everything
  * else imports these types.
  *
@@ -169,6 +170,28 @@ export interface NotifyAddon {
    * Safe while another thread is in recv: the next notification sees the new table.
    */
   setActions(h: NotifyHandle, auditArch: number, actions: NativeAction[]): void;
+  /**
+   * The table setActions(h, auditArch, actions) would publish, in the binary form the session
+   * cache keeps for the native front (docs/FRONT.md, "Verdict tables"): parsed exactly as
+   * setActions parses, so it throws what setActions throws; ENOTSUP when an openIdentity
+   * verdict holds identity memfds (they live in this process only; with the identity
+   * bind-mounted, an openIdentity verdict has none and encodes).
+   */
+  encodeActions(auditArch: number, actions: NativeAction[]): Uint8Array;
+  /**
+   * Publish a table encodeActions wrote, as setActions does (the arch is in the bytes).
+   * RangeError (code EINVAL) naming the first fault when the bytes are not a table the parser
+   * could have built: truncated, an unknown kind, a value out of range, trailing bytes.
+   */
+  setEncodedActions(h: NotifyHandle, bytes: Uint8Array): void;
+  /**
+   * Keep a notification for the next recv, which returns it before polling (with the handle
+   * h names): the raw struct seccomp_notif as the kernel wrote it, at least 80 bytes (the
+   * struct of our headers) and at most SECCOMP_GET_NOTIF_SIZES's size; RangeError (EINVAL)
+   * otherwise. receivedNs (CLOCK_MONOTONIC) defaults to now. The front's loop stopped at this
+   * notification and hands it over (docs/FRONT.md, "When a call needs TypeScript").
+   */
+  holdNotification(h: NotifyHandle, notification: Uint8Array, receivedNs?: bigint): void;
   /**
    * Block until a notification needs JS; null once every filtered task of every
    * listener is gone (POLLHUP), after `stop`, or when the handle was closed. Blocks the calling

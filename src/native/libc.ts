@@ -6,7 +6,7 @@
  * `sys`, `sysBlocking`: the rest, through koffi (about 0.2 µs a call), loaded on
  * the first such call. koffi costs about 7 MB and, at load, Node's https, tls,
  * zlib and crypto modules: a `run` whose calls are all answered in C never
- * loads it. Everything hot lives in native/notify-loop.c instead; these serve
+ * loads it. Everything hot lives in native/notify-core.c instead; these serve
  * set-up and the rarely used handlers.
  */
 import { createRequire } from 'node:module';

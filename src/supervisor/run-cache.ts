@@ -17,13 +17,16 @@
  *     depends on besides the tables: the code (dist/cli/build-id, written by the
  *     bundle step; without it, as when running from source, there is no cache),
  *     the host (kernel release, version, boot id: the host probe is per boot;
- *     the CPU count: removed sysctl defaults scale with it), the tables
+ *     the online CPUs: removed sysctl defaults scale with their count), the tables
  *     directory and the options;
  *   - the entry lists the table files the compile read or looked for
  *     (tables/read-log.ts) and every directory under tables/, each with its
  *     size and mtime (or its absence): a hit re-checks those few, so a table
  *     edited in place, added or removed is a miss. A damaged or foreign entry
  *     is a miss and is replaced.
+ * Beside each NAME.json, NAME.front holds the same run for the native front, which reads it
+ * in C (front-entry.ts, docs/FRONT.md), under the same rules; the front computes the same key
+ * (runCacheKey's text), so every input of the key is one C can read as Node does.
  * CR_SHIM_SESSION_CACHE=off turns the cache off.
  */
 import fs from 'node:fs';
@@ -32,10 +35,11 @@ import path from 'node:path';
 import type { PlanView } from '../plan/compute.js';
 import { defaultTablesDir } from '../tables/paths.js';
 import { fnv1a64 } from '../fnv1a.js';
+import type { NativeAction } from '../native/addon-types.js';
 import type { CompiledRun } from './compiled-run-types.js';
 
-/** Bumped when CompiledRun's shape or meaning changes. */
-const FORMAT = 3;
+/** Bumped when CompiledRun's shape or meaning changes, or the key's text does. */
+const FORMAT = 4;
 /** Entries kept: one per (build, tables, host boot, options) seen; older ones are pruned on write. */
 const MAX_ENTRIES = 64;
 
@@ -49,7 +53,7 @@ export interface RunCacheRequest {
 export interface RunCacheInputs {
   buildId: string;
   tablesDir: string;
-  /** uname release, version, machine and /proc/sys/kernel/random/boot_id. */
+  /** uname release, version, machine, /proc/sys/kernel/random/boot_id and the online CPUs (hostIdentity). */
   host: string;
 }
 
@@ -73,14 +77,25 @@ export function readBuildId(): string | undefined {
   }
 }
 
-export function hostIdentity(): string {
-  let bootId = '';
+/** A file's trimmed text, or '' when it cannot be read (the front reads it the same way). */
+function trimmedOrEmpty(file: string): string {
   try {
-    bootId = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return fs.readFileSync(file, 'utf8').trim();
   } catch {
-    // No boot id: release and version alone (a reboot into the same build then shares entries).
+    return '';
   }
-  return [os.release(), os.version(), os.machine(), bootId, `cpus ${os.cpus().length}`].join('\n');
+}
+
+/**
+ * The host part of the key: RELEASE NL VERSION NL MACHINE NL BOOT_ID NL "cpus " ONLINE
+ * (docs/FRONT.md). No boot id: release and version alone (a reboot into the same build then
+ * shares entries). The CPUs are /sys/devices/system/cpu/online's list ("0-3"), which C reads
+ * as it is, where os.cpus() (parsed /proc/cpuinfo) could not be reproduced.
+ */
+export function hostIdentity(): string {
+  const bootId = trimmedOrEmpty('/proc/sys/kernel/random/boot_id');
+  const online = trimmedOrEmpty('/sys/devices/system/cpu/online');
+  return [os.release(), os.version(), os.machine(), bootId, `cpus ${online}`].join('\n');
 }
 
 /** A file or directory a compiled run depends on, as it was: size and mtime, or absent. */
@@ -144,8 +159,8 @@ export function trustedDir(dir: string): string | undefined {
   }
 }
 
-function entryPath(dir: string, key: string): string {
-  return path.join(dir, `${entryName(key)}.json`);
+function entryPath(dir: string, key: string, ext: 'json' | 'front' = 'json'): string {
+  return path.join(dir, `${entryName(key)}.${ext}`);
 }
 
 let tmpCount = 0;
@@ -203,42 +218,80 @@ export function readCachedRun(dir: string, key: string): CompiledRun | undefined
   }
 }
 
-/** Store `run` under `key` (atomically; mode 0600). False when it could not: the cache only saves time. */
-export function writeCachedRun(dir: string, key: string, run: CompiledRun, deps: readonly Dependency[]): boolean {
+/** Put `data` at `dest` atomically: a fresh O_EXCL file, mode 0600, renamed into place. Throws on failure. */
+function writeEntryFile(dir: string, key: string, dest: string, data: string | Uint8Array): void {
   // O_EXCL below: a name taken already fails the write, never reuses a file.
   const tmp = path.join(dir, `.${entryName(key)}.${process.pid}.${Date.now()}.${tmpCount++}.tmp`);
   try {
     const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
     try {
-      fs.writeFileSync(fd, encode(run, key, deps));
+      fs.writeFileSync(fd, data);
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(tmp, entryPath(dir, key));
+    fs.renameSync(tmp, dest);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Store `run` under `key` (atomically; mode 0600). False when it could not: the cache only saves time. */
+export function writeCachedRun(dir: string, key: string, run: CompiledRun, deps: readonly Dependency[]): boolean {
+  try {
+    writeEntryFile(dir, key, entryPath(dir, key), encode(run, key, deps));
     prune(dir);
     return true;
   } catch {
-    fs.rmSync(tmp, { force: true });
     return false;
   }
 }
 
-/** Keep the newest MAX_ENTRIES entries. */
+/**
+ * Store `run`'s front entry (front-entry.ts) beside its JSON entry, under the same rules; written
+ * after the JSON, so that prune never finds it alone. `encodeActions` is NotifyAddon.encodeActions.
+ * False when it could not; an older NAME.front is then removed, never left to describe another run.
+ */
+export async function writeFrontEntry(
+  dir: string,
+  key: string,
+  run: CompiledRun,
+  deps: readonly Dependency[],
+  encodeActions: (auditArch: number, actions: NativeAction[]) => Uint8Array,
+): Promise<boolean> {
+  const dest = entryPath(dir, key, 'front');
+  try {
+    const { encodeFrontEntry, frontEntryOf } = await import('./front-entry.js');
+    writeEntryFile(dir, key, dest, encodeFrontEntry(frontEntryOf(run, key, deps, encodeActions)));
+    return true;
+  } catch {
+    fs.rmSync(dest, { force: true });
+    return false;
+  }
+}
+
+/** Keep the newest MAX_ENTRIES entries: a NAME.json goes with its NAME.front, and a NAME.front without its NAME.json goes. */
 function prune(dir: string): void {
-  const entries = fs
-    .readdirSync(dir)
-    .filter((f) => /^[0-9a-f]{16}\.json$/.test(f))
-    .map((f) => ({ f, t: fs.lstatSync(path.join(dir, f)).mtimeMs }));
-  if (entries.length <= MAX_ENTRIES) return;
+  const files = fs.readdirSync(dir);
+  const names = new Set(files.filter((f) => /^[0-9a-f]{16}\.json$/.test(f)).map((f) => f.slice(0, 16)));
+  for (const f of files) if (/^[0-9a-f]{16}\.front$/.test(f) && !names.has(f.slice(0, 16))) fs.rmSync(path.join(dir, f), { force: true });
+  if (names.size <= MAX_ENTRIES) return;
+  const entries = [...names].map((n) => ({ n, t: fs.lstatSync(path.join(dir, `${n}.json`)).mtimeMs }));
   entries.sort((a, b) => b.t - a.t);
-  for (const { f } of entries.slice(MAX_ENTRIES)) fs.rmSync(path.join(dir, f), { force: true });
+  for (const { n } of entries.slice(MAX_ENTRIES)) {
+    fs.rmSync(path.join(dir, `${n}.json`), { force: true });
+    fs.rmSync(path.join(dir, `${n}.front`), { force: true });
+  }
 }
 
 /** One run's cache slot: read it, and after a miss write it. Undefined when caching is off or untrusted. */
 export interface RunCacheSlot {
   read(): CompiledRun | undefined;
-  /** `files`: the table files the compile read or looked for (tables/read-log.ts). */
-  write(run: CompiledRun, files: readonly string[]): boolean;
+  /**
+   * `files`: the table files the compile read or looked for (tables/read-log.ts). Writes the JSON
+   * entry, then the front entry (loading the addon for its verdict tables: only here, never on a hit).
+   */
+  write(run: CompiledRun, files: readonly string[]): Promise<boolean>;
 }
 
 /** `buildId`: this build's (dist/cli/build-id) unless given (the start-up probe runs from tsc's dist/, which has none). */
@@ -251,6 +304,12 @@ export function openRunCache(req: RunCacheRequest, dir = defaultRunCacheDir(), b
   const key = runCacheKey(req, { buildId, tablesDir, host: hostIdentity() });
   return {
     read: () => readCachedRun(trusted, key),
-    write: (run, files) => isCacheable(run) && writeCachedRun(trusted, key, run, dependencies(tablesDir, files)),
+    write: async (run, files) => {
+      if (!isCacheable(run)) return false;
+      const deps = dependencies(tablesDir, files);
+      if (!writeCachedRun(trusted, key, run, deps)) return false;
+      const { loadNotifyAddon } = await import('../native/addon.js');
+      return writeFrontEntry(trusted, key, run, deps, (arch, actions) => loadNotifyAddon().encodeActions(arch, actions));
+    },
   };
 }

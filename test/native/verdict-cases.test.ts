@@ -1,7 +1,9 @@
 // The shared native-verdict cases (test/mechanisms/cases/verdicts.json) through
 // both C interpreters on the real kernel: the notify loop (a listener, verdicts
-// pushed down with setActions, deferred calls answered from a recv worker) and
-// the SIGSYS library (its config line from src/mechanisms/sigsys/config.ts).
+// pushed down with setActions, deferred calls answered from a recv worker; and
+// again through their binary form, encodeActions then setEncodedActions, as the
+// native front publishes them from the session cache) and the SIGSYS library
+// (its config line from src/mechanisms/sigsys/config.ts).
 // The TypeScript interpreter replays the same rows in test/mechanisms/native-verdict.unit.test.ts.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -46,14 +48,19 @@ function unfiltered(c: VerdictCase): string {
   return execFileSync(program, [String(NR_CHDIR), memArg(c)], { encoding: 'utf8' }).trim();
 }
 
-async function underNotify(c: VerdictCase): Promise<string> {
+/** How the verdicts reach the loop: parsed from NativeAction objects, or decoded from what encodeActions made of them. */
+type Publish = 'setActions' | 'encoded';
+
+async function underNotify(c: VerdictCase, publish: Publish = 'setActions'): Promise<string> {
   const addon = loadAddon();
+  const actions = [{ ...verdictOf(c), nr: NR_CHDIR }];
   let handle = -1;
   const { child, exec } = await launchUnderFilter(program, [String(NR_CHDIR), memArg(c)], notifyFilter([NR_CHDIR]), {
     stdio: ['ignore', 'pipe', 'inherit'],
     beforeExec: (fd) => {
       handle = addon.open(fd);
-      addon.setActions(handle, AUDIT_ARCH.x86_64, [{ ...verdictOf(c), nr: NR_CHDIR }]);
+      if (publish === 'setActions') addon.setActions(handle, AUDIT_ARCH.x86_64, actions);
+      else addon.setEncodedActions(handle, addon.encodeActions(AUDIT_ARCH.x86_64, actions));
     },
   });
   const worker = new RecvWorker(handle);
@@ -99,6 +106,12 @@ const rows = VERDICT_CASES.apply.map((c) => [describeCase(c), c] as const);
 describe('native verdicts: the notify loop answers the shared cases', () => {
   it.each(rows)('%s', async (_, c) => {
     expect(await underNotify(c)).toBe(expectedLine(c.outcome, c, unfiltered(c)));
+  });
+});
+
+describe('native verdicts: the notify loop answers the shared cases from their binary form (encodeActions, setEncodedActions)', () => {
+  it.each(rows)('%s', async (_, c) => {
+    expect(await underNotify(c, 'encoded')).toBe(expectedLine(c.outcome, c, unfiltered(c)));
   });
 });
 

@@ -24,7 +24,7 @@ describe('native verdict kinds', () => {
   });
 
   it('neither C interpreter defines kinds of its own beside the header', () => {
-    for (const file of ['notify-loop.c', 'sigsys-preload.c']) {
+    for (const file of ['notify-core.c', 'notify-loop.c', 'sigsys-preload.c']) {
       const text = fs.readFileSync(new URL(`../../native/${file}`, import.meta.url), 'utf8');
       expect(text, file).toContain('#include "native-verdict.h"');
       expect(text, file).not.toMatch(/\bNK_[A-Z_]+\s*=/);

@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { entryName, isCacheable, readCachedRun, runCacheKey, writeCachedRun, type Dependency, type RunCacheInputs } from '../../src/supervisor/run-cache.js';
+import { decodeFrontEntry } from '../../src/supervisor/front-entry.js';
+import { entryName, isCacheable, readCachedRun, runCacheKey, writeCachedRun, writeFrontEntry, type Dependency, type RunCacheInputs } from '../../src/supervisor/run-cache.js';
 import { makeCacheFixture, REQUEST, RUN, type CacheFixture } from './run-cache-fixture.js';
 
 let fx: CacheFixture;
@@ -40,6 +41,67 @@ describe('entries', () => {
   it('with a live resource in a verdict (an identity memfd) are not cacheable', () => {
     expect(isCacheable(RUN)).toBe(true);
     expect(isCacheable({ ...RUN, nativeActions: [[0xc000003e, [{ nr: 2, kind: 5, identity: [{ path: 'proc/version', fd: 9 }] }]]] })).toBe(false);
+  });
+});
+
+/** A stand-in for NotifyAddon.encodeActions: AUDIT_ARCH and the number of actions, as a table header. */
+const fakeEncode = (arch: number, actions: unknown[]): Uint8Array => {
+  const b = Buffer.alloc(8);
+  b.writeUInt32LE(arch >>> 0, 0);
+  b.writeUInt32LE(actions.length, 4);
+  return b;
+};
+const persona = { ...RUN.worker.persona, mainline: '4.19' };
+const FRONT_RUN = { ...RUN, worker: { ...RUN.worker, persona } };
+
+describe('front entries', () => {
+  it('are written beside the JSON entry, mode 0600, with the same key and deps', async () => {
+    const d = cacheDir();
+    const key = runCacheKey(REQUEST, inputs);
+    expect(writeCachedRun(d, key, FRONT_RUN, deps())).toBe(true);
+    expect(await writeFrontEntry(d, key, FRONT_RUN, deps(), fakeEncode)).toBe(true);
+    const file = path.join(d, `${entryName(key)}.front`);
+    expect(fs.lstatSync(file).mode & 0o777).toBe(0o600);
+    const e = decodeFrontEntry(fs.readFileSync(file));
+    expect(e).toMatchObject({ key, deps: deps(), filterSha256: RUN.filterSha256, persona: { release: '4.19.0', mainline: '4.19' } });
+    expect(e.actions).toEqual([Uint8Array.from(fakeEncode(0xc000003e, [1]))]);
+    expect(JSON.parse(e.worker)).toEqual(FRONT_RUN.worker);
+    expect(fs.readdirSync(d).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('that cannot be written leave no older one behind', async () => {
+    const d = cacheDir();
+    const key = runCacheKey(REQUEST, inputs);
+    expect(await writeFrontEntry(d, key, FRONT_RUN, deps(), fakeEncode)).toBe(true);
+    const refuse = (): Uint8Array => {
+      throw Object.assign(new Error('identity memfds'), { code: 'ENOTSUP' });
+    };
+    expect(await writeFrontEntry(d, key, FRONT_RUN, deps(), refuse)).toBe(false);
+    expect(fs.readdirSync(d)).toEqual([]);
+  });
+
+  it('go with their JSON entry when it is pruned, and alone when it is gone', () => {
+    const d = cacheDir();
+    const old = new Date(Date.now() - 3600_000);
+    const names = Array.from({ length: 64 }, (_, i) => i.toString(16).padStart(16, '0'));
+    names.forEach((n, i) => {
+      for (const ext of ['json', 'front']) {
+        fs.writeFileSync(path.join(d, `${n}.${ext}`), '', { mode: 0o600 });
+        fs.utimesSync(path.join(d, `${n}.${ext}`), old, new Date(old.getTime() + i * 1000));
+      }
+    });
+    const stray = 'ffffffffffffffff.front';
+    fs.writeFileSync(path.join(d, stray), '', { mode: 0o600 });
+    const key = runCacheKey(REQUEST, inputs);
+    expect(writeCachedRun(d, key, RUN, deps())).toBe(true);
+    const left = fs.readdirSync(d);
+    // 65 JSON entries: the oldest goes, with its front entry; the stray front entry goes too.
+    expect(left).not.toContain(`${names[0]}.json`);
+    expect(left).not.toContain(`${names[0]}.front`);
+    expect(left).not.toContain(stray);
+    expect(left).toContain(`${names[1]}.front`);
+    expect(left).toContain(`${entryName(key)}.json`);
+    expect(left.filter((f) => f.endsWith('.json'))).toHaveLength(64);
   });
 });
 

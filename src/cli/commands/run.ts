@@ -82,6 +82,6 @@ async function compiledRun(kernel: string | undefined, view: PlanView, behaviour
   const { compileRun } = await import('../../supervisor/compiled-run.js');
   const { tableFilesRead } = await import('../../tables/read-log.js');
   const run = compileRun(prepareSession(kernel, { view, behaviourOptions: new Set(behaviourOptions) }), { native: true });
-  slot?.write(run, tableFilesRead());
+  await slot?.write(run, tableFilesRead());
   return run;
 }
