@@ -24,7 +24,7 @@
 #include "front-entry.h"
 
 /* run-cache.ts FORMAT: the key's first line. A test compares the front's key with runCacheKey's. */
-#define RUN_CACHE_FORMAT 3
+#define RUN_CACHE_FORMAT 4
 #define MAGIC "CRSHFRNT"
 /* A compiled run's entry is a few hundred KiB at most (filters, tables); anything larger is not ours. */
 #define MAX_ENTRY (64u << 20)
@@ -88,26 +88,6 @@ static char *trim(char *s)
 	return s;
 }
 
-/* CPUs online, from /sys/devices/system/cpu/online ("0-3,5"): os.cpus().length. */
-static long cpus_online(void)
-{
-	autofree char *text = read_small("/sys/devices/system/cpu/online");
-	if (!text)
-		return -1;
-	long count = 0;
-	for (char *p = text; *p && *p != '\n';) {
-		char *end;
-		long lo = strtol(p, &end, 10), hi = lo;
-		if (end == p)
-			return -1;
-		if (*end == '-')
-			hi = strtol(end + 1, &end, 10);
-		count += hi - lo + 1;
-		p = *end == ',' ? end + 1 : end;
-	}
-	return count;
-}
-
 /* A --kernel value JSON.stringify writes as it is: no quote, backslash or control byte; ASCII only (argv is not always UTF-8). */
 static int json_plain(const char *s)
 {
@@ -132,20 +112,21 @@ char *front_entry_key(const struct front *f, const struct run_request *req, cons
 		return NULL;
 	}
 	struct utsname u;
-	long cpus = cpus_online();
-	if (uname(&u) < 0 || cpus < 0) {
-		*why = "no uname or CPU count";
+	if (uname(&u) < 0) {
+		*why = "no uname";
 		return NULL;
 	}
+	/* hostIdentity: each file's trimmed text, or "" when it cannot be read. */
 	autofree char *boot_raw = read_small("/proc/sys/kernel/random/boot_id");
+	autofree char *online_raw = read_small("/sys/devices/system/cpu/online");
 	const char *boot = boot_raw ? trim(boot_raw) : "";
+	const char *online = online_raw ? trim(online_raw) : "";
 	char line[64];
 	struct buf b = { 0 };
 	snprintf(line, sizeof(line), "format %d\n", RUN_CACHE_FORMAT);
 	int err = buf_str(&b, line) | buf_str(&b, build) | buf_str(&b, "\n");
 	err |= buf_str(&b, u.release) | buf_str(&b, "\n") | buf_str(&b, u.version) | buf_str(&b, "\n") | buf_str(&b, u.machine) | buf_str(&b, "\n");
-	snprintf(line, sizeof(line), "\ncpus %ld\n", cpus);
-	err |= buf_str(&b, boot) | buf_str(&b, line);
+	err |= buf_str(&b, boot) | buf_str(&b, "\ncpus ") | buf_str(&b, online) | buf_str(&b, "\n");
 	err |= buf_str(&b, f->root) | buf_str(&b, "/tables\n");
 	err |= buf_str(&b, "{\"kernel\":");
 	if (req->kernel)
