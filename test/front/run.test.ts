@@ -65,6 +65,20 @@ const SAME: { name: string; args: string[]; status: number; stdout?: RegExp }[] 
   { name: '--opt=value and --no-new-privs', args: ['--kernel=5.10', '--no-new-privs', 'uname', '-r'], status: 0, stdout: /^5\.10\n$/ },
 ];
 
+/** Requests the front leaves to the CLI, and the reason its trace gives. */
+const DECLINED: { reason: string; args: string[]; env?: Record<string, string> }[] = [
+  { reason: 'a mechanism other than notify', args: ['--mechanism', 'ptrace', '--kernel', '5.10', '--', 'uname', '-r'] },
+  { reason: 'help', args: ['--help'] },
+  { reason: 'help', args: ['-h'] },
+  { reason: 'a flag with a value', args: ['--stats=yes', '--', 'true'] },
+  { reason: 'an unknown option', args: ['--nope', '--', 'true'] },
+  { reason: 'an option without its value', args: ['--kernel'] },
+  { reason: 'no program', args: ['--kernel', '5.10', '--'] },
+  { reason: 'a --kernel value JSON escapes', args: ['--kernel', '5.10"', '--', 'true'] },
+  { reason: 'CR_SHIM_SESSION_CACHE=off', args: ['--kernel', '5.10', '--', 'uname', '-r'], env: { CR_SHIM_SESSION_CACHE: 'off' } },
+  { reason: 'CR_SHIM_TABLES', args: ['--kernel', '5.10', '--', 'uname', '-r'], env: { CR_SHIM_TABLES: path.join(REPO_ROOT, 'tables') } },
+];
+
 describe('cr-shim run served by the native front', () => {
   it.each(SAME)('$name: as the CLI', async ({ args, status, stdout }) => {
     const primed = await cli(args);
@@ -95,7 +109,7 @@ describe('cr-shim run served by the native front', () => {
     expect(ours * 4).toBeLessThan(theirs);
   });
 
-  it('an option the front does not handle (--trace) goes to the CLI', async () => {
+  it('--trace is declined: the CLI runs it and writes the trace', async () => {
     const out = path.join(dir, 'calls.jsonl');
     const args = ['--trace', out, '--kernel', '5.10', '--', 'uname', '-r'];
     const { result, trace } = await traced(() => front(args));
@@ -105,11 +119,27 @@ describe('cr-shim run served by the native front', () => {
     expect(fs.readFileSync(out, 'utf8')).toContain('"uname"');
   });
 
-  it('a usage error goes to the CLI, which prints it', async () => {
-    const { result, trace } = await traced(() => front(['--stats=yes', '--', 'true']));
-    expect(trace).toBe('run: declined a flag with a value');
-    expect(result.status).toBe(2);
-    expect(result.stderr).toContain('--stats takes no value');
+  it.each(DECLINED)('$reason ($args) is declined: the CLI answers as if called directly', async ({ args, reason, env: extra = {} }) => {
+    const { result, trace } = await traced(() => runProcess(FRONT, ['run', ...args], { env: { ...env(), ...extra } }));
+    expect(trace).toBe(`run: declined ${reason}`);
+    const viaCli = await runProcess(FRONT, ['run', ...args], { env: { ...env({ CR_SHIM_FRONT: 'off' }), ...extra } });
+    expect(result.status, describeResult(result)).toBe(viaCli.status);
+    expect(result.stdout).toBe(viaCli.stdout);
+    expect(result.stderr).toBe(viaCli.stderr);
+  });
+
+  it('a table changed since the entry was written: a miss, and the CLI\'s new entry is served next', async () => {
+    const args = ['--kernel', '5.10', '--', 'uname', '-r'];
+    await cli(args);
+    expect((await traced(() => front(args))).trace).toBe('run: served');
+    // Every directory under tables/ is a dependency: a newer mtime is a change.
+    const archDir = path.join(REPO_ROOT, 'tables', 'x86_64');
+    const later = new Date(fs.statSync(archDir).mtimeMs + 1000);
+    fs.utimesSync(archDir, later, later);
+    const changed = await traced(() => front(args));
+    expect(changed.trace).toBe('run: declined a table changed');
+    expect(changed.result.stdout).toBe('5.10\n');
+    expect((await traced(() => front(args))).trace).toBe('run: served');
   });
 
   it('a miss goes to the CLI, which writes the entry; the next run is served', async () => {
