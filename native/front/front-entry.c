@@ -227,6 +227,11 @@ static int parse(struct front_entry *e, const char *key, const char **why)
 			return -1;
 		}
 		counts[tag]++;
+		/* The key first, whatever the order: any later "no" (a table changed) is then this key's entry. */
+		if (tag == FT_KEY && (le32(b + off + 4) != strlen(key) || memcmp(b + off + 8, key, strlen(key)) != 0)) {
+			*why = "entry: another key's";
+			return -1;
+		}
 		off += 8 + le32(b + off + 4);
 	}
 	if (counts[FT_KEY] != 1 || counts[FT_FILTER] != 1 || counts[FT_SHA256] != 1 || counts[FT_PERSONA] != 1 || counts[FT_WORKER] != 1) {
@@ -249,10 +254,6 @@ static int parse(struct front_entry *e, const char *key, const char **why)
 		char state[64];
 		switch (tag) {
 		case FT_KEY:
-			if (len != strlen(key) || memcmp(p, key, len) != 0) {
-				*why = "entry: another key's";
-				return -1;
-			}
 			break;
 		case FT_DEP: {
 			autofree char *path = NULL, *was = NULL;
