@@ -127,7 +127,7 @@ struct served {
 	struct guard guard;
 	struct launch launch;
 	char record[PATH_MAX + 32];
-	int stats, status, launcher_reaped, guard_reaped;
+	int stats, status, launcher_reaped;
 };
 
 /* Failure after the tree may exist: it is killed (the guard kills whatever it forked), then one error line was printed. */
