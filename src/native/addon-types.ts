@@ -218,20 +218,6 @@ export interface NotifyAddon {
   idValid(h: NotifyHandle, id: bigint): boolean;
   /** SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND: install srcFd in the tracee and answer with its number. Returns the new fd or -errno. */
   addFdAndSend(h: NotifyHandle, id: bigint, srcFd: number, newFdFlags: number): number;
-  /**
-   * One arch's verdicts in the binary form of the session cache's front entry (docs/FRONT.md,
-   * "Verdict tables"), parsed as setActions parses them. Throws (code ENOTSUP) for a verdict
-   * that holds a live fd (an identity memfd).
-   */
-  encodeActions(auditArch: number, actions: NativeAction[]): Uint8Array;
-  /** Decode a table encodeActions made (or the front's ACTIONS record) and publish it, as setActions does. Throws (code EINVAL) for a damaged table. */
-  setEncodedActions(h: NotifyHandle, bytes: Uint8Array): void;
-  /**
-   * Keep a notification another process received from this listener (raw struct seccomp_notif,
-   * as NOTIF_RECV wrote it) for the next recv, as watch keeps the one it stopped at: the native
-   * front hands over the call that needs TypeScript this way. `receivedNs` (CLOCK_MONOTONIC) for --stats.
-   */
-  holdNotification(h: NotifyHandle, notification: Uint8Array, receivedNs?: bigint): void;
   /** Counters of the natively answered notifications. */
   stats(h: NotifyHandle): NativeStat[];
   /** Wake a blocked recv and make it (and later ones) return null. Safe from any thread. */

@@ -26,6 +26,7 @@ import type { NotifyAddon, NotifyHandle } from '../native/addon-types.js';
 import { errnoName } from '../native/errno.js';
 import { FrontTag, RecordReader, type FrontRecord } from './front-records.js';
 import { parseHandover } from './handover-records.js';
+import { nameTraceProcess, recordPhase, wallMs } from '../phase-trace.js';
 import { prestartWorker } from './worker-thread.js';
 
 const CHANNEL_FD = 3;
@@ -73,8 +74,14 @@ function sendLine(line: string): void {
 }
 
 async function main(addon: NotifyAddon, onLoop: (h: NotifyHandle) => void): Promise<string> {
+  // The held call waits from exec to adopt: the phases show where ($CR_SHIM_PHASES).
+  nameTraceProcess('handover');
+  recordPhase('handover: node start', performance.timeOrigin);
+  let t = wallMs();
   tieToFront(addon, process.argv[2]);
   const handover = parseHandover(readRecords(CHANNEL_FD));
+  recordPhase('handover: records', t);
+  t = wallMs();
   // Its modules load while the loop is set up here.
   const pending = prestartWorker({ ...handover.worker, native: true });
   const h = addon.open(LISTENER_FD);
@@ -82,6 +89,7 @@ async function main(addon: NotifyAddon, onLoop: (h: NotifyHandle) => void): Prom
   for (const table of handover.tables) addon.setEncodedActions(h, table);
   addon.holdNotification(h, handover.notification, handover.receivedNs);
   const worker = await pending.adopt(h);
+  recordPhase('handover: worker adopted the loop', t);
   const done = await worker.done;
   // The worker closed the loop; a fault there may have left tasks running unsupervised: the front kills the tree.
   if (done.error !== undefined) throw new ShimError('supervise', `the notification loop failed: ${done.error}`);

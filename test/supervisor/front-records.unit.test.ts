@@ -3,7 +3,7 @@
  * Each case is the bytes (hex, spaces for reading) and the records they hold, or the fault.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeRecords, encodeRecords, MAX_RECORD_BODY, RecordReader, type FrontRecord } from '../../src/supervisor/front-records.js';
+import { decodeRecords, encodeRecords, FrontRecordError, MAX_RECORD_BODY, placedRecords, RecordReader, type FrontRecord } from '../../src/supervisor/front-records.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/ /g, ''), 'hex');
 /** tag and body as hex, for readable expectations. */
@@ -29,10 +29,10 @@ const WHOLE: { why: string; bytes: string; records: { tag: number; body: string 
 ];
 
 const DAMAGED: { why: string; bytes: string; error: RegExp }[] = [
-  { why: 'a header cut short', bytes: '0b000000 0200', error: /6 bytes after the last whole record/ },
-  { why: 'a body cut short', bytes: '0b000000 02000000 7b', error: /9 bytes after the last whole record/ },
-  { why: 'bytes after a whole record', bytes: '00000000 00000000 00', error: /1 bytes after the last whole record/ },
-  { why: 'a length over the limit', bytes: `0b000000 ${over.toString('hex')}`, error: /claims \d+ bytes, over/ },
+  { why: 'a header cut short', bytes: '0b000000 0200', error: /^trailing bytes at 0$/ },
+  { why: 'a body cut short', bytes: '0b000000 02000000 7b', error: /^tag 11 at 0: short record \(2 bytes promised\)$/ },
+  { why: 'bytes after a whole record', bytes: '00000000 00000000 00', error: /^trailing bytes at 8$/ },
+  { why: 'a length past the end, after a whole record', bytes: `05000000 00000000 0b000000 ${over.toString('hex')}`, error: new RegExp(`^tag 11 at 8: short record \\(${MAX_RECORD_BODY + 1} bytes promised\\)$`) },
 ];
 
 describe('decodeRecords', () => {
@@ -41,7 +41,17 @@ describe('decodeRecords', () => {
   });
 
   it.each(DAMAGED)('refuses $why', ({ bytes, error }) => {
+    expect(() => decodeRecords(hex(bytes))).toThrow(FrontRecordError);
     expect(() => decodeRecords(hex(bytes))).toThrow(error);
+  });
+});
+
+describe('placedRecords', () => {
+  it('gives each record its offset, from the start asked, and stops at the first fault only when it reaches it', () => {
+    const bytes = hex('aabbccdd 05000000 01000000 41 0b000000 09000000 7b');
+    const it = placedRecords(bytes, 4);
+    expect(it.next().value).toMatchObject({ tag: 5, at: 4, body: Buffer.from('A') });
+    expect(() => it.next()).toThrow(/^tag 11 at 13: short record \(9 bytes promised\)$/);
   });
 });
 
@@ -78,6 +88,7 @@ describe('RecordReader', () => {
 
   it('refuses an oversized length as soon as the header is in', () => {
     const reader = new RecordReader();
-    expect(() => reader.push(hex(`0b000000 ${over.toString('hex')}`))).toThrow(/over/);
+    reader.push(hex('05000000 00000000'));
+    expect(() => reader.push(hex(`0b000000 ${over.toString('hex')}`))).toThrow(new RegExp(`^tag 11 at 8: ${MAX_RECORD_BODY + 1} bytes promised, over ${MAX_RECORD_BODY}$`));
   });
 });
