@@ -15,7 +15,7 @@ import { programPath, REPO_ROOT } from '../helpers/programs.js';
 import { describeResult, runProcess, startProcess, type ProcessResult, type RunOptions } from '../helpers/run-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { parsePeakRss } from '../../src/supervisor/peak-rss.js';
-import { entryName, hostIdentity, runCacheKey, type RunCacheRequest } from '../../src/supervisor/run-cache.js';
+import { entryName, hostRunCacheKey, type RunCacheRequest } from '../../src/supervisor/run-cache.js';
 
 requireShimBuilt();
 
@@ -168,7 +168,8 @@ describe('the front\'s key is runCacheKey\'s', () => {
     // A release nobody ran: a miss, whose trace names the entry the front looked for.
     const release = `4.4.0-${process.pid}-key`;
     const buildId = fs.readFileSync(path.join(REPO_ROOT, 'dist', 'cli', 'build-id'), 'utf8').trim();
-    const key = runCacheKey({ ...req, kernel: kernel ? release : undefined }, { buildId, tablesDir: path.join(REPO_ROOT, 'tables'), host: hostIdentity() });
+    // The bundle's build id: src/ has none of its own.
+    const key = hostRunCacheKey({ ...req, kernel: kernel ? release : undefined }, buildId)!;
     // Not run: `--` with no program is declined before the cache, so the program here is one that exists.
     const { trace } = await traced(() => front([...args, ...(kernel ? ['--kernel', release] : []), '--', 'true']));
     // Without --kernel the host's release is asked for, which an earlier run may have cached: a hit
