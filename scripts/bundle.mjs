@@ -4,9 +4,13 @@
  * modules. Node's ESM loader resolves, reads and compiles each module on its
  * own: about 45 ms of `run`'s start-up on a small VM, a third of `node -e 0`.
  *
- * Entries: main.js (the CLI, replacing tsc's) and the two worker threads the
+ * Entries: main.js (the CLI, replacing tsc's), the two worker threads the
  * CLI starts by URL next to it (worker.js: the notify supervisor, tracer.js:
- * the ptrace one). Each command stays its own chunk, imported only when it
+ * the ptrace one) and handover-main.js, the native front's TypeScript helper
+ * (docs/FRONT.md), which starts worker.js the same way. The front runs it as
+ * dist/supervisor/handover-main.js: that file becomes a one-line import of
+ * the bundled one, so its chunks and worker are the CLI's, built together
+ * (one build id covers the front entry's WORKER record and its reader). Each command stays its own chunk, imported only when it
  * runs (src/cli/main.ts), and modules shared between entries are shared chunks.
  *
  * Every output file sits in dist/cli/, two levels below the package root as
@@ -36,6 +40,7 @@ await build({
     main: 'src/cli/main.ts',
     worker: 'src/supervisor/worker.ts',
     tracer: 'src/mechanisms/ptrace/tracer.ts',
+    'handover-main': 'src/supervisor/handover-main.ts',
   },
   outdir,
   bundle: true,
@@ -47,6 +52,11 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+
+// tsc's unbundled helper would load some 20 modules and tsc's unbundled worker beside it.
+const handover = path.join(root, 'dist', 'supervisor', 'handover-main.js');
+fs.writeFileSync(handover, "// The native front's TypeScript helper (docs/FRONT.md): the bundle, built by scripts/bundle.mjs.\nimport '../cli/handover-main.js';\n");
+fs.rmSync(`${handover}.map`, { force: true });
 
 // The build id: a hash of every file the bundle wrote. The session cache keys its entries on it
 // (src/supervisor/run-cache.ts), so a rebuilt CLI never starts from a run an older one compiled.

@@ -14,27 +14,16 @@ import { AUDIT_ARCH } from '../arch.js';
 import { ShimError } from '../errors.js';
 import type { NativeAction } from '../native/addon-types.js';
 import type { CompiledRun } from './compiled-run-types.js';
+import { encodeRecords, FrontRecordError, FrontTag, placedRecords, type PlacedRecord } from './front-records.js';
 import type { Dependency } from './run-cache.js';
 
 export const FRONT_MAGIC = 'CRSHFRNT';
 /** Bumped whenever a record's meaning changes. */
 export const FRONT_VERSION = 1;
 
-/** Record tags (docs/FRONT.md). HELD (12) and END (0) belong to the hand-over only, never to a cache file. */
-export const FrontTag = {
-  key: 1,
-  dep: 2,
-  filter: 3,
-  sha256: 4,
-  notice: 5,
-  identity: 6,
-  added: 7,
-  persona: 8,
-  actions: 9,
-  route: 10,
-  worker: 11,
-} as const;
-export type FrontTagName = keyof typeof FrontTag;
+/** The tags a cache file holds (front-records.ts numbers them): HELD and END belong to the hand-over only. */
+const ENTRY_TAGS = ['key', 'dep', 'filter', 'sha256', 'notice', 'identity', 'added', 'persona', 'actions', 'route', 'worker'] as const;
+export type FrontTagName = (typeof ENTRY_TAGS)[number];
 
 /** Records that appear exactly once. */
 const REQUIRED: readonly FrontTagName[] = ['key', 'filter', 'sha256', 'persona', 'worker'];
@@ -101,10 +90,6 @@ function u32(n: number): Buffer {
   return b;
 }
 
-function record(tag: number, body: Uint8Array): Buffer {
-  return Buffer.concat([u32(tag), u32(body.length), body]);
-}
-
 /** A NUL-separated pair; the first part must not hold a NUL itself (the reader splits at the first). */
 function pair(first: string, second: string, what: string): Buffer {
   if (first.includes('\0')) throw new FrontEntryError(`${what}: ${JSON.stringify(first)} holds a NUL`);
@@ -114,25 +99,38 @@ function pair(first: string, second: string, what: string): Buffer {
 /** The file's bytes. Throws FrontEntryError for a value the format cannot carry. */
 export function encodeFrontEntry(e: FrontEntry): Buffer {
   const t = FrontTag;
-  const records: Buffer[] = [
-    record(t.key, utf8(e.key)),
-    ...e.deps.map((d) => record(t.dep, pair(d.path, d.state, 'DEP'))),
-    record(t.filter, e.filter),
-    record(t.sha256, utf8(e.filterSha256)),
-    ...e.notices.map((n) => record(t.notice, utf8(n))),
-    ...e.identity.map(([target, text]) => record(t.identity, pair(target, text, 'IDENTITY'))),
-    ...e.added.map(([target, text]) => record(t.added, pair(target, text, 'ADDED'))),
-    record(t.persona, pair(e.persona.release, e.persona.mainline, 'PERSONA')),
-    ...e.actions.map((a) => record(t.actions, a)),
-    ...e.routes.map((r) => record(t.route, Buffer.concat([u32(r.auditArch), u32(r.nr), utf8(r.name)]))),
-    record(t.worker, utf8(e.worker)),
+  const records = [
+    { tag: t.key, body: utf8(e.key) },
+    ...e.deps.map((d) => ({ tag: t.dep, body: pair(d.path, d.state, 'DEP') })),
+    { tag: t.filter, body: e.filter },
+    { tag: t.sha256, body: utf8(e.filterSha256) },
+    ...e.notices.map((n) => ({ tag: t.notice, body: utf8(n) })),
+    ...e.identity.map(([target, text]) => ({ tag: t.identity, body: pair(target, text, 'IDENTITY') })),
+    ...e.added.map(([target, text]) => ({ tag: t.added, body: pair(target, text, 'ADDED') })),
+    { tag: t.persona, body: pair(e.persona.release, e.persona.mainline, 'PERSONA') },
+    ...e.actions.map((a) => ({ tag: t.actions, body: a })),
+    ...e.routes.map((r) => ({ tag: t.route, body: Buffer.concat([u32(r.auditArch), u32(r.nr), utf8(r.name)]) })),
+    { tag: t.worker, body: utf8(e.worker) },
   ];
   const magic = Buffer.from(FRONT_MAGIC, 'latin1');
-  return Buffer.concat([magic, u32(FRONT_VERSION), ...records]);
+  return Buffer.concat([magic, u32(FRONT_VERSION), encodeRecords(records)]);
 }
 
-const TAG_NAMES = new Map<number, FrontTagName>(Object.entries(FrontTag).map(([name, tag]) => [tag, name as FrontTagName]));
+const TAG_NAMES = new Map<number, FrontTagName>(ENTRY_TAGS.map((name) => [FrontTag[name], name]));
 const text = new TextDecoder('utf-8', { fatal: true });
+
+/** The records after the header, in file order; a record cut short is named as the front names it. */
+function* entryRecords(b: Buffer): Generator<PlacedRecord> {
+  try {
+    yield* placedRecords(b, 12);
+  } catch (err) {
+    if (!(err instanceof FrontRecordError)) throw err;
+    const name = err.tag === undefined ? undefined : TAG_NAMES.get(err.tag);
+    if (err.tag === undefined) throw new FrontEntryError(`trailing bytes at ${err.at}`);
+    if (name === undefined) throw new FrontEntryError(`unknown tag ${err.tag} at ${err.at}`);
+    throw new FrontEntryError(`${name.toUpperCase()} at ${err.at}: short record (${err.promised} bytes promised)`);
+  }
+}
 
 /** Decode an entry, checking every rule the front checks. Throws FrontEntryError naming the first fault. */
 export function decodeFrontEntry(bytes: Uint8Array): FrontEntry {
@@ -150,15 +148,10 @@ export function decodeFrontEntry(bytes: Uint8Array): FrontEntry {
     actions: [],
     routes: [],
   };
-  let off = 12;
-  while (off < b.length) {
-    if (b.length - off < 8) throw new FrontEntryError(`trailing bytes at ${off}`);
-    const tag = b.readUInt32LE(off);
-    const len = b.readUInt32LE(off + 4);
+  for (const { tag, body, at: off } of entryRecords(b)) {
+    const len = body.length;
     const name = TAG_NAMES.get(tag);
     if (name === undefined) throw new FrontEntryError(`unknown tag ${tag} at ${off}`);
-    if (b.length - off - 8 < len) throw new FrontEntryError(`${name.toUpperCase()} at ${off}: short record (${len} bytes promised)`);
-    const body = b.subarray(off + 8, off + 8 + len);
     const fault = (why: string): FrontEntryError => new FrontEntryError(`${name.toUpperCase()} at ${off}: ${why}`);
     const str = (u: Uint8Array): string => {
       try {
@@ -219,7 +212,6 @@ export function decodeFrontEntry(bytes: Uint8Array): FrontEntry {
         e.worker = str(body);
         break;
     }
-    off += 8 + len;
   }
   for (const r of REQUIRED) if (!seen.has(r)) throw new FrontEntryError(`no ${r.toUpperCase()} record`);
   return e as FrontEntry;
