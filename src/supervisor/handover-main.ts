@@ -24,9 +24,9 @@ import { ShimError } from '../errors.js';
 import { loadNotifyAddon } from '../native/addon.js';
 import type { NotifyAddon, NotifyHandle } from '../native/addon-types.js';
 import { errnoName } from '../native/errno.js';
+import { nameTraceProcess, recordPhase, wallMs } from '../phase-trace.js';
 import { FrontTag, RecordReader, type FrontRecord } from './front-records.js';
 import { parseHandover } from './handover-records.js';
-import { nameTraceProcess, recordPhase, wallMs } from '../phase-trace.js';
 import { FORWARDED_SIGNALS } from './signal-forwarder.js';
 import { prestartWorker } from './worker-thread.js';
 
