@@ -68,16 +68,17 @@ int nc_table_decode(const uint8_t *buf, size_t len, struct nc_table **out, const
 /* A loop over one or more listeners (restore's and attach's trees add one per filter). */
 struct nc_loop;
 
-/* Take `listener` (closed when the loop is freed); sets SYNC_WAKE_UP where the kernel has it. 0 or an errno. */
+/* Take `listener` (closed when the loop is freed); sets SYNC_WAKE_UP where the kernel has it. 0 or an errno
+ * (then the listener is still the caller's). */
 int nc_loop_open(int listener, struct nc_loop **out);
 /* Another listener; *index is its index (notifications name it). 0 or an errno (ENOSPC). */
 int nc_loop_add_listener(struct nc_loop *l, int listener, unsigned *index);
-/* The listener at index. */
+/* The listener at index; -1 when the loop has none there. */
 int nc_loop_listener(const struct nc_loop *l, unsigned index);
 /* Bytes of a struct seccomp_notif as this kernel writes it (SECCOMP_GET_NOTIF_SIZES). */
 size_t nc_notif_size(const struct nc_loop *l);
 size_t nc_resp_size(const struct nc_loop *l);
-/* Make `t` the loop's table for its arch (replacing any); starts its exec watchers. Takes t. 0 or an errno. */
+/* Make `t` the loop's table for its arch (replacing any); starts its exec watchers. Takes t (freed on failure). 0 or an errno. */
 int nc_publish(struct nc_loop *l, struct nc_table *t);
 /* Wake a blocked nc_next and make it (and every later one) return NC_END. */
 void nc_loop_stop(struct nc_loop *l);

@@ -142,6 +142,15 @@ export function runCacheKey(req: RunCacheRequest, inputs: RunCacheInputs): strin
   return [`format ${FORMAT}`, inputs.buildId, inputs.host, inputs.tablesDir, request].join('\n');
 }
 
+/**
+ * The key `run` computes on this host for `req` (what openRunCache uses), or undefined when
+ * there is no build id. The native front computes the same text in C; tests compare the two.
+ */
+export function hostRunCacheKey(req: RunCacheRequest, buildId = readBuildId()): string | undefined {
+  if (buildId === undefined) return undefined;
+  return runCacheKey(req, { buildId, tablesDir: defaultTablesDir(), host: hostIdentity() });
+}
+
 /** The entry's file name: a name, not a check (the entry's own key is compared on read). */
 export function entryName(key: string): string {
   return fnv1a64(key).toString(16).padStart(16, '0');
@@ -301,7 +310,7 @@ export function openRunCache(req: RunCacheRequest, dir = defaultRunCacheDir(), b
   const trusted = trustedDir(dir);
   if (trusted === undefined) return undefined;
   const tablesDir = defaultTablesDir();
-  const key = runCacheKey(req, { buildId, tablesDir, host: hostIdentity() });
+  const key = hostRunCacheKey(req, buildId)!;
   return {
     read: () => readCachedRun(trusted, key),
     write: async (run, files) => {

@@ -13,7 +13,7 @@ import { archFromAudit } from '../../src/arch.js';
 import { loadAddon } from '../../src/native/addon.js';
 import { defaultTablesDir } from '../../src/tables/paths.js';
 import { decodeFrontEntry, type FrontEntry } from '../../src/supervisor/front-entry.js';
-import { entryName, hostIdentity, readCachedRun, runCacheKey } from '../../src/supervisor/run-cache.js';
+import { entryName, hostRunCacheKey, readCachedRun } from '../../src/supervisor/run-cache.js';
 import type { CompiledRun } from '../../src/supervisor/compiled-run-types.js';
 import { REPO_ROOT } from '../helpers/programs.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
@@ -45,7 +45,7 @@ beforeAll(async () => {
   expect(r.status, describeResult(r)).toBe(0);
 
   const buildId = fs.readFileSync(path.join(REPO_ROOT, 'dist', 'cli', 'build-id'), 'utf8').trim();
-  key = runCacheKey(REQUEST, { buildId, tablesDir: defaultTablesDir(), host: hostIdentity() });
+  key = hostRunCacheKey(REQUEST, buildId)!;
   front = fs.readFileSync(path.join(sessions, `${entryName(key)}.front`));
   entry = decodeFrontEntry(front);
   run = readCachedRun(sessions, key);
@@ -61,7 +61,7 @@ describe('the front entry of `cr-shim run --kernel 5.10 -- /bin/true`', () => {
     expect(st.nlink).toBe(1);
   });
 
-  it("holds the JSON entry's key, which is runCacheKey's text with the online CPUs as /sys gives them", () => {
+  it("holds the JSON entry's key, which is hostRunCacheKey's text with the online CPUs as /sys gives them", () => {
     const json = JSON.parse(fs.readFileSync(path.join(sessions, `${entryName(key)}.json`), 'utf8')) as { key: string };
     expect(entry.key).toBe(json.key);
     expect(entry.key).toBe(key);
