@@ -24,9 +24,10 @@ import { ShimError } from '../errors.js';
 import { loadNotifyAddon } from '../native/addon.js';
 import type { NotifyAddon, NotifyHandle } from '../native/addon-types.js';
 import { errnoName } from '../native/errno.js';
+import { nameTraceProcess, recordPhase, wallMs } from '../phase-trace.js';
 import { FrontTag, RecordReader, type FrontRecord } from './front-records.js';
 import { parseHandover } from './handover-records.js';
-import { nameTraceProcess, recordPhase, wallMs } from '../phase-trace.js';
+import { FORWARDED_SIGNALS } from './signal-forwarder.js';
 import { prestartWorker } from './worker-thread.js';
 
 const CHANNEL_FD = 3;
@@ -61,7 +62,7 @@ function readRecords(fd: number): FrontRecord[] {
         continue;
       }
       // The front sends nothing after END until our line is back: more bytes mean a broken stream.
-      if (r.body.length !== 0 || reader.buffered !== 0) throw new ShimError('read the hand-over', 'bytes after END', { code: 'EPROTO' });
+      if (r.body.length !== 0 || reader.buffered !== 0) throw new ShimError('read the hand-over', r.body.length !== 0 ? 'END with a body' : 'bytes after END', { code: 'EPROTO' });
       return records;
     }
   }
@@ -74,6 +75,9 @@ function sendLine(line: string): void {
 }
 
 async function main(addon: NotifyAddon, onLoop: (h: NotifyHandle) => void): Promise<string> {
+  // The front forwards these to the tree (a terminal's Ctrl-C may reach its whole process group):
+  // the helper ends with the tree, or with the front. Dying here would kill the tree instead.
+  for (const s of FORWARDED_SIGNALS) process.on(s, () => undefined);
   // The held call waits from exec to adopt: the phases show where ($CR_SHIM_PHASES).
   nameTraceProcess('handover');
   recordPhase('handover: node start', performance.timeOrigin);
@@ -92,7 +96,7 @@ async function main(addon: NotifyAddon, onLoop: (h: NotifyHandle) => void): Prom
   recordPhase('handover: worker adopted the loop', t);
   const done = await worker.done;
   // The worker closed the loop; a fault there may have left tasks running unsupervised: the front kills the tree.
-  if (done.error !== undefined) throw new ShimError('supervise', `the notification loop failed: ${done.error}`);
+  if (done.error !== undefined) throw new ShimError('notification loop', done.error);
   return JSON.stringify({ stats: done.stats, native: done.native, maxRssKiB: process.resourceUsage().maxRSS });
 }
 
@@ -111,8 +115,10 @@ try {
       // EBADF: the worker closed the loop already.
     }
   }
+  // The operation too: the front prints MESSAGE after "the supervisor thread failed: ".
+  const message = err instanceof ShimError ? `${err.op}: ${err.message}` : err instanceof Error ? err.message : String(err);
   try {
-    sendLine(JSON.stringify({ error: (err as Error).message }));
+    sendLine(JSON.stringify({ error: message }));
   } catch {
     // The front is gone (EPIPE): nobody to tell, and PR_SET_PDEATHSIG ends us anyway.
   }

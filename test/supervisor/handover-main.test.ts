@@ -21,6 +21,7 @@ import { fdPair, killQuietly, spawnProcess } from '../../src/native/spawn.js';
 import type { CompiledRun } from '../../src/supervisor/compiled-run-types.js';
 import { encodeRecords, FrontTag, MAX_RECORD_BODY } from '../../src/supervisor/front-records.js';
 import { encodeHandover } from '../../src/supervisor/handover-records.js';
+import { FORWARDED_SIGNALS } from '../../src/supervisor/signal-forwarder.js';
 import { programPath, REPO_ROOT } from '../helpers/programs.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -84,6 +85,18 @@ function startHelper(listenerFd: number, frontPid = process.pid): Helper {
   const status = claimChild(spawned.pid, { keepAlive: true });
   const channel = new net.Socket({ fd: ours, readable: true, writable: true });
   return { pid: spawned.pid, channel, reader: new FrameReader(channel), status, stderr: collect(spawned.stderr) };
+}
+
+/** Past the prctl, the parent check and its signal handlers: blocked reading fd 3 (read is syscall 0 on x86_64). */
+async function waitingForRecords(pid: number): Promise<void> {
+  const syscallOf = (): string | undefined => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/syscall`, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  await waitFor(`helper ${pid} waiting for its records`, () => (/^0 0x3 /.test(syscallOf() ?? '') ? true : undefined));
 }
 
 /** The helper's one line, parsed, and its exit status. */
@@ -205,6 +218,21 @@ describe('the helper refuses', () => {
   });
 });
 
+describe('the helper and the signals the front forwards', () => {
+  it('lives on through them (a terminal sends them to a whole process group)', async () => {
+    const devNull = fs.openSync('/dev/null', 'r');
+    const helper = startHelper(devNull);
+    fs.closeSync(devNull);
+    await waitingForRecords(helper.pid);
+    for (const sig of FORWARDED_SIGNALS) process.kill(helper.pid, sig);
+    // Still there to read the stream and answer it.
+    helper.channel.write(encodeRecords([{ tag: FrontTag.worker, body: Buffer.from('not json') }, { tag: FrontTag.end, body: new Uint8Array(0) }]));
+    const got = await helperEnd(helper);
+    expect(got.status).toBe(1);
+    expect(got.line).toEqual({ error: expect.stringMatching(/^read the hand-over: WORKER is not JSON/) });
+  });
+});
+
 describe('the helper never outlives its front', () => {
   /** A front that starts the helper with our fds 3 and 4, prints its pid, and waits to be killed. */
   const FRONT = `
@@ -229,15 +257,7 @@ describe('the helper never outlives its front', () => {
     const pidLine = await new FrameReader(front.stdout!).line();
     const helperPid = Number(pidLine);
     started.push(helperPid);
-    // Past the prctl and the parent check: blocked reading fd 3 (read is syscall 0 on x86_64).
-    const syscallOf = (pid: number): string | undefined => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/syscall`, 'utf8');
-      } catch {
-        return undefined;
-      }
-    };
-    await waitFor('the helper waiting for its records', () => (/^0 0x3 /.test(syscallOf(helperPid) ?? '') ? true : undefined));
+    await waitingForRecords(helperPid);
     killQuietly(front.pid, 'SIGKILL');
     expect(await frontStatus).toBe(128 + 9);
     // Gone, or a zombie waiting for its new parent (a subreaper) to reap it.
