@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/programs.js';
 import { requireShimBuilt } from '../helpers/require-build.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runNodeCli } from '../helpers/run-cli.js';
 import { runProcess, startProcess } from '../helpers/run-process.js';
 
 requireShimBuilt();
@@ -29,7 +29,7 @@ const HANDED_ON: readonly { args: string[]; status: number }[] = [
 
 describe('the native front', () => {
   it.each(HANDED_ON)('hands `cr-shim $args` to the Node.js CLI: same output and status', async ({ args, status }) => {
-    const [front, cli] = await Promise.all([runProcess(FRONT, args), runCli(args)]);
+    const [front, cli] = await Promise.all([runProcess(FRONT, args), runNodeCli(args)]);
     expect(front.status).toBe(status);
     expect({ stdout: front.stdout, stderr: front.stderr, status: front.status }).toEqual({ stdout: cli.stdout, stderr: cli.stderr, status: cli.status });
   });

@@ -17,14 +17,23 @@ export const FRONT_PATH = path.join(REPO_ROOT, 'bin', 'cr-shim');
 
 export type CliResult = ProcessResult;
 
-/** Run `cr-shim ARGS` to completion; rejects with the captured output on timeout. */
+/**
+ * Run `cr-shim ARGS` to completion as a user types it: bin/cr-shim, the front (so every test of
+ * `run` on a session-cache hit checks the front's C path, and every other command its hand-over
+ * to the CLI). Rejects with the captured output on timeout.
+ */
 export function runCli(args: readonly string[], opts: RunOptions = {}): Promise<CliResult> {
-  return runProcess(process.execPath, [CLI_PATH, ...args], opts);
+  return runProcess(FRONT_PATH, args, opts);
 }
 
-/** Start `cr-shim ARGS` and return at once, for tests that signal it or read it as it runs. */
+/** Start `cr-shim ARGS` (bin/cr-shim) and return at once, for tests that signal it or read it as it runs. */
 export function startCli(args: readonly string[], opts: RunOptions = {}): RunningProcess {
-  return startProcess(process.execPath, [CLI_PATH, ...args], opts);
+  return startProcess(FRONT_PATH, args, opts);
+}
+
+/** Run the Node.js CLI itself, `node bin/cr-shim.js ARGS`, never the front. */
+export function runNodeCli(args: readonly string[], opts: RunOptions = {}): Promise<CliResult> {
+  return runProcess(process.execPath, [CLI_PATH, ...args], opts);
 }
 
 /** Run `bin/cr-shim ARGS` (the front) to completion; rejects with the captured output on timeout. */

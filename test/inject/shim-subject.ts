@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { childrenOf } from '../../src/inject/tree.js';
-import { CLI_PATH } from '../helpers/run-cli.js';
+import { FRONT_PATH } from '../helpers/run-cli.js';
 import { programPath } from '../helpers/programs.js';
 import { stateFile, waitProgress, type SubjectMode } from './subject.js';
 
@@ -22,7 +22,7 @@ export interface ShimSubject {
 /** Start it and wait until the subject ticks under the persona. */
 export async function startUnderShim(mode: SubjectMode, kernel: string): Promise<ShimSubject> {
   const state = stateFile('cr-shim-cr-');
-  const shim = spawn(process.execPath, [CLI_PATH, 'run', '--quiet', '--dumpable', '--kernel', kernel, '--', programPath('cr-subject'), mode, state], {
+  const shim = spawn(FRONT_PATH, ['run', '--quiet', '--dumpable', '--kernel', kernel, '--', programPath('cr-subject'), mode, state], {
     stdio: 'ignore',
   });
   const shimExited = new Promise<number | null>((resolve) => shim.once('exit', (code) => resolve(code)));

@@ -41,7 +41,8 @@ describe('bench targets', () => {
     for (const s of supported) {
       const sample = await t.run({ scenario: s, threads: 1, calls: 200 }, setup.ctx);
       expect(sample.value, `${id} ${s.id}`).toBeGreaterThan(0);
-      if (REPORTS_RSS.includes(id)) expect(sample.peakRssKiB, `${id} ${s.id} peak RSS`).toBeGreaterThan(10_000);
+      // A parsed peak, not a default: every supervisor has more than 1 MB resident (the native front about 3 MB, Node about 50).
+      if (REPORTS_RSS.includes(id)) expect(sample.peakRssKiB, `${id} ${s.id} peak RSS`).toBeGreaterThan(1_000);
       // The loop's CPU time comes from bash's `time` (1 ms resolution: a short run may show 0).
       if (s.kind === 'calls' && TIMED.includes(id)) expect(sample.cpu, `${id} ${s.id} CPU time`).toBeGreaterThanOrEqual(0);
     }

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CoreImage, listCoreTids } from '../../../src/criu/image/core.js';
 import { parseOutput } from '../../helpers/parse-output.js';
-import { CLI_PATH } from '../../helpers/run-cli.js';
+import { FRONT_PATH } from '../../helpers/run-cli.js';
 
 export { tempDir } from '../../helpers/temp-dir.js';
 
@@ -45,7 +45,7 @@ export async function startToFile(argv: readonly string[], outFile: string, time
 /** `cr-shim run --quiet [--kernel K] -- PROGRAM ARGS` as argv, for startToFile. */
 export function underShim(kernel: string, program: string, ...args: string[]): string[] {
   // --dumpable: CRIU cannot dump a tree in a private mount namespace holding files opened outside it.
-  return [process.execPath, CLI_PATH, 'run', '--quiet', '--dumpable', '--kernel', kernel, '--', program, ...args];
+  return [FRONT_PATH, 'run', '--quiet', '--dumpable', '--kernel', kernel, '--', program, ...args];
 }
 
 /** Wait until `pid` is gone (a dump kills its tree); throws after timeoutMs. */
