@@ -51,12 +51,7 @@
 #include "channel.h"
 #include "cleanup.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
+#include "pidfd-calls.h"
 
 /* Listeners held per guard: one per task of a restored tree with threads of their own filters. */
 #define MAX_HELD 4096

@@ -26,12 +26,7 @@
 
 #include "libc-calls.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
+#include "pidfd-calls.h"
 
 /* Read argc int32 arguments (a uint32 passes as its bit pattern); false with a TypeError pending. */
 static bool int_args(napi_env env, napi_callback_info info, size_t argc, int32_t *out)

@@ -25,12 +25,7 @@
 #include "../helper-spawn.h"
 #include "launch.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
+#include "../pidfd-calls.h"
 
 /* os.tmpdir(): $TMPDIR, $TMP or $TEMP without a trailing slash, else /tmp. */
 static void tmp_dir(char *out, size_t n)
