@@ -100,9 +100,11 @@ export function renderDoc(r: BenchReport): string {
   ];
   if (r.startup) {
     lines.push(
-      `## Where \`cr-shim run --kernel ${r.config.kernel} -- /bin/true\` spends its time`,
+      `## Where \`cr-shim run --kernel ${r.config.kernel} -- /bin/true\` spends its time in the Node.js CLI`,
       '',
-      `Medians of ${r.startup.runs} runs of \`dist/bench/startup-probe.js\`, which repeats the run command's steps with a clock between them.`,
+      `Medians of ${r.startup.runs} runs of \`dist/bench/startup-probe.js\`, which repeats the Node.js CLI's run steps with a clock between them. ` +
+        'The CLI runs `run` only when the native front declines it (a session-cache miss, an option the front does not take, `CR_SHIM_FRONT=off`): ' +
+        'a cached run, which the start-up goals measure, is served by the front in C (docs/FRONT.md).',
       '',
       mdTable([['phase', 'median', 'q1 .. q3'], ...r.startup.phases.map((p) => [p.title, fmtValue(p.summary.median, 'ms'), `${fmtValue(p.summary.q1, 'ms')} .. ${fmtValue(p.summary.q3, 'ms')}`])]),
       '',
