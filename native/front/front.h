@@ -26,6 +26,12 @@ struct front {
 	char **argv;
 };
 
+/*
+ * The signals a user sends cr-shim that go on to the program, held until it exists
+ * (src/supervisor/signal-forwarder.ts FORWARDED_SIGNALS); an initializer, for <signal.h> users.
+ */
+#define FRONT_FORWARDED_SIGNALS { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 }
+
 /* Returned by a path that declines: front_exec_node follows. */
 #define FRONT_DECLINED (-1)
 

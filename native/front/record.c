@@ -21,28 +21,16 @@
 #include "../channel.h"
 #include "proc-files.h"
 #include "record.h"
+#include "text.h"
 
-/* JSON.stringify's escapes for a string of UTF-8 bytes. */
+/* s as JSON.stringify writes it (text.c). */
 static void json_string(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\b': fputs("\\b", out); break;
-		case '\f': fputs("\\f", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default:
-			if (*p < 0x20)
-				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
-		}
-	}
-	fputc('"', out);
+	struct buf b = { 0 };
+	buf_json_str(&b, s);
+	if (!b.failed)
+		fwrite(b.p, 1, b.len, out);
+	buf_free(&b);
 }
 
 /* mkdir -p with mode 0755, as fs.mkdirSync(dir, { recursive: true, mode: 0o755 }). */

@@ -46,9 +46,9 @@
 #include "record.h"
 #include "run-options.h"
 #include "stats.h"
+#include "text.h"
 
-/* signal-forwarder.ts FORWARDED_SIGNALS. */
-static const int FORWARDED[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+static const int FORWARDED[] = FRONT_FORWARDED_SIGNALS;
 
 static void trace(const char *what, const char *why)
 {
@@ -60,30 +60,6 @@ static void trace(const char *what, const char *why)
 		return;
 	dprintf(fd, "run: %s%s%s\n", what, why ? " " : "", why ? why : "");
 	close(fd);
-}
-
-/* noticeLine: "cr-shim: " TEXT NL, C0, DEL and C1 controls escaped as escapeControl does. */
-static void notice(const struct span *s)
-{
-	char out[4096 * 4 + 16];
-	size_t o = 0;
-	for (uint32_t i = 0; i < s->len && o + 8 < sizeof(out); i++) {
-		unsigned char c = s->p[i];
-		unsigned cp = c;
-		if (c == 0xc2 && i + 1 < s->len && s->p[i + 1] >= 0x80 && s->p[i + 1] <= 0x9f)
-			cp = s->p[++i];
-		if (cp == '\n')
-			o += (size_t)sprintf(out + o, "\\n");
-		else if (cp == '\r')
-			o += (size_t)sprintf(out + o, "\\r");
-		else if (cp == '\t')
-			o += (size_t)sprintf(out + o, "\\t");
-		else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f && (cp == 0x7f || c == 0xc2)))
-			o += (size_t)sprintf(out + o, "\\x%02x", cp);
-		else
-			out[o++] = (char)c;
-	}
-	fprintf(stderr, "cr-shim: %.*s\n", (int)o, out);
 }
 
 /* What the loop thread reports to the main thread. */
@@ -250,7 +226,7 @@ static _Noreturn void serve(struct served *s, char **program, int quiet, int no_
 	}
 	if (!quiet)
 		for (size_t i = 0; i < s->entry.nnotices; i++)
-			notice(&s->entry.notices[i]);
+			print_notice((const char *)s->entry.notices[i].p, s->entry.notices[i].len);
 	/* The guard comes up beside the launcher (each takes a few ms); the tree joins it before exec. */
 	if (guard_spawn(&s->guard, s->f->root) < 0)
 		exit(125);
