@@ -57,7 +57,7 @@
     {
       "target_name": "cr-shim",
       "type": "executable",
-      "sources": ["native/front/main.c", "native/front/run.c", "native/front/run-options.c", "native/front/front-entry.c", "native/front/guard.c", "native/front/launch.c", "native/front/record.c", "native/front/proc-files.c", "native/front/stats.c", "native/front/handover.c", "native/front/restore-client.c", "native/front/text.c", "native/notify-core.c", "native/task-uts.c", "native/identity-open.c", "native/exec-watch-client.c", "native/strict-client.c", "native/helper-spawn.c"],
+      "sources": ["native/front/main.c", "native/front/run.c", "native/front/run-options.c", "native/front/front-entry.c", "native/front/guard.c", "native/front/launch.c", "native/front/record.c", "native/front/proc-files.c", "native/front/stats.c", "native/front/handover.c", "native/front/restore-client.c", "native/front/text.c", "native/front/json-read.c", "native/notify-core.c", "native/task-uts.c", "native/identity-open.c", "native/exec-watch-client.c", "native/strict-client.c", "native/helper-spawn.c"],
       "defines": ["CR_SHIM_NODE_EXE=\"<!(node -p process.execPath)\""],
       "libraries": ["-lpthread", "-lm"]
     },

@@ -23,6 +23,8 @@
 #include "../channel.h"
 #include "front.h"
 #include "handover.h"
+#include "json-read.h"
+#include "text.h"
 
 int handover_start(const char *root, const struct front_entry *e, int listener, const struct seccomp_notif *n, size_t nsize, uint64_t received_ns,
 		   struct handover *h)
@@ -88,131 +90,54 @@ int handover_start(const char *root, const struct front_entry *e, int listener, 
 	return 0;
 }
 
-/* ---- a JSON reader for the one line ---- */
+/* ---- the one line, read with json-read.c; `bad` once anything in it was not what it should be ---- */
 
-struct json {
-	const char *p, *end;
+struct rd {
+	struct json j;
 	int bad;
 };
 
-static void ws(struct json *j)
+static void ws(struct rd *r)
 {
-	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
-		j->p++;
+	json_ws(&r->j);
 }
 
-static int eat(struct json *j, char c)
+static int eat(struct rd *r, char c)
 {
-	ws(j);
-	if (j->p < j->end && *j->p == c) {
-		j->p++;
-		return 1;
-	}
-	return 0;
+	return json_eat(&r->j, c);
 }
 
-/* A string into out (UTF-8; \uXXXX below U+0800 and surrogate pairs decoded). */
-static int string(struct json *j, char *out, size_t n)
+/* A string into out (n bytes, cut to fit). */
+static int string(struct rd *r, char *out, size_t n)
 {
-	size_t o = 0;
-	if (!eat(j, '"'))
-		return j->bad = 1, -1;
-	while (j->p < j->end && *j->p != '"') {
-		unsigned cp = (unsigned char)*j->p++;
-		if (cp == '\\' && j->p < j->end) {
-			char c = *j->p++;
-			switch (c) {
-			case 'n': cp = '\n'; break;
-			case 't': cp = '\t'; break;
-			case 'r': cp = '\r'; break;
-			case 'b': cp = '\b'; break;
-			case 'f': cp = '\f'; break;
-			case 'u': {
-				char hex[5] = { 0 };
-				if (j->end - j->p < 4)
-					return j->bad = 1, -1;
-				memcpy(hex, j->p, 4);
-				j->p += 4;
-				cp = (unsigned)strtoul(hex, NULL, 16);
-				char buf[4];
-				int len = cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
-				if (len == 1)
-					buf[0] = (char)cp;
-				else if (len == 2)
-					buf[0] = (char)(0xc0 | cp >> 6), buf[1] = (char)(0x80 | (cp & 0x3f));
-				else
-					buf[0] = (char)(0xe0 | cp >> 12), buf[1] = (char)(0x80 | ((cp >> 6) & 0x3f)), buf[2] = (char)(0x80 | (cp & 0x3f));
-				for (int i = 0; i < len && o + 1 < n; i++)
-					out[o++] = buf[i];
-				continue;
-			}
-			default: cp = (unsigned char)c;
-			}
-		}
-		if (o + 1 < n)
-			out[o++] = (char)cp;
-	}
-	if (!eat(j, '"'))
-		return j->bad = 1, -1;
-	out[o] = '\0';
-	return 0;
+	struct buf b = { 0 };
+	json_ws(&r->j);
+	int rc = json_string(&r->j, &b);
+	if (rc < 0 || b.failed)
+		r->bad = 1;
+	else
+		snprintf(out, n, "%s", b.p ? b.p : "");
+	buf_free(&b);
+	return r->bad ? -1 : 0;
 }
 
-static double number(struct json *j)
+static double number(struct rd *r)
 {
-	ws(j);
-	char *end;
-	double v = strtod(j->p, &end);
-	if (end == j->p)
-		j->bad = 1;
-	j->p = end;
+	double v = 0;
+	json_ws(&r->j);
+	if (json_number(&r->j, &v) < 0)
+		r->bad = 1;
 	return v;
 }
 
-static void skip(struct json *j);
-
-static void skip_container(struct json *j, char open, char close)
+static void skip(struct rd *r)
 {
-	if (!eat(j, open))
-		return (void)(j->bad = 1);
-	if (eat(j, close))
-		return;
-	do {
-		if (open == '{') {
-			char key[8];
-			string(j, key, sizeof(key));
-			if (!eat(j, ':'))
-				return (void)(j->bad = 1);
-		}
-		skip(j);
-	} while (!j->bad && eat(j, ','));
-	if (!eat(j, close))
-		j->bad = 1;
-}
-
-static void skip(struct json *j)
-{
-	ws(j);
-	if (j->p >= j->end)
-		return (void)(j->bad = 1);
-	char c = *j->p;
-	if (c == '{')
-		skip_container(j, '{', '}');
-	else if (c == '[')
-		skip_container(j, '[', ']');
-	else if (c == '"') {
-		char tmp[8];
-		string(j, tmp, sizeof(tmp));
-	} else if (strncmp(j->p, "true", 4) == 0 || strncmp(j->p, "null", 4) == 0)
-		j->p += 4;
-	else if (strncmp(j->p, "false", 5) == 0)
-		j->p += 5;
-	else
-		number(j);
+	if (json_skip(&r->j, 0) < 0)
+		r->bad = 1;
 }
 
 /* One CallStat or NativeStat object. */
-static void stat_object(struct json *j, struct stats *s, int native)
+static void stat_object(struct rd *j, struct stats *s, int native)
 {
 	char arch[32] = "undefined", name[128] = "", path[16] = "js", key[16];
 	double audit = 0, nr = 0, count = 0, total = 0;
@@ -226,7 +151,7 @@ static void stat_object(struct json *j, struct stats *s, int native)
 			ws(j);
 			if (strcmp(key, "arch") == 0 && native)
 				audit = number(j);
-			else if (strcmp(key, "arch") == 0 && j->p < j->end && *j->p == '"')
+			else if (strcmp(key, "arch") == 0 && j->j.p < j->j.end && *j->j.p == '"')
 				string(j, arch, sizeof(arch));
 			else if (strcmp(key, "name") == 0)
 				string(j, name, sizeof(name));
@@ -252,7 +177,7 @@ static void stat_object(struct json *j, struct stats *s, int native)
 		stats_add_js(s, arch, name, (uint64_t)count, total, strcmp(path, "js") == 0);
 }
 
-static void stat_array(struct json *j, struct stats *s, int native)
+static void stat_array(struct rd *j, struct stats *s, int native)
 {
 	if (!eat(j, '['))
 		return (void)(j->bad = 1);
@@ -289,7 +214,7 @@ enum handover_read handover_read(struct handover *h, struct stats *s, double *rs
 		return r > 0 ? HANDOVER_MORE : HANDOVER_FAILED;
 	close(h->channel);
 	h->channel = -1;
-	struct json j = { h->line, nl, 0 };
+	struct rd j = { { h->line, nl }, 0 };
 	char key[16];
 	char *error = NULL;
 	if (!eat(&j, '{'))
@@ -305,9 +230,9 @@ enum handover_read handover_read(struct handover *h, struct stats *s, double *rs
 		else if (strcmp(key, "maxRssKiB") == 0)
 			*rss_kib = number(&j);
 		else if (strcmp(key, "error") == 0) {
-			error = calloc(1, (size_t)(nl - j.p) + 1);
+			error = calloc(1, (size_t)(nl - j.j.p) + 1);
 			if (error)
-				string(&j, error, (size_t)(nl - j.p) + 1);
+				string(&j, error, (size_t)(nl - j.j.p) + 1);
 		} else
 			skip(&j);
 		eat(&j, ',');
